@@ -1,0 +1,62 @@
+"""Two-stage fallback: first ask again (with suggestions from the catalog), then offer a person."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import cards
+from actions.answers import answer_item, user_text
+from knowledge_base.aspects import detect_aspects
+from knowledge_base.service import KnowledgeBase
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+def previous_user_intent(tracker: Tracker) -> str | None:
+    """Intent of the user turn before the current one."""
+    seen_current = False
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if seen_current:
+            return (event.get("parse_data") or {}).get("intent", {}).get("name")
+        seen_current = True
+    return None
+
+
+class ActionFallback(Action):
+    """Rasa was unsure of the intent. The catalog may still know the answer; if not, ask again
+    once, and the second time in a row offer a person."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        question = user_text(tracker)
+        result = await asyncio.to_thread(self.kb.ask, question)
+        if result.confident and result.best is not None:
+            events = answer_item(dispatcher, self.kb, result.best.id, detect_aspects(question))
+            return [*events, SlotSet("fallback_streak", 0.0)]
+        streak = float(tracker.get_slot("fallback_streak") or 0.0)
+        streak = streak + 1 if previous_user_intent(tracker) == FALLBACK_INTENT else 1.0
+        if streak >= 2:
+            dispatcher.utter_message(response="utter_fallback_offer_human")
+            return [SlotSet("fallback_streak", 0.0)]
+        buttons = [cards.choice_button(h.id, h.title) for h in result.hits[:3]
+                   if h.lexical_rank is not None]
+        if buttons:
+            dispatcher.utter_message(text="Em chưa chắc đã hiểu đúng ý Anh/Chị. "
+                                          "Có phải Anh/Chị hỏi về một trong các nội dung này?",
+                                     buttons=buttons)
+        else:
+            dispatcher.utter_message(response="utter_fallback_rephrase")
+        return [SlotSet("fallback_streak", streak)]

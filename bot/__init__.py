@@ -1,0 +1,1 @@
+"""The gateway: channels, conversation routing, Rasa actions, web pages and services."""

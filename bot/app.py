@@ -1,0 +1,82 @@
+"""The gateway's FastAPI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from rasa_sdk.executor import ActionExecutor
+
+from actions import build_actions
+from bot.config import Settings
+from bot.conversations import ConversationService
+from bot.db import create_schema, make_engine, make_sessionmaker
+from bot.rasa_client import RasaClient
+from bot.routes import actions, chat, search
+from knowledge_base.service import KnowledgeBase
+
+log = logging.getLogger(__name__)
+WEB_DIR = Path(__file__).with_name("web")
+
+
+def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None) -> FastAPI:
+    """Build the gateway. Tests pass a ready ``kb`` to skip loading the encoder again."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        knowledge = kb or await asyncio.to_thread(
+            KnowledgeBase.open, settings.kb_data_dir, settings.kb_encoder, settings.kb_cache_dir)
+        engine = make_engine(settings.database_url)
+        await asyncio.to_thread(create_schema, engine)
+        rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
+        executor = ActionExecutor()
+        for action in build_actions(knowledge):
+            executor.register_action(action)
+        app.state.settings = settings
+        app.state.kb = knowledge
+        app.state.rasa = rasa
+        app.state.action_executor = executor
+        app.state.conversations = ConversationService(
+            make_sessionmaker(engine), rasa, settings.max_message_chars)
+        log.info("gateway ready: %d documents indexed", len(knowledge.index))
+        yield
+        await rasa.aclose()
+        engine.dispose()
+
+    app = FastAPI(title="Trợ lý ảo dịch vụ công", version="0.1.0", lifespan=lifespan,
+                  description="Cổng vào của trợ lý ảo: trò chuyện, tìm kiếm, hành động Rasa.")
+    app.include_router(chat.router)
+    app.include_router(search.router)
+    app.include_router(actions.router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def web_chat() -> FileResponse:
+        return FileResponse(WEB_DIR / "chat.html", media_type="text/html; charset=utf-8")
+
+    @app.get("/health", tags=["ops"], summary="Tiến trình còn sống")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["ops"], summary="Sẵn sàng phục vụ (Rasa đã nạp mô hình)")
+    async def ready(request: Request) -> JSONResponse:
+        rasa_ready = await request.app.state.rasa.ready()
+        body = {"rasa": rasa_ready, "documents": len(request.app.state.kb.index)}
+        return JSONResponse(body, status_code=200 if rasa_ready else 503)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # Name the field and the reason, in Vietnamese, for whoever integrates with the API.
+        errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"),
+                   "reason": e["msg"]} for e in exc.errors()]
+        return JSONResponse({"error": "Yêu cầu không hợp lệ", "details": errors}, status_code=422)
+
+    return app

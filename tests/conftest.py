@@ -1,0 +1,84 @@
+"""Shared fixtures: the sample knowledge base, and a real Rasa + gateway pair over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot import launcher
+from knowledge_base.service import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    """The sample catalog with the embedded encoder (index vectors cached in var/index)."""
+    return KnowledgeBase.open()
+
+
+@dataclass
+class Stack:
+    """A running Rasa engine and gateway, reached only over HTTP."""
+
+    gateway_url: str
+    rasa_url: str
+    database_url: str
+    logs: Path
+
+    def chat(self, sender: str, message: str, **extra: Any) -> list[dict[str, Any]]:
+        response = httpx.post(f"{self.gateway_url}/webhooks/rest/webhook",
+                              json={"sender": sender, "message": message, **extra}, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Train if needed, then start real Rasa and the gateway on free ports."""
+    launcher.train_if_changed()
+    work = tmp_path_factory.mktemp("stack")
+    gateway_port, rasa_port = free_port(), free_port()
+    endpoints = work / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{gateway_port}/actions/webhook"\n')
+    database_url = f"sqlite:///{work / 'gateway.db'}"
+    logs = work / "logs.txt"
+    rasa = launcher.start_rasa(rasa_port, endpoints, log_file=logs)
+    gateway = launcher.start_gateway(
+        gateway_port, f"http://127.0.0.1:{rasa_port}",
+        env={"ASSISTANT_DATABASE_URL": database_url}, log_file=logs)
+    try:
+        up = launcher.wait_until(f"http://127.0.0.1:{gateway_port}/ready", 240, rasa)
+        if not up:
+            pytest.fail("Rasa/gateway did not start:\n" + logs.read_text()[-4000:])
+        yield Stack(f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{rasa_port}",
+                    database_url, logs)
+    finally:
+        launcher.stop(gateway)
+        launcher.stop(rasa)
+
+
+@pytest.fixture
+def new_sender() -> Callable[[], str]:
+    counter = iter(range(1_000_000))
+    return lambda: f"test-{os.getpid()}-{next(counter)}-{os.urandom(3).hex()}"
+
+
+def run_rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(launcher.rasa_bin()), *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)

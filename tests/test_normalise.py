@@ -1,0 +1,26 @@
+from knowledge_base.normalise import Expander, has_diacritics, strip_diacritics, syllables, terms
+
+
+def test_diacritics_are_stripped_including_d_bar() -> None:
+    assert strip_diacritics("Đăng ký khai sinh cho bé") == "Dang ky khai sinh cho be"
+    assert has_diacritics("đăng ký") and not has_diacritics("dang ky")
+
+
+def test_syllables_drop_punctuation_emoji_and_markup() -> None:
+    assert syllables("<b>Lệ phí</b> 😀 GPLX??") == ["b", "le", "phi", "b", "gplx"]
+
+
+def test_teen_code_is_replaced_and_abbreviations_expanded() -> None:
+    expand = Expander(replace={"ko": "không", "dc": "được"}, expand={"gplx": "giấy phép lái xe"})
+    assert expand(["gplx", "het", "han", "ko", "dc"]) == [
+        "gplx", "het", "han", "khong", "duoc", "giay", "phep", "lai", "xe"]
+
+
+def test_multi_syllable_phrase_wins_over_single() -> None:
+    expand = Expander(replace={}, expand={"so do": "quyền sử dụng đất", "so": "số"})
+    assert expand(["lam", "so", "do"]) == ["lam", "so", "do", "quyen", "su", "dung", "dat"]
+
+
+def test_terms_include_syllable_pairs_and_the_shipped_dictionary() -> None:
+    result = terms("lam cccd o dau")
+    assert "can_cuoc" in result and "lam_cccd" in result

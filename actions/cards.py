@@ -31,7 +31,9 @@ def source_line(procedure: Procedure) -> str:
 
 
 def header(procedure: Procedure) -> str:
-    return f"📄 {procedure.title} (mã {procedure.code})"
+    # Codes not yet verified against the national database are not shown as if they were.
+    code = f" (mã {procedure.code})" if procedure.code[:1].isdigit() else ""
+    return f"📄 {procedure.title}{code}"
 
 
 def documents_text(procedure: Procedure) -> str:

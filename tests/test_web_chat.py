@@ -1,0 +1,46 @@
+"""The web chat page in a real headless Chromium (Debian's), against the real gateway and Rasa."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import Stack
+
+pytestmark = [pytest.mark.browser, pytest.mark.rasa]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("Chromium is missing: `make browser` installs Debian's chromium")
+    return {**browser_type_launch_args, "executable_path": chromium,
+            "args": ["--disable-gpu", "--disable-background-networking", "--no-first-run",
+                     "--disable-component-update", "--disable-sync"]}
+
+
+def test_citizen_asks_and_taps_a_button(page: Page, stack: Stack) -> None:
+    page.goto(stack.gateway_url + "/")
+    expect(page.locator(".msg--bot").first).to_contain_text("Xin chào Anh/Chị")
+
+    page.fill("#input", "doi bang lai xe het han can gi")
+    page.click("#send")
+    answer = page.locator(".msg--bot").filter(has_text="Giấy tờ cần có")
+    expect(answer).to_contain_text("giấy phép lái xe", ignore_case=True)
+
+    answer.get_by_role("button", name="Lệ phí").click()
+    expect(page.locator(".msg--user").last).to_have_text("Lệ phí")
+    expect(page.locator(".msg--bot").last).to_contain_text("Lệ phí")
+
+
+def test_markup_typed_by_a_citizen_is_shown_as_text(page: Page, stack: Stack) -> None:
+    page.goto(stack.gateway_url + "/")
+    expect(page.locator(".msg--bot").first).to_be_visible()
+    page.fill("#input", "<img src=x onerror=alert(1)> le phi khai sinh")
+    page.click("#send")
+    expect(page.locator(".msg--user").last).to_have_text("<img src=x onerror=alert(1)> le phi khai sinh")
+    assert page.locator(".msg--user img").count() == 0
+    expect(page.locator(".msg--bot").last).not_to_have_text("…")

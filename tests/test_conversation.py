@@ -115,6 +115,6 @@ def test_parallel_citizens_each_get_their_own_answer(stack: Stack, new_sender) -
     questions = {new_sender(): q for q in ["le phi khai sinh", "doi gplx", "gio lam viec",
                                           "dang ky tam tru", "ho chieu can gi", "lam so do"]}
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
-        results = dict(zip(questions, pool.map(lambda s: stack.chat(s, questions[s]), questions)))
+        results = dict(zip(questions, pool.map(lambda s: stack.chat(s, questions[s]), questions), strict=True))
     assert all(texts(r) for r in results.values())
     assert re.search("hộ chiếu", texts(results[list(questions)[4]]), re.IGNORECASE)

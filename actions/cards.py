@@ -143,5 +143,5 @@ def clarify_text() -> str:
 
 
 def choice_button(item_id: str, title: str) -> dict[str, str]:
-    short = title if len(title) <= 60 else title[:57].rstrip() + "…"
+    short = title if len(title) <= 60 else title[:58].rsplit(" ", 1)[0].rstrip(",;:") + "…"
     return {"title": short, "payload": payload("choose", item_id=item_id)}

@@ -23,7 +23,7 @@ RASA_VENV = Path(os.environ.get("RASA_VENV", ROOT / ".venv-rasa"))
 MODEL_DIR = ROOT / "models"
 MODEL_NAME = "assistant"
 MODEL_FILE = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
-RASA_INPUTS = ["config.yml", "domain.yml", "data"]
+RASA_INPUTS = ["config.yml", "domain.yml", "data", "rasa_addons"]
 
 
 def rasa_bin() -> Path:
@@ -119,7 +119,15 @@ def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
         pass
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(gateway_port: int = 8000, rasa_port: int = 5005) -> int:
+    # Ctrl-C, and a service manager's SIGTERM, both stop the two servers cleanly (installed
+    # explicitly: a shell that starts us in the background would have SIGINT ignored).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     prepare()
     endpoints = ROOT / "var" / "endpoints.yml"
     endpoints.parent.mkdir(exist_ok=True)

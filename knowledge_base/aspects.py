@@ -43,3 +43,22 @@ def detect_aspects(question: str) -> list[Aspect]:
     padded = f" {' '.join(syllables(question))} "
     found = {aspect for aspect, cues in _CUES.items() if any(f" {c} " in padded for c in cues)}
     return [a for a in ASPECT_LABELS if a in found]
+
+
+# Words that carry no subject: what is asked ("lệ phí", "giấy tờ") is not which procedure.
+_FILLER_WORDS = (
+    "toi minh em anh chi ban a ak oi nhe voi cho cua la thi va hay co khong ko k dc duoc gi j "
+    "can lam nhu the nao sao vay z bao nhieu may o dau khi ho so thu tuc giay to "
+    "muon hoi xin nop ve mat het ton phai"
+)
+_FILLER = frozenset(_FILLER_WORDS.split())
+
+
+def subject_words(question: str) -> list[str]:
+    """Syllables left after removing aspect cues and filler: empty for "giấy tờ", "lệ phí bao
+    nhiêu", non-empty for "lệ phí khai sinh"."""
+    padded = f" {' '.join(syllables(question))} "
+    for cues in _CUES.values():
+        for cue in sorted(cues, key=len, reverse=True):
+            padded = padded.replace(f" {cue} ", " ")
+    return [w for w in padded.split() if w not in _FILLER]

@@ -30,6 +30,11 @@ DENSE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 1.0
 CANDIDATES = 50
 
+# A flat search over tens of thousands of vectors takes ~1 ms on one core; faiss's OpenMP threads
+# would instead keep spinning and slow the encoder that runs right after (measured: p50 30 → 22 ms
+# at 10,000 documents on 2 cores).
+faiss.omp_set_num_threads(1)
+
 Progress = Callable[[Iterable[list[str]], int], Iterable[list[str]]]
 
 

@@ -10,12 +10,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cards
-from knowledge_base.aspects import Aspect, detect_aspects
+from knowledge_base.aspects import Aspect, detect_aspects, subject_words
 from knowledge_base.service import KnowledgeBase
-
-# A follow-up like "le phi bao nhieu" has few words besides its aspect: answer it for the
-# procedure the citizen asked about last.
-FOLLOW_UP_MAX_WORDS = 5
 
 
 def entity(tracker: Tracker, name: str) -> str | None:
@@ -46,11 +42,15 @@ def answer_item(dispatcher: CollectingDispatcher, kb: KnowledgeBase, item_id: st
     return []
 
 
-class ActionAnswerQuestion(Action):
-    """Answer a question: directly when sure, with the top 3 as buttons when not."""
+class KnowledgeAction(Action):
+    """An action that reads the in-process knowledge base, given at construction."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
+
+
+class ActionAnswerQuestion(KnowledgeAction):
+    """Answer a question: directly when sure, with the top 3 as buttons when not."""
 
     def name(self) -> str:
         return "action_answer_question"
@@ -79,16 +79,12 @@ class ActionAnswerQuestion(Action):
 
 
 def _is_follow_up(question: str, best_id: str | None, previous: str) -> bool:
-    from knowledge_base.normalise import syllables
+    """"mất bao lâu" after a question about kết hôn is about kết hôn; "lệ phí khai sinh" is not."""
+    return best_id == previous or not subject_words(question)
 
-    return best_id == previous or len(syllables(question)) <= FOLLOW_UP_MAX_WORDS
 
-
-class ActionChooseItem(Action):
+class ActionChooseItem(KnowledgeAction):
     """The citizen tapped one of the suggested procedures or FAQs."""
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self.kb = kb
 
     def name(self) -> str:
         return "action_choose_item"
@@ -102,11 +98,8 @@ class ActionChooseItem(Action):
         return answer_item(dispatcher, self.kb, item_id, [])
 
 
-class ActionAnswerDetail(Action):
+class ActionAnswerDetail(KnowledgeAction):
     """One part (fees, documents, …) of a procedure, from a follow-up button."""
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self.kb = kb
 
     def name(self) -> str:
         return "action_answer_detail"

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cards
-from actions.answers import answer_item, user_text
+from actions.answers import KnowledgeAction, answer_item, user_text
 from knowledge_base.aspects import detect_aspects
-from knowledge_base.service import KnowledgeBase
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -29,12 +28,9 @@ def previous_user_intent(tracker: Tracker) -> str | None:
     return None
 
 
-class ActionFallback(Action):
+class ActionFallback(KnowledgeAction):
     """Rasa was unsure of the intent. The catalog may still know the answer; if not, ask again
     once, and the second time in a row offer a person."""
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self.kb = kb
 
     def name(self) -> str:
         return "action_fallback"

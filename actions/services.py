@@ -10,25 +10,21 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cards
-from actions.answers import entity, user_text
+from actions.answers import KnowledgeAction, entity, user_text
 from knowledge_base.normalise import syllables
-from knowledge_base.service import KnowledgeBase
 
 HOTLINE_FAQ = "duong-day-nong"
 # "nộp hồ sơ online" alone names no procedure; a longer request usually does.
 MIN_WORDS_NAMING_A_PROCEDURE = 6
 
 
-class ActionStartSubmission(Action):
+class ActionStartSubmission(KnowledgeAction):
     """The citizen wants to file: find which procedure, say whether and where it can be filed."""
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self.kb = kb
 
     def name(self) -> str:
         return "action_start_submission"
@@ -65,11 +61,8 @@ class ActionStartSubmission(Action):
         return [SlotSet("procedure_id", procedure.id)]
 
 
-class ActionOfferHuman(Action):
+class ActionOfferHuman(KnowledgeAction):
     """The citizen asks for a person: give the hotline from the FAQ, honestly."""
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self.kb = kb
 
     def name(self) -> str:
         return "action_offer_human"

@@ -5,4 +5,6 @@ import logging
 from bot.app import create_app
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+# httpx logs every request URL at INFO; conversation ids in those URLs are nobody's business.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 app = create_app()

@@ -52,6 +52,15 @@ def test_follow_up_about_the_same_procedure(stack: Stack, new_sender) -> None:
     assert "kết hôn" in follow_up.lower() and "Thời hạn giải quyết" in follow_up
 
 
+def test_a_new_subject_is_not_taken_for_a_follow_up(stack: Stack, new_sender) -> None:
+    sender = new_sender()
+    stack.chat(sender, "đăng ký kết hôn cần giấy tờ gì")
+    replies = stack.chat(sender, "le phi khai sinh")
+    # Either the khai sinh card, or a choice among khai sinh procedures: never kết hôn again.
+    shown = (texts(replies) + " ".join(b["title"] for b in buttons(replies))).lower()
+    assert "khai sinh" in shown and "kết hôn" not in shown
+
+
 def test_tapping_a_button_answers_that_part(stack: Stack, new_sender) -> None:
     sender = new_sender()
     replies = stack.chat(sender, "doi bang lai xe")

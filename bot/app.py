@@ -21,6 +21,7 @@ from bot.db import create_schema, make_engine, make_sessionmaker
 from bot.rasa_client import RasaClient
 from bot.routes import actions, chat, search
 from knowledge_base.service import KnowledgeBase
+from knowledge_base.validation_messages import reason
 
 log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).with_name("web")
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         # Name the field and the reason, in Vietnamese, for whoever integrates with the API.
         errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"),
-                   "reason": e["msg"]} for e in exc.errors()]
+                   "reason": reason(e)} for e in exc.errors()]
         return JSONResponse({"error": "Yêu cầu không hợp lệ", "details": errors}, status_code=422)
 
     return app

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from knowledge_base.schema import Catalog, Faq, Procedure
+from knowledge_base.validation_messages import reason
 
 DATA_DIR = Path(__file__).with_name("data")
 T = TypeVar("T", bound=BaseModel)
@@ -106,7 +107,7 @@ def validate_rows(
 
 
 def _errors(exc: ValidationError, row: int | None) -> list[RowError]:
-    return [RowError(row, _dotted(err["loc"]), err["msg"]) for err in exc.errors()]
+    return [RowError(row, _dotted(err["loc"]), reason(err)) for err in exc.errors()]
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:

@@ -20,3 +20,22 @@ class Settings(BaseSettings):
     kb_cache_dir: Path = ROOT / "var" / "index"
     max_message_chars: int = 2000
     public_url: str = "http://127.0.0.1:8000"
+
+    # Attachments (photos, PDF) citizens send.
+    attachments_dir: Path = ROOT / "var" / "attachments"
+    max_upload_bytes: int = 10 * 1024 * 1024
+
+    # Zalo Official Account. The channel is off until app id, OA secret key and tokens are set.
+    zalo_app_id: str = ""
+    zalo_app_secret: str = ""          # OAuth v4 "secret_key" of the app, for token refresh
+    zalo_oa_secret_key: str = ""       # OA secret key, for X-ZEvent-Signature of webhooks
+    zalo_access_token: str = ""        # first access token; refreshed and stored in the database
+    zalo_refresh_token: str = ""
+    zalo_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+
+    # Telegram bot. Off until the bot token is set.
+    telegram_bot_token: str = ""
+    telegram_webhook_secret: str = ""  # X-Telegram-Bot-Api-Secret-Token expected on the webhook
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_mode: str = "webhook"     # "webhook" or "polling" (no public URL needed)

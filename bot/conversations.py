@@ -27,6 +27,15 @@ _HAS_WORD = re.compile(r"\w", re.UNICODE)
 
 
 @dataclass(frozen=True)
+class Recorded:
+    """A stored incoming message: where it lives and which Rasa tracker answers it."""
+
+    conversation_id: int
+    message_id: int
+    rasa_sender: str
+
+
+@dataclass(frozen=True)
 class Handled:
     """The replies to a message, and whether it was a repeat of one already handled."""
 
@@ -41,17 +50,27 @@ class ConversationService:
         self._max_chars = max_message_chars
 
     async def handle(self, inbound: InboundMessage) -> Handled:
-        try:
-            stored = await asyncio.to_thread(self._store_inbound, inbound)
-        except IntegrityError:  # the same delivery, stored a moment ago by a parallel request
-            stored = None
-        if stored is None:
-            log.info("duplicate delivery %s/%s ignored", inbound.channel, inbound.platform_message_id)
+        """Record, then answer: for channels that reply in the same HTTP exchange (web, REST)."""
+        recorded = await self.record(inbound)
+        if recorded is None:
             return Handled([], duplicate=True)
-        conversation_id, rasa_sender = stored
-        replies = await self._replies(inbound, rasa_sender)
-        await asyncio.to_thread(self._store_outbound, conversation_id, replies)
-        return Handled(replies)
+        return Handled(await self.respond(recorded, inbound))
+
+    async def record(self, inbound: InboundMessage) -> Recorded | None:
+        """Store the message; None when the platform delivered it before (same message id)."""
+        try:
+            recorded = await asyncio.to_thread(self._store_inbound, inbound)
+        except IntegrityError:  # the same delivery, stored a moment ago by a parallel request
+            recorded = None
+        if recorded is None:
+            log.info("duplicate delivery %s/%s ignored", inbound.channel, inbound.platform_message_id)
+        return recorded
+
+    async def respond(self, recorded: Recorded, inbound: InboundMessage) -> list[OutboundMessage]:
+        """Ask Rasa (or answer bad input directly), store the replies and return them."""
+        replies = await self._replies(inbound, recorded.rasa_sender)
+        await asyncio.to_thread(self._store_outbound, recorded.conversation_id, replies)
+        return replies
 
     async def _replies(self, inbound: InboundMessage, rasa_sender: str) -> list[OutboundMessage]:
         text = inbound.text.strip()
@@ -75,7 +94,7 @@ class ConversationService:
             return [texts.SILENT]
         return replies
 
-    def _store_inbound(self, inbound: InboundMessage) -> tuple[int, str] | None:
+    def _store_inbound(self, inbound: InboundMessage) -> Recorded | None:
         with self._sessions() as session, session.begin():
             conversation = _conversation(session, inbound.channel, inbound.sender_id)
             if inbound.platform_message_id and session.scalar(
@@ -84,10 +103,12 @@ class ConversationService:
                     Message.platform_message_id == inbound.platform_message_id)):
                 return None
             conversation.last_message_at = utcnow()
-            session.add(Message(conversation_id=conversation.id, direction="in", author="citizen",
-                                text=inbound.text, platform_message_id=inbound.platform_message_id,
-                                payload=inbound.metadata or None))
-            return conversation.id, conversation.rasa_sender_id
+            message = Message(conversation_id=conversation.id, direction="in", author="citizen",
+                              text=inbound.text, platform_message_id=inbound.platform_message_id,
+                              payload=inbound.metadata or None)
+            session.add(message)
+            session.flush()
+            return Recorded(conversation.id, message.id, conversation.rasa_sender_id)
 
     def _store_outbound(self, conversation_id: int, replies: list[OutboundMessage]) -> None:
         with self._sessions() as session, session.begin():

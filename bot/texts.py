@@ -36,3 +36,11 @@ SILENT = OutboundMessage(
     text="Xin lỗi Anh/Chị, em chưa trả lời được câu này. Anh/Chị có thể hỏi cách khác "
          "hoặc gặp nhân viên hỗ trợ.",
     buttons=[Button(title="Gặp nhân viên", payload="/request_human")])
+
+FILE_DOWNLOAD_FAILED = OutboundMessage(
+    text="Em chưa tải được tệp Anh/Chị gửi. Anh/Chị vui lòng gửi lại giúp em.")
+
+
+def file_received(filename: str, content_type: str) -> OutboundMessage:
+    kind = "tệp PDF" if content_type == "application/pdf" else "ảnh"
+    return OutboundMessage(text=f"Em đã nhận {kind} của Anh/Chị và lưu an toàn vào cuộc trò chuyện.")

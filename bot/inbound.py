@@ -1,0 +1,81 @@
+"""Messages from platforms that expect a quick acknowledgement (Zalo, Telegram).
+
+``accept`` stores the message and returns at once (Zalo wants an answer within 2 seconds); the
+work — downloading files, asking Rasa, sending the replies through the outbox — continues in the
+background. A repeated delivery (same platform message id) is recognised and ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot import texts
+from bot.attachments import AttachmentRejected, AttachmentService
+from bot.conversations import ConversationService, Recorded
+from bot.outbox import Outbox
+from channels.base import Channel
+from channels.messages import InboundMessage, OutboundMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file the citizen sent, to be fetched from the platform."""
+
+    url: str
+    filename: str = ""
+
+
+class InboundPipeline:
+    def __init__(self, conversations: ConversationService, outbox: Outbox,
+                 attachments: AttachmentService, channels: Mapping[str, Channel]) -> None:
+        self._conversations = conversations
+        self._outbox = outbox
+        self._attachments = attachments
+        self._channels = channels
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def accept(self, inbound: InboundMessage, files: list[IncomingFile] | None = None) -> bool:
+        """Store and schedule; False when it is a duplicate delivery."""
+        recorded = await self._conversations.record(inbound)
+        if recorded is None:
+            return False
+        task = asyncio.create_task(self._process(recorded, inbound, files or []))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
+
+    async def drain(self) -> None:
+        """Wait for background work (tests, graceful shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _process(self, recorded: Recorded, inbound: InboundMessage,
+                       files: list[IncomingFile]) -> None:
+        try:
+            replies = [await self._store_file(recorded, inbound.channel, f) for f in files]
+            if inbound.text.strip() or not files:
+                replies += await self._conversations.respond(recorded, inbound)
+            await asyncio.to_thread(self._outbox.enqueue, recorded.conversation_id, replies)
+        except Exception:
+            log.exception("processing message %s failed", recorded.message_id)
+            await asyncio.to_thread(self._outbox.enqueue, recorded.conversation_id, [texts.SILENT])
+
+    async def _store_file(self, recorded: Recorded, channel_name: str,
+                          file: IncomingFile) -> OutboundMessage:
+        channel = self._channels[channel_name]
+        try:
+            data = await channel.download(file.url)
+        except Exception as exc:
+            log.warning("download failed for message %s: %r", recorded.message_id, exc)
+            return texts.FILE_DOWNLOAD_FAILED
+        try:
+            stored = await asyncio.to_thread(self._attachments.save, recorded.conversation_id,
+                                             recorded.message_id, file.filename, data)
+        except AttachmentRejected as rejected:
+            return OutboundMessage(text=rejected.reason)
+        return texts.file_received(stored.filename, stored.content_type)

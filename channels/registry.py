@@ -1,0 +1,25 @@
+"""Builds the platform channels that have credentials; a channel without them is simply off."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import sessionmaker
+
+from channels.base import Channel
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+
+def build_channels(settings: Settings, sessions: sessionmaker) -> dict[str, Channel]:
+    from channels import telegram, zalo
+
+    channels: dict[str, Channel] = {}
+    zalo_channel = zalo.build(settings, sessions)
+    if zalo_channel is not None:
+        channels["zalo"] = zalo_channel
+    telegram_channel = telegram.build(settings)
+    if telegram_channel is not None:
+        channels["telegram"] = telegram_channel
+    return channels

@@ -15,11 +15,15 @@ from fastapi.staticfiles import StaticFiles
 from rasa_sdk.executor import ActionExecutor
 
 from actions import build_actions
+from bot.attachments import AttachmentService, LocalFileStore
 from bot.config import Settings
 from bot.conversations import ConversationService
 from bot.db import create_schema, make_engine, make_sessionmaker
+from bot.inbound import InboundPipeline
+from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
 from bot.routes import actions, chat, search
+from channels.registry import build_channels
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.validation_messages import reason
 
@@ -37,7 +41,12 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
             KnowledgeBase.open, settings.kb_data_dir, settings.kb_encoder, settings.kb_cache_dir)
         engine = make_engine(settings.database_url)
         await asyncio.to_thread(create_schema, engine)
+        sessions = make_sessionmaker(engine)
         rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
+        channels = build_channels(settings, sessions)
+        outbox = Outbox(sessions, channels)
+        attachments = AttachmentService(sessions, LocalFileStore(settings.attachments_dir),
+                                        settings.max_upload_bytes)
         executor = ActionExecutor()
         for action in build_actions(knowledge):
             executor.register_action(action)
@@ -45,10 +54,19 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         app.state.kb = knowledge
         app.state.rasa = rasa
         app.state.action_executor = executor
-        app.state.conversations = ConversationService(
-            make_sessionmaker(engine), rasa, settings.max_message_chars)
-        log.info("gateway ready: %d documents indexed", len(knowledge.index))
+        conversations = ConversationService(sessions, rasa, settings.max_message_chars)
+        app.state.sessions = sessions
+        app.state.conversations = conversations
+        app.state.channels = channels
+        app.state.outbox = outbox
+        app.state.attachments = attachments
+        app.state.inbound = InboundPipeline(conversations, outbox, attachments, channels)
+        delivery = asyncio.create_task(outbox.run())
+        log.info("gateway ready: %d documents indexed, channels: %s", len(knowledge.index),
+                 ", ".join(channels) or "web only")
         yield
+        await app.state.inbound.drain()
+        delivery.cancel()
         await rasa.aclose()
         engine.dispose()
 

@@ -1,0 +1,119 @@
+"""The outbox: order, retries with back-off, giving up, and one delivery across workers."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.db import create_schema, make_engine, make_sessionmaker
+from bot.models import Conversation, Message, OutboxItem
+from bot.outbox import Outbox
+from channels.base import DeliveryError
+from channels.messages import OutboundMessage
+
+
+class RecordingChannel:
+    """Our own Channel interface, recording instead of calling a platform."""
+
+    name = "zalo"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.failures: list[DeliveryError] = []
+
+    async def send(self, recipient_id: str, message: OutboundMessage) -> str | None:
+        await asyncio.sleep(0)
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((recipient_id, message.text or ""))
+        return f"p-{len(self.sent)}"
+
+    async def download(self, url: str) -> bytes:
+        raise NotImplementedError
+
+
+@pytest.fixture
+def sessions(tmp_path: Path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'o.db'}")
+    create_schema(engine)
+    factory = make_sessionmaker(engine)
+    with factory() as session, session.begin():
+        session.add(Conversation(id=1, channel="zalo", sender_id="u-1"))
+        session.add(Conversation(id=2, channel="zalo", sender_id="u-2"))
+    return factory
+
+
+def texts(*values: str) -> list[OutboundMessage]:
+    return [OutboundMessage(text=v) for v in values]
+
+
+def statuses(sessions) -> list[str]:
+    with sessions() as session:
+        return [i.status for i in session.scalars(select(OutboxItem).order_by(OutboxItem.id))]
+
+
+def test_messages_arrive_in_order_after_an_outage(sessions) -> None:
+    channel = RecordingChannel()
+    outbox = Outbox(sessions, {"zalo": channel}, base_delay=0)
+    outbox.enqueue(1, texts("một", "hai", "ba"))
+    channel.failures = [DeliveryError("down")]
+    assert asyncio.run(outbox.deliver_due()) == 0  # the first fails: the others wait behind it
+    assert channel.sent == []
+    assert asyncio.run(outbox.deliver_due()) == 3
+    assert [t for _, t in channel.sent] == ["một", "hai", "ba"]
+    assert statuses(sessions) == ["sent", "sent", "sent"]
+
+
+def test_one_conversation_failing_does_not_hold_back_another(sessions) -> None:
+    channel = RecordingChannel()
+    outbox = Outbox(sessions, {"zalo": channel}, base_delay=60)
+    outbox.enqueue(1, texts("a"))
+    outbox.enqueue(2, texts("b"))
+    channel.failures = [DeliveryError("rate limited")]
+    asyncio.run(outbox.deliver_due())
+    assert channel.sent == [("u-2", "b")]
+    assert statuses(sessions) == ["pending", "sent"]  # retried later, after its back-off
+
+
+def test_permanent_failure_is_given_up_with_the_reason(sessions) -> None:
+    channel = RecordingChannel()
+    outbox = Outbox(sessions, {"zalo": channel}, base_delay=0)
+    outbox.enqueue(1, texts("a"))
+    channel.failures = [DeliveryError("user blocked the OA", retryable=False)]
+    asyncio.run(outbox.deliver_due())
+    with sessions() as session:
+        item = session.scalars(select(OutboxItem)).one()
+    assert item.status == "failed" and "blocked" in item.last_error
+
+
+def test_message_for_a_channel_that_is_off_waits_instead_of_vanishing(sessions) -> None:
+    outbox = Outbox(sessions, {}, base_delay=0)
+    outbox.enqueue(1, texts("a"))
+    asyncio.run(outbox.deliver_due())
+    assert statuses(sessions) == ["pending"]
+    channel = RecordingChannel()
+    assert asyncio.run(Outbox(sessions, {"zalo": channel}).deliver_due()) == 1
+
+
+def test_two_workers_deliver_each_message_once(sessions) -> None:
+    channel = RecordingChannel()
+    first, second = (Outbox(sessions, {"zalo": channel}) for _ in range(2))
+    first.enqueue(1, texts(*[str(i) for i in range(20)]))
+
+    async def both() -> None:
+        await asyncio.gather(first.deliver_due(), second.deliver_due())
+
+    asyncio.run(both())
+    asyncio.run(first.deliver_due())
+    assert sorted(int(t) for _, t in channel.sent) == list(range(20))
+
+
+def test_a_notice_is_kept_in_the_transcript(sessions) -> None:
+    outbox = Outbox(sessions, {"zalo": RecordingChannel()})
+    outbox.enqueue(1, texts("Hồ sơ của Anh/Chị đã được tiếp nhận."), kind="notice")
+    with sessions() as session:
+        stored = session.scalars(select(Message.text).where(Message.author == "system")).all()
+    assert stored == ["Hồ sơ của Anh/Chị đã được tiếp nhận."]

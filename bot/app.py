@@ -22,8 +22,9 @@ from bot.db import create_schema, make_engine, make_sessionmaker
 from bot.inbound import InboundPipeline
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
-from bot.routes import actions, chat, search
+from bot.routes import actions, chat, search, telegram, zalo
 from channels.registry import build_channels
+from channels.telegram import polling as telegram_polling
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.validation_messages import reason
 
@@ -61,12 +62,20 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         app.state.outbox = outbox
         app.state.attachments = attachments
         app.state.inbound = InboundPipeline(conversations, outbox, attachments, channels)
-        delivery = asyncio.create_task(outbox.run())
+        background = [asyncio.create_task(outbox.run())]
+        if "telegram" in channels and settings.telegram_mode == "polling":
+            # No public URL: fetch updates instead of receiving the webhook.
+            background.append(telegram_polling.start(channels["telegram"], app.state.inbound))
         log.info("gateway ready: %d documents indexed, channels: %s", len(knowledge.index),
                  ", ".join(channels) or "web only")
         yield
         await app.state.inbound.drain()
-        delivery.cancel()
+        for task in background:
+            task.cancel()
+        for channel in channels.values():
+            close = getattr(channel, "close", None)
+            if close is not None:
+                await close()
         await rasa.aclose()
         engine.dispose()
 
@@ -75,6 +84,8 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     app.include_router(chat.router)
     app.include_router(search.router)
     app.include_router(actions.router)
+    app.include_router(telegram.router)
+    app.include_router(zalo.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import sessionmaker
 
+from bot import texts
 from bot.models import Attachment
 
 # Magic bytes of the formats accepted: photos and PDF scans.
@@ -35,8 +36,7 @@ def check_file(data: bytes, max_bytes: int) -> str:
     if not data:
         raise AttachmentRejected("Tệp trống, Anh/Chị vui lòng gửi lại.")
     if len(data) > max_bytes:
-        raise AttachmentRejected(
-            f"Tệp lớn quá {max_bytes // (1024 * 1024)} MB. Anh/Chị chụp lại hoặc nén nhỏ hơn giúp em.")
+        raise AttachmentRejected(texts.file_too_large(max_bytes).text or "")
     content_type = next((t for t, magic in SIGNATURES.items() if data.startswith(magic)), None)
     if content_type is None:
         raise AttachmentRejected("Em chỉ nhận ảnh JPG, PNG hoặc tệp PDF.")

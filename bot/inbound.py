@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from bot import texts
 from bot.attachments import AttachmentRejected, AttachmentService
 from bot.conversations import ConversationService, Recorded
 from bot.outbox import Outbox
-from channels.base import Channel
+from channels.base import Channel, FileTooLarge
 from channels.messages import InboundMessage, OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ class InboundPipeline:
         self._attachments = attachments
         self._channels = channels
         self._tasks: set[asyncio.Task[None]] = set()
+        # One citizen's messages are worked on one at a time, in arrival order (asyncio.Lock
+        # wakes waiters first-come, first-served), so replies never overtake each other.
+        self._turns: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def accept(self, inbound: InboundMessage, files: list[IncomingFile] | None = None) -> bool:
         """Store and schedule; False when it is a duplicate delivery."""
@@ -56,6 +60,11 @@ class InboundPipeline:
 
     async def _process(self, recorded: Recorded, inbound: InboundMessage,
                        files: list[IncomingFile]) -> None:
+        async with self._turns[recorded.conversation_id]:
+            await self._work(recorded, inbound, files)
+
+    async def _work(self, recorded: Recorded, inbound: InboundMessage,
+                    files: list[IncomingFile]) -> None:
         try:
             replies = [await self._store_file(recorded, inbound.channel, f) for f in files]
             if inbound.text.strip() or not files:
@@ -70,6 +79,8 @@ class InboundPipeline:
         channel = self._channels[channel_name]
         try:
             data = await channel.download(file.url)
+        except FileTooLarge as exc:
+            return texts.file_too_large(exc.limit)
         except Exception as exc:
             log.warning("download failed for message %s: %r", recorded.message_id, exc)
             return texts.FILE_DOWNLOAD_FAILED

@@ -44,3 +44,10 @@ FILE_DOWNLOAD_FAILED = OutboundMessage(
 def file_received(filename: str, content_type: str) -> OutboundMessage:
     kind = "tệp PDF" if content_type == "application/pdf" else "ảnh"
     return OutboundMessage(text=f"Em đã nhận {kind} của Anh/Chị và lưu an toàn vào cuộc trò chuyện.")
+
+
+def file_too_large(limit_bytes: int) -> OutboundMessage:
+    limit = (f"{limit_bytes // (1024 * 1024)} MB" if limit_bytes >= 1024 * 1024
+             else f"{max(1, limit_bytes // 1024)} KB")
+    return OutboundMessage(text=f"Tệp lớn quá {limit}. "
+                                "Anh/Chị chụp lại hoặc nén nhỏ hơn rồi gửi lại giúp em.")

@@ -16,6 +16,16 @@ class DeliveryError(RuntimeError):
         self.retryable = retryable
 
 
+class FileTooLarge(ValueError):
+    """A file the citizen sent is larger than the gateway accepts (checked before and while
+    downloading, so a huge file is never read whole)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"file of at least {size} bytes, limit {limit}")
+        self.size = size
+        self.limit = limit
+
+
 class Channel(Protocol):
     """A platform the gateway can send to (Zalo OA, Telegram)."""
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import socket
 import subprocess
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -17,6 +20,7 @@ from bot import launcher
 from knowledge_base.service import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -77,6 +81,24 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def new_sender() -> Callable[[], str]:
     counter = iter(range(1_000_000))
     return lambda: f"test-{os.getpid()}-{next(counter)}-{os.urandom(3).hex()}"
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a fresh thread: Playwright's sync API keeps an event loop running in
+    the main thread for the rest of the session, where ``asyncio.run`` would refuse to start."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Poll until ``predicate`` returns something truthy (background delivery, webhooks)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
 
 
 def run_rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:

@@ -13,6 +13,7 @@ from bot.models import Conversation, Message, OutboxItem
 from bot.outbox import Outbox
 from channels.base import DeliveryError
 from channels.messages import OutboundMessage
+from tests.conftest import run_async
 
 
 class RecordingChannel:
@@ -60,9 +61,9 @@ def test_messages_arrive_in_order_after_an_outage(sessions) -> None:
     outbox = Outbox(sessions, {"zalo": channel}, base_delay=0)
     outbox.enqueue(1, texts("một", "hai", "ba"))
     channel.failures = [DeliveryError("down")]
-    assert asyncio.run(outbox.deliver_due()) == 0  # the first fails: the others wait behind it
+    assert run_async(outbox.deliver_due()) == 0  # the first fails: the others wait behind it
     assert channel.sent == []
-    assert asyncio.run(outbox.deliver_due()) == 3
+    assert run_async(outbox.deliver_due()) == 3
     assert [t for _, t in channel.sent] == ["một", "hai", "ba"]
     assert statuses(sessions) == ["sent", "sent", "sent"]
 
@@ -73,7 +74,7 @@ def test_one_conversation_failing_does_not_hold_back_another(sessions) -> None:
     outbox.enqueue(1, texts("a"))
     outbox.enqueue(2, texts("b"))
     channel.failures = [DeliveryError("rate limited")]
-    asyncio.run(outbox.deliver_due())
+    run_async(outbox.deliver_due())
     assert channel.sent == [("u-2", "b")]
     assert statuses(sessions) == ["pending", "sent"]  # retried later, after its back-off
 
@@ -83,7 +84,7 @@ def test_permanent_failure_is_given_up_with_the_reason(sessions) -> None:
     outbox = Outbox(sessions, {"zalo": channel}, base_delay=0)
     outbox.enqueue(1, texts("a"))
     channel.failures = [DeliveryError("user blocked the OA", retryable=False)]
-    asyncio.run(outbox.deliver_due())
+    run_async(outbox.deliver_due())
     with sessions() as session:
         item = session.scalars(select(OutboxItem)).one()
     assert item.status == "failed" and "blocked" in item.last_error
@@ -92,10 +93,10 @@ def test_permanent_failure_is_given_up_with_the_reason(sessions) -> None:
 def test_message_for_a_channel_that_is_off_waits_instead_of_vanishing(sessions) -> None:
     outbox = Outbox(sessions, {}, base_delay=0)
     outbox.enqueue(1, texts("a"))
-    asyncio.run(outbox.deliver_due())
+    run_async(outbox.deliver_due())
     assert statuses(sessions) == ["pending"]
     channel = RecordingChannel()
-    assert asyncio.run(Outbox(sessions, {"zalo": channel}).deliver_due()) == 1
+    assert run_async(Outbox(sessions, {"zalo": channel}).deliver_due()) == 1
 
 
 def test_two_workers_deliver_each_message_once(sessions) -> None:
@@ -106,8 +107,8 @@ def test_two_workers_deliver_each_message_once(sessions) -> None:
     async def both() -> None:
         await asyncio.gather(first.deliver_due(), second.deliver_due())
 
-    asyncio.run(both())
-    asyncio.run(first.deliver_due())
+    run_async(both())
+    run_async(first.deliver_due())
     assert sorted(int(t) for _, t in channel.sent) == list(range(20))
 
 

@@ -1,0 +1,40 @@
+"""Telegram webhook: ``POST /webhooks/telegram``, registered with setWebhook and a secret token."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+
+from channels.telegram.updates import handle_update, parse_update
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["telegram"])
+
+
+def _secret_ok(given: str | None, expected: str) -> bool:
+    """Constant-time comparison; with no secret configured every request is refused."""
+    return bool(expected) and hmac.compare_digest((given or "").encode(), expected.encode())
+
+
+@router.post("/webhooks/telegram", summary="Nhận cập nhật từ Telegram (webhook)")
+async def telegram_webhook(
+    request: Request,
+    secret: str | None = Header(default=None, alias="X-Telegram-Bot-Api-Secret-Token"),
+) -> JSONResponse:
+    """Check the secret, store the message and answer at once; the reply follows via the outbox."""
+    if not _secret_ok(secret, request.app.state.settings.telegram_webhook_secret):
+        return JSONResponse({"ok": False, "error": "Sai mã bí mật"}, status_code=401)
+    channel = getattr(request.app.state, "channels", {}).get("telegram")
+    if channel is None:
+        return JSONResponse({"ok": False, "error": "Kênh Telegram chưa được cấu hình"}, status_code=503)
+    try:
+        update = parse_update(json.loads(await request.body()), channel.bot)
+    except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
+        log.warning("malformed Telegram update: %s", exc)
+        return JSONResponse({"ok": False, "error": "Dữ liệu không hợp lệ"}, status_code=400)
+    await handle_update(channel, request.app.state.inbound, update)
+    return JSONResponse({"ok": True})

@@ -1,0 +1,38 @@
+"""Zalo's reply window: free consultation ("cs") messages only within 48 hours of the citizen's
+last message. Outside it a proactive notice goes as a "transaction" message; a reply is blocked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from bot.models import Conversation, OutboxItem, utcnow
+
+REPLY_WINDOW = dt.timedelta(hours=48)
+Mode = Literal["cs", "transaction", "blocked"]
+
+
+class ReplyWindow:
+    def __init__(self, sessions: sessionmaker, window: dt.timedelta = REPLY_WINDOW) -> None:
+        self._sessions = sessions
+        self._window = window
+
+    def mode(self, recipient_id: str) -> Mode:
+        """How a message to ``recipient_id`` may be sent right now."""
+        with self._sessions() as session:
+            last = session.scalar(select(Conversation.last_message_at).where(
+                Conversation.channel == "zalo", Conversation.sender_id == recipient_id))
+            if last is not None and utcnow() - _aware(last) <= self._window:
+                return "cs"
+            # The outbox marks the item it is delivering "sending"; its kind says reply or notice.
+            kind = session.scalar(select(OutboxItem.kind).where(
+                OutboxItem.channel == "zalo", OutboxItem.recipient_id == recipient_id,
+                OutboxItem.status == "sending").order_by(OutboxItem.id).limit(1))
+        return "transaction" if kind == "notice" else "blocked"
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

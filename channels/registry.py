@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
 def build_channels(settings: Settings, sessions: sessionmaker) -> dict[str, Channel]:
     from channels import telegram, zalo
+    from channels.web import WebChannel
 
-    channels: dict[str, Channel] = {}
+    channels: dict[str, Channel] = {"web": WebChannel()}
     zalo_channel = zalo.build(settings, sessions)
     if zalo_channel is not None:
         channels["zalo"] = zalo_channel

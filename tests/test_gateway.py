@@ -109,3 +109,27 @@ def test_readiness_reports_rasa_down_and_web_chat_is_served(offline) -> None:
     assert client.get("/ready").status_code == 503
     page = client.get("/")
     assert page.status_code == 200 and "Trợ lý ảo" in page.text
+
+
+def test_web_notice_is_fetched_once_by_its_own_sender_only(offline) -> None:
+    from bot.outbox import Outbox
+    from channels.messages import OutboundMessage
+    from channels.web import WebChannel
+    from tests.conftest import run_async
+
+    client, _ = offline
+    post(client, "", sender="citizen-a")
+    post(client, "", sender="citizen-b")
+    app = client.app
+    with app.state.sessions() as session:
+        conversation_id = session.execute(
+            text("select id from conversations where sender_id='citizen-a'")).scalar_one()
+    outbox = Outbox(app.state.sessions, {"web": WebChannel()})
+    outbox.enqueue(conversation_id, [OutboundMessage(text="Hồ sơ đã được tiếp nhận.")], kind="notice")
+    run_async(outbox.deliver_due())
+    mine = client.get("/api/chat/updates", params={"sender": "citizen-a"}).json()["updates"]
+    assert [u["messages"][0]["text"] for u in mine] == ["Hồ sơ đã được tiếp nhận."]
+    assert client.get("/api/chat/updates", params={"sender": "citizen-b"}).json()["updates"] == []
+    after = mine[0]["id"]
+    assert client.get("/api/chat/updates", params={"sender": "citizen-a", "after": after}).json() == {
+        "updates": []}

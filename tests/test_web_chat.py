@@ -6,7 +6,12 @@ import shutil
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from bot.db import make_engine, make_sessionmaker
+from bot.models import Conversation
+from bot.outbox import Outbox
+from channels.messages import OutboundMessage
 from tests.conftest import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
@@ -44,3 +49,17 @@ def test_markup_typed_by_a_citizen_is_shown_as_text(page: Page, stack: Stack) ->
     expect(page.locator(".msg--user").last).to_have_text("<img src=x onerror=alert(1)> le phi khai sinh")
     assert page.locator(".msg--user img").count() == 0
     expect(page.locator(".msg--bot").last).not_to_have_text("…")
+
+
+def test_a_proactive_notice_reaches_the_open_web_chat(page: Page, stack: Stack) -> None:
+    page.goto(stack.gateway_url + "/")
+    expect(page.locator(".msg--bot").first).to_be_visible()
+    sender = page.evaluate("localStorage.getItem('tro-ly-ao-sender')")
+    sessions = make_sessionmaker(make_engine(stack.database_url))
+    with sessions() as session:
+        conversation_id = session.scalars(select(Conversation.id).where(
+            Conversation.channel == "web", Conversation.sender_id == sender)).one()
+    notice = "Hồ sơ HS-7M2K-QX9P của Anh/Chị đã được tiếp nhận."
+    Outbox(sessions, {}).enqueue(conversation_id, [OutboundMessage(text=notice)], kind="notice")
+    # The gateway's own outbox loop delivers it; the page fetches it within a few seconds.
+    expect(page.locator(".msg--bot").last).to_have_text(notice, timeout=15_000)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
-from channels.messages import InboundMessage
+from bot.models import Conversation, OutboxItem
+from channels.messages import InboundMessage, OutboundMessage
 
 router = APIRouter(tags=["chat"])
 
@@ -28,3 +32,33 @@ async def rest_webhook(body: RestMessage, request: Request) -> list[dict[str, An
                              platform_message_id=body.message_id, metadata=body.metadata)
     handled = await request.app.state.conversations.handle(inbound)
     return [reply.to_rest(body.sender) for reply in handled.replies]
+
+
+class ChatUpdate(BaseModel):
+    id: int
+    messages: list[dict[str, Any]]
+
+
+class ChatUpdates(BaseModel):
+    updates: list[ChatUpdate]
+
+
+@router.get("/api/chat/updates", response_model=ChatUpdates,
+            summary="Tin gửi chủ động tới cuộc trò chuyện web (thông báo, nhân viên)")
+async def chat_updates(request: Request, sender: str = Query(min_length=1, max_length=128),
+                       after: int = Query(0, ge=0)) -> ChatUpdates:
+    """Messages delivered to this web conversation after outbox id ``after``. The sender id is
+    a random value only the citizen's browser holds."""
+    rows = await asyncio.to_thread(_delivered, request.app.state.sessions, sender, after)
+    return ChatUpdates(updates=[
+        ChatUpdate(id=row_id, messages=[OutboundMessage(**payload).to_rest(sender)])
+        for row_id, payload in rows])
+
+
+def _delivered(sessions: sessionmaker, sender: str, after: int) -> list[tuple[int, dict[str, Any]]]:
+    with sessions() as session:
+        return [(row.id, row.payload) for row in session.execute(
+            select(OutboxItem.id, OutboxItem.payload).join(Conversation)
+            .where(Conversation.channel == "web", Conversation.sender_id == sender,
+                   OutboxItem.id > after, OutboxItem.status == "sent")
+            .order_by(OutboxItem.id).limit(50))]

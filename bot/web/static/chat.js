@@ -58,6 +58,40 @@
     item.append(row);
   }
 
+  function showReplies(replies) {
+    for (const reply of replies) {
+      const item = addBubble("bot", reply.text ?? "");
+      if (reply.image) {
+        const img = document.createElement("img");
+        img.src = reply.image;
+        img.alt = "";
+        item.append(img);
+      }
+      if (reply.buttons && reply.buttons.length) addButtons(item, reply.buttons);
+    }
+  }
+
+  // Messages nobody asked for at that moment (a dossier notice, a person's reply) are fetched.
+  const updatesKey = "tro-ly-ao-updates-after";
+  let updatesAfter = Number(localStorage.getItem(updatesKey) || 0);
+  async function pollUpdates() {
+    try {
+      const params = new URLSearchParams({ sender, after: String(updatesAfter) });
+      const response = await fetch("/api/chat/updates?" + params);
+      if (response.ok) {
+        const body = await response.json();
+        for (const update of body.updates) {
+          showReplies(update.messages);
+          updatesAfter = Math.max(updatesAfter, update.id);
+        }
+        localStorage.setItem(updatesKey, String(updatesAfter));
+      }
+    } catch (error) {
+      // offline for a moment: try again at the next tick
+    }
+  }
+  setInterval(pollUpdates, 3000);
+
   async function send(message, shownAs) {
     if (shownAs !== null) addBubble("user", shownAs ?? message);
     const typing = addBubble("bot", "…");
@@ -71,17 +105,7 @@
       });
       typing.remove();
       if (!response.ok) throw new Error("HTTP " + response.status);
-      const replies = await response.json();
-      for (const reply of replies) {
-        const item = addBubble("bot", reply.text ?? "");
-        if (reply.image) {
-          const img = document.createElement("img");
-          img.src = reply.image;
-          img.alt = "";
-          item.append(img);
-        }
-        if (reply.buttons && reply.buttons.length) addButtons(item, reply.buttons);
-      }
+      showReplies(await response.json());
     } catch (error) {
       typing.remove();
       addBubble("bot", "Xin lỗi Anh/Chị, không gửi được tin nhắn. Anh/Chị kiểm tra mạng và thử lại nhé.");

@@ -132,7 +132,8 @@ class Outbox:
             await asyncio.to_thread(self._retry_later, item, f"kênh {channel_name} chưa được cấu hình")
             return False
         try:
-            platform_id = await channel.send(item.recipient_id, OutboundMessage(**item.payload))
+            platform_id = await channel.send(item.recipient_id, OutboundMessage(**item.payload),
+                                             kind=item.kind)
         except DeliveryError as exc:
             if exc.retryable:
                 await asyncio.to_thread(self._retry_later, item, str(exc))

@@ -31,8 +31,9 @@ class Channel(Protocol):
 
     name: str
 
-    async def send(self, recipient_id: str, message: OutboundMessage) -> str | None:
-        """Deliver one message; returns the platform's message id when it gives one."""
+    async def send(self, recipient_id: str, message: OutboundMessage, kind: str = "reply") -> str | None:
+        """Deliver one message; returns the platform's message id when it gives one. ``kind`` is
+        "reply" (an answer to the citizen) or "notice" (proactive: platforms may treat it apart)."""
         ...
 
     async def download(self, url: str) -> bytes:

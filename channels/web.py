@@ -14,7 +14,7 @@ from channels.messages import OutboundMessage
 class WebChannel:
     name = "web"
 
-    async def send(self, recipient_id: str, message: OutboundMessage) -> str | None:
+    async def send(self, recipient_id: str, message: OutboundMessage, kind: str = "reply") -> str | None:
         return None  # kept in the outbox table, served to the page when it asks
 
     async def download(self, url: str) -> bytes:

@@ -25,7 +25,7 @@ class RecordingChannel:
         self.sent: list[tuple[str, str]] = []
         self.failures: list[DeliveryError] = []
 
-    async def send(self, recipient_id: str, message: OutboundMessage) -> str | None:
+    async def send(self, recipient_id: str, message: OutboundMessage, kind: str = "reply") -> str | None:
         await asyncio.sleep(0)
         if self.failures:
             raise self.failures.pop(0)

@@ -32,7 +32,7 @@ class TelegramChannel:
         self._init_lock = asyncio.Lock()
         self._initialized = False
 
-    async def send(self, recipient_id: str, message: OutboundMessage) -> str | None:
+    async def send(self, recipient_id: str, message: OutboundMessage, kind: str = "reply") -> str | None:
         """Photo first, then the text in parts of 4096; the buttons go on the last message."""
         try:
             await self._ready()

@@ -39,9 +39,9 @@ class ZaloChannel:
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def send(self, recipient_id: str, message: OutboundMessage) -> str | None:
+    async def send(self, recipient_id: str, message: OutboundMessage, kind: str = "reply") -> str | None:
         """Deliver one message (maybe several Zalo messages); returns the first Zalo message id."""
-        mode = await asyncio.to_thread(self._window.mode, recipient_id)
+        mode = await asyncio.to_thread(self._window.mode, recipient_id, kind)
         if mode == "blocked":
             log.warning("Zalo reply to %s blocked: outside the 48-hour window and not a notice",
                         recipient_id)

@@ -9,7 +9,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.models import Conversation, OutboxItem, utcnow
+from bot.models import Conversation, utcnow
 
 REPLY_WINDOW = dt.timedelta(hours=48)
 Mode = Literal["cs", "transaction", "blocked"]
@@ -20,17 +20,13 @@ class ReplyWindow:
         self._sessions = sessions
         self._window = window
 
-    def mode(self, recipient_id: str) -> Mode:
-        """How a message to ``recipient_id`` may be sent right now."""
+    def mode(self, recipient_id: str, kind: str) -> Mode:
+        """How a message of ``kind`` (reply or notice) to ``recipient_id`` may be sent now."""
         with self._sessions() as session:
             last = session.scalar(select(Conversation.last_message_at).where(
                 Conversation.channel == "zalo", Conversation.sender_id == recipient_id))
-            if last is not None and utcnow() - _aware(last) <= self._window:
-                return "cs"
-            # The outbox marks the item it is delivering "sending"; its kind says reply or notice.
-            kind = session.scalar(select(OutboxItem.kind).where(
-                OutboxItem.channel == "zalo", OutboxItem.recipient_id == recipient_id,
-                OutboxItem.status == "sending").order_by(OutboxItem.id).limit(1))
+        if last is not None and utcnow() - _aware(last) <= self._window:
+            return "cs"
         return "transaction" if kind == "notice" else "blocked"
 
 

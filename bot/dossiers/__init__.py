@@ -1,0 +1,1 @@
+"""Dossiers (hồ sơ): filing, status, tracking — behind the ``DossierBackend`` interface."""

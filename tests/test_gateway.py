@@ -133,3 +133,34 @@ def test_web_notice_is_fetched_once_by_its_own_sender_only(offline) -> None:
     after = mine[0]["id"]
     assert client.get("/api/chat/updates", params={"sender": "citizen-a", "after": after}).json() == {
         "updates": []}
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 30 + b"IEND\xaeB`\x82"
+
+
+def test_web_upload_stores_a_photo_and_refuses_a_disguised_file(offline) -> None:
+    client, database_url = offline
+    ok = client.post("/api/chat/upload", data={"sender": "u-up"},
+                     files={"file": ("cccd mat truoc.png", PNG, "image/png")})
+    assert ok.status_code == 200 and "Em đã nhận ảnh" in ok.json()[0]["text"]
+    fake = client.post("/api/chat/upload", data={"sender": "u-up"},
+                       files={"file": ("anh.jpg", b"MZ\x90\x00 not a photo", "image/jpeg")})
+    assert "chỉ nhận ảnh JPG, PNG hoặc tệp PDF" in fake.json()[0]["text"]
+    with create_engine(database_url).connect() as db:
+        rows = db.execute(text("select filename, content_type from attachments")).all()
+    assert rows == [("cccd mat truoc.png", "image/png")]
+
+
+def test_web_upload_over_the_limit_is_refused_without_reading_it_all(offline) -> None:
+    client, _ = offline
+    limit = client.app.state.attachments.max_bytes
+    big = PNG + b"\x00" * limit
+    reply = client.post("/api/chat/upload", data={"sender": "u-big"},
+                        files={"file": ("big.png", big, "image/png")}).json()
+    assert "lớn quá" in reply[0]["text"]
+
+
+def test_web_upload_without_a_file_names_the_field(offline) -> None:
+    client, _ = offline
+    response = client.post("/api/chat/upload", data={"sender": "u"})
+    assert response.status_code == 422 and response.json()["details"][0]["field"] == "file"

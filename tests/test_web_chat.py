@@ -63,3 +63,13 @@ def test_a_proactive_notice_reaches_the_open_web_chat(page: Page, stack: Stack) 
     Outbox(sessions, {}).enqueue(conversation_id, [OutboundMessage(text=notice)], kind="notice")
     # The gateway's own outbox loop delivers it; the page fetches it within a few seconds.
     expect(page.locator(".msg--bot").last).to_have_text(notice, timeout=15_000)
+
+
+def test_citizen_sends_a_photo_from_the_web_chat(page: Page, stack: Stack, tmp_path) -> None:
+    photo = tmp_path / "giay-chung-sinh.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 30 + b"IEND\xaeB`\x82")
+    page.goto(stack.gateway_url + "/")
+    expect(page.locator(".msg--bot").first).to_be_visible()
+    page.set_input_files("#file", str(photo))
+    expect(page.locator(".msg--user").last).to_have_text("📎 giay-chung-sinh.png")
+    expect(page.locator(".msg--bot").last).to_contain_text("Em đã nhận ảnh")

@@ -115,6 +115,24 @@
     }
   }
 
+  const fileInput = document.getElementById("file");
+  fileInput.addEventListener("change", async () => {
+    const file = fileInput.files[0];
+    fileInput.value = "";
+    if (!file) return;
+    addBubble("user", "📎 " + file.name);
+    const body = new FormData();
+    body.append("sender", sender);
+    body.append("file", file);
+    try {
+      const response = await fetch("/api/chat/upload", { method: "POST", body });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      showReplies(await response.json());
+    } catch (error) {
+      addBubble("bot", "Xin lỗi Anh/Chị, chưa gửi được tệp. Anh/Chị thử lại giúp em nhé.");
+    }
+  });
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = input.value.trim();

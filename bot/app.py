@@ -19,6 +19,8 @@ from bot.attachments import AttachmentService, LocalFileStore
 from bot.config import Settings
 from bot.conversations import ConversationService
 from bot.db import create_schema, make_engine, make_sessionmaker
+from bot.dossiers.factory import make_dossier_backend
+from bot.dossiers.notices import StatusNotifier
 from bot.inbound import InboundPipeline
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
@@ -56,11 +58,13 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         app.state.rasa = rasa
         app.state.action_executor = executor
         conversations = ConversationService(sessions, rasa, settings.max_message_chars)
+        dossiers = make_dossier_backend(settings, sessions, knowledge, StatusNotifier(sessions, outbox))
         app.state.sessions = sessions
         app.state.conversations = conversations
         app.state.channels = channels
         app.state.outbox = outbox
         app.state.attachments = attachments
+        app.state.dossiers = dossiers
         app.state.inbound = InboundPipeline(conversations, outbox, attachments, channels)
         background = [asyncio.create_task(outbox.run())]
         if "telegram" in channels and settings.telegram_mode == "polling":

@@ -39,3 +39,11 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str = ""  # X-Telegram-Bot-Api-Secret-Token expected on the webhook
     telegram_api_base: str = "https://api.telegram.org"
     telegram_mode: str = "webhook"     # "webhook" or "polling" (no public URL needed)
+
+    # Dossiers (hồ sơ) filed in the chat: the embedded registry or a province's one-stop system.
+    dossier_backend: str = "embedded"  # "embedded" (own tables) or "http" (docs/one-stop-backend.md)
+    dossier_holidays_file: Path = ROOT / "bot" / "dossiers" / "holidays.yml"
+    dossier_cutoff: str = "15:00"      # received later (or on a day off) → counted from the next working day
+    onestop_url: str = ""              # base URL of the one-stop system's REST API
+    onestop_api_key: str = ""          # sent as X-API-Key
+    onestop_timeout_seconds: float = 10.0

@@ -1,0 +1,68 @@
+"""Status-change notices: every change of a dossier is pushed to the citizen on the channel they
+used to file, through the outbox (so a platform outage delays a notice, never loses it)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from bot.dossiers.backend import DossierView
+from bot.dossiers.status import DossierStatus
+from bot.models import Conversation
+from bot.outbox import Outbox
+from channels.messages import Button, OutboundMessage
+
+log = logging.getLogger(__name__)
+
+NEXT_STEP = {
+    DossierStatus.NEW: "Hồ sơ đã được gửi, đang chờ cán bộ tiếp nhận.",
+    DossierStatus.RECEIVED: "Hồ sơ đã được tiếp nhận và sẽ được giải quyết theo thời hạn.",
+    DossierStatus.REJECTED: "Hồ sơ không được tiếp nhận. Anh/Chị xem lý do bên dưới.",
+    DossierStatus.PROCESSING: "Hồ sơ đang được xử lý. Anh/Chị không cần làm gì thêm.",
+    DossierStatus.SUPPLEMENT: "Anh/Chị cần bổ sung giấy tờ. Anh/Chị gửi ảnh hoặc PDF ngay trong "
+                              "cuộc trò chuyện này.",
+    DossierStatus.FEE_DUE: "Anh/Chị cần nộp phí, lệ phí để hồ sơ được tiếp tục giải quyết.",
+    DossierStatus.WITHDRAWN: "Hồ sơ đã được rút theo yêu cầu của Anh/Chị.",
+    DossierStatus.STOPPED: "Hồ sơ đã dừng xử lý. Anh/Chị xem lý do bên dưới.",
+    DossierStatus.DONE: "Hồ sơ đã giải quyết xong, đang chờ trả kết quả.",
+    DossierStatus.RETURNED: "Kết quả đã được trả. Cảm ơn Anh/Chị đã sử dụng dịch vụ công.",
+}
+
+
+def notice_for(view: DossierView) -> OutboundMessage:
+    """A short message fitting the new status, with the staff's note when there is one."""
+    latest = view.history[-1] if view.history else None
+    note = f"\nGhi chú: {latest.note}" if latest and latest.note else ""
+    due = f"\nHẹn trả kết quả: {view.due_date:%d/%m/%Y}." if view.due_date and view.status in (
+        DossierStatus.RECEIVED, DossierStatus.PROCESSING) else ""
+    fee = (f"\nSố tiền: {view.fee_due_vnd:,} đồng.".replace(",", ".")
+           if view.status is DossierStatus.FEE_DUE and view.fee_due_vnd else "")
+    buttons = [Button(title="Tra cứu hồ sơ", payload=f'/track_dossier{{"dossier_code": "{view.code}"}}')]
+    if view.status is DossierStatus.FEE_DUE:
+        buttons.insert(0, Button(title="Thanh toán", payload="/pay_fee"))
+    return OutboundMessage(
+        text=f"📌 Hồ sơ {view.code}: {view.status.label}.\n{NEXT_STEP[view.status]}{note}{due}{fee}",
+        buttons=buttons)
+
+
+class StatusNotifier:
+    """``on_status_change`` listener of a dossier backend."""
+
+    def __init__(self, sessions: sessionmaker, outbox: Outbox) -> None:
+        self._sessions = sessions
+        self._outbox = outbox
+
+    async def __call__(self, view: DossierView) -> None:
+        conversation_id = await asyncio.to_thread(self._conversation_id, view.channel, view.sender_id)
+        if conversation_id is None:
+            log.warning("no conversation for dossier %s on %s: notice not sent", view.code, view.channel)
+            return
+        await asyncio.to_thread(self._outbox.enqueue, conversation_id, [notice_for(view)], "notice")
+
+    def _conversation_id(self, channel: str, sender_id: str) -> int | None:
+        with self._sessions() as session:
+            return session.scalar(select(Conversation.id).where(
+                Conversation.channel == channel, Conversation.sender_id == sender_id))

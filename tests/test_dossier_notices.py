@@ -1,0 +1,42 @@
+"""Every status change reaches the citizen on the channel they filed from, through the outbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from bot.dossiers.notices import StatusNotifier
+from bot.dossiers.registry import EmbeddedRegistry
+from bot.dossiers.status import DossierStatus
+from bot.models import Conversation, OutboxItem
+from bot.outbox import Outbox
+from knowledge_base.service import KnowledgeBase
+from tests.conftest import run_async
+from tests.test_dossiers import draft, sessions  # noqa: F401  (fixture)
+
+
+def notices(sessions: sessionmaker) -> list[str]:  # noqa: F811
+    with sessions() as session:
+        return [item.payload["text"] for item in session.scalars(
+            select(OutboxItem).where(OutboxItem.kind == "notice").order_by(OutboxItem.id))]
+
+
+def test_status_changes_are_pushed_with_a_fitting_message(kb: KnowledgeBase, sessions: sessionmaker) -> None:  # noqa: F811
+    with sessions() as session, session.begin():
+        session.add(Conversation(channel="web", sender_id="citizen-1"))
+    registry = EmbeddedRegistry(sessions, kb, on_status_change=StatusNotifier(sessions, Outbox(sessions, {})))
+    filed = run_async(registry.file(draft(kb, "doi-gplx")))
+    run_async(registry.change_status(filed.code, DossierStatus.RECEIVED, "", "can-bo-1"))
+    run_async(registry.change_status(filed.code, DossierStatus.SUPPLEMENT,
+                                     "Thiếu giấy khám sức khỏe", "can-bo-1"))
+    texts = notices(sessions)
+    assert texts[0].startswith(f"📌 Hồ sơ {filed.code}: Mới đăng ký.")
+    assert "Được tiếp nhận" in texts[1] and "Hẹn trả kết quả" in texts[1]
+    assert "Yêu cầu bổ sung giấy tờ" in texts[2] and "Ghi chú: Thiếu giấy khám sức khỏe" in texts[2]
+    assert "gửi ảnh hoặc PDF" in texts[2]
+
+
+def test_notice_without_a_conversation_is_logged_not_crashing(kb: KnowledgeBase, sessions: sessionmaker) -> None:  # noqa: F811
+    registry = EmbeddedRegistry(sessions, kb, on_status_change=StatusNotifier(sessions, Outbox(sessions, {})))
+    filed = run_async(registry.file(draft(kb, "doi-gplx", sender_id="nobody")))
+    assert filed.code and notices(sessions) == []

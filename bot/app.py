@@ -25,6 +25,7 @@ from bot.inbound import InboundPipeline
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
 from bot.routes import actions, chat, search, telegram, zalo
+from bot.routes import staff as staff_pages
 from channels.registry import build_channels
 from channels.telegram import polling as telegram_polling
 from knowledge_base.service import KnowledgeBase
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     app.include_router(actions.router)
     app.include_router(telegram.router)
     app.include_router(zalo.router)
+    app.include_router(staff_pages.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -47,3 +47,7 @@ class Settings(BaseSettings):
     onestop_url: str = ""              # base URL of the one-stop system's REST API
     onestop_api_key: str = ""          # sent as X-API-Key
     onestop_timeout_seconds: float = 10.0
+
+    # Staff pages (/staff): sessions end after this much inactivity, and in any case after the maximum.
+    staff_session_idle_minutes: int = 30
+    staff_session_max_hours: int = 12

@@ -35,6 +35,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker:
 
 def create_schema(engine: Engine) -> None:
     from bot import models  # noqa: F401  (registers the tables)
+    from bot.auth import models as auth_models  # noqa: F401  (staff accounts, sessions, audit log)
     from bot.dossiers import models as dossier_models  # noqa: F401  (dossier registry)
     from channels.telegram import callbacks  # noqa: F401  (long button payloads)
 

@@ -1,0 +1,74 @@
+"""Staff accounts from the command line.
+
+    python -m bot user create USERNAME --role ROLE [--name "Họ và tên"]
+    python -m bot user list
+    python -m bot user disable USERNAME
+
+The password is asked twice (not echoed), or read from ASSISTANT_NEW_USER_PASSWORD for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from bot.auth.models import ROLES
+from bot.auth.passwords import WeakPassword, check_strength
+from bot.auth.service import AuthError, StaffAuth
+from bot.config import Settings
+from bot.db import create_schema, make_engine, make_sessionmaker
+
+PASSWORD_ENV = "ASSISTANT_NEW_USER_PASSWORD"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot user", description="Quản lý tài khoản cán bộ.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create", help="tạo tài khoản")
+    create.add_argument("username")
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--name", default="", help="họ và tên")
+    commands.add_parser("list", help="liệt kê tài khoản")
+    disable = commands.add_parser("disable", help="khoá tài khoản (đăng xuất ngay)")
+    disable.add_argument("username")
+    return parser
+
+
+def _read_password() -> str:
+    password = os.environ.get(PASSWORD_ENV)
+    if password is not None:
+        return password
+    first = getpass.getpass("Mật khẩu: ")
+    check_strength(first)
+    if getpass.getpass("Nhập lại mật khẩu: ") != first:
+        raise AuthError("Hai lần nhập mật khẩu không khớp.")
+    return first
+
+
+def open_auth(settings: Settings) -> StaffAuth:
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    return StaffAuth(make_sessionmaker(engine))
+
+
+def main(argv: list[str], settings: Settings | None = None) -> int:
+    """Run one ``user`` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    auth = open_auth(settings or Settings())
+    try:
+        if args.command == "create":
+            user = auth.create_user(args.username, args.role, _read_password(), args.name)
+            print(f"Đã tạo tài khoản {user.username} ({user.role}).")
+        elif args.command == "list":
+            for user in auth.list_users():
+                state = "hoạt động" if user.active else "đã khoá"
+                print(f"{user.username:<24} {user.role:<11} {state:<10} {user.full_name}")
+        else:
+            auth.disable_user(args.username)
+            print(f"Đã khoá tài khoản {args.username.strip().lower()}.")
+    except (AuthError, WeakPassword) as error:
+        print(f"Lỗi: {error}", file=sys.stderr)
+        return 1
+    return 0

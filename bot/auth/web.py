@@ -1,0 +1,142 @@
+"""FastAPI glue for staff pages: the session cookie, ``require_staff(*roles)``, CSRF checks, and a
+route class that adds strict security headers and turns auth errors into pages."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import secrets
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse
+from fastapi.routing import APIRoute
+
+from bot.auth.service import Staff, StaffAuth, tokens_match
+
+SESSION_COOKIE = "staff_session"
+LOGIN_CSRF_COOKIE = "staff_login_csrf"
+COOKIE_PATH = "/staff"
+LOGIN_PATH = "/staff/login"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+class StaffHTTPError(Exception):
+    """A refused staff request; ``message`` is Vietnamese and shown on an error page."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+class LoginRequired(Exception):
+    """No valid session: pages redirect to the login form, other requests get 401."""
+
+
+CSRF_MESSAGE = "Phiên làm việc của biểu mẫu không hợp lệ hoặc đã hết hạn. Vui lòng tải lại trang và thử lại."
+FORBIDDEN_MESSAGE = "Tài khoản của Anh/Chị không có quyền thực hiện thao tác này."
+
+
+def get_auth(request: Request) -> StaffAuth:
+    """The app's ``StaffAuth`` (created on first use from the app's database and settings)."""
+    state = request.app.state
+    auth = getattr(state, "staff_auth", None)
+    if auth is None:
+        settings = state.settings
+        auth = StaffAuth(state.sessions, idle=dt.timedelta(minutes=settings.staff_session_idle_minutes),
+                         lifetime=dt.timedelta(hours=settings.staff_session_max_hours))
+        state.staff_auth = auth
+    return auth
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def secure_cookies(request: Request) -> bool:
+    """Cookies are marked Secure when the public URL is https."""
+    return str(request.app.state.settings.public_url).lower().startswith("https://")
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None) -> None:
+    response.set_cookie(name, value, max_age=max_age, path=COOKIE_PATH, httponly=True, samesite="lax",
+                        secure=secure_cookies(request))
+
+
+def clear_cookie(request: Request, response: Response, name: str) -> None:
+    response.delete_cookie(name, path=COOKIE_PATH, httponly=True, samesite="lax", secure=secure_cookies(request))
+
+
+def require_staff(*roles: str) -> Callable[[Request], Awaitable[Staff]]:
+    """Dependency: the logged-in staff member, optionally limited to ``roles``."""
+
+    async def dependency(request: Request) -> Staff:
+        token = request.cookies.get(SESSION_COOKIE)
+        staff = await asyncio.to_thread(get_auth(request).session_staff, token)
+        if staff is None:
+            raise LoginRequired
+        request.state.staff = staff
+        if roles and staff.role not in roles:
+            raise StaffHTTPError(403, FORBIDDEN_MESSAGE)
+        return staff
+
+    return dependency
+
+
+async def require_csrf(request: Request, staff: Staff = Depends(require_staff())) -> Staff:  # noqa: B008
+    """Dependency for every POST of a logged-in form: the hidden ``csrf_token`` must match the session's."""
+    form = await request.form()
+    given = form.get("csrf_token")
+    if not tokens_match(staff.csrf_token, given if isinstance(given, str) else None):
+        raise StaffHTTPError(403, CSRF_MESSAGE)
+    return staff
+
+
+def login_csrf_token(request: Request) -> str:
+    """The login form's token (double-submit cookie: there is no session yet)."""
+    return request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+
+
+def safe_next(target: str | None) -> str:
+    """Only local staff paths: never an open redirect."""
+    if target and target.startswith("/staff/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/staff/dossiers"
+
+
+ErrorPage = Callable[[Request, int, str], Response]
+
+
+def make_route_class(error_page: ErrorPage) -> type[APIRoute]:
+    """A route class adding ``SECURITY_HEADERS`` to every response and rendering auth errors."""
+
+    class StaffRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def guarded(request: Request) -> Response:
+                try:
+                    response = await handler(request)
+                except LoginRequired:
+                    if request.method == "GET":
+                        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+                        response = RedirectResponse(f"{LOGIN_PATH}?next={target}", status_code=303)
+                    else:
+                        response = PlainTextResponse("Vui lòng đăng nhập.", status_code=401)
+                except StaffHTTPError as error:
+                    response = error_page(request, error.status_code, error.message)
+                response.headers.update(SECURITY_HEADERS)
+                return response
+
+            return guarded
+
+    return StaffRoute

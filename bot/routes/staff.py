@@ -1,0 +1,279 @@
+"""Staff pages: login, the dossier list and a dossier's details, status changes and attachment
+downloads. Every page needs a staff session; every form carries a CSRF token; everything that
+touches personal data is written to the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from bot.attachments import LocalFileStore
+from bot.auth.models import ROLE_LABELS
+from bot.auth.service import AuthError, LoginRateLimited, Staff, tokens_match
+from bot.auth.web import (
+    CSRF_MESSAGE,
+    FORBIDDEN_MESSAGE,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    StaffHTTPError,
+    clear_cookie,
+    client_ip,
+    get_auth,
+    login_csrf_token,
+    make_route_class,
+    require_csrf,
+    require_staff,
+    safe_next,
+    set_cookie,
+)
+from bot.dossiers import staff_reads
+from bot.dossiers.backend import DossierView
+from bot.dossiers.calendar import TIMEZONE
+from bot.dossiers.codes import normalise_code
+from bot.dossiers.errors import DossierError, DossierNotFound
+from bot.dossiers.status import DossierStatus
+
+PAGE_SIZE = 20
+FULL_PERSONAL_DATA = ("supervisor", "admin")         # may reveal căn cước and phone in full
+CHANGE_STATUS = ("hotline", "supervisor", "admin")   # volunteers only read dossiers
+NOTE_REQUIRED = {DossierStatus.SUPPLEMENT, DossierStatus.REJECTED, DossierStatus.STOPPED, DossierStatus.FEE_DUE}
+NOTE_HINTS = {
+    DossierStatus.SUPPLEMENT: "tên giấy tờ còn thiếu",
+    DossierStatus.REJECTED: "lý do không tiếp nhận",
+    DossierStatus.STOPPED: "lý do dừng xử lý",
+    DossierStatus.FEE_DUE: "khoản phí, lệ phí phải nộp",
+}
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "web" / "templates"))
+
+
+def _vn_time(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return ""
+    moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+    return moment.astimezone(TIMEZONE).strftime("%H:%M %d/%m/%Y")
+
+
+def _vn_date(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else "—"
+
+
+def _vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đ"
+
+
+TEMPLATES.env.filters.update(vn_time=_vn_time, vn_date=_vn_date, vnd=_vnd)
+
+
+def mask(last4: str) -> str:
+    """A masked căn cước or phone number: only the last 4 digits."""
+    return "••••••" + last4 if last4 else "—"
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    staff: Staff | None = getattr(request.state, "staff", None)
+    base = {"staff": staff, "role_label": ROLE_LABELS.get(staff.role, staff.role) if staff else ""}
+    return TEMPLATES.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+
+def error_page(request: Request, status_code: int, message: str) -> Response:
+    return render(request, "staff_error.html", {"message": message}, status_code)
+
+
+router = APIRouter(prefix="/staff", route_class=make_route_class(error_page), include_in_schema=False)
+
+
+async def _audit(request: Request, staff: Staff, action: str, target: str, detail: str = "") -> None:
+    await asyncio.to_thread(get_auth(request).audit, staff.username, action, target, client_ip(request), detail)
+
+
+# ---- login / logout ------------------------------------------------------------------------------
+@router.get("")
+async def home() -> RedirectResponse:
+    return RedirectResponse("/staff/dossiers", status_code=303)
+
+
+def _login_page(request: Request, next_path: str, message: str = "", status_code: int = 200,
+                username: str = "") -> Response:
+    token = login_csrf_token(request)
+    response = render(request, "staff_login.html", {"csrf": token, "next": next_path, "message": message,
+                                                    "username": username}, status_code)
+    set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    return response
+
+
+@router.get("/login")
+async def login_form(request: Request, next: str = "", out: str = "") -> Response:
+    staff = await asyncio.to_thread(get_auth(request).session_staff, request.cookies.get(SESSION_COOKIE))
+    if staff is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _login_page(request, safe_next(next), "Anh/Chị đã đăng xuất." if out else "")
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    next_path = safe_next(str(form.get("next", "")))
+    if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE, ""), str(form.get("csrf_token", ""))):
+        raise StaffHTTPError(403, CSRF_MESSAGE)
+    auth = get_auth(request)
+    try:
+        token, _staff = await asyncio.to_thread(auth.login, username, password, client_ip(request))
+    except LoginRateLimited as error:
+        return _login_page(request, next_path, str(error), 429, username)
+    except AuthError as error:
+        return _login_page(request, next_path, str(error), 401, username)
+    response = RedirectResponse(next_path, status_code=303)
+    set_cookie(request, response, SESSION_COOKIE, token, max_age=int(auth.lifetime.total_seconds()))
+    clear_cookie(request, response, LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, staff: Staff = Depends(require_csrf)) -> Response:  # noqa: B008
+    await asyncio.to_thread(get_auth(request).logout, request.cookies.get(SESSION_COOKIE), staff, client_ip(request))
+    response = RedirectResponse("/staff/login?out=1", status_code=303)
+    clear_cookie(request, response, SESSION_COOKIE)
+    return response
+
+
+# ---- dossiers ------------------------------------------------------------------------------------
+def _procedure_title(request: Request, procedure_id: str) -> str:
+    procedure = request.app.state.kb.procedure(procedure_id)
+    return procedure.title if procedure else procedure_id
+
+
+def _parse_status(value: str) -> DossierStatus | None:
+    try:
+        return DossierStatus(int(value))
+    except ValueError:
+        return None
+
+
+@router.get("/dossiers")
+async def dossier_list(request: Request, status: str = "", procedure: str = "", q: str = "", page: str = "1",
+                       staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
+    chosen = _parse_status(status) if status else None
+    procedure_id = procedure if procedure and request.app.state.kb.procedure(procedure) else None
+    number = max(1, int(page)) if page.isdigit() else 1
+    backend = request.app.state.dossiers
+    error = ""
+    views: list[DossierView] = []
+    try:
+        if q.strip():
+            found = await backend.get(q.strip())
+            views = [v for v in [found] if v and (chosen is None or v.status == chosen)
+                     and (procedure_id is None or v.procedure_id == procedure_id)]
+        else:
+            views = await backend.list(status=chosen, procedure_id=procedure_id, limit=PAGE_SIZE + 1,
+                                       offset=(number - 1) * PAGE_SIZE)
+    except DossierError as failure:
+        error = str(failure)
+    has_next = len(views) > PAGE_SIZE
+    views = views[:PAGE_SIZE]
+    names = await asyncio.to_thread(staff_reads.applicant_names, request.app.state.sessions, [v.code for v in views])
+    filters = {"status": status, "procedure": procedure_id or "", "q": q.strip()}
+    query = {k: v for k, v in filters.items() if v}
+    procedures = sorted(((p.id, p.title) for p in request.app.state.kb.procedures), key=lambda item: item[1])
+    rows = [{"view": v, "title": _procedure_title(request, v.procedure_id), "name": names.get(v.code, "")}
+            for v in views]
+    return render(request, "staff_dossiers.html", {
+        "rows": rows, "filters": filters, "statuses": list(DossierStatus), "procedures": procedures,
+        "page": number, "error": error,
+        "prev_url": f"?{urlencode({**query, 'page': number - 1})}" if number > 1 else "",
+        "next_url": f"?{urlencode({**query, 'page': number + 1})}" if has_next else "",
+    })
+
+
+async def _detail(request: Request, staff: Staff, code: str, reveal: bool = False, error: str = "",
+                  form: dict[str, str] | None = None, updated: bool = False, status_code: int = 200) -> Response:
+    view = await request.app.state.dossiers.get(code)
+    if view is None:
+        raise StaffHTTPError(404, f"Không tìm thấy hồ sơ {code}.")
+    sessions = request.app.state.sessions
+    details = await asyncio.to_thread(staff_reads.applicant, sessions, view.code)
+    files = await asyncio.to_thread(staff_reads.documents, sessions, view.code)
+    full = reveal and staff.role in FULL_PERSONAL_DATA and details is not None
+    return render(request, "staff_dossier.html", {
+        "view": view, "title": _procedure_title(request, view.procedure_id), "details": details,
+        "cccd": details.cccd if full and details else mask(view.cccd_last4),
+        "phone": details.phone if full and details else mask(view.phone_last4),
+        "revealed": full, "can_reveal": staff.role in FULL_PERSONAL_DATA and details is not None,
+        "files": files, "statuses": list(DossierStatus),
+        "note_hints": {s.label: h for s, h in NOTE_HINTS.items()},
+        "can_change": staff.role in CHANGE_STATUS, "is_admin": staff.role == "admin",
+        "error": error, "form": form or {}, "updated": updated,
+    }, status_code)
+
+
+@router.get("/dossiers/{code}")
+async def dossier_detail(request: Request, code: str, reveal: str = "", updated: str = "",
+                         staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
+    response = await _detail(request, staff, code, reveal=bool(reveal), updated=bool(updated))
+    action = "dossier.reveal" if reveal and staff.role in FULL_PERSONAL_DATA else "dossier.view"
+    await _audit(request, staff, action, normalise_code(code) or code)
+    return response
+
+
+@router.post("/dossiers/{code}/status")
+async def change_status(request: Request, code: str, staff: Staff = Depends(require_csrf)) -> Response:  # noqa: B008
+    if staff.role not in CHANGE_STATUS:
+        raise StaffHTTPError(403, FORBIDDEN_MESSAGE)
+    form = await request.form()
+    values = {k: str(form.get(k, "")) for k in ("status", "note", "override")}
+    note = values["note"].strip()
+    override = bool(values["override"])
+    if override and staff.role != "admin":
+        raise StaffHTTPError(403, "Chỉ quản trị viên mới được sửa trạng thái ngoài quy trình.")
+    status = _parse_status(values["status"])
+    error = ""
+    if status is None:
+        error = "Vui lòng chọn trạng thái mới."
+    elif status in NOTE_REQUIRED and not note:
+        error = f"Trạng thái «{status.label}» cần ghi chú: {NOTE_HINTS[status]}."
+    elif len(note) > 2000:
+        error = "Ghi chú dài quá 2000 ký tự."
+    if error:
+        return await _detail(request, staff, code, error=error, form=values, status_code=400)
+    assert status is not None
+    try:
+        view = await request.app.state.dossiers.change_status(code, status, note, actor=staff.username,
+                                                              admin_override=override)
+    except DossierNotFound as failure:
+        raise StaffHTTPError(404, str(failure)) from None
+    except DossierError as failure:
+        await _audit(request, staff, "dossier.status.refused", code, f"{int(status)} {status.name}: {failure}")
+        return await _detail(request, staff, code, error=str(failure), form=values, status_code=409)
+    await _audit(request, staff, "dossier.status", view.code,
+                 f"{int(status)} {status.name}{' (override)' if override else ''}: {note}")
+    return RedirectResponse(f"/staff/dossiers/{quote(view.code)}?updated=1", status_code=303)
+
+
+# ---- attachments ---------------------------------------------------------------------------------
+def _content_disposition(filename: str) -> str:
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename) or "tep"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@router.get("/attachments/{attachment_id}")
+async def download(request: Request, attachment_id: str,
+                   staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
+    found = (await asyncio.to_thread(staff_reads.attachment_file, request.app.state.sessions, int(attachment_id))
+             if attachment_id.isdigit() else None)
+    if found is None:
+        raise StaffHTTPError(404, "Không tìm thấy tệp đính kèm.")
+    store = LocalFileStore(request.app.state.settings.attachments_dir)
+    try:
+        data = await asyncio.to_thread(store.get, found.storage_key)
+    except (KeyError, OSError):
+        raise StaffHTTPError(404, "Tệp đính kèm không còn trong kho lưu trữ.") from None
+    await _audit(request, staff, "attachment.download", f"attachment:{found.id}", ", ".join(found.dossier_codes))
+    return Response(data, media_type=found.content_type,
+                    headers={"Content-Disposition": _content_disposition(found.filename)})

@@ -1,0 +1,58 @@
+"""Shared by the staff page tests: accounts made through the CLI, a filed dossier with a photo."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.attachments import AttachmentService, LocalFileStore
+from bot.auth import cli
+from bot.config import Settings
+from bot.db import create_schema, make_engine, make_sessionmaker
+from bot.dossiers.backend import Applicant, DossierDraft, DossierView, SubmittedDocument
+from bot.dossiers.registry import EmbeddedRegistry
+from bot.models import Conversation
+from knowledge_base.service import KnowledgeBase
+from tests.conftest import run_async
+
+PASSWORD = "mat-khau-du-dai-1"
+CCCD, PHONE = "001099012345", "0912 345 678"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 30 + b"IEND\xaeB`\x82"
+
+
+def create_user(monkeypatch: pytest.MonkeyPatch, settings: Settings, username: str, role: str,
+                name: str = "") -> None:
+    monkeypatch.setenv(cli.PASSWORD_ENV, PASSWORD)
+    assert cli.main(["create", username, "--role", role, "--name", name or username], settings) == 0
+
+
+def file_dossier(kb: KnowledgeBase, settings: Settings, sender_id: str = "citizen-1",
+                 procedure_id: str = "doi-gplx") -> tuple[DossierView, int]:
+    """File a dossier with one stored photo, straight into the registry; returns it and the photo's id."""
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        conversation = Conversation(channel="web", sender_id=sender_id)
+        session.add(conversation)
+        session.commit()
+        conversation_id = conversation.id
+    store = AttachmentService(sessions, LocalFileStore(settings.attachments_dir), settings.max_upload_bytes)
+    photo = store.save(conversation_id, None, "giấy khám sức khỏe.png", PNG)
+    procedure = kb.procedure(procedure_id)
+    assert procedure is not None
+    draft = DossierDraft(
+        procedure_id=procedure_id,
+        applicant=Applicant("Nguyễn Văn An", CCCD, dt.date(1990, 5, 17), PHONE, "12 Lê Lợi, phường 1"),
+        fields={f.name: "giá trị" for f in procedure.form_fields},
+        documents=[SubmittedDocument("Giấy khám sức khỏe", [photo.id])], channel="web", sender_id=sender_id)
+    view = run_async(EmbeddedRegistry(sessions, kb).file(draft))
+    engine.dispose()
+    return view, photo.id
+
+
+def staff_settings(tmp_path: Path, rasa_port: int, **extra: object) -> Settings:
+    return Settings(database_url=f"sqlite:///{tmp_path / 'staff.db'}", rasa_url=f"http://127.0.0.1:{rasa_port}",
+                    rasa_timeout_seconds=2, attachments_dir=tmp_path / "attachments", **extra)

@@ -1,0 +1,269 @@
+"""Staff accounts and the staff dossier pages, in process (TestClient, temporary SQLite)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.auth import cli
+from bot.auth.models import AuditEntry, StaffSession, StaffUser
+from bot.config import Settings
+from bot.db import make_engine, make_sessionmaker
+from bot.dossiers.backend import DossierView
+from bot.dossiers.status import DossierStatus as S
+from knowledge_base.service import KnowledgeBase
+from tests.conftest import free_port, run_async
+from tests.staff_support import CCCD, PASSWORD, PNG, create_user, file_dossier, staff_settings
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Env:
+    client: TestClient
+    settings: Settings
+    dossier: DossierView
+    photo_id: int
+
+    def audit(self, action: str) -> list[AuditEntry]:
+        sessions = make_sessionmaker(make_engine(self.settings.database_url))
+        with sessions() as session:
+            return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+
+
+@pytest.fixture
+def env(kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
+    settings = staff_settings(tmp_path, free_port())
+    dossier, photo_id = file_dossier(kb, settings)
+    for username, role in [("tnv", "volunteer"), ("tongdai", "hotline"), ("giamsat", "supervisor"),
+                           ("quantri", "admin")]:
+        create_user(monkeypatch, settings, username, role)
+    with TestClient(create_app(settings, kb=kb), follow_redirects=False) as client:
+        yield Env(client, settings, dossier, photo_id)
+
+
+def login_form_token(client: TestClient) -> str:
+    page = client.get("/staff/login")
+    assert page.status_code == 200
+    return CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Log in; returns the session's CSRF token."""
+    response = client.post("/staff/login", data={"username": username, "password": password,
+                                                 "csrf_token": login_form_token(client), "next": "/staff/dossiers"})
+    assert response.status_code == 303, response.text
+    page = client.get("/staff/dossiers")
+    assert page.status_code == 200
+    return CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+
+
+# ---- accounts (CLI) -------------------------------------------------------------------------------
+def test_cli_refuses_short_passwords_and_lists_and_disables(env: Env, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv(cli.PASSWORD_ENV, "ngan")
+    assert cli.main(["create", "moi", "--role", "hotline"], env.settings) == 1
+    assert "ít nhất 10 ký tự" in capsys.readouterr().err
+    assert cli.main(["create", "tnv", "--role", "hotline"], env.settings) == 1
+    assert cli.main(["list"], env.settings) == 0
+    listing = capsys.readouterr().out
+    assert "giamsat" in listing and "supervisor" in listing
+    with make_sessionmaker(make_engine(env.settings.database_url))() as session:
+        stored = session.scalars(select(StaffUser.password_hash).where(StaffUser.username == "tnv")).one()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_disabled_account_loses_its_session_at_once(env: Env) -> None:
+    login(env.client, "tongdai")
+    assert cli.main(["disable", "tongdai"], env.settings) == 0
+    assert env.client.get("/staff/dossiers").status_code == 303
+
+
+# ---- login required -------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/staff/dossiers", "/staff/dossiers/HS-0000-0000", "/staff/attachments/1"])
+def test_anonymous_is_sent_to_the_login_page(env: Env, path: str) -> None:
+    response = env.client.get(path)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/staff/login?next=")
+    assert PNG not in response.content
+
+
+def test_anonymous_never_gets_an_attachment(env: Env) -> None:
+    response = env.client.get(f"/staff/attachments/{env.photo_id}", follow_redirects=True)
+    assert PNG not in response.content and "Đăng nhập" in response.text
+    assert env.client.post(f"/staff/dossiers/{env.dossier.code}/status", data={"status": "2"}).status_code == 401
+    assert env.client.post("/staff/logout").status_code == 401
+
+
+def test_wrong_password_is_refused_and_audited(env: Env) -> None:
+    response = env.client.post("/staff/login", data={"username": "tnv", "password": "sai-mat-khau-roi",
+                                                     "csrf_token": login_form_token(env.client)})
+    assert response.status_code == 401
+    assert "Tên đăng nhập hoặc mật khẩu không đúng" in response.text
+    assert "staff_session" not in response.headers.get("set-cookie", "")
+    assert [e.actor for e in env.audit("login.failed")] == ["tnv"]
+
+
+def test_logins_are_rate_limited_per_username_and_address(env: Env) -> None:
+    token = login_form_token(env.client)
+    for _ in range(5):
+        response = env.client.post("/staff/login", data={"username": "tnv", "password": "sai-mat-khau-roi",
+                                                         "csrf_token": token})
+        assert response.status_code == 401
+    blocked = env.client.post("/staff/login", data={"username": "tnv", "password": PASSWORD, "csrf_token": token})
+    assert blocked.status_code == 429 and "thử lại sau 15 phút" in blocked.text
+    assert login(env.client, "tongdai")  # another account from the same address is not blocked
+
+
+def test_login_form_needs_its_csrf_token(env: Env) -> None:
+    login_form_token(env.client)
+    for token in ("", "sai"):
+        response = env.client.post("/staff/login", data={"username": "tnv", "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 403 and "tải lại trang" in response.text
+
+
+def test_session_cookie_flags(env: Env, kb: KnowledgeBase, tmp_path: Path) -> None:
+    response = env.client.post("/staff/login", data={"username": "tnv", "password": PASSWORD,
+                                                     "csrf_token": login_form_token(env.client)})
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("staff_session="))
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/staff" in cookie
+    assert "Secure" not in cookie
+    assert len(cookie.split(";")[0].split("=", 1)[1]) >= 43  # 256 bits, url-safe base64
+    https = env.settings.model_copy(update={"public_url": "https://dichvucong.example.vn"})
+    with TestClient(create_app(https, kb=kb), base_url="https://testserver", follow_redirects=False) as client:
+        response = client.post("/staff/login", data={"username": "tnv", "password": PASSWORD,
+                                                     "csrf_token": login_form_token(client)})
+        cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("staff_session="))
+        assert "Secure" in cookie
+
+
+def test_staff_pages_send_strict_headers(env: Env) -> None:
+    login(env.client, "tnv")
+    for path in ("/staff/login", "/staff/dossiers", f"/staff/dossiers/{env.dossier.code}"):
+        headers = env.client.get(path).headers
+        assert "default-src 'self'" in headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+
+
+# ---- pages ----------------------------------------------------------------------------------------
+def test_list_filters_and_finds_by_code(env: Env, kb: KnowledgeBase) -> None:
+    other, _ = file_dossier(kb, env.settings, sender_id="citizen-2", procedure_id="ly-lich-tu-phap")
+    login(env.client, "tnv")
+    page = env.client.get("/staff/dossiers").text
+    assert env.dossier.code in page and other.code in page and "Nguyễn Văn An" in page
+    page = env.client.get("/staff/dossiers", params={"procedure": "ly-lich-tu-phap"}).text
+    assert other.code in page and env.dossier.code not in page
+    page = env.client.get("/staff/dossiers", params={"status": "2"}).text
+    assert "Không có hồ sơ nào" in page
+    page = env.client.get("/staff/dossiers", params={"q": env.dossier.code.lower().replace("-", " ")}).text
+    assert env.dossier.code in page and other.code not in page
+
+
+def test_volunteer_sees_masked_cccd_and_supervisor_the_full_one(env: Env) -> None:
+    login(env.client, "tnv")
+    for query in ("", "?reveal=1"):
+        page = env.client.get(f"/staff/dossiers/{env.dossier.code}{query}").text
+        assert "Nguyễn Văn An" in page and "••••••2345" in page and CCCD not in page and "0912" not in page
+    assert "status-form" not in page  # volunteers only read
+    env.client.cookies.clear()
+    login(env.client, "giamsat")
+    page = env.client.get(f"/staff/dossiers/{env.dossier.code}").text
+    assert CCCD not in page and "reveal=1" in page
+    page = env.client.get(f"/staff/dossiers/{env.dossier.code}?reveal=1").text
+    assert CCCD in page and "0912 345 678" in page
+    assert [(e.actor, e.target) for e in env.audit("dossier.reveal")] == [("giamsat", env.dossier.code)]
+    assert {e.actor for e in env.audit("dossier.view")} == {"tnv", "giamsat"}
+
+
+def test_status_change_with_note_reaches_the_registry_and_its_history(env: Env) -> None:
+    csrf = login(env.client, "tongdai")
+    url = f"/staff/dossiers/{env.dossier.code}/status"
+    missing_note = env.client.post(url, data={"status": "5", "note": " ", "csrf_token": csrf})
+    assert missing_note.status_code == 400 and "cần ghi chú" in missing_note.text
+    response = env.client.post(url, data={"status": "5", "note": "Thiếu giấy khám sức khỏe", "csrf_token": csrf})
+    assert response.status_code == 303
+    page = env.client.get(response.headers["location"]).text
+    assert "Đã cập nhật trạng thái" in page and "Thiếu giấy khám sức khỏe" in page and "bởi tongdai" in page
+    view = run_async(env.client.app.state.dossiers.get(env.dossier.code))  # type: ignore[attr-defined]
+    assert view.status == S.SUPPLEMENT
+    assert (view.history[-1].note, view.history[-1].actor) == ("Thiếu giấy khám sức khỏe", "tongdai")
+    assert env.audit("dossier.status")[0].target == env.dossier.code
+
+
+def test_invalid_transition_shows_the_reason(env: Env) -> None:
+    csrf = login(env.client, "tongdai")
+    response = env.client.post(f"/staff/dossiers/{env.dossier.code}/status",
+                               data={"status": "10", "note": "", "csrf_token": csrf})
+    assert response.status_code == 409
+    assert "không thể chuyển sang «Đã trả kết quả»" in response.text
+    view = run_async(env.client.app.state.dossiers.get(env.dossier.code))  # type: ignore[attr-defined]
+    assert view.status == S.NEW
+
+
+def test_only_admins_may_override(env: Env) -> None:
+    csrf = login(env.client, "tongdai")
+    url = f"/staff/dossiers/{env.dossier.code}/status"
+    assert 'name="override"' not in env.client.get(f"/staff/dossiers/{env.dossier.code}").text
+    assert env.client.post(url, data={"status": "10", "override": "1", "csrf_token": csrf}).status_code == 403
+    env.client.cookies.clear()
+    csrf = login(env.client, "quantri")
+    assert 'name="override"' in env.client.get(f"/staff/dossiers/{env.dossier.code}").text
+    assert env.client.post(url, data={"status": "10", "override": "1", "note": "sửa nhầm",
+                                      "csrf_token": csrf}).status_code == 303
+
+
+@pytest.mark.parametrize("token", [None, "", "sai-token"])
+def test_posts_without_the_right_csrf_token_are_refused(env: Env, token: str | None) -> None:
+    login(env.client, "tongdai")
+    data = {"status": "2", "note": "đủ"} | ({"csrf_token": token} if token is not None else {})
+    response = env.client.post(f"/staff/dossiers/{env.dossier.code}/status", data=data)
+    assert response.status_code == 403 and "không hợp lệ" in response.text
+    assert env.client.post("/staff/logout", data={} if token is None else {"csrf_token": token}).status_code == 403
+    view = run_async(env.client.app.state.dossiers.get(env.dossier.code))  # type: ignore[attr-defined]
+    assert view.status == S.NEW
+
+
+def test_attachment_download_is_audited_and_never_sniffed(env: Env) -> None:
+    login(env.client, "tnv")
+    page = env.client.get(f"/staff/dossiers/{env.dossier.code}").text
+    assert f"/staff/attachments/{env.photo_id}" in page and "Giấy khám sức khỏe" in page
+    response = env.client.get(f"/staff/attachments/{env.photo_id}")
+    assert response.status_code == 200 and response.content == PNG
+    assert response.headers["content-type"] == "image/png"
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''gi%E1%BA%A5y" in response.headers["content-disposition"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    [entry] = env.audit("attachment.download")
+    assert (entry.actor, entry.target, entry.detail) == ("tnv", f"attachment:{env.photo_id}", env.dossier.code)
+    assert env.client.get("/staff/attachments/99999").status_code == 404
+
+
+def test_logout_ends_the_session(env: Env) -> None:
+    csrf = login(env.client, "tnv")
+    cookie = env.client.cookies.get("staff_session")
+    response = env.client.post("/staff/logout", data={"csrf_token": csrf})
+    assert response.status_code == 303 and response.headers["location"] == "/staff/login?out=1"
+    with make_sessionmaker(make_engine(env.settings.database_url))() as session:
+        assert session.scalars(select(StaffSession)).all() == []
+    env.client.cookies.set("staff_session", cookie or "", path="/staff")  # a copied cookie is dead too
+    assert env.client.get("/staff/dossiers").status_code == 303
+    assert [e.action for e in env.audit("logout")] == ["logout"]
+
+
+def test_idle_session_expires(env: Env) -> None:
+    login(env.client, "tnv")
+    sessions = make_sessionmaker(make_engine(env.settings.database_url))
+    with sessions() as session:
+        row = session.scalars(select(StaffSession)).one()
+        row.last_seen = row.last_seen.replace(year=row.last_seen.year - 1)
+        session.commit()
+    assert env.client.get("/staff/dossiers").status_code == 303

@@ -1,0 +1,313 @@
+"""The guided submission dialogue: pick the procedure, then a Rasa form collects the applicant and
+the procedure's own fields (``Procedure.form_fields``), one question at a time.
+
+The form ``submission_form`` asks for ``full_name, cccd, birth_date, phone, email, address`` and then
+``procedure_field``: a cursor slot asked once per catalog field, whose answers are kept in the dict
+slot ``procedure_fields``. Documents, the summary to confirm and filing come after
+``action_submission_collected`` (not here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import cards
+from actions import submission_texts as t
+from actions.answers import KnowledgeAction, entity, user_text
+from actions.drafts import APPLICANT_KEYS, DraftStore, FormDraft
+from actions.validation import (
+    Invalid,
+    check_address,
+    check_birth_date,
+    check_cccd,
+    check_cccd_matches_birth,
+    check_email,
+    check_field,
+    check_phone,
+    format_date,
+    is_skip,
+    mask_cccd,
+    normalise_name,
+    parse_date,
+)
+from knowledge_base.normalise import syllables
+from knowledge_base.schema import FormField, Procedure
+from knowledge_base.service import KnowledgeBase
+
+FORM = "submission_form"
+FIELD_CURSOR = "procedure_field"
+FIELDS = "procedure_fields"
+DRAFT = "submission_draft"
+ALLOWED = "submission_allowed"
+DONE = "done"
+FORM_SLOTS = (*APPLICANT_KEYS, FIELD_CURSOR, FIELDS)
+# "nộp hồ sơ online" alone names no procedure; a longer request usually does.
+MIN_WORDS_NAMING_A_PROCEDURE = 6
+MAX_CHOICES = 3
+
+
+def _as_text(value: Any) -> str:
+    """A slot candidate as text (an entity mapping may give a list)."""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return "" if value is None else str(value)
+
+
+def pending_field(procedure: Procedure | None, collected: dict[str, str]) -> FormField | None:
+    """The first catalog field not answered yet (skipped optional fields are answered with "")."""
+    if procedure is None:
+        return None
+    return next((f for f in procedure.form_fields if f.name not in collected), None)
+
+
+def answer_field(procedure: Procedure, collected: dict[str, str], value: str) -> dict[str, Any]:
+    """Slot values after ``value`` answers the pending field: the cursor stays empty until the last."""
+    field = pending_field(procedure, collected)
+    updated = dict(collected)
+    if field is not None:
+        updated[field.name] = value
+    return {FIELDS: updated, FIELD_CURSOR: DONE if pending_field(procedure, updated) is None else None}
+
+
+def collected_draft(tracker: Tracker, complete: bool = False) -> FormDraft:
+    """What the citizen entered so far, from the form's slots."""
+    applicant = {key: str(tracker.get_slot(key)) for key in APPLICANT_KEYS if tracker.get_slot(key) is not None}
+    return FormDraft(sender_id=tracker.sender_id, procedure_id=str(tracker.get_slot("procedure_id") or ""),
+                     applicant=applicant, fields=dict(tracker.get_slot(FIELDS) or {}), complete=complete)
+
+
+class ActionStartSubmission(KnowledgeAction):
+    """The citizen wants to file: confirm the procedure and its online level, then open the form."""
+
+    def name(self) -> str:
+        return "action_start_submission"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        procedure_id = entity(tracker, "procedure_id")
+        text = user_text(tracker)
+        if not procedure_id and not text.startswith("/") and len(syllables(text)) >= MIN_WORDS_NAMING_A_PROCEDURE:
+            result = await asyncio.to_thread(self.kb.ask, text, "procedure")
+            if result.confident and result.best:
+                procedure_id = result.best.id
+            elif result.hits:
+                buttons = [{"title": hit.title, "payload": cards.payload("start_submission", procedure_id=hit.id)}
+                           for hit in result.hits[:MAX_CHOICES]]
+                dispatcher.utter_message(text=t.WHICH_PROCEDURE, buttons=buttons)
+                return [SlotSet(ALLOWED, False)]
+        procedure_id = procedure_id or tracker.get_slot("procedure_id")
+        procedure = self.kb.procedure(procedure_id) if procedure_id else None
+        if procedure is None:
+            dispatcher.utter_message(response="utter_ask_submission_procedure")
+            return [SlotSet(ALLOWED, False)]
+        online = procedure.online
+        if online is None:
+            dispatcher.utter_message(text=t.NOT_ONLINE.format(header=cards.header(procedure),
+                                                              where=cards.where_text(procedure)),
+                                     buttons=cards.procedure_buttons(procedure, []))
+            return [SlotSet("procedure_id", procedure.id), SlotSet(ALLOWED, False)]
+        level = online.online_level or ""
+        dispatcher.utter_message(text=t.START_ONLINE.format(title=procedure.title, level=level,
+                                                            level_note=t.LEVEL_NOTES.get(level, "")))
+        cleared: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS if slot != FIELDS]
+        return [*cleared, SlotSet(FIELDS, {}), SlotSet("procedure_id", procedure.id), SlotSet(ALLOWED, True)]
+
+
+class ValidateSubmissionForm(FormValidationAction):
+    """``validate_submission_form``: one validator per slot; an error is said, then re-asked."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    def name(self) -> str:
+        return "validate_submission_form"
+
+    def _procedure(self, tracker: Tracker) -> Procedure | None:
+        procedure_id = tracker.get_slot("procedure_id")
+        return self.kb.procedure(procedure_id) if procedure_id else None
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        """The procedure's own fields are asked only when the catalog lists some."""
+        procedure = self._procedure(tracker)
+        if procedure is None or not procedure.form_fields:
+            return [slot for slot in domain_slots if slot != FIELD_CURSOR]
+        return domain_slots
+
+    @staticmethod
+    def _check(dispatcher: CollectingDispatcher, slot: str, check: Callable[[str], str],
+               value: Any) -> dict[str, Any]:
+        try:
+            return {slot: check(_as_text(value))}
+        except Invalid as error:
+            dispatcher.utter_message(text=str(error))
+            return {slot: None}
+
+    def validate_full_name(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict) -> dict[str, Any]:
+        return self._check(dispatcher, "full_name", normalise_name, slot_value)
+
+    def validate_cccd(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: DomainDict) -> dict[str, Any]:
+        birth = tracker.get_slot("birth_date")
+        birth_date = parse_date(birth) if birth else None
+        return self._check(dispatcher, "cccd", lambda text: check_cccd(text, birth_date), slot_value)
+
+    def validate_birth_date(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> dict[str, Any]:
+        cleaned = self._check(dispatcher, "birth_date", lambda text: format_date(check_birth_date(text)),
+                              slot_value)
+        cccd = tracker.get_slot("cccd")
+        if cleaned["birth_date"] and cccd:
+            try:
+                check_cccd_matches_birth(cccd, parse_date(cleaned["birth_date"]))
+            except Invalid as error:
+                dispatcher.utter_message(text=str(error))
+                return {"birth_date": None, "cccd": None}
+        return cleaned
+
+    def validate_phone(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> dict[str, Any]:
+        return self._check(dispatcher, "phone", check_phone, slot_value)
+
+    def validate_email(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> dict[str, Any]:
+        if slot_value == "":  # skipped (see ActionCancelSubmission)
+            return {"email": ""}
+        return self._check(dispatcher, "email", check_email, slot_value)
+
+    def validate_address(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         domain: DomainDict) -> dict[str, Any]:
+        return self._check(dispatcher, "address", check_address, slot_value)
+
+    def validate_procedure_field(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> dict[str, Any]:
+        """Check the answer against the pending catalog field and store it in ``procedure_fields``."""
+        procedure = self._procedure(tracker)
+        collected = dict(tracker.get_slot(FIELDS) or {})
+        field = pending_field(procedure, collected)
+        if procedure is None or field is None:
+            return {FIELD_CURSOR: DONE}
+        if slot_value in (None, DONE):
+            return {FIELD_CURSOR: slot_value}
+        try:
+            value = check_field(field, _as_text(slot_value))
+        except Invalid as error:
+            dispatcher.utter_message(text=str(error))
+            return {FIELD_CURSOR: None}
+        return answer_field(procedure, collected, value)
+
+
+class ActionAskProcedureField(KnowledgeAction):
+    """``action_ask_procedure_field``: ask the pending catalog field with its label (buttons for a
+    choice, a skip button when optional)."""
+
+    def name(self) -> str:
+        return "action_ask_procedure_field"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        procedure_id = tracker.get_slot("procedure_id")
+        procedure = self.kb.procedure(procedure_id) if procedure_id else None
+        field = pending_field(procedure, dict(tracker.get_slot(FIELDS) or {}))
+        if field is None:
+            return []
+        text = t.FIELD_QUESTION.format(label=field.label) + t.FIELD_HINTS.get(field.type, "")
+        buttons = [{"title": choice, "payload": choice} for choice in field.choices] if field.type == "choice" else []
+        if not field.required:
+            text += t.OPTIONAL_HINT
+            buttons.append({"title": t.SKIP_BUTTON, "payload": t.SKIP_PAYLOAD})
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
+
+class ActionCancelSubmission(KnowledgeAction):
+    """"hủy"/"thôi" during the form: keep what was entered as a draft and stop politely.
+
+    "bỏ qua" is also a cancel phrase; on an optional question it skips that question instead.
+    """
+
+    def __init__(self, kb: KnowledgeBase, drafts: DraftStore) -> None:
+        super().__init__(kb)
+        self.drafts = drafts
+
+    def name(self) -> str:
+        return "action_cancel_submission"
+
+    def _skip_events(self, tracker: Tracker) -> list[EventType] | None:
+        requested = tracker.get_slot("requested_slot")
+        if not requested or not is_skip(user_text(tracker)):
+            return None
+        if requested == "email":
+            return [SlotSet("email", ""), FollowupAction(FORM)]
+        if requested == FIELD_CURSOR:
+            procedure_id = tracker.get_slot("procedure_id")
+            procedure = self.kb.procedure(procedure_id) if procedure_id else None
+            collected = dict(tracker.get_slot(FIELDS) or {})
+            field = pending_field(procedure, collected)
+            if procedure is not None and field is not None and not field.required:
+                slots = answer_field(procedure, collected, "")
+                return [*(SlotSet(k, v) for k, v in slots.items()), FollowupAction(FORM)]
+        return None
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        skipped = self._skip_events(tracker)
+        if skipped is not None:
+            return skipped
+        draft = collected_draft(tracker)
+        events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        events.append(SlotSet("requested_slot", None))
+        if draft.is_empty:
+            dispatcher.utter_message(text=t.CANCELLED_EMPTY)
+            return events
+        # Hook for the lead's persistent store: whatever DraftStore build_actions was given.
+        await self.drafts.save(draft)
+        dispatcher.utter_message(text=t.CANCELLED)
+        return [*events, SlotSet(DRAFT, draft.as_slot())]
+
+
+class ActionSubmissionCollected(KnowledgeAction):
+    """The form is complete: show what was collected (căn cước masked) and announce the document step."""
+
+    def __init__(self, kb: KnowledgeBase, drafts: DraftStore) -> None:
+        super().__init__(kb)
+        self.drafts = drafts
+
+    def name(self) -> str:
+        return "action_submission_collected"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        draft = collected_draft(tracker, complete=True)
+        procedure = self.kb.procedure(draft.procedure_id)
+        await self.drafts.save(draft)
+        dispatcher.utter_message(text=summary_text(draft, procedure))
+        return [SlotSet(DRAFT, draft.as_slot())]
+
+
+def summary_text(draft: FormDraft, procedure: Procedure | None) -> str:
+    """The short summary shown after the form; the căn cước shows only its last 4 digits."""
+    title = procedure.title if procedure else draft.procedure_id
+    lines = [t.SUMMARY_HEAD.format(title=title)]
+    for key, label in t.SUMMARY_LABELS.items():
+        value = draft.applicant.get(key) or t.NOT_GIVEN
+        if key == "cccd" and draft.applicant.get(key):
+            value = mask_cccd(value)
+        lines.append(f"• {label}: {value}")
+    for field in procedure.form_fields if procedure else []:
+        if field.name in draft.fields:
+            value = draft.fields[field.name] or t.NOT_GIVEN
+            if field.type == "cccd" and draft.fields[field.name]:
+                value = mask_cccd(value)
+            lines.append(f"• {field.label}: {value}")
+    return "\n".join([*lines, "", t.SUMMARY_NEXT])
+

@@ -1,0 +1,95 @@
+"""Wording of the guided submission: validation errors, the opening, the per-field questions and
+the summary. Fixed questions (``utter_ask_<slot>``) live in domain.yml; everything built from data
+lives here, in one place, so it can be reviewed for citizens together."""
+
+from __future__ import annotations
+
+# --- validation errors (each says what is wrong; the question is asked again after it) ---------
+
+NAME_EMPTY = "Dạ, em chưa nhận được họ tên ạ."
+NAME_CHARACTERS = "Họ tên chỉ gồm chữ cái và dấu cách (không có số hay ký hiệu) ạ."
+NAME_WORDS = "Họ tên đầy đủ thường có từ 2 đến 6 chữ (ví dụ: Nguyễn Văn An) ạ."
+
+CCCD_LENGTH = "Số căn cước phải có đúng 12 chữ số (Anh/Chị vừa gửi {count} chữ số) ạ."
+CCCD_MISSING = "Em chưa thấy số căn cước trong tin nhắn; số căn cước gồm 12 chữ số ạ."
+CCCD_PROVINCE = ("3 số đầu của số căn cước ({code}) không phải mã tỉnh/thành phố hợp lệ (001–096). "
+                 "Anh/Chị kiểm tra lại giúp em ạ.")
+CCCD_CENTURY = ("Chữ số thứ 4 của số căn cước ({digit}) ứng với người sinh từ năm {start}, chưa thể có. "
+                "Anh/Chị kiểm tra lại giúp em ạ.")
+CCCD_BIRTH_MISMATCH = ("Số căn cước ({masked}) không khớp với ngày sinh {birth}: chữ số thứ 4 và thứ 5–6 của "
+                       "số căn cước cho biết thế kỷ và năm sinh. Anh/Chị kiểm tra lại số căn cước "
+                       "và ngày sinh giúp em ạ.")
+
+DATE_FORMAT = ("Em chưa đọc được ngày này. Anh/Chị gõ theo dạng ngày/tháng/năm, "
+               "ví dụ 05/07/1990 ạ.")
+DATE_INVALID = "Ngày {text} không có trên lịch ạ."
+DATE_FUTURE = "Ngày {text} ở sau hôm nay, chưa thể đúng ạ."
+DATE_TOO_OLD = "Năm {year} có vẻ chưa đúng ạ."
+AGE_TOO_YOUNG = "Người nộp hồ sơ phải từ đủ {age} tuổi trở lên ạ."
+AGE_TOO_OLD = "Ngày sinh này cho tuổi trên {age}, có lẽ bị gõ nhầm ạ."
+
+PHONE_FORMAT = ("Số điện thoại di động gồm 10 chữ số, bắt đầu bằng 0 (hoặc +84), "
+                "ví dụ 0912 345 678 ạ.")
+PHONE_PREFIX = "Đầu số {prefix} không phải đầu số di động tại Việt Nam (03x, 05x, 07x, 08x, 09x) ạ."
+
+EMAIL_FORMAT = ("Địa chỉ email chưa đúng dạng (ví dụ: ten@gmail.com). Nếu không có email, "
+                "Anh/Chị bấm “Bỏ qua” ạ.")
+
+ADDRESS_SHORT = ("Địa chỉ cần ghi rõ hơn (ít nhất 10 ký tự): số nhà, đường/thôn, phường/xã, "
+                 "tỉnh/thành phố ạ.")
+
+TEXT_EMPTY = "Dạ, mục này chưa có nội dung ạ."
+NUMBER_FORMAT = "Mục này cần một số nguyên dương, ví dụ 1, 2, 3 ạ."
+NUMBER_RANGE = "Số {value} có vẻ chưa hợp lý (từ 1 đến {maximum}) ạ."
+CHOICE_UNKNOWN = "Em chưa khớp được câu trả lời với các lựa chọn; Anh/Chị bấm một nút bên dưới giúp em ạ."
+REQUIRED = "Mục này bắt buộc nên không bỏ qua được ạ."
+
+# --- the opening --------------------------------------------------------------------------------
+
+START_ONLINE = ("📝 Nộp hồ sơ: {title}\n\n"
+                "Thủ tục này nộp trực tuyến được — dịch vụ công trực tuyến {level}. {level_note}\n\n"
+                "Em sẽ hỏi lần lượt thông tin người nộp hồ sơ, sau đó là thông tin riêng của thủ tục. "
+                "Anh/Chị có thể gõ “hủy” bất cứ lúc nào để dừng; thông tin đã nhập được giữ lại làm bản nháp.")
+LEVEL_NOTES = {
+    "toàn trình": "Anh/Chị không phải đến nộp hay nhận kết quả trực tiếp.",
+    "một phần": "Anh/Chị khai và nộp hồ sơ trực tuyến, nhưng vẫn phải đến cơ quan cho một số bước "
+                "(xuất trình bản chính, ký, nhận kết quả…).",
+}
+NOT_ONLINE = ("{header}\n\nThủ tục này chưa nộp trực tuyến được, nên em chưa thể nhận hồ sơ trong khung chat. "
+              "{where}")
+WHICH_PROCEDURE = "Anh/Chị muốn nộp hồ sơ thủ tục nào dưới đây ạ?"
+
+# --- per-field questions --------------------------------------------------------------------------
+
+FIELD_QUESTION = "Anh/Chị cho em biết: {label}?"
+FIELD_HINTS = {
+    "date": " (ngày/tháng/năm, ví dụ 05/07/2024)",
+    "cccd": " (12 chữ số)",
+    "phone": " (số di động)",
+    "email": "",
+    "number": " (gõ một số)",
+    "choice": " (bấm một lựa chọn)",
+    "text": "",
+}
+OPTIONAL_HINT = "\nMục này không bắt buộc: nếu không có, Anh/Chị bấm “Bỏ qua”."
+SKIP_BUTTON = "Bỏ qua"
+SKIP_PAYLOAD = "không có"  # understood as a skip by the form (see validation.SKIP_WORDS)
+
+# --- cancelling and the summary -----------------------------------------------------------------
+
+CANCELLED = ("Dạ, em đã dừng việc khai hồ sơ. Thông tin Anh/Chị đã nhập được giữ lại làm bản nháp "
+             "(chưa nộp). Anh/Chị cần hỏi gì khác cứ nhắn cho em nhé.")
+CANCELLED_EMPTY = "Dạ, em đã dừng việc khai hồ sơ. Anh/Chị cần hỏi gì khác cứ nhắn cho em nhé."
+
+SUMMARY_HEAD = "✅ Em đã ghi nhận thông tin cho hồ sơ {title}:"
+SUMMARY_LABELS = {
+    "full_name": "Họ và tên",
+    "cccd": "Số căn cước",
+    "birth_date": "Ngày sinh",
+    "phone": "Số điện thoại",
+    "email": "Email",
+    "address": "Địa chỉ",
+}
+NOT_GIVEN = "(không cung cấp)"
+SUMMARY_NEXT = ("Hồ sơ CHƯA được nộp. Bước tiếp theo: em sẽ hướng dẫn Anh/Chị gửi các giấy tờ cần có "
+                "của thủ tục, rồi Anh/Chị xem lại và xác nhận trước khi nộp.")

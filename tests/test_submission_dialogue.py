@@ -1,0 +1,159 @@
+"""The guided submission form through the gateway's REST chat, over real HTTP to a real Rasa."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from actions import submission_texts as t
+from tests.conftest import Stack
+
+pytestmark = pytest.mark.rasa
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def buttons(replies: list[dict]) -> list[dict]:
+    return [b for r in replies for b in r.get("buttons", [])]
+
+
+def start(procedure_id: str) -> str:
+    return "/start_submission" + json.dumps({"procedure_id": procedure_id})
+
+
+class Chat:
+    """One citizen's conversation; ``say`` returns the bot's text and keeps the last buttons."""
+
+    def __init__(self, stack: Stack, sender: str) -> None:
+        self.stack, self.sender, self.buttons = stack, sender, []
+
+    def say(self, message: str) -> str:
+        replies = self.stack.chat(self.sender, message)
+        self.buttons = buttons(replies)
+        return texts(replies)
+
+
+def fill_applicant(chat: Chat, email: str = "bỏ qua") -> str:
+    """Answer the applicant's six questions (the first was asked when the form opened)."""
+    assert "căn cước" in chat.say("nguyễn văn an")
+    assert "Ngày sinh" in chat.say("001090123456")
+    assert "điện thoại" in chat.say("12/03/1990")
+    assert "email" in chat.say("0912 345 678")
+    assert "Địa chỉ" in chat.say(email)
+    return chat.say("số 12 đường Lê Lợi, phường Trần Phú, TP Thanh Hóa")
+
+
+def test_full_run_for_a_birth_registration(stack: Stack, new_sender) -> None:
+    chat = Chat(stack, new_sender())
+    opening = chat.say(start("khai-sinh"))
+    assert "Đăng ký khai sinh" in opening and "toàn trình" in opening
+    assert "họ và tên" in opening  # the first question follows at once
+    first_field = fill_applicant(chat)
+    assert "Họ, chữ đệm và tên của trẻ" in first_field
+    assert "Ngày sinh của trẻ" in chat.say("nguyen gia bao")
+    gender = chat.say("01/06/2026")
+    assert "Giới tính của trẻ" in gender and [b["title"] for b in chat.buttons] == ["Nam", "Nữ"]
+    assert "Nơi sinh" in chat.say(chat.buttons[1]["payload"])
+    assert "của mẹ" in chat.say("Bệnh viện Đa khoa tỉnh Thanh Hóa")
+    father = chat.say("le thi mai")
+    assert "của cha" in father and any(b["title"] == t.SKIP_BUTTON for b in chat.buttons)
+    summary = chat.say(next(b["payload"] for b in chat.buttons if b["title"] == t.SKIP_BUTTON))
+    assert "Đăng ký khai sinh" in summary
+    assert "Nguyễn Văn An" in summary and "********3456" in summary and "001090123456" not in summary
+    assert "12/03/1990" in summary and "0912345678" in summary and t.NOT_GIVEN in summary
+    assert "Nguyen Gia Bao" in summary and "Nữ" in summary and "Le Thi Mai" in summary
+    assert "CHƯA được nộp" in summary and "giấy tờ" in summary
+    # The form is over: the next message is an ordinary question again.
+    assert "Lệ phí" in chat.say("le phi cap phieu ly lich tu phap")
+
+
+def test_full_run_for_a_criminal_record_certificate(stack: Stack, new_sender) -> None:
+    chat = Chat(stack, new_sender())
+    opening = chat.say(start("ly-lich-tu-phap"))
+    assert "lý lịch tư pháp" in opening and "toàn trình" in opening
+    assert "Loại phiếu" in fill_applicant(chat, email="Email của tôi: An.Nguyen@Gmail.com")
+    assert [b["title"] for b in chat.buttons] == ["Phiếu số 1", "Phiếu số 2"]
+    assert "Mục đích" in chat.say("phieu so 1")
+    assert "Số lượng phiếu" in chat.say("bổ sung hồ sơ xin việc")
+    assert "Đối tượng nộp phí" in chat.say("2 bản")
+    assert "Hình thức nhận kết quả" in chat.say("Thông thường")
+    summary = chat.say("Bản điện tử trên VNeID")
+    assert "an.nguyen@gmail.com" in summary and "Phiếu số 1" in summary and "Loại phiếu: Phiếu số 1" in summary
+    assert "Số lượng phiếu yêu cầu: 2" in summary and "Bản điện tử trên VNeID" in summary
+    assert "CHƯA được nộp" in summary
+
+
+def test_each_wrong_answer_is_explained_and_asked_again(stack: Stack, new_sender) -> None:
+    chat = Chat(stack, new_sender())
+    chat.say(start("khai-sinh"))
+    reply = chat.say("Nguyễn Văn 2")
+    assert t.NAME_CHARACTERS in reply and "họ và tên" in reply
+    chat.say("Trần Thị Bích Ngọc")
+    reply = chat.say("cccd 12345")
+    assert t.CCCD_LENGTH.format(count=5) in reply and "căn cước" in reply
+    reply = chat.say("097185012345")
+    assert "(097)" in reply and "mã tỉnh" in reply
+    assert "Ngày sinh" in chat.say("079185012345")
+    reply = chat.say("31/02/1985")
+    assert t.DATE_INVALID.format(text="31/02/1985") in reply and "Ngày sinh" in reply
+    reply = chat.say("01/01/2020")
+    assert t.AGE_TOO_YOUNG.format(age=14) in reply
+    reply = chat.say("15/08/1986")  # the căn cước says born in 1985
+    assert "không khớp" in reply and "********2345" in reply and "căn cước" in reply
+    assert "Ngày sinh" in chat.say("079185012345")
+    assert "điện thoại" in chat.say("15/08/1985")
+    reply = chat.say("0212345678")
+    assert t.PHONE_PREFIX.format(prefix="021") in reply and "điện thoại" in reply
+    assert "email" in chat.say("+84 987 654 321")
+    reply = chat.say("ngoc.anh@gmail")
+    assert t.EMAIL_FORMAT in reply
+    assert "Địa chỉ" in chat.say("ngoc.anh@gmail.com")
+    reply = chat.say("Hà Nội")
+    assert t.ADDRESS_SHORT in reply and "Địa chỉ" in reply
+    assert "của trẻ" in chat.say("số 8 ngõ 15 Trần Hưng Đạo, Hà Nội")
+    chat.say("Nguyễn Gia Bảo")
+    reply = chat.say("01/01/2030")
+    assert t.DATE_FUTURE.format(text="01/01/2030") in reply and "Ngày sinh của trẻ" in reply
+    chat.say("01/06/2026")
+    reply = chat.say("con trai")
+    assert t.CHOICE_UNKNOWN in reply and [b["title"] for b in chat.buttons] == ["Nam", "Nữ"]
+    assert "Nơi sinh" in chat.say("nam")
+
+
+def test_cancelling_mid_way_keeps_a_draft_and_stops(stack: Stack, new_sender) -> None:
+    chat = Chat(stack, new_sender())
+    opening = chat.say(start("tam-tru"))
+    assert "Đăng ký tạm trú" in opening and "một phần" in opening
+    chat.say("Lê Hoàng Nam")
+    assert "Ngày sinh" in chat.say("001090123456")
+    assert t.CANCELLED in chat.say("hủy")
+    # No question pending any more: the next question is answered as usual.
+    reply = chat.say("le phi khai sinh")
+    shown = (reply + " ".join(b["title"] for b in chat.buttons)).lower()
+    assert "khai sinh" in shown and "ngày sinh của người nộp" not in shown
+
+
+def test_cancelling_at_the_first_question(stack: Stack, new_sender) -> None:
+    chat = Chat(stack, new_sender())
+    chat.say(start("ly-lich-tu-phap"))
+    assert t.CANCELLED_EMPTY in chat.say("thôi")
+
+
+def test_a_procedure_without_an_online_method_is_refused_honestly(stack: Stack, new_sender) -> None:
+    chat = Chat(stack, new_sender())
+    reply = chat.say(start("chung-thuc-ban-sao"))
+    assert "chưa nộp trực tuyến được" in reply and "họ và tên" not in reply
+    assert "Nộp trực tuyến" not in [b["title"] for b in chat.buttons]
+    assert "căn cước" not in chat.say("Nguyễn Văn An")
+
+
+def test_a_request_naming_the_procedure_opens_the_form(stack: Stack, new_sender) -> None:
+    chat = Chat(stack, new_sender())
+    reply = chat.say("tôi muốn nộp hồ sơ đăng ký khai sinh cho con trực tuyến")
+    if chat.buttons:  # several procedures match: the citizen picks one
+        assert t.WHICH_PROCEDURE in reply
+        reply = chat.say(next(b["payload"] for b in chat.buttons if "khai-sinh\"" in b["payload"]))
+    assert "Đăng ký khai sinh" in reply and "toàn trình" in reply and "họ và tên" in reply

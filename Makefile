@@ -21,8 +21,10 @@ setup: $(VENV)/.installed-app $(RASA_VENV)/.installed
 
 setup-dev: setup $(VENV)/.installed-dev
 
+# venv creation is retried once: ensurepip was seen failing once here without a reason.
 $(VENV)/bin/python:
-	"$${PYTHON311:-$$(scripts/find-python.sh 3.11 'the gateway')}" -m venv $(VENV)
+	py="$${PYTHON311:-$$(scripts/find-python.sh 3.11 'the gateway')}" && \
+	  { "$$py" -m venv $(VENV) || { rm -rf $(VENV) && "$$py" -m venv $(VENV); }; }
 	$(VENV)/bin/pip install -q --upgrade pip
 
 $(VENV)/.installed-app: requirements.txt | $(VENV)/bin/python
@@ -34,7 +36,9 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements-st.txt $(VENV)/.instal
 	touch $@
 
 $(RASA_VENV)/.installed: requirements-rasa.txt
-	test -x $(RASA_VENV)/bin/python || "$${PYTHON310:-$$(scripts/find-python.sh 3.10 'Rasa (rasa==3.6.21 needs Python 3.10)')}" -m venv $(RASA_VENV)
+	test -x $(RASA_VENV)/bin/python || { \
+	  py="$${PYTHON310:-$$(scripts/find-python.sh 3.10 'Rasa (rasa==3.6.21 needs Python 3.10)')}" && \
+	  { "$$py" -m venv $(RASA_VENV) || { rm -rf $(RASA_VENV) && "$$py" -m venv $(RASA_VENV); }; }; }
 	$(RASA_VENV)/bin/pip install -q --upgrade pip
 	$(RASA_VENV)/bin/pip install -q -r requirements-rasa.txt
 	touch $@

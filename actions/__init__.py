@@ -5,17 +5,38 @@ Actions receive the services they need in their constructor; ``build_actions`` w
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rasa_sdk import Action
 
 from actions.drafts import DraftStore
 from knowledge_base.service import KnowledgeBase
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import sessionmaker
 
-def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None) -> list[Action]:
-    """Every custom action; ``drafts`` keeps cancelled/collected forms (in memory by default)."""
+    from bot.dossiers.backend import DossierBackend
+
+
+def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
+                  dossiers: DossierBackend | None = None, sessions: sessionmaker | None = None) -> list[Action]:
+    """Every custom action; ``drafts`` keeps cancelled/collected forms (in memory by default);
+    ``dossiers`` is the gateway's dossier backend (tracking, filing); ``sessions`` reads the files
+    citizens sent (``actions.attachments_lookup``). One ``TrackingService`` is made here, so its
+    throttle is shared by every conversation of this gateway process."""
     from actions.answers import ActionAnswerDetail, ActionAnswerQuestion, ActionChooseItem
+    from actions.attachments_lookup import AttachmentLookup
+    from actions.documents import (
+        ActionAskDocumentItem,
+        ActionCorrectField,
+        ActionFileDossier,
+        ActionReceiveDocument,
+        ActionReviewSubmission,
+        ValidateDocumentsForm,
+    )
     from actions.drafts import InMemoryDraftStore
     from actions.fallback import ActionFallback
+    from actions.resume import ActionGreet, ActionRestartSubmission, ActionResumeDraft
     from actions.services import ActionOfferHuman
     from actions.submission import (
         ActionAskProcedureField,
@@ -24,9 +45,18 @@ def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None) -> list[A
         ActionSubmissionCollected,
         ValidateSubmissionForm,
     )
+    from actions.tracking import ActionCancelTracking, ActionTrackDossier, ValidateTrackingForm
+    from bot.dossiers.tracking import TrackingService
 
     drafts = drafts if drafts is not None else InMemoryDraftStore()
+    tracking = TrackingService(dossiers) if dossiers is not None else None
+    lookup = AttachmentLookup(sessions) if sessions is not None else None
     return [ActionAnswerQuestion(kb), ActionChooseItem(kb), ActionAnswerDetail(kb),
-            ActionFallback(kb), ActionStartSubmission(kb), ActionOfferHuman(kb),
-            ValidateSubmissionForm(kb), ActionAskProcedureField(kb),
-            ActionCancelSubmission(kb, drafts), ActionSubmissionCollected(kb, drafts)]
+            ActionFallback(kb), ActionStartSubmission(kb, drafts), ActionOfferHuman(kb),
+            ValidateSubmissionForm(kb, drafts), ActionAskProcedureField(kb),
+            ActionCancelSubmission(kb, drafts), ActionSubmissionCollected(kb, drafts, lookup),
+            ValidateTrackingForm(), ActionTrackDossier(kb, tracking), ActionCancelTracking(),
+            ValidateDocumentsForm(kb, lookup, drafts), ActionAskDocumentItem(kb), ActionReviewSubmission(kb, drafts),
+            ActionCorrectField(kb), ActionFileDossier(kb, drafts, dossiers),
+            ActionReceiveDocument(kb, dossiers, lookup), ActionGreet(kb, drafts), ActionResumeDraft(kb, drafts),
+            ActionRestartSubmission(kb, drafts)]

@@ -27,11 +27,13 @@ class FormDraft:
     fields: dict[str, str]
     complete: bool = False
     updated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # The document step's progress (``submission_documents`` slot), None before it began.
+    documents: dict[str, object] | None = None
 
     def as_slot(self) -> dict[str, object]:
         """The JSON-friendly form kept in the ``submission_draft`` slot."""
         return {"procedure_id": self.procedure_id, "applicant": dict(self.applicant),
-                "fields": dict(self.fields), "complete": self.complete}
+                "fields": dict(self.fields), "complete": self.complete, "documents": self.documents}
 
     @property
     def is_empty(self) -> bool:

@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions import cards
 from actions import submission_texts as t
 from actions.answers import KnowledgeAction, entity, user_text
+from actions.attachments_lookup import AttachmentLookup
 from actions.drafts import APPLICANT_KEYS, DraftStore, FormDraft
 from actions.validation import (
     Invalid,
@@ -49,6 +50,7 @@ DRAFT = "submission_draft"
 ALLOWED = "submission_allowed"
 DONE = "done"
 FORM_SLOTS = (*APPLICANT_KEYS, FIELD_CURSOR, FIELDS)
+DOC_SLOTS = ("document_item", "submission_documents")  # see actions.documents
 # "nộp hồ sơ online" alone names no procedure; a longer request usually does.
 MIN_WORDS_NAMING_A_PROCEDURE = 6
 MAX_CHOICES = 3
@@ -77,11 +79,26 @@ def answer_field(procedure: Procedure, collected: dict[str, str], value: str) ->
     return {FIELDS: updated, FIELD_CURSOR: DONE if pending_field(procedure, updated) is None else None}
 
 
-def collected_draft(tracker: Tracker, complete: bool = False) -> FormDraft:
-    """What the citizen entered so far, from the form's slots."""
-    applicant = {key: str(tracker.get_slot(key)) for key in APPLICANT_KEYS if tracker.get_slot(key) is not None}
-    return FormDraft(sender_id=tracker.sender_id, procedure_id=str(tracker.get_slot("procedure_id") or ""),
-                     applicant=applicant, fields=dict(tracker.get_slot(FIELDS) or {}), complete=complete)
+def collected_draft(tracker: Tracker, complete: bool = False,
+                    changes: dict[str, Any] | None = None) -> FormDraft:
+    """What the citizen entered so far, from the form's slots (with ``changes`` not applied yet)."""
+    def slot(name: str) -> Any:
+        return changes[name] if changes and name in changes else tracker.get_slot(name)
+
+    applicant = {key: str(slot(key)) for key in APPLICANT_KEYS if slot(key) is not None}
+    return FormDraft(sender_id=tracker.sender_id, procedure_id=str(slot("procedure_id") or ""),
+                     applicant=applicant, fields=dict(slot(FIELDS) or {}), complete=complete,
+                     documents=slot("submission_documents"))
+
+
+async def save_progress(drafts: DraftStore | None, tracker: Tracker, events: list[EventType]) -> None:
+    """Keep the draft after every answer, so nothing is lost if the citizen leaves."""
+    if drafts is None:
+        return
+    changes = {e["name"]: e.get("value") for e in events if e.get("event") == "slot" and "name" in e}
+    draft = collected_draft(tracker, changes=changes)
+    if draft.procedure_id and not draft.is_empty:
+        await drafts.save(draft)
 
 
 class ActionStartSubmission(KnowledgeAction):
@@ -90,8 +107,23 @@ class ActionStartSubmission(KnowledgeAction):
     def name(self) -> str:
         return "action_start_submission"
 
+    def __init__(self, kb: KnowledgeBase, drafts: DraftStore | None = None) -> None:
+        super().__init__(kb)
+        self.drafts = drafts
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        from actions.resume import offer_buttons, pending_draft
+
+        draft = await pending_draft(self.drafts, tracker.sender_id) if self.drafts is not None else None
+        if draft is not None:  # a dossier left half-way: continue it or start again
+            text, buttons = offer_buttons(self.kb, draft, entity(tracker, "procedure_id"))
+            dispatcher.utter_message(text=text, buttons=buttons)
+            return [SlotSet(ALLOWED, False)]
+        return await self.open_form(dispatcher, tracker)
+
+    async def open_form(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """Confirm the procedure (asking which one when unclear) and clear the form's slots."""
         procedure_id = entity(tracker, "procedure_id")
         text = user_text(tracker)
         if not procedure_id and not text.startswith("/") and len(syllables(text)) >= MIN_WORDS_NAMING_A_PROCEDURE:
@@ -117,18 +149,30 @@ class ActionStartSubmission(KnowledgeAction):
         level = online.online_level or ""
         dispatcher.utter_message(text=t.START_ONLINE.format(title=procedure.title, level=level,
                                                             level_note=t.LEVEL_NOTES.get(level, "")))
-        cleared: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS if slot != FIELDS]
+        cleared: list[EventType] = [SlotSet(slot, None) for slot in (*FORM_SLOTS, *DOC_SLOTS) if slot != FIELDS]
         return [*cleared, SlotSet(FIELDS, {}), SlotSet("procedure_id", procedure.id), SlotSet(ALLOWED, True)]
 
 
 class ValidateSubmissionForm(FormValidationAction):
     """``validate_submission_form``: one validator per slot; an error is said, then re-asked."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, drafts: DraftStore | None = None) -> None:
         self.kb = kb
+        self.drafts = drafts
 
     def name(self) -> str:
         return "validate_submission_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        if (tracker.latest_message.get("intent") or {}).get("name") == "document_uploaded" and requested:
+            # A file sent while a question is pending: kept in the conversation, used at the document step.
+            dispatcher.utter_message(text=t.FILE_BEFORE_DOCUMENTS)
+            return [SlotSet(str(requested), None)]
+        events = await super().run(dispatcher, tracker, domain)
+        await save_progress(self.drafts, tracker, events)
+        return events
 
     def _procedure(self, tracker: Tracker) -> Procedure | None:
         procedure_id = tracker.get_slot("procedure_id")
@@ -260,11 +304,17 @@ class ActionCancelSubmission(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        from actions.documents import skip_document_events
+
         skipped = self._skip_events(tracker)
         if skipped is not None:
             return skipped
+        if is_skip(user_text(tracker)):
+            skipped = skip_document_events(self.kb, tracker, dispatcher)
+            if skipped is not None:
+                return skipped
         draft = collected_draft(tracker)
-        events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        events: list[EventType] = [SlotSet(slot, None) for slot in (*FORM_SLOTS, *DOC_SLOTS)]
         events.append(SlotSet("requested_slot", None))
         if draft.is_empty:
             dispatcher.utter_message(text=t.CANCELLED_EMPTY)
@@ -278,26 +328,42 @@ class ActionCancelSubmission(KnowledgeAction):
 class ActionSubmissionCollected(KnowledgeAction):
     """The form is complete: show what was collected (căn cước masked) and announce the document step."""
 
-    def __init__(self, kb: KnowledgeBase, drafts: DraftStore) -> None:
+    def __init__(self, kb: KnowledgeBase, drafts: DraftStore, lookup: AttachmentLookup | None = None) -> None:
         super().__init__(kb)
         self.drafts = drafts
+        self.lookup = lookup
 
     def name(self) -> str:
         return "action_submission_collected"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        from actions.documents import DOC_FORM, DOCS, doc_state, documents_complete, review_message
+
         draft = collected_draft(tracker, complete=True)
         procedure = self.kb.procedure(draft.procedure_id)
         await self.drafts.save(draft)
+        events: list[EventType] = [SlotSet(DRAFT, draft.as_slot())]
+        if tracker.get_slot(DOCS) is not None and documents_complete(procedure, tracker):
+            # Back from correcting a field: the documents are in, show the summary to confirm.
+            review_message(dispatcher, draft, procedure, doc_state(tracker))
+            return events
+        if procedure is None or not procedure.documents:
+            state = {"after": 0, "items": []}
+            review_message(dispatcher, draft, procedure, state)
+            return [*events, SlotSet(DOCS, state)]
         dispatcher.utter_message(text=summary_text(draft, procedure))
-        return [SlotSet(DRAFT, draft.as_slot())]
+        if tracker.get_slot(DOCS):  # resumed half-way through the documents: go on from there
+            return [*events, FollowupAction(DOC_FORM)]
+        after = await self.lookup.last_id(tracker.sender_id) if self.lookup else 0
+        return [*events, SlotSet(DOCS, {"after": after, "items": []}), FollowupAction(DOC_FORM)]
 
 
-def summary_text(draft: FormDraft, procedure: Procedure | None) -> str:
+def summary_text(draft: FormDraft, procedure: Procedure | None, head: str = t.SUMMARY_HEAD,
+                 tail: list[str] | None = None) -> str:
     """The short summary shown after the form; the căn cước shows only its last 4 digits."""
     title = procedure.title if procedure else draft.procedure_id
-    lines = [t.SUMMARY_HEAD.format(title=title)]
+    lines = [head.format(title=title)]
     for key, label in t.SUMMARY_LABELS.items():
         value = draft.applicant.get(key) or t.NOT_GIVEN
         if key == "cccd" and draft.applicant.get(key):
@@ -309,5 +375,5 @@ def summary_text(draft: FormDraft, procedure: Procedure | None) -> str:
             if field.type == "cccd" and draft.fields[field.name]:
                 value = mask_cccd(value)
             lines.append(f"• {field.label}: {value}")
-    return "\n".join([*lines, "", t.SUMMARY_NEXT])
+    return "\n".join([*lines, "", *(tail if tail is not None else [t.SUMMARY_NEXT])])
 

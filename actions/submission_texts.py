@@ -93,3 +93,81 @@ SUMMARY_LABELS = {
 NOT_GIVEN = "(không cung cấp)"
 SUMMARY_NEXT = ("Hồ sơ CHƯA được nộp. Bước tiếp theo: em sẽ hướng dẫn Anh/Chị gửi các giấy tờ cần có "
                 "của thủ tục, rồi Anh/Chị xem lại và xác nhận trước khi nộp.")
+
+# --- tracking a dossier ---------------------------------------------------------------------------
+
+TRACK_CODE_FORMAT = ("Em chưa nhận ra mã hồ sơ trong tin nhắn. Mã hồ sơ có dạng HS-7M2K-QX9P "
+                     "(có trong tin nhắn xác nhận khi nộp) ạ.")
+TRACK_PROOF_FORMAT = "Anh/Chị gõ đúng 4 chữ số cuối (ví dụ 5678) giúp em ạ."
+TRACK_NO_MATCH = ("Mã hồ sơ hoặc 4 số cuối chưa khớp với hồ sơ nào. Anh/Chị kiểm tra lại mã hồ sơ "
+                  "và 4 số cuối của số điện thoại hoặc căn cước đã dùng khi nộp nhé.")
+TRACK_THROTTLED = ("Anh/Chị đã nhập sai nhiều lần nên việc tra cứu tạm khóa để bảo vệ hồ sơ. "
+                   "Anh/Chị thử lại sau khoảng {minutes} phút (lúc {at}) ạ.")
+TRACK_UNAVAILABLE = ("Xin lỗi Anh/Chị, hệ thống hồ sơ đang tạm gián đoạn nên em chưa tra cứu được. "
+                     "Anh/Chị thử lại sau ít phút hoặc gặp nhân viên hỗ trợ nhé.")
+TRACK_HEAD = "📌 Hồ sơ {code} — {title}\nTình trạng: {status}"
+TRACK_TIMELINE = "Quá trình xử lý:"
+TRACK_DUE = "Hẹn trả kết quả: {due}"
+TRACK_FEE = "Phí, lệ phí cần nộp: {amount} đồng"
+TRACK_NEXT = "Việc cần làm tiếp: {next}"
+TRACK_NEXT_STEP = {
+    "SUPPLEMENT": "Anh/Chị gửi ảnh hoặc PDF của giấy tờ còn thiếu ngay trong cuộc trò chuyện này.",
+    "FEE_DUE": "Anh/Chị nộp phí, lệ phí để hồ sơ được tiếp tục giải quyết (bấm “Thanh toán”).",
+}
+TRACK_CANCELLED = "Dạ, em đã dừng tra cứu. Anh/Chị cần hỏi gì khác cứ nhắn cho em nhé."
+TRACK_AGAIN_BUTTON = "Tra cứu lại"
+PAY_BUTTON = "Thanh toán"
+HUMAN_BUTTON = "Gặp nhân viên"
+
+# --- documents, the summary to confirm, filing ------------------------------------------------------
+
+DOC_ASK = "📎 Giấy tờ {index}/{total}. Anh/Chị gửi ảnh hoặc PDF của: {name}{copies}"
+DOC_ASK_HINT = "\nAnh/Chị bấm biểu tượng đính kèm để gửi ảnh chụp rõ nét hoặc tệp PDF."
+DOC_OPTIONAL = "\nGiấy tờ này không bắt buộc: nếu không có, Anh/Chị bấm “Bỏ qua”."
+DOC_RECEIVED = "✅ Đã nhận: {name}."
+DOC_SKIPPED = "Dạ, bỏ qua: {name}."
+DOC_REQUIRED = "Giấy tờ “{name}” là bắt buộc nên không bỏ qua được ạ. Anh/Chị gửi ảnh hoặc PDF giúp em."
+DOC_WAITING = ("Em đang chờ ảnh hoặc PDF của: {name}. Anh/Chị gửi tệp giúp em, hoặc gõ “hủy” để dừng "
+               "(thông tin đã nhập được giữ làm bản nháp).")
+FILE_BEFORE_DOCUMENTS = ("Em đã lưu tệp. Giấy tờ sẽ được hỏi lần lượt sau khi khai xong thông tin; "
+                         "bây giờ Anh/Chị trả lời giúp em câu hỏi dưới đây ạ.")
+DOC_NOT_YOURS = "Em không tìm thấy tệp này trong cuộc trò chuyện của Anh/Chị. Anh/Chị gửi lại giúp em."
+
+REVIEW_HEAD = "📋 Anh/Chị xem lại hồ sơ {title} trước khi nộp:"
+REVIEW_DOCS = "Giấy tờ đã gửi:"
+REVIEW_DOC_SENT = "• {name}: {count} tệp"
+REVIEW_DOC_SKIPPED = "• {name}: không gửi"
+REVIEW_ASK = "Nếu thông tin đã đúng, Anh/Chị bấm “Xác nhận nộp”. Cần sửa mục nào, Anh/Chị bấm “Sửa thông tin”."
+CONFIRM_BUTTON = "Xác nhận nộp"
+CORRECT_BUTTON = "Sửa thông tin"
+CORRECT_WHICH = "Anh/Chị muốn sửa mục nào ạ?"
+NOTHING_TO_FILE = ("Hiện chưa có hồ sơ nào đang chờ xác nhận. Anh/Chị muốn nộp hồ sơ, hãy gõ “nộp hồ sơ” "
+                   "kèm tên thủ tục nhé.")
+
+FILED = ("🎉 Hồ sơ đã được nộp thành công!\nMã hồ sơ: {code}\n{due}\n{fee}\n"
+         "Anh/Chị lưu lại mã hồ sơ để tra cứu (gõ “tra cứu hồ sơ”). Em sẽ nhắn khi hồ sơ có thay đổi.")
+FILED_DUE = "Ngày hẹn trả kết quả: {due} (tính theo ngày làm việc)."
+FILED_DUE_UNKNOWN = "Ngày hẹn trả kết quả: cán bộ sẽ thông báo khi tiếp nhận hồ sơ."
+FILED_FEE = "Phí, lệ phí phải nộp: {amount} đồng."
+FILED_NO_FEE = "Thủ tục này không phải nộp lệ phí."
+FILED_FEE_LATER = "Phí, lệ phí (nếu có): cán bộ sẽ thông báo số tiền khi tiếp nhận hồ sơ."
+FILE_FAILED = ("Xin lỗi Anh/Chị, em chưa nộp được hồ sơ lúc này ({reason}). Thông tin đã nhập vẫn được giữ. "
+               "Anh/Chị thử lại sau ít phút hoặc gặp nhân viên hỗ trợ nhé.")
+RETRY_BUTTON = "Thử nộp lại"
+
+# --- a file outside the document step (supplement) -----------------------------------------------
+
+SUPPLEMENT_ADDED = ("✅ Em đã bổ sung tệp vào hồ sơ {code}. Hồ sơ được chuyển lại cho cán bộ xử lý "
+                    "(trạng thái: {status}).")
+SUPPLEMENT_FAILED = ("Xin lỗi Anh/Chị, em chưa gắn được tệp vào hồ sơ {code}. Anh/Chị thử lại sau ít phút "
+                     "hoặc gặp nhân viên hỗ trợ nhé.")
+SUPPLEMENT_DOCUMENT = "Giấy tờ bổ sung"
+
+# --- drafts: coming back later ------------------------------------------------------------------
+
+DRAFT_OFFER = ("Anh/Chị đang có hồ sơ khai dở: {title} (chưa nộp). Anh/Chị muốn tiếp tục hồ sơ này "
+               "hay bắt đầu lại ạ?")
+RESUME_BUTTON = "Tiếp tục hồ sơ đang dở: {title}"
+RESTART_BUTTON = "Bắt đầu lại"
+RESUMED = "Dạ, mình tiếp tục hồ sơ {title}. Thông tin Anh/Chị đã nhập vẫn được giữ nguyên."
+NO_DRAFT = "Hiện Anh/Chị không có hồ sơ nào đang khai dở ạ."

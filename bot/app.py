@@ -26,6 +26,7 @@ from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
 from bot.routes import actions, chat, search, telegram, zalo
 from bot.routes import staff as staff_pages
+from bot.submission_drafts import SqlDraftStore
 from channels.registry import build_channels
 from channels.telegram import polling as telegram_polling
 from knowledge_base.service import KnowledgeBase
@@ -51,15 +52,16 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         outbox = Outbox(sessions, channels)
         attachments = AttachmentService(sessions, LocalFileStore(settings.attachments_dir),
                                         settings.max_upload_bytes)
+        conversations = ConversationService(sessions, rasa, settings.max_message_chars)
+        dossiers = make_dossier_backend(settings, sessions, knowledge, StatusNotifier(sessions, outbox))
         executor = ActionExecutor()
-        for action in build_actions(knowledge):
+        for action in build_actions(knowledge, drafts=SqlDraftStore(sessions), dossiers=dossiers,
+                                    sessions=sessions):
             executor.register_action(action)
         app.state.settings = settings
         app.state.kb = knowledge
         app.state.rasa = rasa
         app.state.action_executor = executor
-        conversations = ConversationService(sessions, rasa, settings.max_message_chars)
-        dossiers = make_dossier_backend(settings, sessions, knowledge, StatusNotifier(sessions, outbox))
         app.state.sessions = sessions
         app.state.conversations = conversations
         app.state.channels = channels

@@ -72,6 +72,21 @@ class ConversationService:
         await asyncio.to_thread(self._store_outbound, recorded.conversation_id, replies)
         return replies
 
+    async def announce_upload(self, recorded: Recorded, channel: str, attachment_id: int) -> list[OutboundMessage]:
+        """Tell the dialogue that a file was stored (``/document_uploaded{"attachment_id": N}``), so a
+        document step can move on. Nothing is said when Rasa is unavailable or has nothing to add:
+        the gateway's own "Em đã nhận…" has answered already."""
+        message = f'/document_uploaded{{"attachment_id": {attachment_id}}}'
+        try:
+            raw = await self._rasa.send(recorded.rasa_sender, message, {"channel": channel})
+        except RasaUnavailable as exc:
+            log.error("Rasa unavailable for %s: %s", mask(recorded.rasa_sender), exc)
+            return []
+        replies = [OutboundMessage.from_rasa(r) for r in raw]
+        if replies:
+            await asyncio.to_thread(self._store_outbound, recorded.conversation_id, replies)
+        return replies
+
     async def _replies(self, inbound: InboundMessage, rasa_sender: str) -> list[OutboundMessage]:
         text = inbound.text.strip()
         if not text:

@@ -66,7 +66,13 @@ class InboundPipeline:
     async def _work(self, recorded: Recorded, inbound: InboundMessage,
                     files: list[IncomingFile]) -> None:
         try:
-            replies = [await self._store_file(recorded, inbound.channel, f) for f in files]
+            replies: list[OutboundMessage] = []
+            for file in files:
+                reply, attachment_id = await self._store_file(recorded, inbound.channel, file)
+                replies.append(reply)
+                if attachment_id is not None:  # a document step or a supplement can use it
+                    replies += await self._conversations.announce_upload(recorded, inbound.channel,
+                                                                         attachment_id)
             if inbound.text.strip() or not files:
                 replies += await self._conversations.respond(recorded, inbound)
             await asyncio.to_thread(self._outbox.enqueue, recorded.conversation_id, replies)
@@ -75,18 +81,19 @@ class InboundPipeline:
             await asyncio.to_thread(self._outbox.enqueue, recorded.conversation_id, [texts.SILENT])
 
     async def _store_file(self, recorded: Recorded, channel_name: str,
-                          file: IncomingFile) -> OutboundMessage:
+                          file: IncomingFile) -> tuple[OutboundMessage, int | None]:
+        """The reply about the file, and the stored attachment's id (None when not stored)."""
         channel = self._channels[channel_name]
         try:
             data = await channel.download(file.url)
         except FileTooLarge as exc:
-            return texts.file_too_large(exc.limit)
+            return texts.file_too_large(exc.limit), None
         except Exception as exc:
             log.warning("download failed for message %s: %r", recorded.message_id, exc)
-            return texts.FILE_DOWNLOAD_FAILED
+            return texts.FILE_DOWNLOAD_FAILED, None
         try:
             stored = await asyncio.to_thread(self._attachments.save, recorded.conversation_id,
                                              recorded.message_id, file.filename, data)
         except AttachmentRejected as rejected:
-            return OutboundMessage(text=rejected.reason)
-        return texts.file_received(stored.filename, stored.content_type)
+            return OutboundMessage(text=rejected.reason), None
+        return texts.file_received(stored.filename, stored.content_type), stored.id

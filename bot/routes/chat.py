@@ -79,14 +79,18 @@ async def upload(request: Request, sender: Annotated[str, Form(min_length=1, max
     recorded = await request.app.state.conversations.record(inbound)
     if recorded is None:  # cannot happen without a message id; kept for symmetry
         return []
-    reply = await asyncio.to_thread(_store_upload, request, recorded, file.filename or "", data)
-    return [reply.to_rest(sender)]
+    reply, attachment_id = await asyncio.to_thread(_store_upload, request, recorded, file.filename or "", data)
+    replies = [reply]
+    if attachment_id is not None:  # let the dialogue use the file (a document step, a supplement)
+        replies += await request.app.state.conversations.announce_upload(recorded, "web", attachment_id)
+    return [r.to_rest(sender) for r in replies]
 
 
-def _store_upload(request: Request, recorded: Recorded, filename: str, data: bytes) -> OutboundMessage:
+def _store_upload(request: Request, recorded: Recorded, filename: str,
+                  data: bytes) -> tuple[OutboundMessage, int | None]:
     try:
         stored = request.app.state.attachments.save(recorded.conversation_id, recorded.message_id,
                                                     filename, data)
     except AttachmentRejected as rejected:
-        return OutboundMessage(text=rejected.reason)
-    return texts.file_received(stored.filename, stored.content_type)
+        return OutboundMessage(text=rejected.reason), None
+    return texts.file_received(stored.filename, stored.content_type), stored.id

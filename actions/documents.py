@@ -1,0 +1,373 @@
+"""After the submission form: the procedure's document checklist one item at a time, the summary
+to confirm (or correct a field), filing, and a file sent later for a dossier that needs a
+supplement.
+
+``documents_form`` has one cursor slot, ``document_item``: empty while items remain, ``done`` after
+the last. What was sent is kept in ``submission_documents`` ({"after": watermark, "items": [{name,
+ids, skipped}]}, in checklist order). A file reaches the dialogue as the internal message
+``/document_uploaded{"attachment_id": N}`` the gateway sends after storing it (web upload, Zalo,
+Telegram); a typed message makes the form look for files sent since the step began.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import submission_texts as t
+from actions.answers import KnowledgeAction
+from actions.attachments_lookup import AttachmentLookup, split_sender
+from actions.drafts import APPLICANT_KEYS, DraftStore, FormDraft
+from actions.submission import (
+    DONE,
+    FIELD_CURSOR,
+    FIELDS,
+    FORM_SLOTS,
+    collected_draft,
+    save_progress,
+    summary_text,
+)
+from actions.validation import Invalid, is_skip, parse_date
+from bot.dossiers.backend import Applicant, DossierBackend, DossierDraft, SubmittedDocument
+from bot.dossiers.errors import DossierError
+from bot.dossiers.status import DossierStatus
+from knowledge_base.schema import Procedure, RequiredDocument
+from knowledge_base.service import KnowledgeBase
+
+log = logging.getLogger(__name__)
+DOC_FORM = "documents_form"
+CURSOR = "document_item"
+DOCS = "submission_documents"
+UPLOADED = "document_uploaded"
+DOC_SLOTS = (CURSOR, DOCS)
+HUMAN = {"title": t.HUMAN_BUTTON, "payload": "/request_human"}
+
+
+def doc_state(tracker: Tracker) -> dict[str, Any]:
+    state = tracker.get_slot(DOCS) or {}
+    return {"after": int(state.get("after") or 0), "items": list(state.get("items") or [])}
+
+
+def pending_document(procedure: Procedure | None, state: dict[str, Any]) -> RequiredDocument | None:
+    """The first checklist item not handled yet."""
+    if procedure is None:
+        return None
+    index = len(state["items"])
+    return procedure.documents[index] if index < len(procedure.documents) else None
+
+
+def used_ids(state: dict[str, Any]) -> set[int]:
+    return {int(i) for item in state["items"] for i in item.get("ids", [])}
+
+
+def handle_document(procedure: Procedure, state: dict[str, Any], ids: list[int]) -> dict[str, Any]:
+    """Slot values after the pending item got ``ids`` (none: skipped)."""
+    document = pending_document(procedure, state)
+    items = list(state["items"])
+    if document is not None:
+        items.append({"name": document.name, "ids": ids, "skipped": not ids})
+    updated = {**state, "items": items}
+    return {DOCS: updated, CURSOR: DONE if pending_document(procedure, updated) is None else None}
+
+
+def _procedure(kb: KnowledgeBase, tracker: Tracker) -> Procedure | None:
+    procedure_id = tracker.get_slot("procedure_id")
+    return kb.procedure(procedure_id) if procedure_id else None
+
+
+def uploaded_id(tracker: Tracker) -> int | None:
+    """The attachment the gateway announced with ``/document_uploaded``, if this message is one."""
+    if (tracker.latest_message.get("intent") or {}).get("name") != UPLOADED:
+        return None
+    value = next(tracker.get_latest_entity_values("attachment_id"), None)
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+def review_message(dispatcher: CollectingDispatcher, draft: FormDraft, procedure: Procedure | None,
+                   state: dict[str, Any]) -> None:
+    """Everything entered and sent, with "Xác nhận nộp" and "Sửa thông tin"."""
+    tail = [t.REVIEW_DOCS] if state["items"] else []
+    for item in state["items"]:
+        line = t.REVIEW_DOC_SKIPPED if item.get("skipped") else t.REVIEW_DOC_SENT
+        tail.append(line.format(name=item["name"], count=len(item.get("ids", []))))
+    tail += ["", t.REVIEW_ASK]
+    dispatcher.utter_message(text=summary_text(draft, procedure, head=t.REVIEW_HEAD, tail=tail),
+                             buttons=[{"title": t.CONFIRM_BUTTON, "payload": "/confirm_submission"},
+                                      {"title": t.CORRECT_BUTTON, "payload": "/correct_field"}])
+
+
+def documents_complete(procedure: Procedure | None, tracker: Tracker) -> bool:
+    return pending_document(procedure, doc_state(tracker)) is None
+
+
+class ValidateDocumentsForm(FormValidationAction):
+    """``validate_documents_form``: a file for the pending item, or a skip when it is optional."""
+
+    def __init__(self, kb: KnowledgeBase, lookup: AttachmentLookup | None,
+                 drafts: DraftStore | None = None) -> None:
+        self.kb = kb
+        self.lookup = lookup
+        self.drafts = drafts
+
+    def name(self) -> str:
+        return "validate_documents_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        await save_progress(self.drafts, tracker, events)
+        return events
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        procedure = _procedure(self.kb, tracker)
+        return [] if procedure is None or not procedure.documents else domain_slots
+
+    async def validate_document_item(self, slot_value: Any, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        procedure = _procedure(self.kb, tracker)
+        state = doc_state(tracker)
+        document = pending_document(procedure, state)
+        if procedure is None or document is None:
+            return {CURSOR: DONE}
+        if slot_value == DONE:
+            return {CURSOR: DONE}
+        announced = uploaded_id(tracker)
+        ids: list[int] = []
+        if self.lookup is not None:
+            if announced is not None:
+                ids = [i for i in await self.lookup.owned(tracker.sender_id, [announced])
+                       if i not in used_ids(state)]
+                if not ids:
+                    dispatcher.utter_message(text=t.DOC_NOT_YOURS)
+                    return {CURSOR: None}
+            elif not is_skip(str(slot_value or "")):
+                ids = await self.lookup.newest_unused(tracker.sender_id, used_ids(state), state["after"])
+        if not ids:
+            if is_skip(str(slot_value or "")):
+                if document.required:
+                    dispatcher.utter_message(text=t.DOC_REQUIRED.format(name=document.name))
+                    return {CURSOR: None}
+                dispatcher.utter_message(text=t.DOC_SKIPPED.format(name=document.name))
+                return handle_document(procedure, state, [])
+            dispatcher.utter_message(text=t.DOC_WAITING.format(name=document.name))
+            return {CURSOR: None}
+        dispatcher.utter_message(text=t.DOC_RECEIVED.format(name=document.name))
+        return handle_document(procedure, state, ids)
+
+
+class ActionAskDocumentItem(KnowledgeAction):
+    """``action_ask_document_item``: "Anh/Chị gửi ảnh hoặc PDF của: <tên giấy tờ> (<copies>)"."""
+
+    def name(self) -> str:
+        return "action_ask_document_item"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        procedure = _procedure(self.kb, tracker)
+        state = doc_state(tracker)
+        document = pending_document(procedure, state)
+        if procedure is None or document is None:
+            return []
+        copies = f" ({document.copies})" if document.copies else ""
+        text = t.DOC_ASK.format(index=len(state["items"]) + 1, total=len(procedure.documents),
+                                name=document.name, copies=copies) + t.DOC_ASK_HINT
+        buttons = []
+        if not document.required:
+            text += t.DOC_OPTIONAL
+            buttons.append({"title": t.SKIP_BUTTON, "payload": t.SKIP_PAYLOAD})
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
+
+def skip_document_events(kb: KnowledgeBase, tracker: Tracker,
+                         dispatcher: CollectingDispatcher) -> list[EventType] | None:
+    """"bỏ qua" (understood as a cancel phrase) while a document is asked: skip it when optional,
+    refuse when required; None when no document is being asked."""
+    if tracker.get_slot("requested_slot") != CURSOR:
+        return None
+    procedure = _procedure(kb, tracker)
+    state = doc_state(tracker)
+    document = pending_document(procedure, state)
+    if procedure is None or document is None:
+        return None
+    if document.required:
+        dispatcher.utter_message(text=t.DOC_REQUIRED.format(name=document.name))
+        return [FollowupAction(DOC_FORM)]
+    dispatcher.utter_message(text=t.DOC_SKIPPED.format(name=document.name))
+    slots = handle_document(procedure, state, [])
+    return [*(SlotSet(k, v) for k, v in slots.items()), FollowupAction(DOC_FORM)]
+
+
+class ActionReviewSubmission(KnowledgeAction):
+    """``action_review_submission``: the documents are in; show everything to confirm."""
+
+    def __init__(self, kb: KnowledgeBase, drafts: DraftStore) -> None:
+        super().__init__(kb)
+        self.drafts = drafts
+
+    def name(self) -> str:
+        return "action_review_submission"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        draft = collected_draft(tracker, complete=True)
+        await self.drafts.save(draft)
+        review_message(dispatcher, draft, _procedure(self.kb, tracker), doc_state(tracker))
+        return []
+
+
+class ActionCorrectField(KnowledgeAction):
+    """``/correct_field``: without a field, list the fields as buttons; with one, clear it and
+    reopen the form, which asks it again (then the summary comes back)."""
+
+    def name(self) -> str:
+        return "action_correct_field"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        procedure = _procedure(self.kb, tracker)
+        if procedure is None or tracker.get_slot("full_name") is None:
+            dispatcher.utter_message(text=t.NOTHING_TO_FILE)
+            return []
+        field = next(tracker.get_latest_entity_values("field_name"), None)
+        fields = dict(tracker.get_slot(FIELDS) or {})
+        if field in APPLICANT_KEYS:
+            return [SlotSet(str(field), None), FollowupAction("submission_form")]
+        if field and field in fields:
+            fields.pop(str(field))
+            return [SlotSet(FIELDS, fields), SlotSet(FIELD_CURSOR, None), FollowupAction("submission_form")]
+        buttons = [{"title": label, "payload": f'/correct_field{{"field_name": "{key}"}}'}
+                   for key, label in t.SUMMARY_LABELS.items()]
+        buttons += [{"title": f.label, "payload": f'/correct_field{{"field_name": "{f.name}"}}'}
+                    for f in procedure.form_fields if f.name in fields]
+        dispatcher.utter_message(text=t.CORRECT_WHICH, buttons=buttons)
+        return []
+
+
+def filing_draft(tracker: Tracker) -> DossierDraft:
+    """The dossier to file, from the slots (raises ValueError when something is missing)."""
+    get = tracker.get_slot
+    channel, sender_id = split_sender(tracker.sender_id)
+    for key in ("full_name", "cccd", "birth_date", "phone", "address"):
+        if not get(key):
+            raise ValueError(key)
+    applicant = Applicant(full_name=str(get("full_name")), cccd=str(get("cccd")),
+                          birth_date=parse_date(str(get("birth_date"))), phone=str(get("phone")),
+                          address=str(get("address")), email=str(get("email")) or None)
+    state = doc_state(tracker)
+    documents = [SubmittedDocument(name=item["name"], attachment_ids=[int(i) for i in item["ids"]])
+                 for item in state["items"] if item.get("ids")]
+    return DossierDraft(procedure_id=str(get("procedure_id")), applicant=applicant,
+                        fields={k: str(v) for k, v in dict(get(FIELDS) or {}).items()},
+                        documents=documents, channel=channel, sender_id=sender_id)
+
+
+class ActionFileDossier(KnowledgeAction):
+    """``/confirm_submission``: file through the dossier backend; reply with the code, the due date
+    and the fee. A failure keeps everything and offers a person."""
+
+    def __init__(self, kb: KnowledgeBase, drafts: DraftStore, dossiers: DossierBackend | None) -> None:
+        super().__init__(kb)
+        self.drafts = drafts
+        self.dossiers = dossiers
+
+    def name(self) -> str:
+        return "action_file_dossier"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        procedure = _procedure(self.kb, tracker)
+        if procedure is None or not documents_complete(procedure, tracker):
+            dispatcher.utter_message(text=t.NOTHING_TO_FILE)
+            return []
+        try:
+            draft = filing_draft(tracker)
+        except (ValueError, Invalid) as error:  # a field is missing or unreadable
+            log.info("confirm without a complete form: %s", type(error).__name__)
+            dispatcher.utter_message(text=t.NOTHING_TO_FILE)
+            return []
+        retry = {"title": t.RETRY_BUTTON, "payload": "/confirm_submission"}
+        if self.dossiers is None:
+            dispatcher.utter_message(text=t.FILE_FAILED.format(reason="hệ thống hồ sơ chưa sẵn sàng"),
+                                     buttons=[retry, HUMAN])
+            return []
+        try:
+            view = await self.dossiers.file(draft)
+        except DossierError as error:
+            log.warning("filing failed for %s: %s", procedure.id, type(error).__name__)
+            dispatcher.utter_message(text=t.FILE_FAILED.format(reason=str(error).rstrip(".")),
+                                     buttons=[retry, HUMAN])
+            return []
+        except Exception:
+            log.exception("filing failed for %s", procedure.id)
+            dispatcher.utter_message(text=t.FILE_FAILED.format(reason="lỗi kết nối"), buttons=[retry, HUMAN])
+            return []
+        due = (t.FILED_DUE.format(due=f"{view.due_date:%d/%m/%Y}") if view.due_date
+               else t.FILED_DUE_UNKNOWN)
+        if view.fee_due_vnd:
+            fee = t.FILED_FEE.format(amount=money(view.fee_due_vnd))
+        elif procedure.fees and procedure.fees[0].amount_vnd is None:
+            fee = t.FILED_FEE_LATER
+        else:
+            fee = t.FILED_NO_FEE
+        dispatcher.utter_message(text=t.FILED.format(code=view.code, due=due, fee=fee),
+                                 buttons=[{"title": "Tra cứu hồ sơ",
+                                           "payload": f'/track_dossier{{"dossier_code": "{view.code}"}}'}])
+        await self.drafts.discard(tracker.sender_id)
+        cleared = [SlotSet(slot, None) for slot in (*FORM_SLOTS, *DOC_SLOTS, "submission_draft")]
+        return [*cleared, SlotSet("procedure_id", None)]
+
+
+class ActionReceiveDocument(KnowledgeAction):
+    """A file outside the document step. When one of the citizen's dossiers waits for a supplement,
+    the file is attached to it and the dossier goes back to processing; otherwise the gateway's own
+    "Em đã nhận…" is enough and nothing more is said."""
+
+    def __init__(self, kb: KnowledgeBase, dossiers: DossierBackend | None,
+                 lookup: AttachmentLookup | None) -> None:
+        super().__init__(kb)
+        self.dossiers = dossiers
+        self.lookup = lookup
+
+    def name(self) -> str:
+        return "action_receive_document"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        announced = uploaded_id(tracker)
+        if self.dossiers is None or self.lookup is None or announced is None:
+            return []
+        if not await self.lookup.owned(tracker.sender_id, [announced]):
+            return []
+        channel, sender_id = split_sender(tracker.sender_id)
+        waiting = [v for v in await self.dossiers.list(status=DossierStatus.SUPPLEMENT, limit=1000)
+                   if (v.channel, v.sender_id) == (channel, sender_id)]
+        if not waiting:
+            return []
+        dossier = max(waiting, key=lambda v: v.history[-1].at if v.history else v.submitted_at)
+        try:
+            await self.dossiers.add_documents(dossier.code, [SubmittedDocument(t.SUPPLEMENT_DOCUMENT, [announced])])
+            view = await self.dossiers.change_status(dossier.code, DossierStatus.PROCESSING,
+                                                     "Công dân đã gửi giấy tờ bổ sung qua trợ lý ảo", "citizen")
+        except DossierError as error:
+            log.warning("supplement for %s failed: %s", dossier.code, type(error).__name__)
+            dispatcher.utter_message(text=t.SUPPLEMENT_FAILED.format(code=dossier.code), buttons=[HUMAN])
+            return []
+        dispatcher.utter_message(text=t.SUPPLEMENT_ADDED.format(code=view.code, status=view.status.label))
+        return []
+
+

@@ -1,0 +1,151 @@
+"""Tracking a dossier in the chat: ``tracking_form`` asks for the code (when the message had none)
+and the last 4 digits of the phone or căn cước used to file; ``action_track_dossier`` asks the
+gateway's ``TrackingService`` (ownership proof + throttle) and shows the status, the timeline, the
+due date, the fee and what to do next. A wrong code and wrong digits get the same reply."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import submission_texts as t
+from actions.answers import KnowledgeAction
+from bot.dossiers.backend import DossierView
+from bot.dossiers.codes import CODE_PATTERN, normalise_code
+from bot.dossiers.errors import DossierError
+from bot.dossiers.notices import NEXT_STEP
+from bot.dossiers.status import DossierStatus
+from bot.dossiers.tracking import TrackingService
+from knowledge_base.service import KnowledgeBase
+
+log = logging.getLogger(__name__)
+FORM = "tracking_form"
+PROOF = "tracking_proof"
+TRACKING_SLOTS = ("dossier_code", PROOF)
+# The one-stop system's codes (000.00.15.H12-250301-0012), as in data/nlu/entities.yml.
+ONESTOP_CODE = re.compile(r"\b\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}\b", re.IGNORECASE)
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+
+
+def find_code(text: str) -> str | None:
+    """The dossier code in a message: a canonical or one-stop code anywhere, or the whole
+    message typed loosely (``hs 7k3m q9tx``)."""
+    upper = text.upper()
+    for pattern in (CODE_PATTERN, ONESTOP_CODE):
+        found = pattern.search(upper)
+        if found:
+            return found.group(0)
+    return normalise_code(text)
+
+
+def money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+def dossier_text(view: DossierView, title: str) -> str:
+    """Status label, timeline (date — status — note), due date, fee and the next step."""
+    lines = [t.TRACK_HEAD.format(code=view.code, title=title, status=view.status.label)]
+    if view.history:
+        lines.append(t.TRACK_TIMELINE)
+        for event in view.history:
+            at = event.at.astimezone(VIETNAM)
+            note = f" — {event.note}" if event.note else ""
+            lines.append(f"• {at:%d/%m/%Y} — {event.status.label}{note}")
+    if view.due_date and view.status not in (DossierStatus.RETURNED, DossierStatus.REJECTED,
+                                             DossierStatus.WITHDRAWN, DossierStatus.STOPPED):
+        lines.append(t.TRACK_DUE.format(due=f"{view.due_date:%d/%m/%Y}"))
+    if view.fee_due_vnd and view.status in (DossierStatus.NEW, DossierStatus.RECEIVED,
+                                            DossierStatus.PROCESSING, DossierStatus.FEE_DUE,
+                                            DossierStatus.SUPPLEMENT):
+        lines.append(t.TRACK_FEE.format(amount=money(view.fee_due_vnd)))
+    next_step = t.TRACK_NEXT_STEP.get(view.status.name, NEXT_STEP[view.status])
+    lines.append(t.TRACK_NEXT.format(next=next_step))
+    return "\n".join(lines)
+
+
+class ValidateTrackingForm(FormValidationAction):
+    """``validate_tracking_form``: a code must look like one; the proof must be 4 digits."""
+
+    def name(self) -> str:
+        return "validate_tracking_form"
+
+    def validate_dossier_code(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        value = slot_value[0] if isinstance(slot_value, list) and slot_value else slot_value
+        code = find_code(str(value or ""))
+        if code is None:
+            dispatcher.utter_message(text=t.TRACK_CODE_FORMAT)
+        return {"dossier_code": code}
+
+    def validate_tracking_proof(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        digits = "".join(ch for ch in str(slot_value or "") if ch.isdigit())
+        if len(digits) != 4:
+            dispatcher.utter_message(text=t.TRACK_PROOF_FORMAT)
+            return {PROOF: None}
+        return {PROOF: digits}
+
+
+class ActionTrackDossier(KnowledgeAction):
+    """``action_track_dossier``: the form is complete; ask the tracking service and answer."""
+
+    def __init__(self, kb: KnowledgeBase, tracking: TrackingService | None) -> None:
+        super().__init__(kb)
+        self.tracking = tracking
+
+    def name(self) -> str:
+        return "action_track_dossier"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        reset: list[EventType] = [SlotSet(slot, None) for slot in TRACKING_SLOTS]
+        code = str(tracker.get_slot("dossier_code") or "")
+        proof = str(tracker.get_slot(PROOF) or "")
+        human = {"title": t.HUMAN_BUTTON, "payload": "/request_human"}
+        if self.tracking is None:
+            dispatcher.utter_message(text=t.TRACK_UNAVAILABLE, buttons=[human])
+            return reset
+        try:
+            result = await self.tracking.track(code, proof, tracker.sender_id)
+        except DossierError as error:
+            log.warning("tracking failed: %s", error)
+            dispatcher.utter_message(text=t.TRACK_UNAVAILABLE, buttons=[human])
+            return reset
+        if result.outcome == "throttled":
+            minutes = max(1, -(-result.retry_after_seconds // 60))
+            at = dt.datetime.now(VIETNAM) + dt.timedelta(seconds=result.retry_after_seconds)
+            dispatcher.utter_message(text=t.TRACK_THROTTLED.format(minutes=minutes, at=f"{at:%H:%M}"),
+                                     buttons=[human])
+            return reset
+        if result.outcome != "ok" or result.dossier is None:
+            again = {"title": t.TRACK_AGAIN_BUTTON, "payload": "/track_dossier"}
+            dispatcher.utter_message(text=t.TRACK_NO_MATCH, buttons=[again, human])
+            return reset
+        view = result.dossier
+        procedure = self.kb.procedure(view.procedure_id)
+        buttons = [human]
+        if view.status is DossierStatus.FEE_DUE:
+            buttons.insert(0, {"title": t.PAY_BUTTON, "payload": "/pay_fee"})
+        dispatcher.utter_message(text=dossier_text(view, procedure.title if procedure else view.procedure_id),
+                                 buttons=buttons)
+        return reset
+
+
+class ActionCancelTracking(Action):
+    """"hủy" while tracking: forget the code and digits, and stop."""
+
+    def name(self) -> str:
+        return "action_cancel_tracking"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(text=t.TRACK_CANCELLED)
+        return [SlotSet(slot, None) for slot in TRACKING_SLOTS]

@@ -100,10 +100,12 @@ class Outbox:
                     .where(OutboxItem.status.in_(["pending", "sending"]))
                     .order_by(OutboxItem.id.desc()))
             }
+            # A replica without a channel leaves its messages to one that has it (or to later).
             rows = session.execute(
                 select(OutboxItem.id, OutboxItem.conversation_id, OutboxItem.channel,
                        OutboxItem.next_attempt_at)
-                .where(OutboxItem.status == "pending").order_by(OutboxItem.id).limit(limit)).all()
+                .where(OutboxItem.status == "pending", OutboxItem.channel.in_(list(self._channels)))
+                .order_by(OutboxItem.id).limit(limit)).all()
         out = []
         for item_id, conversation_id, channel, next_attempt in rows:
             if _aware(next_attempt) > now:

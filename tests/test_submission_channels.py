@@ -1,0 +1,80 @@
+"""The whole filing flow on Telegram, through real Rasa: questions, a photo sent as the requested
+document, confirmation by an inline button, and the dossier filed with that photo attached."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.dossiers.models import DossierDocumentRecord, DossierRecord
+from knowledge_base.service import KnowledgeBase
+from tests.conftest import Stack, free_port, wait_for
+from tests.standins.telegram_server import TelegramStandin, callback_update, message_update, photo_sizes, serve
+from tests.test_telegram import JPEG, SECRET, TOKEN, keyboard
+
+pytestmark = pytest.mark.rasa
+CHAT = 7770001
+
+
+@pytest.fixture
+def tg() -> TelegramStandin:
+    with serve(TOKEN, free_port()) as state:
+        yield state
+
+
+def test_a_dossier_is_filed_from_telegram_with_a_photo(stack: Stack, kb: KnowledgeBase, tmp_path: Path,
+                                                        tg: TelegramStandin) -> None:
+    # Same database as the gateway that runs Rasa's actions: the two processes act as replicas.
+    settings = Settings(database_url=stack.database_url, attachments_dir=tmp_path / "files",
+                        rasa_url=stack.rasa_url, telegram_bot_token=TOKEN, telegram_webhook_secret=SECRET,
+                        telegram_api_base=tg.url)
+    ids = itertools.count(1)
+    app = create_app(settings, kb=kb)
+    with TestClient(app) as client:
+        def post(update: dict) -> str:
+            before = len(tg.called("sendMessage"))
+            response = client.post("/webhooks/telegram", json=update,
+                                   headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+            assert response.status_code == 200
+            wait_for(lambda: len(tg.called("sendMessage")) > before, timeout=30)
+            time.sleep(1.0)  # a reply may come in several messages
+            return "\n".join(p["text"] for p in tg.called("sendMessage")[before:])
+
+        def say(text: str) -> str:
+            n = next(ids)
+            return post(message_update(n, CHAT, n, text=text))
+
+        assert "họ và tên" in say('/start_submission{"procedure_id": "xac-nhan-cu-tru"}')
+        say("nguyễn văn an")
+        say("001090123456")
+        say("12/03/1990")
+        say("0912 345 678")
+        say("bỏ qua")
+        assert "Mục đích" in say("số 12 đường Lê Lợi, phường Trần Phú, TP Thanh Hóa")
+        say("để nộp hồ sơ nhập học cho con")
+        say("Bản điện tử")
+        say("Công an phường Trần Phú")
+        checklist = say("Không")
+        assert "Giấy tờ 1/1" in checklist
+        tg.add_file("to-khai", JPEG, "photos/to-khai.jpg")
+        n = next(ids)
+        review = post(message_update(n, CHAT, n, photo=photo_sizes(("to-khai", 1280, len(JPEG)))))
+        assert "Em đã nhận ảnh" in review
+        confirm = next(b for p in tg.called("sendMessage") for row in keyboard(p) for b in row
+                       if b["text"] == "Xác nhận nộp")
+        filed = post(callback_update(next(ids), CHAT, "cb-confirm", confirm["callback_data"]))
+        assert "Mã hồ sơ" in filed
+
+    with app.state.sessions() as session:
+        dossier = session.scalars(select(DossierRecord).where(DossierRecord.sender_id == str(CHAT))).one()
+        documents = session.scalars(select(DossierDocumentRecord).where(
+            DossierDocumentRecord.dossier_id == dossier.id)).all()
+    assert dossier.channel == "telegram" and dossier.code in filed
+    assert len(documents) == 1

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.db import make_engine, make_sessionmaker
 from bot.dossiers.models import DossierDocumentRecord, DossierRecord
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import Stack, free_port, wait_for
@@ -78,3 +79,48 @@ def test_a_dossier_is_filed_from_telegram_with_a_photo(stack: Stack, kb: Knowled
             DossierDocumentRecord.dossier_id == dossier.id)).all()
     assert dossier.channel == "telegram" and dossier.code in filed
     assert len(documents) == 1
+
+
+def test_a_dossier_is_filed_from_zalo_with_a_photo(stack: Stack, kb: KnowledgeBase, tmp_path: Path) -> None:
+    from tests.standins.zalo_server import ZaloStandIn, running
+    from tests.test_zalo import open_gateway, png_bytes, sent_to, text_event, zalo_settings
+
+    user = "u-file-zalo"
+    with running(ZaloStandIn(), free_port()) as standin:
+        settings = zalo_settings(tmp_path, standin, rasa_url=stack.rasa_url).model_copy(
+            update={"database_url": stack.database_url})
+        with open_gateway(kb, settings, standin) as gateway:
+            def post(event: dict) -> str:
+                before = len(sent_to(standin, user))
+                assert gateway.post(event).status_code == 200
+                wait_for(lambda: len(sent_to(standin, user)) > before, timeout=30)
+                time.sleep(1.0)
+                return "\n".join(_zalo_text(s["message"]) for s in sent_to(standin, user)[before:])
+
+            def say(text: str) -> str:
+                return post(text_event(user, text))
+
+            assert "họ và tên" in say('/start_submission{"procedure_id": "xac-nhan-cu-tru"}')
+            for answer in ["nguyễn văn an", "001090123456", "12/03/1990", "0912 345 678", "bỏ qua",
+                           "số 12 đường Lê Lợi, phường Trần Phú, TP Thanh Hóa", "để nộp hồ sơ nhập học cho con",
+                           "Bản điện tử", "Công an phường Trần Phú"]:
+                say(answer)
+            assert "Giấy tờ 1/1" in say("Không")
+            standin.files["to-khai.png"] = (png_bytes(), "image/png")
+            photo = {**text_event(user, ""), "event_name": "user_send_image"}
+            photo["message"]["attachments"] = [{"type": "image", "payload": {
+                "url": f"{standin.url}/files/to-khai.png", "thumbnail": "x"}}]
+            assert "Em đã nhận ảnh" in post(photo)
+            filed = say('/confirm_submission')
+            assert "Mã hồ sơ" in filed
+
+    with make_sessionmaker(make_engine(stack.database_url))() as session:
+        dossier = session.scalars(select(DossierRecord).where(DossierRecord.sender_id == user)).one()
+        assert dossier.channel == "zalo" and dossier.code in filed
+        assert len(session.scalars(select(DossierDocumentRecord).where(
+            DossierDocumentRecord.dossier_id == dossier.id)).all()) == 1
+
+
+def _zalo_text(message: dict) -> str:
+    """A Zalo message's text: plain, or inside the button template that carries buttons."""
+    return message.get("text") or (message.get("attachment") or {}).get("payload", {}).get("text", "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -27,6 +28,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Playwright drives Debian's Chromium: a browser download is not possible here."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("Chromium is missing: `make browser` installs Debian's chromium")
+    return {**browser_type_launch_args, "executable_path": chromium,
+            "args": ["--disable-gpu", "--disable-background-networking", "--no-first-run",
+                     "--disable-component-update", "--disable-sync"]}
 
 
 @pytest.fixture(scope="session")

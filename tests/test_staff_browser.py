@@ -3,16 +3,12 @@ thread. Rasa is not needed: ASSISTANT_RASA_URL points at a closed port."""
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
 
 from bot.app import create_app
@@ -20,18 +16,9 @@ from bot.dossiers.backend import DossierView
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import free_port
 from tests.staff_support import PASSWORD, create_user, file_dossier, staff_settings
+from tests.standins import serve_in_thread
 
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Chromium is missing: `make browser` installs Debian's chromium")
-    return {**browser_type_launch_args, "executable_path": chromium,
-            "args": ["--disable-gpu", "--disable-background-networking", "--no-first-run",
-                     "--disable-component-update", "--disable-sync"]}
 
 
 @dataclass
@@ -47,23 +34,9 @@ def gateway(kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     dossier, _ = file_dossier(kb, settings, sender_id="citizen-1", procedure_id="doi-gplx")
     other, _ = file_dossier(kb, settings, sender_id="citizen-2", procedure_id="ly-lich-tu-phap")
     create_user(monkeypatch, settings, "tongdai", "hotline", "Trần Thị Bình")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, kb=kb), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the gateway did not start")
-        time.sleep(0.05)
-    assert httpx.get(f"{url}/health").status_code == 200
-    try:
+    with serve_in_thread(create_app(settings, kb=kb), free_port(), "the gateway") as url:
+        assert httpx.get(f"{url}/health").status_code == 200
         yield Gateway(url, dossier, other)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 def test_staff_requests_a_supplement(page: Page, gateway: Gateway) -> None:

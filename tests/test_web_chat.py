@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -15,16 +13,6 @@ from channels.messages import OutboundMessage
 from tests.conftest import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Chromium is missing: `make browser` installs Debian's chromium")
-    return {**browser_type_launch_args, "executable_path": chromium,
-            "args": ["--disable-gpu", "--disable-background-networking", "--no-first-run",
-                     "--disable-component-update", "--disable-sync"]}
 
 
 def test_citizen_asks_and_taps_a_button(page: Page, stack: Stack) -> None:

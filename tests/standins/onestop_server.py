@@ -9,14 +9,11 @@ import hashlib
 import json
 import re
 import secrets
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -24,6 +21,7 @@ from bot.dossiers.calendar import WorkingCalendar
 from bot.dossiers.errors import InvalidTransition
 from bot.dossiers.status import DossierStatus
 from bot.dossiers.transitions import check_accepts_documents, check_transition
+from tests.standins import serve_in_thread
 
 
 def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -143,17 +141,6 @@ class OneStopStandIn:
 @contextmanager
 def running(standin: OneStopStandIn, port: int) -> Iterator[OneStopStandIn]:
     """Serve ``standin`` on 127.0.0.1:``port`` in a thread until the block ends."""
-    server = uvicorn.Server(uvicorn.Config(standin.app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("one-stop stand-in did not start")
-        time.sleep(0.02)
-    standin.url = f"http://127.0.0.1:{port}"
-    try:
+    with serve_in_thread(standin.app(), port, "one-stop stand-in") as url:
+        standin.url = url
         yield standin
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

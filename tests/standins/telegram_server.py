@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+
+from tests.standins import serve_in_thread
 
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "Trợ lý ảo", "username": "tro_ly_dvc_bot"}
 SEND_METHODS = frozenset({"sendMessage", "sendPhoto"})
@@ -156,19 +156,8 @@ async def _long_poll(state: TelegramStandin, params: dict[str, Any]) -> list[dic
 def serve(token: str, port: int) -> Iterator[TelegramStandin]:
     """Run the stand-in with uvicorn in a thread on 127.0.0.1:``port``."""
     state = TelegramStandin(token=token, url=f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(uvicorn.Config(create_app(state), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("Telegram stand-in did not start")
-        time.sleep(0.02)
-    try:
+    with serve_in_thread(create_app(state), port, "Telegram stand-in"):
         yield state
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 # ---- Updates in Telegram's shape, as the tests send them -----------------------------------------

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+
+from tests.standins import serve_in_thread
 
 INVALID_TOKEN = {"error": -216, "message": "Access token is invalid"}
 INVALID_REFRESH = {"error": -14014, "error_name": "Invalid parameter",
@@ -122,17 +121,6 @@ class ZaloStandIn:
 @contextmanager
 def running(standin: ZaloStandIn, port: int) -> Iterator[ZaloStandIn]:
     """Serve ``standin`` on 127.0.0.1:``port`` in a thread until the block ends."""
-    server = uvicorn.Server(uvicorn.Config(standin.app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("Zalo stand-in did not start")
-        time.sleep(0.02)
-    standin.url = f"http://127.0.0.1:{port}"
-    try:
+    with serve_in_thread(standin.app(), port, "Zalo stand-in") as url:
+        standin.url = url
         yield standin
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

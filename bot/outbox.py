@@ -60,6 +60,20 @@ class Outbox:
         self._wake.set()
         return ids
 
+    async def notify(self, channel: str, sender_id: str, messages: Sequence[OutboundMessage]) -> bool:
+        """Queue a proactive notice for the citizen ``sender_id`` on ``channel``; False when that
+        citizen never wrote to us (no conversation to send to)."""
+        conversation_id = await asyncio.to_thread(self._conversation_id, channel, sender_id)
+        if conversation_id is None:
+            return False
+        await asyncio.to_thread(self.enqueue, conversation_id, messages, "notice")
+        return True
+
+    def _conversation_id(self, channel: str, sender_id: str) -> int | None:
+        with self._sessions() as session:
+            return session.scalar(select(Conversation.id).where(
+                Conversation.channel == channel, Conversation.sender_id == sender_id))
+
     async def deliver_due(self, limit: int = 100) -> int:
         """Try every due message once; returns how many were delivered."""
         due = await asyncio.to_thread(self._due, limit)

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.attachments import AttachmentService, LocalFileStore
 from bot.auth import cli
@@ -35,9 +36,12 @@ def file_dossier(kb: KnowledgeBase, settings: Settings, sender_id: str = "citize
     create_schema(engine)
     sessions = make_sessionmaker(engine)
     with sessions() as session:
-        conversation = Conversation(channel="web", sender_id=sender_id)
-        session.add(conversation)
-        session.commit()
+        conversation = session.scalars(select(Conversation).where(
+            Conversation.channel == "web", Conversation.sender_id == sender_id)).first()
+        if conversation is None:
+            conversation = Conversation(channel="web", sender_id=sender_id)
+            session.add(conversation)
+            session.commit()
         conversation_id = conversation.id
     store = AttachmentService(sessions, LocalFileStore(settings.attachments_dir), settings.max_upload_bytes)
     photo = store.save(conversation_id, None, "giấy khám sức khỏe.png", PNG)

@@ -24,7 +24,7 @@ def notices(sessions: sessionmaker) -> list[str]:  # noqa: F811
 def test_status_changes_are_pushed_with_a_fitting_message(kb: KnowledgeBase, sessions: sessionmaker) -> None:  # noqa: F811
     with sessions() as session, session.begin():
         session.add(Conversation(channel="web", sender_id="citizen-1"))
-    registry = EmbeddedRegistry(sessions, kb, on_status_change=StatusNotifier(sessions, Outbox(sessions, {})))
+    registry = EmbeddedRegistry(sessions, kb, on_status_change=StatusNotifier(Outbox(sessions, {})))
     filed = run_async(registry.file(draft(kb, "doi-gplx")))
     run_async(registry.change_status(filed.code, DossierStatus.RECEIVED, "", "can-bo-1"))
     run_async(registry.change_status(filed.code, DossierStatus.SUPPLEMENT,
@@ -37,6 +37,6 @@ def test_status_changes_are_pushed_with_a_fitting_message(kb: KnowledgeBase, ses
 
 
 def test_notice_without_a_conversation_is_logged_not_crashing(kb: KnowledgeBase, sessions: sessionmaker) -> None:  # noqa: F811
-    registry = EmbeddedRegistry(sessions, kb, on_status_change=StatusNotifier(sessions, Outbox(sessions, {})))
+    registry = EmbeddedRegistry(sessions, kb, on_status_change=StatusNotifier(Outbox(sessions, {})))
     filed = run_async(registry.file(draft(kb, "doi-gplx", sender_id="nobody")))
     assert filed.code and notices(sessions) == []

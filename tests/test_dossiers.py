@@ -337,6 +337,40 @@ def test_http_backend_files_gets_changes_status_and_lists(kb: KnowledgeBase, one
     run_async(_with_backend(onestop, scenario))
 
 
+def test_http_backend_records_a_payment_once_and_lists_a_citizens_dossiers(
+        kb: KnowledgeBase, onestop: OneStopStandIn) -> None:
+    async def scenario(backend: HttpDossierBackend) -> None:
+        filed = await backend.file(draft(kb, sender_id="citizen-9"))
+        await backend.change_status(filed.code, S.RECEIVED, "", "can-bo-1")
+        asked = await backend.change_status(filed.code, S.FEE_DUE, "Lệ phí", "can-bo-1", fee_due_vnd=135000)
+        assert asked.fee_due_vnd == 135000
+        paid = await backend.record_payment(filed.code, "TT0000000000AA", 135000, "Đã nộp", "payment:vnpay")
+        again = await backend.record_payment(filed.code, "TT0000000000AA", 135000, "Đã nộp", "payment:vnpay")
+        assert (paid.status, paid.fee_due_vnd) == (S.PROCESSING, 0) and again == paid
+        assert [v.code for v in await backend.list(channel="web", sender_id="citizen-9")] == [filed.code]
+        assert await backend.list(channel="web", sender_id="someone-else") == []
+
+    run_async(_with_backend(onestop, scenario))
+
+
+def test_registry_records_a_payment_once(kb: KnowledgeBase, sessions: sessionmaker) -> None:
+    registry = EmbeddedRegistry(sessions, kb)
+    filed = run_async(registry.file(draft(kb, "doi-gplx")))
+    first = run_async(registry.record_payment(filed.code, "TT0000000000AB", 100000, "Đã nộp", "payment:momo"))
+    again = run_async(registry.record_payment(filed.code, "TT0000000000AB", 100000, "Đã nộp", "payment:momo"))
+    assert first.fee_due_vnd == again.fee_due_vnd == 35000 and first.status == S.NEW
+    assert [e.note for e in again.history].count("Đã nộp") == 1
+
+
+def test_the_online_rate_is_the_fee_due_at_filing(kb: KnowledgeBase) -> None:
+    from bot.dossiers.fees import exemptions, online_fee_vnd
+    fees = {p: online_fee_vnd(kb.procedure(p)) for p in  # type: ignore[arg-type]
+            ("thuong-tru", "tam-tru", "doi-gplx", "khai-sinh", "thanh-lap-cong-ty-tnhh", "cap-so-do-lan-dau")}
+    assert fees == {"thuong-tru": 10000, "tam-tru": 7000, "doi-gplx": 135000, "khai-sinh": 0,
+                    "thanh-lap-cong-ty-tnhh": 100000, "cap-so-do-lan-dau": 0}
+    assert [f.label for f in exemptions(kb.procedure("thuong-tru"))] == ["Trường hợp được miễn lệ phí"]  # type: ignore[arg-type]
+
+
 def test_http_backend_retry_after_lost_answer_files_once(kb: KnowledgeBase, onestop: OneStopStandIn) -> None:
     onestop.lose_next_filing_answer = True
 

@@ -75,13 +75,24 @@ class DossierBackend(Protocol):
     async def get(self, code: str) -> DossierView | None: ...
 
     async def change_status(self, code: str, status: DossierStatus, note: str,
-                            actor: str) -> DossierView:
-        """Move a dossier to ``status`` (with a note: the missing document, the fee…)."""
+                            actor: str, admin_override: bool = False,
+                            fee_due_vnd: int | None = None) -> DossierView:
+        """Move a dossier to ``status`` (with a note: the missing document, the fee…);
+        ``fee_due_vnd`` sets the amount to pay when staff ask for the fee (FEE_DUE)."""
         ...
 
     async def add_documents(self, code: str, documents: list[SubmittedDocument]) -> DossierView:
         """Attach supplementary documents (after a SUPPLEMENT request)."""
         ...
 
+    async def record_payment(self, code: str, order_id: str, amount_vnd: int, note: str,
+                             actor: str) -> DossierView:
+        """Take note of a fee paid online: the amount due goes down; a dossier waiting for its fee
+        (FEE_DUE) goes back to processing. Idempotent per ``order_id``."""
+        ...
+
     async def list(self, status: DossierStatus | None = None, procedure_id: str | None = None,
-                   limit: int = 100, offset: int = 0) -> list[DossierView]: ...
+                   limit: int = 100, offset: int = 0, channel: str | None = None,
+                   sender_id: str | None = None) -> list[DossierView]:
+        """Newest first; ``channel`` + ``sender_id`` select one citizen's own dossiers."""
+        ...

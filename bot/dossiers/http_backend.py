@@ -93,9 +93,11 @@ class HttpDossierBackend:
         return parse_view(response.json())
 
     async def change_status(self, code: str, status: DossierStatus, note: str, actor: str,
-                            admin_override: bool = False) -> DossierView:
+                            admin_override: bool = False, fee_due_vnd: int | None = None) -> DossierView:
         """Move a dossier to ``status`` (with a note: the missing document, the fee…)."""
-        body = {"status": int(status), "note": note, "actor": actor, "override": admin_override}
+        body: dict[str, Any] = {"status": int(status), "note": note, "actor": actor, "override": admin_override}
+        if fee_due_vnd is not None:
+            body["fee_due_vnd"] = fee_due_vnd
         response = await self._send("POST", f"/dossiers/{_quote(code)}/status", json=body)
         return parse_view(response.json())
 
@@ -105,9 +107,19 @@ class HttpDossierBackend:
         response = await self._send("POST", f"/dossiers/{_quote(code)}/documents", json=body)
         return parse_view(response.json())
 
+    async def record_payment(self, code: str, order_id: str, amount_vnd: int, note: str,
+                             actor: str) -> DossierView:
+        """Report a fee paid online; the one-stop system counts each ``order_id`` once, so a retry is safe."""
+        body = {"order_id": order_id, "amount_vnd": amount_vnd, "note": note, "actor": actor}
+        response = await self._send("POST", f"/dossiers/{_quote(code)}/payments", json=body, retry=True)
+        return parse_view(response.json())
+
     async def list(self, status: DossierStatus | None = None, procedure_id: str | None = None,
-                   limit: int = 100, offset: int = 0) -> list[DossierView]:
+                   limit: int = 100, offset: int = 0, channel: str | None = None,
+                   sender_id: str | None = None) -> list[DossierView]:
         params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if channel is not None and sender_id is not None:
+            params.update(channel=channel, sender=sender_id)
         if status is not None:
             params["status"] = int(status)
         if procedure_id is not None:

@@ -68,3 +68,16 @@ class DossierDocumentRecord(Base):
     supplement: Mapped[bool] = mapped_column(default=False)  # added after filing
     added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     dossier: Mapped[DossierRecord] = relationship(back_populates="documents")
+
+
+class DossierPaymentRecord(Base):
+    """A fee payment the dossier took note of; one row per payment order, so a payment applied
+    twice (a retry after a crash) is counted once."""
+
+    __tablename__ = "dossier_payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    order_id: Mapped[str] = mapped_column(String(32), unique=True)
+    amount_vnd: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -3,15 +3,10 @@ used to file, through the outbox (so a platform outage delays a notice, never lo
 
 from __future__ import annotations
 
-import asyncio
 import logging
-
-from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
 from bot.dossiers.backend import DossierView
 from bot.dossiers.status import DossierStatus
-from bot.models import Conversation
 from bot.outbox import Outbox
 from channels.messages import Button, OutboundMessage
 
@@ -42,7 +37,7 @@ def notice_for(view: DossierView) -> OutboundMessage:
            if view.status is DossierStatus.FEE_DUE and view.fee_due_vnd else "")
     buttons = [Button(title="Tra cứu hồ sơ", payload=f'/track_dossier{{"dossier_code": "{view.code}"}}')]
     if view.status is DossierStatus.FEE_DUE:
-        buttons.insert(0, Button(title="Thanh toán", payload="/pay_fee"))
+        buttons.insert(0, Button(title="Thanh toán", payload=f'/pay_fee{{"dossier_code": "{view.code}"}}'))
     return OutboundMessage(
         text=f"📌 Hồ sơ {view.code}: {view.status.label}.\n{NEXT_STEP[view.status]}{note}{due}{fee}",
         buttons=buttons)
@@ -51,18 +46,9 @@ def notice_for(view: DossierView) -> OutboundMessage:
 class StatusNotifier:
     """``on_status_change`` listener of a dossier backend."""
 
-    def __init__(self, sessions: sessionmaker, outbox: Outbox) -> None:
-        self._sessions = sessions
+    def __init__(self, outbox: Outbox) -> None:
         self._outbox = outbox
 
     async def __call__(self, view: DossierView) -> None:
-        conversation_id = await asyncio.to_thread(self._conversation_id, view.channel, view.sender_id)
-        if conversation_id is None:
+        if not await self._outbox.notify(view.channel, view.sender_id, [notice_for(view)]):
             log.warning("no conversation for dossier %s on %s: notice not sent", view.code, view.channel)
-            return
-        await asyncio.to_thread(self._outbox.enqueue, conversation_id, [notice_for(view)], "notice")
-
-    def _conversation_id(self, channel: str, sender_id: str) -> int | None:
-        with self._sessions() as session:
-            return session.scalar(select(Conversation.id).where(
-                Conversation.channel == channel, Conversation.sender_id == sender_id))

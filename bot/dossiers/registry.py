@@ -16,23 +16,21 @@ from bot.dossiers.backend import DossierDraft, DossierView, StatusEvent, Submitt
 from bot.dossiers.calendar import WorkingCalendar, default_calendar
 from bot.dossiers.codes import new_code, normalise_code
 from bot.dossiers.errors import DossierNotFound, InvalidDraft, UnknownProcedure
-from bot.dossiers.models import DossierDocumentRecord, DossierRecord, DossierStatusRecord
+from bot.dossiers.fees import online_fee_vnd
+from bot.dossiers.models import (
+    DossierDocumentRecord,
+    DossierPaymentRecord,
+    DossierRecord,
+    DossierStatusRecord,
+)
 from bot.dossiers.status import DossierStatus
 from bot.dossiers.transitions import check_accepts_documents, check_transition
 from bot.models import Attachment, Conversation, utcnow
-from knowledge_base.schema import Procedure
 from knowledge_base.service import KnowledgeBase
 
 Listener = Callable[[DossierView], Awaitable[None]]
 CODE_ATTEMPTS = 5
 log = logging.getLogger(__name__)
-
-
-def fee_due_vnd(procedure: Procedure) -> int:
-    """The standard fee: the first positive amount the catalog lists. Further entries are usually
-    alternative rates (students, exemptions), not extra charges; staff set the exact amount with
-    status FEE_DUE when the citizen's case differs. 0 when every amount is 0 or varies (None)."""
-    return next((fee.amount_vnd for fee in procedure.fees if fee.amount_vnd), 0)
 
 
 def last4(value: str) -> str:
@@ -76,9 +74,11 @@ class EmbeddedRegistry:
         return await asyncio.to_thread(self._get, code)
 
     async def change_status(self, code: str, status: DossierStatus, note: str, actor: str,
-                            admin_override: bool = False) -> DossierView:
-        """Move a dossier to ``status``; ``admin_override`` allows any change (corrections)."""
-        view = await asyncio.to_thread(self._change_status, code, DossierStatus(status), note, actor, admin_override)
+                            admin_override: bool = False, fee_due_vnd: int | None = None) -> DossierView:
+        """Move a dossier to ``status``; ``admin_override`` allows any change (corrections);
+        ``fee_due_vnd`` sets the amount to pay (with FEE_DUE)."""
+        view = await asyncio.to_thread(self._change_status, code, DossierStatus(status), note, actor, admin_override,
+                                       fee_due_vnd)
         await self._notify(view)
         return view
 
@@ -86,9 +86,19 @@ class EmbeddedRegistry:
         """Attach supplementary documents (after a SUPPLEMENT request)."""
         return await asyncio.to_thread(self._add_documents, code, documents)
 
+    async def record_payment(self, code: str, order_id: str, amount_vnd: int, note: str,
+                             actor: str) -> DossierView:
+        """Take note of a fee paid online (idempotent per ``order_id``)."""
+        view, status_changed = await asyncio.to_thread(self._record_payment, code, order_id, amount_vnd,
+                                                       note, actor)
+        if status_changed:
+            await self._notify(view)
+        return view
+
     async def list(self, status: DossierStatus | None = None, procedure_id: str | None = None,
-                   limit: int = 100, offset: int = 0) -> list[DossierView]:
-        return await asyncio.to_thread(self._list, status, procedure_id, limit, offset)
+                   limit: int = 100, offset: int = 0, channel: str | None = None,
+                   sender_id: str | None = None) -> list[DossierView]:
+        return await asyncio.to_thread(self._list, status, procedure_id, limit, offset, channel, sender_id)
 
     # ---- database work (threads) -----------------------------------------------------------------
     def _file(self, draft: DossierDraft) -> DossierView:
@@ -112,7 +122,7 @@ class EmbeddedRegistry:
                     applicant_phone=applicant.phone, applicant_address=applicant.address,
                     applicant_email=applicant.email, fields=dict(draft.fields), channel=draft.channel,
                     sender_id=draft.sender_id, status=int(DossierStatus.NEW), submitted_at=now, due_date=due,
-                    fee_due_vnd=fee_due_vnd(procedure), updated_at=now)
+                    fee_due_vnd=online_fee_vnd(procedure), updated_at=now)
                 record.history.append(DossierStatusRecord(status=int(DossierStatus.NEW), at=now,
                                                           note="Nộp trực tuyến qua trợ lý ảo", actor="citizen"))
                 record.documents.extend(_document_rows(draft.documents, supplement=False))
@@ -131,13 +141,15 @@ class EmbeddedRegistry:
             return to_view(record) if record else None
 
     def _change_status(self, code: str, status: DossierStatus, note: str, actor: str,
-                       admin_override: bool) -> DossierView:
+                       admin_override: bool, fee_due_vnd: int | None = None) -> DossierView:
         with self.sessions() as session:
             record = _require(session, code)
             check_transition(record.code, DossierStatus(record.status), status, admin_override)
             now = utcnow()
             record.status = int(status)
             record.updated_at = now
+            if fee_due_vnd is not None:
+                record.fee_due_vnd = fee_due_vnd
             if admin_override:
                 note = f"[quản trị viên sửa] {note}".strip()
             record.history.append(DossierStatusRecord(status=int(status), at=now, note=note, actor=actor))
@@ -156,13 +168,37 @@ class EmbeddedRegistry:
             session.commit()
             return to_view(record)
 
+    def _record_payment(self, code: str, order_id: str, amount_vnd: int, note: str,
+                        actor: str) -> tuple[DossierView, bool]:
+        with self.sessions() as session:
+            record = _require(session, code)
+            if session.scalar(select(DossierPaymentRecord.id).where(DossierPaymentRecord.order_id == order_id)):
+                return to_view(record), False
+            now = utcnow()
+            record.fee_due_vnd = max(0, record.fee_due_vnd - amount_vnd)
+            previous = status = DossierStatus(record.status)
+            if status is DossierStatus.FEE_DUE and record.fee_due_vnd == 0:
+                status = DossierStatus.PROCESSING
+            record.status = int(status)
+            record.updated_at = now
+            record.history.append(DossierStatusRecord(status=int(status), at=now, note=note, actor=actor))
+            session.add(DossierPaymentRecord(dossier_id=record.id, order_id=order_id, amount_vnd=amount_vnd, at=now))
+            try:
+                session.commit()
+            except IntegrityError:  # the same order applied at the same moment by another worker
+                session.rollback()
+                return to_view(_require(session, code)), False
+            return to_view(record), status is not previous
+
     def _list(self, status: DossierStatus | None, procedure_id: str | None, limit: int,
-              offset: int) -> list[DossierView]:
+              offset: int, channel: str | None = None, sender_id: str | None = None) -> list[DossierView]:
         query = select(DossierRecord).order_by(DossierRecord.submitted_at.desc(), DossierRecord.id.desc())
         if status is not None:
             query = query.where(DossierRecord.status == int(status))
         if procedure_id is not None:
             query = query.where(DossierRecord.procedure_id == procedure_id)
+        if channel is not None and sender_id is not None:
+            query = query.where(DossierRecord.channel == channel, DossierRecord.sender_id == sender_id)
         with self.sessions() as session:
             records = session.scalars(query.limit(max(0, min(limit, 1000))).offset(max(0, offset))).all()
             return [to_view(r) for r in records]

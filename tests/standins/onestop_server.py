@@ -101,6 +101,8 @@ class OneStopStandIn:
             except InvalidTransition as refused:
                 return error(409, "invalid_transition", str(refused))
             stored["status"] = int(new)
+            if body.get("fee_due_vnd") is not None:
+                stored["fee_due_vnd"] = int(body["fee_due_vnd"])
             stored["history"].append({"status": int(new), "at": dt.datetime.now(dt.UTC).isoformat(),
                                       "note": body.get("note", ""), "actor": body.get("actor", "")})
             return JSONResponse(self.public(code))
@@ -117,11 +119,28 @@ class OneStopStandIn:
             stored["documents"].extend((await request.json())["documents"])
             return JSONResponse(self.public(code))
 
+        @api.post("/dossiers/{code}/payments")
+        async def record_payment(code: str, request: Request) -> Response:
+            if code not in self.dossiers:
+                return error(404, "not_found", f"Không tìm thấy hồ sơ {code}.")
+            body = await request.json()
+            stored = self.dossiers[code]
+            paid = stored.setdefault("payments", {})
+            if body["order_id"] not in paid:  # idempotent per payment order
+                paid[body["order_id"]] = int(body["amount_vnd"])
+                stored["fee_due_vnd"] = max(0, stored["fee_due_vnd"] - int(body["amount_vnd"]))
+                if stored["status"] == DossierStatus.FEE_DUE and stored["fee_due_vnd"] == 0:
+                    stored["status"] = int(DossierStatus.PROCESSING)
+                stored["history"].append({"status": stored["status"], "at": dt.datetime.now(dt.UTC).isoformat(),
+                                          "note": body.get("note", ""), "actor": body.get("actor", "")})
+            return JSONResponse(self.public(code))
+
         @api.get("/dossiers")
         async def list_dossiers(status: int | None = None, procedure: str | None = None, limit: int = 100,
-                                offset: int = 0) -> Response:
+                                offset: int = 0, channel: str | None = None, sender: str | None = None) -> Response:
             codes = [c for c, d in reversed(self.dossiers.items())
                      if (status is None or d["status"] == status)
+                     and (channel is None or (d["channel"], d["sender_id"]) == (channel, sender))
                      and (procedure is None or d["procedure_id"] == procedure)]
             return JSONResponse({"items": [self.public(c) for c in codes[offset:offset + limit]], "total": len(codes)})
 

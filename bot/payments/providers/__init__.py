@@ -1,0 +1,1 @@
+"""Payment providers, each speaking its real protocol behind ``PaymentProvider`` (base.py)."""

@@ -1,0 +1,24 @@
+"""Shared by the payment tests: expected signatures computed by another implementation (the
+openssl command line) than the code under test, and callbacks as the gateway receives them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import Any
+
+from bot.payments.providers.base import IncomingCallback
+
+
+def openssl_hmac(key: str, message: str | bytes, digest: str = "sha256") -> str:
+    """HMAC hex of ``message`` (text as UTF-8) with ``key``, by ``openssl dgst -<digest> -hmac``."""
+    data = message.encode() if isinstance(message, str) else message
+    out = subprocess.run(["openssl", "dgst", f"-{digest}", "-hmac", key], input=data,
+                         capture_output=True, check=True).stdout.decode()
+    return out.rsplit("= ", 1)[1].strip()
+
+
+def json_callback(body: dict[str, Any] | bytes) -> IncomingCallback:
+    """A provider's POSTed JSON callback (MoMo IPN, ZaloPay callback) as the gateway receives it."""
+    raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+    return IncomingCallback(query={}, body=raw, headers={"content-type": "application/json"})

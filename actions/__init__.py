@@ -16,14 +16,17 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import sessionmaker
 
     from bot.dossiers.backend import DossierBackend
+    from bot.payments.service import PaymentService
 
 
 def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
-                  dossiers: DossierBackend | None = None, sessions: sessionmaker | None = None) -> list[Action]:
+                  dossiers: DossierBackend | None = None, sessions: sessionmaker | None = None,
+                  payments: PaymentService | None = None) -> list[Action]:
     """Every custom action; ``drafts`` keeps cancelled/collected forms (in memory by default);
     ``dossiers`` is the gateway's dossier backend (tracking, filing); ``sessions`` reads the files
     citizens sent (``actions.attachments_lookup``). One ``TrackingService`` is made here, so its
-    throttle is shared by every conversation of this gateway process."""
+    throttle is shared by every conversation of this gateway process. ``payments`` makes payment
+    orders (``actions.payment``)."""
     from actions.answers import ActionAnswerDetail, ActionAnswerQuestion, ActionChooseItem
     from actions.attachments_lookup import AttachmentLookup
     from actions.documents import (
@@ -36,6 +39,7 @@ def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
     )
     from actions.drafts import InMemoryDraftStore
     from actions.fallback import ActionFallback
+    from actions.payment import ActionCreatePayment, ActionOfferPayment
     from actions.resume import ActionGreet, ActionRestartSubmission, ActionResumeDraft
     from actions.services import ActionOfferHuman
     from actions.submission import (
@@ -59,4 +63,5 @@ def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
             ValidateDocumentsForm(kb, lookup, drafts), ActionAskDocumentItem(kb), ActionReviewSubmission(kb, drafts),
             ActionCorrectField(kb), ActionFileDossier(kb, drafts, dossiers),
             ActionReceiveDocument(kb, dossiers, lookup), ActionGreet(kb, drafts), ActionResumeDraft(kb, drafts),
-            ActionRestartSubmission(kb, drafts)]
+            ActionRestartSubmission(kb, drafts), ActionOfferPayment(kb, payments),
+            ActionCreatePayment(kb, payments)]

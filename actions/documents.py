@@ -324,9 +324,10 @@ class ActionFileDossier(KnowledgeAction):
             fee = t.FILED_FEE_LATER
         else:
             fee = t.FILED_NO_FEE
-        dispatcher.utter_message(text=t.FILED.format(code=view.code, due=due, fee=fee),
-                                 buttons=[{"title": "Tra cứu hồ sơ",
-                                           "payload": f'/track_dossier{{"dossier_code": "{view.code}"}}'}])
+        buttons = [{"title": "Tra cứu hồ sơ", "payload": f'/track_dossier{{"dossier_code": "{view.code}"}}'}]
+        if view.fee_due_vnd:  # the fee is due at filing: offer to pay it now
+            buttons.insert(0, {"title": t.PAY_BUTTON, "payload": f'/pay_fee{{"dossier_code": "{view.code}"}}'})
+        dispatcher.utter_message(text=t.FILED.format(code=view.code, due=due, fee=fee), buttons=buttons)
         await self.drafts.discard(tracker.sender_id)
         cleared = [SlotSet(slot, None) for slot in (*FORM_SLOTS, *DOC_SLOTS, "submission_draft")]
         return [*cleared, SlotSet("procedure_id", None)]

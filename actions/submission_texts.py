@@ -149,6 +149,7 @@ FILED = ("🎉 Hồ sơ đã được nộp thành công!\nMã hồ sơ: {code}\
 FILED_DUE = "Ngày hẹn trả kết quả: {due} (tính theo ngày làm việc)."
 FILED_DUE_UNKNOWN = "Ngày hẹn trả kết quả: cán bộ sẽ thông báo khi tiếp nhận hồ sơ."
 FILED_FEE = "Phí, lệ phí phải nộp: {amount} đồng."
+PAY_BUTTON = "Thanh toán lệ phí"
 FILED_NO_FEE = "Thủ tục này không phải nộp lệ phí."
 FILED_FEE_LATER = "Phí, lệ phí (nếu có): cán bộ sẽ thông báo số tiền khi tiếp nhận hồ sơ."
 FILE_FAILED = ("Xin lỗi Anh/Chị, em chưa nộp được hồ sơ lúc này ({reason}). Thông tin đã nhập vẫn được giữ. "

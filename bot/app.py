@@ -23,8 +23,11 @@ from bot.dossiers.factory import make_dossier_backend
 from bot.dossiers.notices import StatusNotifier
 from bot.inbound import InboundPipeline
 from bot.outbox import Outbox
+from bot.payments.factory import make_providers
+from bot.payments.service import PaymentService
 from bot.rasa_client import RasaClient
-from bot.routes import actions, chat, search, telegram, zalo
+from bot.routes import actions, chat, sandbox_pay, search, telegram, zalo
+from bot.routes import payments as payment_routes
 from bot.routes import staff as staff_pages
 from bot.submission_drafts import SqlDraftStore
 from channels.registry import build_channels
@@ -53,10 +56,12 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         attachments = AttachmentService(sessions, LocalFileStore(settings.attachments_dir),
                                         settings.max_upload_bytes)
         conversations = ConversationService(sessions, rasa, settings.max_message_chars)
-        dossiers = make_dossier_backend(settings, sessions, knowledge, StatusNotifier(sessions, outbox))
+        dossiers = make_dossier_backend(settings, sessions, knowledge, StatusNotifier(outbox))
+        payments = PaymentService(sessions, make_providers(settings), dossiers, outbox, settings.public_url,
+                                  settings.payment_order_minutes, settings.payment_reconcile_after_minutes)
         executor = ActionExecutor()
         for action in build_actions(knowledge, drafts=SqlDraftStore(sessions), dossiers=dossiers,
-                                    sessions=sessions):
+                                    sessions=sessions, payments=payments):
             executor.register_action(action)
         app.state.settings = settings
         app.state.kb = knowledge
@@ -68,13 +73,15 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         app.state.outbox = outbox
         app.state.attachments = attachments
         app.state.dossiers = dossiers
+        app.state.payments = payments
         app.state.inbound = InboundPipeline(conversations, outbox, attachments, channels)
-        background = [asyncio.create_task(outbox.run())]
+        background = [asyncio.create_task(outbox.run()),
+                      asyncio.create_task(payments.run(settings.payment_reconcile_seconds))]
         if "telegram" in channels and settings.telegram_mode == "polling":
             # No public URL: fetch updates instead of receiving the webhook.
             background.append(telegram_polling.start(channels["telegram"], app.state.inbound))
-        log.info("gateway ready: %d documents indexed, channels: %s", len(knowledge.index),
-                 ", ".join(channels) or "web only")
+        log.info("gateway ready: %d documents indexed, channels: %s, payments: %s", len(knowledge.index),
+                 ", ".join(channels) or "web only", ", ".join(payments.providers) or "none")
         yield
         await app.state.inbound.drain()
         for task in background:
@@ -83,6 +90,8 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
             close = getattr(channel, "close", None)
             if close is not None:
                 await close()
+        for provider in payments.enabled():
+            await provider.aclose()
         await rasa.aclose()
         engine.dispose()
 
@@ -94,6 +103,8 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     app.include_router(telegram.router)
     app.include_router(zalo.router)
     app.include_router(staff_pages.router)
+    app.include_router(payment_routes.router)
+    app.include_router(sandbox_pay.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -51,3 +51,24 @@ class Settings(BaseSettings):
     # Staff pages (/staff): sessions end after this much inactivity, and in any case after the maximum.
     staff_session_idle_minutes: int = 30
     staff_session_max_hours: int = 12
+
+    # Online payment of fees. A provider is offered when its credentials are set; the sandbox (a
+    # local stand-in of a provider, with its own pay page) is on by default in the embedded mode.
+    payment_sandbox: bool = True
+    payment_sandbox_secret: str = "sandbox-secret-change-me"
+    payment_order_minutes: int = 15          # a pay link expires after this; reconciliation then closes it
+    payment_reconcile_seconds: int = 60      # how often pending orders are checked with the provider
+    payment_reconcile_after_minutes: int = 5  # an order pending this long without callback is queried
+    payment_timeout_seconds: float = 15.0
+    vnpay_tmn_code: str = ""
+    vnpay_hash_secret: str = ""
+    vnpay_pay_url: str = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+    vnpay_api_url: str = "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"
+    momo_partner_code: str = ""
+    momo_access_key: str = ""
+    momo_secret_key: str = ""
+    momo_endpoint: str = "https://test-payment.momo.vn"
+    zalopay_app_id: str = ""
+    zalopay_key1: str = ""
+    zalopay_key2: str = ""
+    zalopay_endpoint: str = "https://sb-openapi.zalopay.vn"

@@ -37,6 +37,7 @@ def create_schema(engine: Engine) -> None:
     from bot import models  # noqa: F401  (registers the tables)
     from bot.auth import models as auth_models  # noqa: F401  (staff accounts, sessions, audit log)
     from bot.dossiers import models as dossier_models  # noqa: F401  (dossier registry)
+    from bot.payments import models as payment_models  # noqa: F401  (payment orders, callbacks)
     from bot.submission_drafts import SubmissionDraftRecord  # noqa: F401  (chat drafts)
     from channels.telegram import callbacks  # noqa: F401  (long button payloads)
 

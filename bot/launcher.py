@@ -84,7 +84,9 @@ def start_gateway(port: int, rasa_url: str, env: dict[str, str] | None = None,
                   log_file: Path | None = None) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "uvicorn", "bot.main:app", "--host", "127.0.0.1",
                "--port", str(port), "--no-access-log"]
-    environment = {**os.environ, "ASSISTANT_RASA_URL": rasa_url, **(env or {})}
+    # Pay links and callbacks point at the gateway itself unless a public address is configured.
+    environment = {"ASSISTANT_PUBLIC_URL": f"http://127.0.0.1:{port}", **os.environ,
+                   "ASSISTANT_RASA_URL": rasa_url, **(env or {})}
     output = log_file.open("ab") if log_file else None
     return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output,
                             stderr=subprocess.STDOUT, start_new_session=True)

@@ -199,6 +199,22 @@ def test_status_change_with_note_reaches_the_registry_and_its_history(env: Env) 
     assert env.audit("dossier.status")[0].target == env.dossier.code
 
 
+def test_staff_ask_for_the_fee_with_an_amount(env: Env) -> None:
+    csrf = login(env.client, "tongdai")
+    url = f"/staff/dossiers/{env.dossier.code}/status"
+    assert env.client.post(url, data={"status": "2", "csrf_token": csrf}).status_code == 303
+    bad = env.client.post(url, data={"status": "6", "note": "Phí sát hạch", "fee": "abc", "csrf_token": csrf})
+    assert bad.status_code == 400 and "Số tiền phải là số đồng" in bad.text
+    wrong_status = env.client.post(url, data={"status": "4", "fee": "1000", "csrf_token": csrf})
+    assert wrong_status.status_code == 400 and "Số tiền chỉ nhập khi" in wrong_status.text
+    response = env.client.post(url, data={"status": "6", "note": "Phí sát hạch lại", "fee": "115.000",
+                                          "csrf_token": csrf})
+    assert response.status_code == 303
+    view = run_async(env.client.app.state.dossiers.get(env.dossier.code))  # type: ignore[attr-defined]
+    assert (view.status, view.fee_due_vnd) == (S.FEE_DUE, 115000)
+    assert "fee=115000" in env.audit("dossier.status")[-1].detail
+
+
 def test_invalid_transition_shows_the_reason(env: Env) -> None:
     csrf = login(env.client, "tongdai")
     response = env.client.post(f"/staff/dossiers/{env.dossier.code}/status",

@@ -102,8 +102,8 @@ def test_temporary_residence_is_filed_with_its_fee_and_due_date(stack: Stack, ne
     assert "Đăng ký tạm trú" in review and "12" in review
     filed = tap(chat, t.CONFIRM_BUTTON)
     view = run_async(registry(stack, kb).get(filed_code(filed)))
-    assert view is not None and view.fee_due_vnd == 15_000 and view.due_date is not None
-    assert f"{view.due_date:%d/%m/%Y}" in filed and f"{money(15_000)} đồng" in filed
+    assert view is not None and view.fee_due_vnd == 7_000 and view.due_date is not None  # the online rate
+    assert f"{view.due_date:%d/%m/%Y}" in filed and f"{money(7_000)} đồng" in filed
 
 
 def test_a_field_is_corrected_from_the_summary(stack: Stack, new_sender, kb: KnowledgeBase) -> None:

@@ -39,6 +39,7 @@ from bot.dossiers.calendar import TIMEZONE
 from bot.dossiers.codes import normalise_code
 from bot.dossiers.errors import DossierError, DossierNotFound
 from bot.dossiers.status import DossierStatus
+from bot.payments.receipts import ORDER_STATUS_LABELS
 
 PAGE_SIZE = 20
 FULL_PERSONAL_DATA = ("supervisor", "admin")         # may reveal căn cước and phone in full
@@ -150,6 +151,17 @@ def _procedure_title(request: Request, procedure_id: str) -> str:
     return procedure.title if procedure else procedure_id
 
 
+def _parse_fee(value: str) -> tuple[int | None, str]:
+    """The amount staff ask for with FEE_DUE, typed as 135000 or 135.000; empty keeps the
+    dossier's amount."""
+    digits = value.strip().replace(".", "").replace(",", "").replace(" ", "")
+    if not digits:
+        return None, ""
+    if not digits.isdigit() or not 0 < int(digits) <= 1_000_000_000:
+        return None, "Số tiền phải là số đồng, lớn hơn 0 (ví dụ 135000)."
+    return int(digits), ""
+
+
 def _parse_status(value: str) -> DossierStatus | None:
     try:
         return DossierStatus(int(value))
@@ -200,13 +212,14 @@ async def _detail(request: Request, staff: Staff, code: str, reveal: bool = Fals
     sessions = request.app.state.sessions
     details = await asyncio.to_thread(staff_reads.applicant, sessions, view.code)
     files = await asyncio.to_thread(staff_reads.documents, sessions, view.code)
+    payments = await request.app.state.payments.for_dossier(view.code)
     full = reveal and staff.role in FULL_PERSONAL_DATA and details is not None
     return render(request, "staff_dossier.html", {
         "view": view, "title": _procedure_title(request, view.procedure_id), "details": details,
         "cccd": details.cccd if full and details else mask(view.cccd_last4),
         "phone": details.phone if full and details else mask(view.phone_last4),
         "revealed": full, "can_reveal": staff.role in FULL_PERSONAL_DATA and details is not None,
-        "files": files, "statuses": list(DossierStatus),
+        "files": files, "statuses": list(DossierStatus), "payments": payments, "payment_labels": ORDER_STATUS_LABELS,
         "note_hints": {s.label: h for s, h in NOTE_HINTS.items()},
         "can_change": staff.role in CHANGE_STATUS, "is_admin": staff.role == "admin",
         "error": error, "form": form or {}, "updated": updated,
@@ -227,7 +240,7 @@ async def change_status(request: Request, code: str, staff: Staff = Depends(requ
     if staff.role not in CHANGE_STATUS:
         raise StaffHTTPError(403, FORBIDDEN_MESSAGE)
     form = await request.form()
-    values = {k: str(form.get(k, "")) for k in ("status", "note", "override")}
+    values = {k: str(form.get(k, "")) for k in ("status", "note", "override", "fee")}
     note = values["note"].strip()
     override = bool(values["override"])
     if override and staff.role != "admin":
@@ -240,19 +253,25 @@ async def change_status(request: Request, code: str, staff: Staff = Depends(requ
         error = f"Trạng thái «{status.label}» cần ghi chú: {NOTE_HINTS[status]}."
     elif len(note) > 2000:
         error = "Ghi chú dài quá 2000 ký tự."
+    fee, fee_error = _parse_fee(values["fee"])
+    if not error and fee_error:
+        error = fee_error
+    elif not error and fee is not None and status is not DossierStatus.FEE_DUE:
+        error = "Số tiền chỉ nhập khi yêu cầu thực hiện nghĩa vụ tài chính."
     if error:
         return await _detail(request, staff, code, error=error, form=values, status_code=400)
     assert status is not None
     try:
         view = await request.app.state.dossiers.change_status(code, status, note, actor=staff.username,
-                                                              admin_override=override)
+                                                              admin_override=override, fee_due_vnd=fee)
     except DossierNotFound as failure:
         raise StaffHTTPError(404, str(failure)) from None
     except DossierError as failure:
         await _audit(request, staff, "dossier.status.refused", code, f"{int(status)} {status.name}: {failure}")
         return await _detail(request, staff, code, error=str(failure), form=values, status_code=409)
     await _audit(request, staff, "dossier.status", view.code,
-                 f"{int(status)} {status.name}{' (override)' if override else ''}: {note}")
+                 f"{int(status)} {status.name}{' (override)' if override else ''}"
+                 f"{f' fee={fee}' if fee is not None else ''}: {note}")
     return RedirectResponse(f"/staff/dossiers/{quote(view.code)}?updated=1", status_code=303)
 
 

@@ -1,0 +1,56 @@
+"""What the citizen reads about a payment: the receipt, a failed payment, a double payment."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.payments.providers.base import VIETNAM
+from channels.messages import Button, OutboundMessage
+
+if TYPE_CHECKING:
+    from bot.payments.service import OrderView
+
+
+ORDER_STATUS_LABELS = {"pending": "Đang chờ thanh toán", "paid": "Đã thanh toán", "failed": "Không thành công",
+                       "expired": "Đã hết hạn"}
+
+
+def money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def _track(code: str) -> Button:
+    return Button(title="Tra cứu hồ sơ", payload=f'/track_dossier{{"dossier_code": "{code}"}}')
+
+
+def receipt(order: OrderView, provider_title: str) -> OutboundMessage:
+    paid_at = (order.paid_at or order.created_at).astimezone(VIETNAM)
+    return OutboundMessage(text=(
+        "🧾 Biên lai thanh toán\n"
+        f"Hồ sơ: {order.dossier_code}\n"
+        f"Số tiền: {money(order.amount_vnd)}\n"
+        f"Qua: {provider_title}, mã giao dịch {order.provider_txn or '—'}\n"
+        f"Thời gian: {paid_at:%H:%M %d/%m/%Y}\n"
+        f"Mã thanh toán: {order.order_id}\n"
+        "Anh/Chị giữ tin nhắn này làm bằng chứng đã nộp phí."), buttons=[_track(order.dossier_code)])
+
+
+def failed(order: OrderView, provider_title: str) -> OutboundMessage:
+    return OutboundMessage(
+        text=(f"Thanh toán {money(order.amount_vnd)} qua {provider_title} cho hồ sơ {order.dossier_code} "
+              "chưa thành công, Anh/Chị chưa bị trừ tiền. Anh/Chị có thể thử lại."),
+        buttons=[Button(title="Thử lại", payload=f'/pay_fee{{"dossier_code": "{order.dossier_code}"}}'),
+                 Button(title="Gặp nhân viên", payload="/request_human")])
+
+
+def refund_due(order: OrderView, provider_title: str) -> OutboundMessage:
+    return OutboundMessage(
+        text=(f"Hồ sơ {order.dossier_code} đã được nộp phí trước đó, nên khoản {money(order.amount_vnd)} "
+              f"vừa thanh toán qua {provider_title} (mã giao dịch {order.provider_txn or '—'}) là trùng. "
+              "Trung tâm sẽ hoàn lại khoản này; Anh/Chị không cần làm gì thêm."),
+        buttons=[Button(title="Gặp nhân viên", payload="/request_human")])
+
+
+def dossier_note(order: OrderView, provider_title: str) -> str:
+    """The line added to the dossier's history."""
+    return f"Đã nộp {money(order.amount_vnd)} qua {provider_title}, mã giao dịch {order.provider_txn or '—'}"

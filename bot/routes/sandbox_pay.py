@@ -1,0 +1,43 @@
+"""The sandbox provider's pay page (the provider's side, served by the gateway in the embedded
+mode): shows the order and offers "pay" and "cancel"; the click makes the sandbox bank post a signed
+callback to the gateway and sends the browser back to the return page."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.payments.providers.sandbox import PAY_PATH, SandboxBank
+from bot.payments.receipts import money
+from bot.routes.payments import _page
+
+router = APIRouter(include_in_schema=False)
+
+
+def _bank(request: Request) -> SandboxBank | None:
+    provider = request.app.state.payments.providers.get("sandbox")
+    return provider.bank if provider is not None else None
+
+
+@router.get(PAY_PATH + "/{order_id}")
+async def pay_page(order_id: str, request: Request) -> HTMLResponse:
+    bank = _bank(request)
+    transaction = bank.transactions.get(order_id) if bank else None
+    if transaction is None:
+        return _page(request, "sandbox_pay.html", {"transaction": None}, 404)
+    return _page(request, "sandbox_pay.html", {"transaction": transaction,
+                                                "amount": money(transaction.amount_vnd)})
+
+
+@router.post(PAY_PATH + "/{order_id}")
+async def pay(order_id: str, request: Request, action: str = Form(...), form_token: str = Form(...)) -> Any:
+    bank = _bank(request)
+    transaction = bank.transactions.get(order_id) if bank else None
+    if bank is None or transaction is None:
+        return _page(request, "sandbox_pay.html", {"transaction": None}, 404)
+    if not hmac.compare_digest(form_token, transaction.form_token) or action not in ("pay", "cancel"):
+        return Response("Yêu cầu không hợp lệ.", status_code=400, media_type="text/plain; charset=utf-8")
+    return RedirectResponse(await bank.settle(order_id, pay=action == "pay"), status_code=303)

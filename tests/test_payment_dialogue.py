@@ -1,0 +1,81 @@
+"""Paying a fee in the chat, over real HTTP to a real Rasa and the gateway's sandbox provider: the
+offer (amount from the catalog, exemptions, providers as buttons), the pay link, the pay page, and
+the receipt pushed back into the conversation."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from actions.payment import NOT_YOURS
+from knowledge_base.service import KnowledgeBase
+from tests.conftest import Stack, run_async, wait_for
+from tests.test_dossiers import draft
+from tests.test_submission_dialogue import Chat
+from tests.test_tracking_dialogue import registry
+
+pytestmark = pytest.mark.rasa
+LINK = re.compile(r"https?://\S+")
+
+
+def pay_on_sandbox(pay_url: str) -> httpx.Response:
+    """What the citizen does on the pay page: press "Thanh toán"."""
+    page = httpx.get(pay_url, timeout=30)
+    token = re.search(r'name="form_token" value="([^"]+)"', page.text)
+    assert page.status_code == 200 and token, page.text
+    return httpx.post(pay_url, data={"action": "pay", "form_token": token.group(1)}, timeout=30)
+
+
+def updates(stack: Stack, sender: str) -> str:
+    body = httpx.get(f"{stack.gateway_url}/api/chat/updates", params={"sender": sender}, timeout=30).json()
+    return "\n".join(m.get("text", "") for u in body["updates"] for m in u["messages"])
+
+
+def test_citizen_pays_the_fee_in_the_chat_and_gets_a_receipt(stack: Stack, new_sender, kb: KnowledgeBase) -> None:
+    sender = new_sender()
+    chat = Chat(stack, sender)
+    chat.say("xin chào")
+    filed = run_async(registry(stack, kb).file(draft(kb, "thuong-tru", sender_id=sender)))
+    assert filed.fee_due_vnd == 10000   # the online rate, not the 20.000 đồng paid at the counter
+
+    offer = chat.say("toi muon thanh toan le phi")
+    assert filed.code in offer and "10.000 đồng" in offer and "Được miễn" in offer
+    sandbox = next(b for b in chat.buttons if b["title"] == "Ví thử nghiệm")
+    link_reply = chat.say(sandbox["payload"])
+    assert "10.000 đồng" in link_reply and "biên lai" in link_reply
+    pay_url = LINK.search(link_reply).group(0)  # type: ignore[union-attr]
+    assert pay_url.startswith(stack.gateway_url + "/sandbox-pay/")
+
+    back = pay_on_sandbox(pay_url)
+    assert back.status_code == 303
+    assert "Đã thanh toán" in httpx.get(back.headers["location"], timeout=30).text
+    receipt = wait_for(lambda: "Biên lai thanh toán" in updates(stack, sender) and updates(stack, sender))
+    assert filed.code in receipt and "10.000 đồng" in receipt and "Ví thử nghiệm, mã giao dịch SB" in receipt
+
+    after = chat.say(f"thanh toán phí hồ sơ {filed.code}")
+    assert "không còn khoản phí" in after
+
+
+def test_a_dossier_filed_by_someone_else_cannot_be_paid_from_this_chat(
+        stack: Stack, new_sender, kb: KnowledgeBase) -> None:
+    filed = run_async(registry(stack, kb).file(draft(kb, "doi-gplx", sender_id=new_sender())))
+    chat = Chat(stack, new_sender())
+    reply = chat.say(f"thanh toan le phi ho so {filed.code}")
+    assert NOT_YOURS.format(code=filed.code) in reply and "135.000" not in reply
+    # A forged provider button for that dossier is refused the same way.
+    forged = chat.say(f'/choose_payment{{"dossier_code": "{filed.code}", "payment_provider": "sandbox"}}')
+    assert NOT_YOURS.format(code=filed.code) in forged and "sandbox-pay" not in forged
+
+
+def test_several_dossiers_owing_a_fee_are_offered_as_buttons(stack: Stack, new_sender, kb: KnowledgeBase) -> None:
+    sender = new_sender()
+    chat = Chat(stack, sender)
+    chat.say("chào")
+    first = run_async(registry(stack, kb).file(draft(kb, "doi-gplx", sender_id=sender)))
+    second = run_async(registry(stack, kb).file(draft(kb, "ly-lich-tu-phap", sender_id=sender)))
+    assert "hồ sơ nào" in chat.say("dong le phi")
+    assert {b["title"] for b in chat.buttons} == {f"{first.code} · 135.000 đồng", f"{second.code} · 200.000 đồng"}
+    chosen = next(b for b in chat.buttons if b["title"].startswith(second.code))
+    assert "200.000 đồng" in chat.say(chosen["payload"])

@@ -1,0 +1,334 @@
+"""The money path through the real gateway over HTTP: orders, the sandbox provider's pay page and
+signed callback, VNPay's IPN and querydr against a local stand-in, and the money rules (signature,
+order, amount, state; replays and races; raw audit; reconciliation)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from bot.app import create_app
+from bot.db import make_engine, make_sessionmaker
+from bot.dossiers.backend import DossierView
+from bot.dossiers.models import DossierPaymentRecord
+from bot.dossiers.status import DossierStatus
+from bot.models import Message
+from bot.payments.factory import make_providers
+from bot.payments.models import PaymentCallback, PaymentOrder
+from bot.payments.service import PaymentService
+from knowledge_base.service import KnowledgeBase
+from tests.conftest import free_port, run_async
+from tests.payment_support import openssl_hmac
+from tests.staff_support import create_user, file_dossier, staff_settings
+from tests.standins import serve_in_thread
+from tests.standins.vnpay_server import VnpayStandIn, running_vnpay
+from tests.test_staff import login
+
+SANDBOX_SECRET = "sandbox-test-secret"
+
+
+@dataclass
+class Gateway:
+    url: str
+    app: FastAPI
+    sessions: sessionmaker
+    dossier: DossierView        # doi-gplx, 135.000 đồng, filed by web:citizen-1
+    free: DossierView           # khai-sinh: exempt
+    vnpay: VnpayStandIn
+
+    def create(self, provider: str = "sandbox", code: str | None = None) -> httpx.Response:
+        return httpx.post(f"{self.url}/api/payments",
+                          json={"dossier_code": code or self.dossier.code, "provider": provider}, timeout=30)
+
+    def sandbox_callback(self, order_id: str, amount: int, status: str = "paid", number: str = "SB1",
+                         secret: str = SANDBOX_SECRET) -> httpx.Response:
+        body = json.dumps({"order_id": order_id, "amount_vnd": amount, "status": status, "transaction_no": number,
+                           "paid_at": "2026-11-29T07:00:00+00:00"}).encode()
+        return httpx.post(f"{self.url}/payments/sandbox/callback", content=body, timeout=30, headers={
+            "Content-Type": "application/json", "X-Sandbox-Signature": openssl_hmac(secret, body)})
+
+    def order(self, order_id: str) -> dict[str, Any]:
+        return httpx.get(f"{self.url}/api/payments/{order_id}", timeout=30).json()
+
+    def dossier_now(self, code: str | None = None) -> DossierView:
+        view = run_async(self.app.state.dossiers.get(code or self.dossier.code))
+        assert view is not None
+        return view
+
+    def reconcile(self, now: dt.datetime | None = None) -> dict[str, int]:
+        """One reconciliation pass, as the gateway's background task runs it, with providers of
+        its own (their HTTP clients belong to the event loop that uses them)."""
+        async def run() -> dict[str, int]:
+            state = self.app.state
+            service = PaymentService(self.sessions, make_providers(state.settings), state.dossiers, state.outbox,
+                                     self.url, reconcile_after_minutes=5)
+            try:
+                return await service.reconcile(now=now)
+            finally:
+                for provider in service.enabled():
+                    await provider.aclose()
+        return run_async(run())
+
+    def notices(self, needle: str) -> list[str]:
+        with self.sessions() as session:
+            return [m.text for m in session.scalars(select(Message).where(Message.author == "system"))
+                    if needle in m.text]
+
+
+@pytest.fixture
+def gateway(kb: KnowledgeBase, tmp_path: Path) -> Iterator[Gateway]:
+    port = free_port()
+    with running_vnpay(free_port()) as vnpay:
+        settings = staff_settings(
+            tmp_path, free_port(), public_url=f"http://127.0.0.1:{port}", payment_sandbox_secret=SANDBOX_SECRET,
+            vnpay_tmn_code=vnpay.tmn_code, vnpay_hash_secret=vnpay.hash_secret, vnpay_pay_url=vnpay.pay_url,
+            vnpay_api_url=vnpay.api_url, payment_reconcile_seconds=3600)
+        dossier, _ = file_dossier(kb, settings, sender_id="citizen-1", procedure_id="doi-gplx")
+        free, _ = file_dossier(kb, settings, sender_id="citizen-1", procedure_id="khai-sinh")
+        app = create_app(settings, kb=kb)
+        with serve_in_thread(app, port, "the gateway") as url:
+            yield Gateway(url, app, make_sessionmaker(make_engine(settings.database_url)), dossier, free, vnpay)
+
+
+def callbacks(gateway: Gateway) -> list[tuple[str, str]]:
+    with gateway.sessions() as session:
+        return [(c.provider, c.outcome) for c in session.scalars(select(PaymentCallback).order_by(PaymentCallback.id))]
+
+
+# ---- the API --------------------------------------------------------------------------------------
+def test_an_order_carries_the_catalog_fee_and_a_link(gateway: Gateway) -> None:
+    assert gateway.dossier.fee_due_vnd == 135000  # doi-gplx in the catalog
+    created = gateway.create()
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["amount"] == 135000
+    assert body["pay_url"] == f"{gateway.url}/sandbox-pay/{body['order_id']}"
+    status = gateway.order(body["order_id"])
+    assert status["status"] == "pending" and status["dossier_code"] == gateway.dossier.code
+    # A second tap on the same provider gives the same order, not a second link for the same fee.
+    assert gateway.create().json()["order_id"] == body["order_id"]
+    providers = httpx.get(f"{gateway.url}/api/payments/providers").json()
+    assert [p["name"] for p in providers] == ["vnpay", "sandbox"]
+
+
+def test_orders_that_cannot_be_made_are_refused_with_a_reason(gateway: Gateway) -> None:
+    unknown = gateway.create(code="HS-0000-0000")
+    assert unknown.status_code == 404 and "Không tìm thấy hồ sơ" in unknown.json()["error"]
+    exempt = gateway.create(code=gateway.free.code)
+    assert exempt.status_code == 409 and "không còn khoản phí" in exempt.json()["error"]
+    disabled = gateway.create(provider="momo")
+    assert disabled.status_code == 422 and "chưa được hỗ trợ" in disabled.json()["error"]
+    bad = httpx.post(f"{gateway.url}/api/payments", json={"dossier_code": "", "provider": "paypal"})
+    assert bad.status_code == 422
+    assert {d["field"] for d in bad.json()["details"]} == {"dossier_code", "provider"}
+    assert httpx.get(f"{gateway.url}/api/payments/TT000").status_code == 404
+
+
+# ---- the sandbox, clicked through over HTTP ---------------------------------------------------------
+def test_paying_on_the_sandbox_page_pays_the_dossier_and_sends_a_receipt(gateway: Gateway) -> None:
+    order_id = gateway.create().json()["order_id"]
+    page = httpx.get(f"{gateway.url}/sandbox-pay/{order_id}")
+    assert "135.000 đồng" in page.text and "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    token = page.text.split('name="form_token" value="')[1].split('"')[0]
+    back = httpx.post(f"{gateway.url}/sandbox-pay/{order_id}", data={"action": "pay", "form_token": token})
+    assert back.status_code == 303 and back.headers["location"].startswith(f"{gateway.url}/payments/return/{order_id}?")
+
+    status = gateway.order(order_id)
+    assert status["status"] == "paid" and status["provider_txn"].startswith("SB")
+    result = httpx.get(back.headers["location"])
+    assert "Đã thanh toán" in result.text and status["provider_txn"] in result.text
+
+    dossier = gateway.dossier_now()
+    assert dossier.fee_due_vnd == 0
+    assert dossier.history[-1].note.startswith("Đã nộp 135.000 đồng qua Ví thử nghiệm")
+    receipts = gateway.notices("Biên lai thanh toán")
+    assert len(receipts) == 1
+    assert all(part in receipts[0] for part in ("135.000 đồng", status["provider_txn"], gateway.dossier.code))
+    assert callbacks(gateway) == [("sandbox", "confirmed")]
+    # Nothing left to pay: a new order is refused.
+    assert gateway.create().status_code == 409
+
+
+def test_cancelling_on_the_pay_page_marks_the_order_failed_and_says_so(gateway: Gateway) -> None:
+    order_id = gateway.create().json()["order_id"]
+    token = httpx.get(f"{gateway.url}/sandbox-pay/{order_id}").text.split('name="form_token" value="')[1].split('"')[0]
+    forged = httpx.post(f"{gateway.url}/sandbox-pay/{order_id}", data={"action": "pay", "form_token": "x"})
+    assert forged.status_code == 400 and gateway.order(order_id)["status"] == "pending"
+    back = httpx.post(f"{gateway.url}/sandbox-pay/{order_id}", data={"action": "cancel", "form_token": token})
+    assert gateway.order(order_id)["status"] == "failed"
+    assert "Không thành công" in httpx.get(back.headers["location"]).text
+    assert len(gateway.notices("chưa thành công")) == 1
+    assert gateway.dossier_now().fee_due_vnd == 135000
+
+
+# ---- money rules ------------------------------------------------------------------------------------
+def test_a_callback_is_trusted_only_with_signature_order_and_amount(gateway: Gateway) -> None:
+    order_id = gateway.create().json()["order_id"]
+    assert gateway.sandbox_callback(order_id, 135000, secret="not-the-secret").status_code == 401
+    assert gateway.sandbox_callback(order_id, 1000).status_code == 409            # wrong amount
+    assert gateway.sandbox_callback("TTNOSUCHORDER1", 135000).status_code == 404  # unknown order
+    unsigned = httpx.post(f"{gateway.url}/payments/sandbox/callback", content=b'{"order_id": 1}')
+    assert unsigned.status_code == 401
+    garbage = b"not json"
+    malformed = httpx.post(f"{gateway.url}/payments/sandbox/callback", content=garbage,
+                           headers={"X-Sandbox-Signature": openssl_hmac(SANDBOX_SECRET, garbage)})
+    assert malformed.status_code == 400
+    assert gateway.order(order_id)["status"] == "pending"
+    assert gateway.dossier_now().fee_due_vnd == 135000
+    assert gateway.notices("Biên lai") == []
+    # Every callback, good or bad, is kept raw for audit.
+    assert callbacks(gateway) == [("sandbox", "bad_signature"), ("sandbox", "amount_mismatch"),
+                                  ("sandbox", "order_not_found"), ("sandbox", "bad_signature"),
+                                  ("sandbox", "malformed")]
+    with gateway.sessions() as session:
+        assert session.scalar(select(PaymentCallback.body).where(PaymentCallback.outcome == "malformed")) == garbage
+
+
+def test_a_replayed_callback_changes_nothing(gateway: Gateway) -> None:
+    order_id = gateway.create().json()["order_id"]
+    first = gateway.sandbox_callback(order_id, 135000)
+    again = gateway.sandbox_callback(order_id, 135000)
+    assert first.json() == {"result": "confirmed"}
+    assert again.status_code == 200 and again.json() == {"result": "already_confirmed"}
+    assert len(gateway.notices("Biên lai thanh toán")) == 1
+    assert gateway.dossier_now().fee_due_vnd == 0
+
+
+def test_simultaneous_callbacks_make_exactly_one_payment(gateway: Gateway) -> None:
+    order_id = gateway.create().json()["order_id"]
+    results: list[str] = []
+    start = threading.Barrier(8)
+
+    def send() -> None:
+        start.wait()
+        results.append(gateway.sandbox_callback(order_id, 135000).json()["result"])
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["already_confirmed"] * 7 + ["confirmed"]
+    assert len(gateway.notices("Biên lai thanh toán")) == 1
+    with gateway.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(DossierPaymentRecord)) == 1
+    history = [e for e in gateway.dossier_now().history if e.note.startswith("Đã nộp")]
+    assert len(history) == 1
+
+
+def test_the_return_page_never_marks_an_order_paid(gateway: Gateway) -> None:
+    order_id = gateway.create().json()["order_id"]
+    forged = {"order_id": order_id, "amount_vnd": "135000", "status": "paid", "transaction_no": "X", "sig": "00"}
+    page = httpx.get(f"{gateway.url}/payments/return/{order_id}", params=forged)
+    assert "Đang chờ thanh toán" in page.text and "báo giao dịch thành công" not in page.text
+    assert gateway.order(order_id)["status"] == "pending"
+
+
+def test_paying_twice_through_two_providers_flags_a_refund(gateway: Gateway) -> None:
+    sandbox = gateway.create().json()["order_id"]
+    vnpay = gateway.create(provider="vnpay").json()
+    assert httpx.get(vnpay["pay_url"]).status_code == 200   # the citizen opens VNPay's page
+    gateway.sandbox_callback(sandbox, 135000)
+    ipn = httpx.get(f"{gateway.url}/payments/vnpay/ipn", params=gateway.vnpay.pay(vnpay["order_id"]))
+    assert ipn.json() == {"RspCode": "00", "Message": "Confirm Success"}   # money taken: acknowledged
+    assert gateway.order(vnpay["order_id"])["refund_due"] is True
+    assert len(gateway.notices("sẽ hoàn lại")) == 1
+    assert gateway.dossier_now().fee_due_vnd == 0
+
+
+def test_a_dossier_waiting_for_its_fee_goes_back_to_processing(gateway: Gateway) -> None:
+    dossiers = gateway.app.state.dossiers
+    run_async(dossiers.change_status(gateway.dossier.code, DossierStatus.RECEIVED, "", "can-bo"))
+    run_async(dossiers.change_status(gateway.dossier.code, DossierStatus.FEE_DUE, "Nộp lệ phí", "can-bo"))
+    order_id = gateway.create().json()["order_id"]
+    gateway.sandbox_callback(order_id, 135000)
+    assert gateway.dossier_now().status is DossierStatus.PROCESSING
+
+
+# ---- VNPay: IPN and reconciliation --------------------------------------------------------------------
+def test_vnpay_ipn_answers_as_vnpay_specifies(gateway: Gateway) -> None:
+    order = gateway.create(provider="vnpay").json()
+    assert httpx.get(order["pay_url"]).status_code == 200   # the stand-in checked our signature
+    params = gateway.vnpay.pay(order["order_id"])
+    ipn = f"{gateway.url}/payments/vnpay/ipn"
+    tampered = {**params, "vnp_Amount": "100"}
+    assert httpx.get(ipn, params=tampered).json()["RspCode"] == "97"
+    assert httpx.get(ipn, params=params).json() == {"RspCode": "00", "Message": "Confirm Success"}
+    assert httpx.get(ipn, params=params).json()["RspCode"] == "02"
+    assert gateway.order(order["order_id"])["provider_txn"] == params["vnp_TransactionNo"]
+    assert len(gateway.notices("VNPay, mã giao dịch " + params["vnp_TransactionNo"])) == 1
+
+
+def test_a_missed_callback_is_caught_by_reconciliation(gateway: Gateway) -> None:
+    order = gateway.create(provider="vnpay").json()
+    httpx.get(order["pay_url"])
+    gateway.vnpay.pay(order["order_id"])          # paid at VNPay; the IPN never reaches us
+    assert gateway.order(order["order_id"])["status"] == "pending"
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
+    counts = gateway.reconcile(now=later)
+    assert counts == {"paid": 1}
+    assert gateway.order(order["order_id"])["status"] == "paid"
+    assert len(gateway.notices("Biên lai thanh toán")) == 1
+    assert gateway.dossier_now().fee_due_vnd == 0
+    assert ("vnpay", "confirmed") in callbacks(gateway)      # the querydr answer is kept too
+
+
+def test_reconciliation_closes_an_order_never_paid(gateway: Gateway) -> None:
+    order_id = gateway.create(provider="vnpay").json()["order_id"]   # link never opened: VNPay has no order
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
+    assert gateway.reconcile(now=soon) == {"unknown": 1}
+    assert gateway.order(order_id)["status"] == "pending"             # the link may still be used
+    much_later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    gateway.reconcile(now=much_later)
+    assert gateway.order(order_id)["status"] == "expired"
+
+
+def test_sandbox_signature_matches_an_independent_hmac() -> None:
+    body = b'{"order_id":"TT1","amount_vnd":1000}'
+    expected = hmac.new(b"k", body, hashlib.sha256).hexdigest()
+    assert openssl_hmac("k", body) == expected
+    from bot.payments.providers.sandbox import sign
+    assert sign("k", body) == expected
+
+
+def test_a_payment_the_dossier_backend_missed_is_recorded_later(gateway: Gateway,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    dossiers = gateway.app.state.dossiers
+    real = dossiers.record_payment
+
+    async def down(*_: Any, **__: Any) -> DossierView:
+        raise ConnectionError("one-stop system down")
+
+    monkeypatch.setattr(dossiers, "record_payment", down)
+    order_id = gateway.create().json()["order_id"]
+    assert gateway.sandbox_callback(order_id, 135000).json() == {"result": "confirmed"}
+    assert gateway.dossier_now().fee_due_vnd == 135000
+    monkeypatch.setattr(dossiers, "record_payment", real)
+    assert gateway.reconcile() == {"dossier_retried": 1}
+    assert gateway.dossier_now().fee_due_vnd == 0
+    with gateway.sessions() as session:
+        assert session.get(PaymentOrder, order_id).dossier_updated is True
+
+
+def test_staff_see_a_dossiers_payments(gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    paid = gateway.create().json()["order_id"]
+    gateway.sandbox_callback(paid, 135000, number="SB777")
+    create_user(monkeypatch, gateway.app.state.settings, "tongdai", "hotline")
+    with httpx.Client(base_url=gateway.url, follow_redirects=False) as client:
+        login(client, "tongdai")  # type: ignore[arg-type]
+        page = client.get(f"/staff/dossiers/{gateway.dossier.code}").text
+    table = page.split('id="payments"')[1].split("</table>")[0]
+    assert paid in table and "Đã thanh toán" in table and "SB777" in table and "135.000" in table

@@ -3,6 +3,9 @@
     python -m bot user create USERNAME --role ROLE [--name "Họ và tên"]
     python -m bot user list
     python -m bot user disable USERNAME
+    python -m bot user enable USERNAME
+    python -m bot user role USERNAME ROLE
+    python -m bot user password USERNAME   (ends the account's sessions)
 
 The password is asked twice (not echoed), or read from ASSISTANT_NEW_USER_PASSWORD for scripts.
 """
@@ -33,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("list", help="liệt kê tài khoản")
     disable = commands.add_parser("disable", help="khoá tài khoản (đăng xuất ngay)")
     disable.add_argument("username")
+    enable = commands.add_parser("enable", help="mở khoá tài khoản")
+    enable.add_argument("username")
+    role = commands.add_parser("role", help="đổi vai trò")
+    role.add_argument("username")
+    role.add_argument("role", choices=ROLES)
+    password = commands.add_parser("password", help="đặt mật khẩu mới (đăng xuất mọi phiên)")
+    password.add_argument("username")
     return parser
 
 
@@ -65,9 +75,18 @@ def main(argv: list[str], settings: Settings | None = None) -> int:
             for user in auth.list_users():
                 state = "hoạt động" if user.active else "đã khoá"
                 print(f"{user.username:<24} {user.role:<11} {state:<10} {user.full_name}")
-        else:
+        elif args.command == "disable":
             auth.disable_user(args.username)
             print(f"Đã khoá tài khoản {args.username.strip().lower()}.")
+        elif args.command == "enable":
+            auth.enable_user(args.username)
+            print(f"Đã mở khoá tài khoản {args.username.strip().lower()}.")
+        elif args.command == "role":
+            auth.set_role(args.username, args.role)
+            print(f"Đã đổi vai trò của {args.username.strip().lower()} thành {args.role}.")
+        else:
+            auth.set_password(args.username, _read_password())
+            print(f"Đã đặt mật khẩu mới cho {args.username.strip().lower()}.")
     except (AuthError, WeakPassword) as error:
         print(f"Lỗi: {error}", file=sys.stderr)
         return 1

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.auth.models import ROLES, AuditEntry, StaffSession, StaffUser
-from bot.auth.passwords import hash_password, needs_rehash, verify_password
+from bot.auth.passwords import check_strength, hash_password, needs_rehash, verify_password
 from bot.models import utcnow
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
@@ -26,6 +26,15 @@ LAST_SEEN_RESOLUTION = dt.timedelta(seconds=30)  # fewer writes: last_seen moves
 
 class AuthError(ValueError):
     """A refused request; the message is Vietnamese and can be shown as is."""
+
+
+class UnknownUser(AuthError):
+    """No account by that username (HTTP 404 on the staff pages)."""
+
+
+class AccountConflict(AuthError):
+    """The change clashes with the other accounts: a taken username, or it would lock the admins out
+    (HTTP 409 on the staff pages)."""
 
 
 class LoginFailed(AuthError):
@@ -62,6 +71,7 @@ class UserInfo:
     role: str
     active: bool
     created_at: dt.datetime
+    last_login: dt.datetime | None = None  # from the audit log; None when never or since pruned
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -101,21 +111,78 @@ class StaffAuth:
             try:
                 session.commit()
             except IntegrityError:
-                raise AuthError(f"Tài khoản {username} đã tồn tại.") from None
+                raise AccountConflict(f"Tên đăng nhập «{username}» đã được dùng cho một tài khoản khác.") from None
             return _info(user)
 
     def list_users(self) -> list[UserInfo]:
         with self.sessions() as session:
-            return [_info(u) for u in session.scalars(select(StaffUser).order_by(StaffUser.username))]
+            logins = select(AuditEntry.actor, func.max(AuditEntry.at)).where(AuditEntry.action == "login")
+            last = {actor: at for actor, at in session.execute(logins.group_by(AuditEntry.actor))}
+            return [_info(u, last.get(u.username))
+                    for u in session.scalars(select(StaffUser).order_by(StaffUser.username))]
 
-    def disable_user(self, username: str) -> None:
-        """Disable an account and end its sessions at once."""
+    def get_user(self, username: str) -> UserInfo | None:
         with self.sessions() as session:
             user = session.scalars(select(StaffUser).where(StaffUser.username == username.strip().lower())).first()
-            if user is None:
-                raise AuthError(f"Không có tài khoản {username}.")
+            return _info(user) if user else None
+
+    def disable_user(self, username: str, actor: str | None = None) -> bool:
+        """Disable an account and end its sessions at once; False when it already was disabled.
+
+        Refused (``AccountConflict``) for the ``actor``'s own account and for the last active admin."""
+        with self.sessions() as session:
+            admins = _lock_active_admins(session)
+            user = _find(session, username)
+            if actor is not None and user.username == actor:
+                raise AccountConflict("Anh/Chị không thể tự khoá tài khoản của mình.")
+            if admins == [user.id]:
+                raise AccountConflict(f"Không thể khoá {user.username}: đây là quản trị viên cuối cùng đang hoạt động.")
+            changed = user.active
             user.active = False
             session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+            session.commit()
+            return changed
+
+    def enable_user(self, username: str) -> bool:
+        """Re-enable an account (it logs in again with its password); False when it already was active."""
+        with self.sessions() as session:
+            user = _find(session, username)
+            changed = not user.active
+            user.active = True
+            session.commit()
+            return changed
+
+    def set_role(self, username: str, role: str, actor: str | None = None) -> str:
+        """Change an account's role; returns the previous one. Takes effect on the next request, since
+        sessions read the role from the account. An admin cannot drop their own admin role, and the
+        last active admin cannot be demoted (``AccountConflict``)."""
+        if role not in ROLES:
+            raise AuthError(f"Vai trò không hợp lệ: {role!r} (chọn một trong: {', '.join(ROLES)}).")
+        with self.sessions() as session:
+            admins = _lock_active_admins(session)
+            user = _find(session, username)
+            previous = user.role
+            if previous == "admin" and role != "admin":
+                if actor is not None and user.username == actor:
+                    raise AccountConflict("Anh/Chị không thể tự bỏ vai trò quản trị viên của mình.")
+                if admins == [user.id]:
+                    raise AccountConflict(f"Không thể đổi vai trò của {user.username}: đây là quản trị viên "
+                                          "cuối cùng đang hoạt động.")
+            user.role = role
+            session.commit()
+            return previous
+
+    def set_password(self, username: str, password: str, keep_token: str | None = None) -> None:
+        """Set a new password and end the account's sessions, except the one of ``keep_token`` (an admin
+        resetting their own password stays logged in). Raises ``WeakPassword`` like ``create_user``."""
+        check_strength(password)
+        with self.sessions() as session:
+            user = _find(session, username)
+            user.password_hash = hash_password(password)
+            ending = delete(StaffSession).where(StaffSession.user_id == user.id)
+            if keep_token:
+                ending = ending.where(StaffSession.token_hash != _digest(keep_token))
+            session.execute(ending)
             session.commit()
 
     # ---- login and sessions ----------------------------------------------------------------------
@@ -197,5 +264,22 @@ class StaffAuth:
                 AuditEntry.at > since)) or 0
 
 
-def _info(user: StaffUser) -> UserInfo:
-    return UserInfo(user.username, user.full_name, user.role, user.active, _aware(user.created_at))
+def _info(user: StaffUser, last_login: dt.datetime | None = None) -> UserInfo:
+    return UserInfo(user.username, user.full_name, user.role, user.active, _aware(user.created_at),
+                    _aware(last_login) if last_login else None)
+
+
+def _find(session: Session, username: str) -> StaffUser:
+    user = session.scalars(select(StaffUser).where(StaffUser.username == username.strip().lower())
+                           .with_for_update()).first()
+    if user is None:
+        raise UnknownUser(f"Không có tài khoản {username}.")
+    return user
+
+
+def _lock_active_admins(session: Session) -> list[int]:
+    """Ids of the active admins, row-locked (PostgreSQL) so that two admins demoting each other at
+    the same moment cannot both pass the last-admin check. Locked first, in id order, to avoid
+    deadlocks with ``_find``."""
+    return list(session.scalars(select(StaffUser.id).where(StaffUser.role == "admin", StaffUser.active.is_(True))
+                                .order_by(StaffUser.id).with_for_update()))

@@ -16,17 +16,18 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import sessionmaker
 
     from bot.dossiers.backend import DossierBackend
+    from bot.handoff.service import HandoffService
     from bot.payments.service import PaymentService
 
 
 def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
                   dossiers: DossierBackend | None = None, sessions: sessionmaker | None = None,
-                  payments: PaymentService | None = None) -> list[Action]:
+                  payments: PaymentService | None = None, handoff: HandoffService | None = None) -> list[Action]:
     """Every custom action; ``drafts`` keeps cancelled/collected forms (in memory by default);
     ``dossiers`` is the gateway's dossier backend (tracking, filing); ``sessions`` reads the files
     citizens sent (``actions.attachments_lookup``). One ``TrackingService`` is made here, so its
     throttle is shared by every conversation of this gateway process. ``payments`` makes payment
-    orders (``actions.payment``)."""
+    orders (``actions.payment``); ``handoff`` puts conversations in a person's queue."""
     from actions.answers import ActionAnswerDetail, ActionAnswerQuestion, ActionChooseItem
     from actions.attachments_lookup import AttachmentLookup
     from actions.documents import (
@@ -39,9 +40,9 @@ def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
     )
     from actions.drafts import InMemoryDraftStore
     from actions.fallback import ActionFallback
+    from actions.handoff import ActionOfferHuman, ActionStoreCallback, ActionStoreRating, ValidateCallbackForm
     from actions.payment import ActionCreatePayment, ActionOfferPayment
     from actions.resume import ActionGreet, ActionRestartSubmission, ActionResumeDraft
-    from actions.services import ActionOfferHuman
     from actions.submission import (
         ActionAskProcedureField,
         ActionCancelSubmission,
@@ -56,7 +57,9 @@ def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
     tracking = TrackingService(dossiers) if dossiers is not None else None
     lookup = AttachmentLookup(sessions) if sessions is not None else None
     return [ActionAnswerQuestion(kb), ActionChooseItem(kb), ActionAnswerDetail(kb),
-            ActionFallback(kb), ActionStartSubmission(kb, drafts), ActionOfferHuman(kb),
+            ActionFallback(kb, handoff, sessions), ActionStartSubmission(kb, drafts),
+            ActionOfferHuman(kb, handoff, sessions), ValidateCallbackForm(), ActionStoreCallback(kb, handoff, sessions),
+            ActionStoreRating(kb, handoff, sessions),
             ValidateSubmissionForm(kb, drafts), ActionAskProcedureField(kb),
             ActionCancelSubmission(kb, drafts), ActionSubmissionCollected(kb, drafts, lookup),
             ValidateTrackingForm(), ActionTrackDossier(kb, tracking), ActionCancelTracking(),

@@ -46,7 +46,7 @@ CURSOR = "document_item"
 DOCS = "submission_documents"
 UPLOADED = "document_uploaded"
 DOC_SLOTS = (CURSOR, DOCS)
-HUMAN = {"title": t.HUMAN_BUTTON, "payload": "/request_human"}
+HUMAN = {"title": t.HUMAN_BUTTON, "payload": '/request_human{"handoff_reason": "submission_failed"}'}
 
 
 def doc_state(tracker: Tracker) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cards
-from actions.answers import KnowledgeAction, answer_item, user_text
+from actions.answers import answer_item, user_text
+from actions.handoff import HandoffAction
 from knowledge_base.aspects import detect_aspects
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -28,9 +29,9 @@ def previous_user_intent(tracker: Tracker) -> str | None:
     return None
 
 
-class ActionFallback(KnowledgeAction):
+class ActionFallback(HandoffAction):
     """Rasa was unsure of the intent. The catalog may still know the answer; if not, ask again
-    once, and the second time in a row offer a person."""
+    once, and the second time in a row hand the conversation to a person."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -45,8 +46,8 @@ class ActionFallback(KnowledgeAction):
         streak = float(tracker.get_slot("fallback_streak") or 0.0)
         streak = streak + 1 if previous_user_intent(tracker) == FALLBACK_INTENT else 1.0
         if streak >= 2:
-            dispatcher.utter_message(response="utter_fallback_offer_human")
-            return [SlotSet("fallback_streak", 0.0)]
+            dispatcher.utter_message(response="utter_fallback_handover")
+            return [SlotSet("fallback_streak", 0.0), *await self.hand_over(dispatcher, tracker, "fallback")]
         buttons = [cards.choice_button(h.id, h.title) for h in result.hits[:3]
                    if h.lexical_rank is not None]
         if buttons:

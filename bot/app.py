@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from rasa_sdk.executor import ActionExecutor
 
@@ -21,12 +21,15 @@ from bot.conversations import ConversationService
 from bot.db import create_schema, make_engine, make_sessionmaker
 from bot.dossiers.factory import make_dossier_backend
 from bot.dossiers.notices import StatusNotifier
+from bot.handoff.hours import ServiceHours
+from bot.handoff.hub import ConsoleHub
+from bot.handoff.service import HandoffService
 from bot.inbound import InboundPipeline
 from bot.outbox import Outbox
 from bot.payments.factory import make_providers
 from bot.payments.service import PaymentService
 from bot.rasa_client import RasaClient
-from bot.routes import actions, chat, sandbox_pay, search, telegram, zalo
+from bot.routes import actions, chat, console, files, sandbox_pay, search, staff_users, telegram, zalo
 from bot.routes import payments as payment_routes
 from bot.routes import staff as staff_pages
 from bot.submission_drafts import SqlDraftStore
@@ -55,13 +58,17 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         outbox = Outbox(sessions, channels)
         attachments = AttachmentService(sessions, LocalFileStore(settings.attachments_dir),
                                         settings.max_upload_bytes)
-        conversations = ConversationService(sessions, rasa, settings.max_message_chars)
+        hours = ServiceHours.from_settings(settings.handoff_weekday_hours, settings.handoff_saturday_hours,
+                                           settings.handoff_sunday_hours, settings.handoff_follow_holidays)
+        handoff = HandoffService(sessions, outbox, rasa, ConsoleHub(), hours,
+                                 settings.handoff_agent_timeout_seconds, settings.handoff_default_wait_seconds)
+        conversations = ConversationService(sessions, rasa, settings.max_message_chars, handoff)
         dossiers = make_dossier_backend(settings, sessions, knowledge, StatusNotifier(outbox))
         payments = PaymentService(sessions, make_providers(settings), dossiers, outbox, settings.public_url,
                                   settings.payment_order_minutes, settings.payment_reconcile_after_minutes)
         executor = ActionExecutor()
         for action in build_actions(knowledge, drafts=SqlDraftStore(sessions), dossiers=dossiers,
-                                    sessions=sessions, payments=payments):
+                                    sessions=sessions, payments=payments, handoff=handoff):
             executor.register_action(action)
         app.state.settings = settings
         app.state.kb = knowledge
@@ -74,9 +81,11 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         app.state.attachments = attachments
         app.state.dossiers = dossiers
         app.state.payments = payments
+        app.state.handoff = handoff
         app.state.inbound = InboundPipeline(conversations, outbox, attachments, channels)
         background = [asyncio.create_task(outbox.run()),
-                      asyncio.create_task(payments.run(settings.payment_reconcile_seconds))]
+                      asyncio.create_task(payments.run(settings.payment_reconcile_seconds)),
+                      asyncio.create_task(handoff.run())]
         if "telegram" in channels and settings.telegram_mode == "polling":
             # No public URL: fetch updates instead of receiving the webhook.
             background.append(telegram_polling.start(channels["telegram"], app.state.inbound))
@@ -103,13 +112,21 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     app.include_router(telegram.router)
     app.include_router(zalo.router)
     app.include_router(staff_pages.router)
+    app.include_router(staff_users.router)
     app.include_router(payment_routes.router)
     app.include_router(sandbox_pay.router)
+    app.include_router(console.router)
+    app.include_router(console.ws_router)
+    app.include_router(files.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     @app.get("/", include_in_schema=False)
     async def web_chat() -> FileResponse:
         return FileResponse(WEB_DIR / "chat.html", media_type="text/html; charset=utf-8")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        return Response(status_code=204)   # no icon; browsers stop asking (and logging a 404)
 
     @app.get("/health", tags=["ops"], summary="Tiến trình còn sống")
     async def health() -> dict[str, str]:

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     kb_cache_dir: Path = ROOT / "var" / "index"
     max_message_chars: int = 2000
     public_url: str = "http://127.0.0.1:8000"
+    secret_key: str = ""               # signs links to files staff send; made once in var/ when empty
 
     # Attachments (photos, PDF) citizens send.
     attachments_dir: Path = ROOT / "var" / "attachments"
@@ -47,6 +48,14 @@ class Settings(BaseSettings):
     onestop_url: str = ""              # base URL of the one-stop system's REST API
     onestop_api_key: str = ""          # sent as X-API-Key
     onestop_timeout_seconds: float = 10.0
+
+    # Handoff to a person: hours when people answer (Asia/Ho_Chi_Minh), "HH:MM-HH:MM" spans, comma-separated.
+    handoff_weekday_hours: str = "07:30-11:30,13:30-17:00"
+    handoff_saturday_hours: str = "07:30-11:30"
+    handoff_sunday_hours: str = ""
+    handoff_follow_holidays: bool = True     # closed on public holidays and Tết (holiday calendar)
+    handoff_agent_timeout_seconds: int = 90  # an agent's console silent this long → their chats back to the queue
+    handoff_default_wait_seconds: int = 180  # expected wait per person ahead, until real waits are measured
 
     # Staff pages (/staff): sessions end after this much inactivity, and in any case after the maximum.
     staff_session_idle_minutes: int = 30

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,9 @@ from bot.models import Conversation, Message, utcnow
 from bot.privacy import mask
 from bot.rasa_client import RasaClient, RasaUnavailable
 from channels.messages import InboundMessage, OutboundMessage
+
+if TYPE_CHECKING:
+    from bot.handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +47,16 @@ class Handled:
     duplicate: bool = False
 
 
+CANCEL_HANDOFF = "/cancel_handoff"
+
+
 class ConversationService:
-    def __init__(self, sessions: sessionmaker, rasa: RasaClient, max_message_chars: int) -> None:
+    def __init__(self, sessions: sessionmaker, rasa: RasaClient, max_message_chars: int,
+                 handoff: HandoffService | None = None) -> None:
         self._sessions = sessions
         self._rasa = rasa
         self._max_chars = max_message_chars
+        self._handoff = handoff
 
     async def handle(self, inbound: InboundMessage) -> Handled:
         """Record, then answer: for channels that reply in the same HTTP exchange (web, REST)."""
@@ -67,15 +76,30 @@ class ConversationService:
         return recorded
 
     async def respond(self, recorded: Recorded, inbound: InboundMessage) -> list[OutboundMessage]:
-        """Ask Rasa (or answer bad input directly), store the replies and return them."""
-        replies = await self._replies(inbound, recorded.rasa_sender)
+        """Ask Rasa (or answer bad input directly) — unless a person owns the conversation, then
+        the console gets it — store the replies and return them."""
+        if await self._person_owns(recorded):
+            replies = await self._to_person(recorded, inbound)
+        else:
+            replies = await self._replies(inbound, recorded)
         await asyncio.to_thread(self._store_outbound, recorded.conversation_id, replies)
         return replies
+
+    async def _person_owns(self, recorded: Recorded) -> bool:
+        return self._handoff is not None and await self._handoff.owner(recorded.conversation_id) != "bot"
+
+    async def _to_person(self, recorded: Recorded, inbound: InboundMessage) -> list[OutboundMessage]:
+        assert self._handoff is not None
+        if inbound.text.strip() == CANCEL_HANDOFF and await self._handoff.cancel_waiting(recorded.conversation_id):
+            return [texts.HANDOFF_CANCELLED]
+        return await self._handoff.citizen_wrote(recorded.conversation_id)
 
     async def announce_upload(self, recorded: Recorded, channel: str, attachment_id: int) -> list[OutboundMessage]:
         """Tell the dialogue that a file was stored (``/document_uploaded{"attachment_id": N}``), so a
         document step can move on. Nothing is said when Rasa is unavailable or has nothing to add:
         the gateway's own "Em đã nhận…" has answered already."""
+        if await self._person_owns(recorded):  # the agent sees the file in the transcript
+            return await self._handoff.citizen_wrote(recorded.conversation_id)  # type: ignore[union-attr]
         message = f'/document_uploaded{{"attachment_id": {attachment_id}}}'
         try:
             raw = await self._rasa.send(recorded.rasa_sender, message, {"channel": channel})
@@ -87,7 +111,8 @@ class ConversationService:
             await asyncio.to_thread(self._store_outbound, recorded.conversation_id, replies)
         return replies
 
-    async def _replies(self, inbound: InboundMessage, rasa_sender: str) -> list[OutboundMessage]:
+    async def _replies(self, inbound: InboundMessage, recorded: Recorded) -> list[OutboundMessage]:
+        rasa_sender = recorded.rasa_sender
         text = inbound.text.strip()
         if not text:
             return [texts.EMPTY]
@@ -95,11 +120,18 @@ class ConversationService:
             return [texts.too_long(self._max_chars)]
         if not _HAS_WORD.search(text):
             return [texts.NO_WORDS]
+        if text == CANCEL_HANDOFF:  # an old "stop waiting" button, tapped after the wait ended
+            return [texts.BOT_IS_HERE]
         metadata = {**inbound.metadata, "channel": inbound.channel}
         try:
             raw = await self._rasa.send(rasa_sender, text, metadata)
         except RasaUnavailable as exc:
             log.error("Rasa unavailable for %s: %s", mask(rasa_sender), exc)
+            if self._handoff is not None and text.startswith("/request_human"):
+                # The "Gặp nhân viên" button of the outage reply works without Rasa.
+                messages, _ = await self._handoff.ask_for_person(
+                    recorded.conversation_id, "asked", {"question": "", "note": "Trợ lý ảo đang gián đoạn"})
+                return messages
             return [texts.RASA_DOWN]
         replies = [OutboundMessage.from_rasa(r) for r in raw]
         if not replies:

@@ -42,7 +42,18 @@ class Outbox:
     def enqueue(self, conversation_id: int, messages: Sequence[OutboundMessage],
                 kind: str = "reply") -> list[int]:
         """Store messages for a conversation; returns the outbox ids. ``kind`` is ``reply`` (the
-        bot's answer, already in the transcript) or ``notice`` (a proactive message)."""
+        bot's answer, already in the transcript) or ``notice`` (a proactive message, written to the
+        transcript here)."""
+        return self._enqueue(conversation_id, messages, kind, "system" if kind == "notice" else None)[0]
+
+    def send_as(self, conversation_id: int, messages: Sequence[OutboundMessage], author: str,
+                kind: str = "reply") -> list[int]:
+        """Write messages to the transcript as ``author`` (a staff member's reply) and queue them,
+        in one transaction; returns the transcript's message ids."""
+        return self._enqueue(conversation_id, messages, kind, author)[1]
+
+    def _enqueue(self, conversation_id: int, messages: Sequence[OutboundMessage], kind: str,
+                 author: str | None) -> tuple[list[int], list[int]]:
         with self._sessions() as session, session.begin():
             conversation = session.get(Conversation, conversation_id)
             if conversation is None:
@@ -51,12 +62,12 @@ class Outbox:
                                 recipient_id=conversation.sender_id, kind=kind,
                                 payload=m.model_dump(exclude_none=True)) for m in messages]
             session.add_all(items)
-            if kind == "notice":
-                session.add_all(Message(conversation_id=conversation_id, direction="out",
-                                        author="system", text=m.text or "",
-                                        payload=m.model_dump(exclude_none=True)) for m in messages)
+            recorded = [Message(conversation_id=conversation_id, direction="out", author=author,
+                                text=m.text or "", payload=m.model_dump(exclude_none=True))
+                        for m in messages] if author else []
+            session.add_all(recorded)
             session.flush()
-            ids = [i.id for i in items]
+            ids = ([i.id for i in items], [m.id for m in recorded])
         self._wake.set()
         return ids
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -47,8 +48,11 @@ class RasaClient:
 
     async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         """Append tracker events (used to pause and resume a conversation)."""
-        response = await self._http.post(
-            f"{self._base}/conversations/{sender_id}/tracker/events", json=events)
+        try:
+            response = await self._http.post(
+                f"{self._base}/conversations/{quote(sender_id, safe=':')}/tracker/events", json=events)
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"Rasa không phản hồi: {exc!r}") from exc
         if response.status_code != 200:
             raise RasaUnavailable(f"Rasa trả về HTTP {response.status_code}")
 

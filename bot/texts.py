@@ -51,3 +51,9 @@ def file_too_large(limit_bytes: int) -> OutboundMessage:
              else f"{max(1, limit_bytes // 1024)} KB")
     return OutboundMessage(text=f"Tệp lớn quá {limit}. "
                                 "Anh/Chị chụp lại hoặc nén nhỏ hơn rồi gửi lại giúp em.")
+
+HANDOFF_CANCELLED = OutboundMessage(
+    text="Dạ, em tiếp tục hỗ trợ Anh/Chị. Anh/Chị cần hỏi gì ạ?",
+    buttons=[Button(title="Hỏi về thủ tục", payload="/ask_procedure"),
+             Button(title="Gặp nhân viên", payload="/request_human")])
+BOT_IS_HERE = OutboundMessage(text="Dạ, trợ lý ảo đang hỗ trợ Anh/Chị. Anh/Chị cần hỏi gì ạ?")

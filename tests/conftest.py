@@ -63,6 +63,11 @@ class Stack:
         return response.json()
 
 
+# People answer at any hour in the test stack, so handoff tests do not depend on the clock.
+ALWAYS_STAFFED = {"ASSISTANT_HANDOFF_WEEKDAY_HOURS": "00:00-23:59", "ASSISTANT_HANDOFF_SATURDAY_HOURS": "00:00-23:59",
+                  "ASSISTANT_HANDOFF_SUNDAY_HOURS": "00:00-23:59", "ASSISTANT_HANDOFF_FOLLOW_HOLIDAYS": "false"}
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Train if needed, then start real Rasa and the gateway on free ports."""
@@ -77,7 +82,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     rasa = launcher.start_rasa(rasa_port, endpoints, log_file=logs)
     gateway = launcher.start_gateway(
         gateway_port, f"http://127.0.0.1:{rasa_port}",
-        env={"ASSISTANT_DATABASE_URL": database_url}, log_file=logs)
+        env={"ASSISTANT_DATABASE_URL": database_url, **ALWAYS_STAFFED}, log_file=logs)
     try:
         up = launcher.wait_until(f"http://127.0.0.1:{gateway_port}/ready", 240, rasa)
         if not up:

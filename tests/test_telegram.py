@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.app import create_app
+from bot.auth.service import Staff
 from bot.config import Settings
 from bot.models import Attachment, Conversation, Message, OutboxItem
 from channels import telegram
@@ -313,3 +314,27 @@ def test_real_rasa_answers_a_telegram_greeting(stack: Stack, kb: KnowledgeBase, 
     assert "Xin chào Anh/Chị" in "\n".join(p["text"] for p in replies)
     titles = [b["text"] for p in replies for row in keyboard(p) for b in row]
     assert "Gặp nhân viên" in titles
+
+
+def test_a_person_answers_a_telegram_citizen_through_the_outbox(kb: KnowledgeBase, tmp_path: Path,
+                                                                tg: TelegramStandin) -> None:
+    settings = gateway_settings(tmp_path, tg).model_copy(update={
+        "handoff_weekday_hours": "00:00-23:59", "handoff_saturday_hours": "00:00-23:59",
+        "handoff_sunday_hours": "00:00-23:59", "handoff_follow_holidays": False})
+    app = create_app(settings, kb=kb)
+    agent = Staff(id=0, username="tnv", full_name="Lê Văn Tình", role="volunteer", csrf_token="")
+    with TestClient(app) as client:
+        gateway = Gateway(client, app, settings)
+        handoff = app.state.handoff
+        client.portal.call(handoff.set_presence, agent, "online")
+        queued = client.portal.call(handoff.request, gateway.conversation_id(), "asked", {})
+        client.portal.call(handoff.claim, queued.handoff_id, agent)
+        assert gateway.post_update(message_update(300, CHAT, 30, text="em cần hỏi về hộ chiếu")) == 200
+        gateway.drain()
+        client.portal.call(handoff.reply, queued.handoff_id, agent,
+                           OutboundMessage(text="Chào Anh/Chị, em là tình nguyện viên Tình."))
+        sent = wait_for(lambda: (lambda t: any("tình nguyện viên Tình" in x for x in t) and t)(sent_texts(tg)))
+    assert any("Lê Văn Tình" in text for text in sent)            # "… đang hỗ trợ Anh/Chị"
+    assert not any("tạm gián đoạn" in text for text in sent)       # the citizen's message never went to Rasa
+    [incoming] = gateway.rows(Message, Message.direction == "in")
+    assert incoming.text == "em cần hỏi về hộ chiếu"

@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from bot.app import create_app
+from bot.auth.service import Staff
 from bot.config import Settings
 from bot.db import create_schema, make_engine, make_sessionmaker
 from bot.models import Attachment, Conversation, Message, OutboxItem, PlatformToken
@@ -416,3 +417,26 @@ def test_zalo_button_payload_reaches_real_rasa_unchanged(kb: KnowledgeBase, tmp_
         time.sleep(1)
         answer = "\n".join(standin.texts())
         assert kb.procedure("khai-sinh").title in answer
+
+
+def test_a_person_answers_a_zalo_citizen_through_the_outbox(kb: KnowledgeBase, tmp_path: Path,
+                                                            standin: ZaloStandIn) -> None:
+    settings = zalo_settings(tmp_path, standin).model_copy(update={
+        "handoff_weekday_hours": "00:00-23:59", "handoff_saturday_hours": "00:00-23:59",
+        "handoff_sunday_hours": "00:00-23:59", "handoff_follow_holidays": False})
+    agent = Staff(id=0, username="tongdai", full_name="Trần Thị Bình", role="hotline", csrf_token="")
+    with open_gateway(kb, settings, standin) as gateway:
+        assert gateway.post(text_event("zu-77", "xin chào")).status_code == 200
+        gateway.drain()
+        handoff = gateway.client.app.state.handoff
+        with gateway.db() as session:
+            conversation_id = session.scalars(select(Conversation.id).where(Conversation.sender_id == "zu-77")).one()
+        gateway.call(handoff.set_presence, agent, "online")
+        queued = gateway.call(handoff.request, conversation_id, "complaint", {})
+        gateway.call(handoff.claim, queued.handoff_id, agent)
+        assert gateway.post(text_event("zu-77", "hồ sơ của tôi quá hạn rồi")).status_code == 200
+        gateway.drain()
+        gateway.call(handoff.reply, queued.handoff_id, agent, OutboundMessage(text="Em là tổng đài viên Bình ạ."))
+        wait_for(lambda: any("tổng đài viên Bình" in t for t in standin.texts()))
+    assert any("Trần Thị Bình" in t for t in standin.texts())
+    assert sum("tạm gián đoạn" in t for t in standin.texts()) == 1   # only "xin chào" reached (dead) Rasa

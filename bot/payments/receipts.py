@@ -40,7 +40,7 @@ def failed(order: OrderView, provider_title: str) -> OutboundMessage:
         text=(f"Thanh toán {money(order.amount_vnd)} qua {provider_title} cho hồ sơ {order.dossier_code} "
               "chưa thành công, Anh/Chị chưa bị trừ tiền. Anh/Chị có thể thử lại."),
         buttons=[Button(title="Thử lại", payload=f'/pay_fee{{"dossier_code": "{order.dossier_code}"}}'),
-                 Button(title="Gặp nhân viên", payload="/request_human")])
+                 Button(title="Gặp nhân viên", payload='/request_human{"handoff_reason": "payment_failed"}')])
 
 
 def refund_due(order: OrderView, provider_title: str) -> OutboundMessage:

@@ -1,0 +1,179 @@
+"""A person: hand the conversation to the volunteer team or the hotline (Rasa pauses until the
+person hands it back), or — outside working hours or with nobody online — take a callback
+request; afterwards store the citizen's 1–5 rating."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from actions.answers import KnowledgeAction
+from actions.attachments_lookup import split_sender
+from actions.validation import Invalid, check_phone, check_text
+from bot.handoff.hours import ServiceHours
+from bot.handoff.models import Handoff, Rating
+from bot.handoff.service import REASONS
+from bot.handoff.texts import callback_stored
+from bot.models import Conversation
+from channels.messages import OutboundMessage
+from knowledge_base.service import KnowledgeBase
+
+if TYPE_CHECKING:
+    from bot.handoff.service import HandoffService
+
+CALLBACK_SLOTS = ("callback_phone", "callback_topic")
+HOTLINE_FAQ = "duong-day-nong"
+NO_HANDOFF = "Hiện chưa chuyển được tới nhân viên. Anh/Chị gọi đường dây nóng của Trung tâm giúp em ạ."
+THANKS = {1: "Em xin lỗi vì trải nghiệm chưa tốt. Trung tâm sẽ xem lại để cải thiện.",
+          2: "Em xin lỗi vì trải nghiệm chưa tốt. Trung tâm sẽ xem lại để cải thiện.",
+          3: "Cảm ơn Anh/Chị đã đánh giá. Trung tâm sẽ cố gắng hơn.",
+          4: "Cảm ơn Anh/Chị đã đánh giá!", 5: "Cảm ơn Anh/Chị đã đánh giá!"}
+
+
+def conversation_id(sessions: sessionmaker, rasa_sender: str) -> int | None:
+    channel, sender_id = split_sender(rasa_sender)
+    with sessions() as session:
+        return session.scalar(select(Conversation.id).where(
+            Conversation.channel == channel, Conversation.sender_id == sender_id))
+
+
+def last_question(tracker: Tracker) -> str:
+    """The citizen's last typed message (button payloads are not questions)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and not str(event.get("text") or "").startswith("/"):
+            return str(event.get("text") or "")[:300]
+    return ""
+
+
+def utter(dispatcher: CollectingDispatcher, messages: list[OutboundMessage]) -> None:
+    for message in messages:
+        dispatcher.utter_message(text=message.text,
+                                 buttons=[b.model_dump() for b in message.buttons] or None)
+
+
+class HandoffAction(KnowledgeAction):
+    def __init__(self, kb: KnowledgeBase, handoff: HandoffService | None, sessions: sessionmaker | None) -> None:
+        super().__init__(kb)
+        self.handoff = handoff
+        self.sessions = sessions
+
+    def summary(self, tracker: Tracker, reason: str) -> dict[str, Any]:
+        """What the person sees in the queue before opening the conversation."""
+        procedure = self.kb.procedure(str(tracker.get_slot("procedure_id") or ""))
+        return {"procedure": procedure.title if procedure else "",
+                "dossier_code": str(tracker.get_slot("dossier_code") or ""),
+                "question": last_question(tracker), "why": REASONS.get(reason, reason)}
+
+    def no_handoff(self, dispatcher: CollectingDispatcher) -> None:
+        dispatcher.utter_message(text=NO_HANDOFF)
+        faq = self.kb.faq(HOTLINE_FAQ)
+        if faq is not None:
+            dispatcher.utter_message(text=faq.answer)
+
+    async def hand_over(self, dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[EventType]:
+        """Queue the conversation and pause Rasa; or offer a callback when nobody can answer."""
+        found = await asyncio.to_thread(conversation_id, self.sessions, tracker.sender_id) \
+            if self.sessions is not None else None
+        if self.handoff is None or found is None:
+            self.no_handoff(dispatcher)
+            return []
+        messages, queued = await self.handoff.ask_for_person(found, reason, self.summary(tracker, reason))
+        utter(dispatcher, messages)
+        return [ConversationPaused()] if queued else []
+
+
+class ActionOfferHuman(HandoffAction):
+    """The citizen asks for a person, complains, or taps "Gặp nhân viên" after a failure."""
+
+    def name(self) -> str:
+        return "action_offer_human"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        given = next(tracker.get_latest_entity_values("handoff_reason"), None)
+        reason = given if given in REASONS else "complaint" if intent == "complain" else "asked"
+        return await self.hand_over(dispatcher, tracker, reason)
+
+
+class ValidateCallbackForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_callback_form"
+
+    def validate_callback_phone(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        return self._check(dispatcher, "callback_phone", check_phone, slot_value)
+
+    def validate_callback_topic(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        return self._check(dispatcher, "callback_topic", check_text, slot_value)
+
+    @staticmethod
+    def _check(dispatcher: CollectingDispatcher, slot: str, check: Any, value: Any) -> dict[str, Any]:
+        try:
+            return {slot: check(str(value or ""))}
+        except Invalid as error:
+            dispatcher.utter_message(text=str(error))
+            return {slot: None}
+
+
+class ActionStoreCallback(HandoffAction):
+    def name(self) -> str:
+        return "action_store_callback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        phone, topic = (str(tracker.get_slot(s) or "") for s in CALLBACK_SLOTS)
+        found = await asyncio.to_thread(conversation_id, self.sessions, tracker.sender_id) \
+            if self.sessions is not None else None
+        if self.handoff is None or found is None or not phone:
+            self.no_handoff(dispatcher)
+        else:
+            call_after = await self.handoff.request_callback(found, phone, topic)
+            dispatcher.utter_message(text=callback_stored(ServiceHours.describe(call_after)))
+        return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
+
+
+class ActionStoreRating(HandoffAction):
+    """``/rate{"score": 4, "rating_subject": "handoff:12"}``: stored with the channel, the
+    procedure discussed and, after a handoff, the team that answered."""
+
+    def name(self) -> str:
+        return "action_store_rating"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        try:
+            score = int(next(tracker.get_latest_entity_values("score"), 0) or 0)
+        except (TypeError, ValueError):
+            score = 0
+        if not 1 <= score <= 5 or self.sessions is None:
+            dispatcher.utter_message(text="Anh/Chị chọn từ 1 đến 5 sao giúp em ạ.")
+            return []
+        subject, _, subject_id = str(next(tracker.get_latest_entity_values("rating_subject"), "") or "").partition(":")
+        await asyncio.to_thread(self._store, tracker, score, subject, subject_id)
+        dispatcher.utter_message(text=THANKS[score])
+        return []
+
+    def _store(self, tracker: Tracker, score: int, subject: str, subject_id: str) -> None:
+        assert self.sessions is not None
+        channel, _ = split_sender(tracker.sender_id)
+        found = conversation_id(self.sessions, tracker.sender_id)
+        if found is None:
+            return
+        with self.sessions() as session, session.begin():
+            handoff = session.get(Handoff, int(subject_id)) if subject == "handoff" and subject_id.isdigit() else None
+            if handoff is not None and handoff.conversation_id != found:
+                handoff = None   # a forged payload cannot rate someone else's conversation
+            session.add(Rating(conversation_id=found, channel=channel, score=score,
+                               subject="handoff" if handoff else (subject or "conversation")[:16],
+                               team=handoff.team if handoff else "", handoff_id=handoff.id if handoff else None,
+                               procedure_id=str(tracker.get_slot("procedure_id") or "")[:64]))

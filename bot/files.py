@@ -1,0 +1,41 @@
+"""Files staff send to a citizen: a link the citizen can open on any channel, signed so that only
+the holder of the link gets the file (HMAC of the attachment id with the gateway's secret)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from bot.config import Settings
+
+
+def secret_key(settings: Settings) -> bytes:
+    """``ASSISTANT_SECRET_KEY``, or one made once and kept in var/ (embedded mode)."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = Path(settings.attachments_dir).parent / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:  # O_EXCL: two processes starting together keep the first key
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as out:
+                out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip().encode()
+
+
+def file_token(settings: Settings, attachment_id: int) -> str:
+    return hmac.new(secret_key(settings), f"file:{attachment_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def citizen_link(settings: Settings, attachment_id: int) -> str:
+    return f"{settings.public_url.rstrip('/')}/files/{attachment_id}/{file_token(settings, attachment_id)}"
+
+
+def token_ok(settings: Settings, attachment_id: int, token: str) -> bool:
+    return hmac.compare_digest(token, file_token(settings, attachment_id))

@@ -1,0 +1,319 @@
+"""Routing and queue rules of the handoff, through the gateway: while a person owns a conversation
+the citizen's messages go to the console and never to Rasa; two agents cannot claim one
+conversation; a citizen writing during a transfer loses nothing and duplicates nothing; an agent who
+disappears gives the conversation back to the queue; out of hours a callback is offered."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, WebSocketDisconnect
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from bot import texts
+from bot.app import create_app
+from bot.auth.service import Staff
+from bot.config import Settings
+from bot.dossiers.calendar import TIMEZONE, WorkingCalendar
+from bot.handoff.hours import ServiceHours
+from bot.handoff.models import CallbackRequest, Handoff
+from bot.handoff.service import HandoffError, HandoffService, Queued, Unstaffed
+from bot.models import Conversation, Message
+from knowledge_base.service import KnowledgeBase
+from tests.conftest import free_port, wait_for
+from tests.staff_support import create_user
+from tests.test_staff import login
+
+ALWAYS = "00:00-23:59"
+
+
+def staff(username: str, role: str) -> Staff:
+    return Staff(id=0, username=username, full_name=username.title(), role=role, csrf_token="")
+
+
+@dataclass
+class Gateway:
+    client: TestClient
+    app: FastAPI
+    settings: Settings
+
+    @property
+    def handoff(self) -> HandoffService:
+        return self.app.state.handoff
+
+    def run(self, coroutine: Any) -> Any:
+        """Run a coroutine on the app's own event loop (where the console hub lives)."""
+        async def wrapper() -> Any:
+            return await coroutine
+        return self.client.portal.call(wrapper)
+
+    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
+        response = self.client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def conversation(self, sender: str) -> Conversation:
+        with self.app.state.sessions() as session:
+            return session.scalars(select(Conversation).where(Conversation.sender_id == sender)).one()
+
+    def transcript(self, sender: str) -> list[Message]:
+        with self.app.state.sessions() as session:
+            return list(session.scalars(select(Message).where(
+                Message.conversation_id == self.conversation(sender).id).order_by(Message.id)))
+
+    def queue_citizen(self, sender: str, reason: str = "asked") -> Queued:
+        self.say(sender, "xin chào")
+        result = self.run(self.handoff.request(self.conversation(sender).id, reason,
+                                               {"question": "hỏi về hộ chiếu", "procedure": "Cấp hộ chiếu"}))
+        assert isinstance(result, Queued), result
+        return result
+
+    def updates(self, sender: str) -> list[str]:
+        body = self.client.get("/api/chat/updates", params={"sender": sender}).json()
+        return [m.get("text", "") for u in body["updates"] for m in u["messages"]]
+
+    def login(self, username: str) -> str:
+        self.client.cookies.clear()
+        return login(self.client, username)  # type: ignore[arg-type]
+
+
+def settings_for(tmp_path: Path, **extra: Any) -> Settings:
+    """Rasa is a closed port: any message that reaches it gets the outage reply, which makes
+    "did this go to Rasa?" visible."""
+    values: dict[str, Any] = dict(
+        database_url=f"sqlite:///{tmp_path / 'gw.db'}", attachments_dir=tmp_path / "files",
+        rasa_url=f"http://127.0.0.1:{free_port()}", rasa_timeout_seconds=1,
+        handoff_weekday_hours=ALWAYS, handoff_saturday_hours=ALWAYS, handoff_sunday_hours=ALWAYS,
+        handoff_follow_holidays=False)
+    values.update(extra)
+    return Settings(**values)
+
+
+@pytest.fixture
+def gateway(kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
+    settings = settings_for(tmp_path)
+    for username, role in [("tnv", "volunteer"), ("tnv2", "volunteer"), ("tongdai", "hotline")]:
+        create_user(monkeypatch, settings, username, role)
+    app = create_app(settings, kb=kb)
+    with TestClient(app, follow_redirects=False) as client:
+        gateway = Gateway(client, app, settings)
+        for username, role in [("tnv", "volunteer"), ("tnv2", "volunteer"), ("tongdai", "hotline")]:
+            gateway.run(gateway.handoff.set_presence(staff(username, role), "online"))
+        yield gateway
+
+
+# ---- routing ---------------------------------------------------------------------------------------
+def test_a_queued_conversation_goes_to_the_console_not_to_rasa(gateway: Gateway) -> None:
+    queued = gateway.queue_citizen("c1")
+    assert (queued.team, queued.position) == ("volunteer", 1)
+    assert gateway.conversation("c1").owner == "queue"
+    first = gateway.say("c1", "cho em hỏi với")
+    assert "vị trí số 1" in first[0]["text"] and texts.RASA_DOWN.text not in str(first)
+    assert gateway.say("c1", "có ai không") == []          # no reminder flood
+    assert [m.text for m in gateway.transcript("c1") if m.direction == "in"][-2:] == ["cho em hỏi với", "có ai không"]
+
+
+def test_queue_position_and_wait_are_told(gateway: Gateway) -> None:
+    gateway.queue_citizen("c1")
+    second = gateway.queue_citizen("c2")
+    assert second.position == 2 and second.wait_minutes >= 1
+    again = gateway.run(gateway.handoff.request(gateway.conversation("c2").id, "asked", {}))
+    assert again.handoff_id == second.handoff_id        # asking twice does not queue twice
+    complaint = gateway.queue_citizen("c3", reason="complaint")
+    assert complaint.team == "hotline"                   # complaints go to the hotline
+
+
+def test_two_agents_racing_for_one_conversation_one_wins(gateway: Gateway) -> None:
+    queued = gateway.queue_citizen("c1")
+
+    async def race() -> list[Any]:
+        return await asyncio.gather(*(gateway.handoff.claim(queued.handoff_id, staff(name, "volunteer"))
+                                      for name in ("tnv", "tnv2") * 3), return_exceptions=True)
+
+    results = gateway.run(race())
+    winners = [r for r in results if isinstance(r, Handoff)]
+    assert len(winners) == 1 and sum(isinstance(r, HandoffError) for r in results) == 5
+    owner = winners[0].agent
+    assert gateway.conversation("c1").owner == f"agent:{owner}"
+    wait_for(lambda: any("đang hỗ trợ Anh/Chị" in t for t in gateway.updates("c1")))
+    assert sum("đang hỗ trợ Anh/Chị" in t for t in gateway.updates("c1")) == 1
+
+
+def test_agent_replies_reach_the_citizen_and_messages_reach_the_agent(gateway: Gateway) -> None:
+    queued = gateway.queue_citizen("c1")
+    csrf = gateway.login("tnv")
+    headers = {"X-CSRF-Token": csrf}
+    assert gateway.client.post(f"/staff/console/api/handoffs/{queued.handoff_id}/claim",
+                               headers=headers).status_code == 200
+    sent = gateway.client.post(f"/staff/console/api/handoffs/{queued.handoff_id}/reply", headers=headers,
+                               json={"text": "Chào Anh/Chị, em là tình nguyện viên."})
+    assert sent.status_code == 200 and sent.json()["author"] == "staff"
+    wait_for(lambda: "Chào Anh/Chị, em là tình nguyện viên." in gateway.updates("c1"))
+    assert gateway.say("c1", "em cần làm hộ chiếu") == []   # to the agent, silently
+    detail = gateway.client.get(f"/staff/console/api/handoffs/{queued.handoff_id}").json()
+    assert [m["text"] for m in detail["messages"] if m["author"] == "citizen"][-1] == "em cần làm hộ chiếu"
+    assert detail["handoff"]["summary"]["procedure"] == "Cấp hộ chiếu"
+
+
+def test_a_citizen_writing_during_a_transfer_loses_and_duplicates_nothing(gateway: Gateway) -> None:
+    queued = gateway.queue_citizen("c1")
+    volunteer, hotline = staff("tnv", "volunteer"), staff("tongdai", "hotline")
+    gateway.run(gateway.handoff.claim(queued.handoff_id, volunteer))
+    sent = [f"tin nhắn số {i}" for i in range(30)]
+    replies: list[list[dict[str, Any]]] = []
+
+    def citizen() -> None:
+        for text in sent:
+            replies.append(gateway.say("c1", text))
+
+    writer = threading.Thread(target=citizen)
+    writer.start()
+    gateway.run(gateway.handoff.transfer(queued.handoff_id, volunteer, "hotline", "Cần tra cứu hồ sơ"))
+    gateway.run(gateway.handoff.claim(queued.handoff_id, hotline))
+    writer.join()
+    received = [m.text for m in gateway.transcript("c1") if m.direction == "in" and m.text.startswith("tin nhắn")]
+    assert received == sent                                  # each once, in order
+    assert not any(texts.RASA_DOWN.text in str(r) for r in replies)   # none went to Rasa
+    handoff = gateway.run(gateway.handoff.load_for(queued.handoff_id, hotline))
+    assert (handoff.status, handoff.agent, handoff.team) == ("active", "tongdai", "hotline")
+
+
+def test_closing_gives_the_conversation_back_to_the_bot_and_asks_for_a_rating(gateway: Gateway) -> None:
+    queued = gateway.queue_citizen("c1")
+    agent = staff("tnv", "volunteer")
+    gateway.run(gateway.handoff.claim(queued.handoff_id, agent))
+    gateway.run(gateway.handoff.close(queued.handoff_id, agent, "resolved"))
+    assert gateway.conversation("c1").owner == "bot"
+    wait_for(lambda: any("chấm điểm" in t for t in gateway.updates("c1")))
+    assert gateway.say("c1", "cảm ơn")[0]["text"] == texts.RASA_DOWN.text   # Rasa answers again
+    with pytest.raises(HandoffError):
+        gateway.run(gateway.handoff.reply(queued.handoff_id, agent, texts.BOT_IS_HERE))
+
+
+def test_an_agent_who_disappears_gives_the_conversation_back(gateway: Gateway) -> None:
+    queued = gateway.queue_citizen("c1")
+    gateway.run(gateway.handoff.claim(queued.handoff_id, staff("tnv", "volunteer")))
+    assert gateway.run(gateway.handoff.sweep()) == 0
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=gateway.settings.handoff_agent_timeout_seconds + 5)
+    assert gateway.run(gateway.handoff.sweep(later)) == 1
+    handoff = gateway.run(gateway.handoff.load_for(queued.handoff_id, staff("tnv2", "volunteer")))
+    assert (handoff.status, handoff.agent) == ("waiting", None) and "mất kết nối" in handoff.transfer_note
+    assert gateway.conversation("c1").owner == "queue"
+
+
+def test_the_citizen_can_stop_waiting(gateway: Gateway) -> None:
+    gateway.queue_citizen("c1")
+    assert gateway.say("c1", "/cancel_handoff")[0]["text"] == texts.HANDOFF_CANCELLED.text
+    assert gateway.conversation("c1").owner == "bot"
+    assert gateway.say("c1", "/cancel_handoff")[0]["text"] == texts.BOT_IS_HERE.text
+
+
+def test_with_rasa_down_the_person_button_still_reaches_a_person(gateway: Gateway) -> None:
+    assert gateway.say("c1", "xin chào")[0]["text"] == texts.RASA_DOWN.text
+    reply = gateway.say("c1", "/request_human")
+    assert "vị trí số 1" in reply[0]["text"] and gateway.conversation("c1").owner == "queue"
+
+
+# ---- nobody to answer -------------------------------------------------------------------------------
+def test_nobody_online_offers_a_callback_that_lands_in_the_hotline_list(gateway: Gateway) -> None:
+    for username, role in [("tnv", "volunteer"), ("tnv2", "volunteer"), ("tongdai", "hotline")]:
+        gateway.run(gateway.handoff.set_presence(staff(username, role), "away"))
+    gateway.say("c1", "xin chào")
+    conversation_id = gateway.conversation("c1").id
+    messages, queued = gateway.run(gateway.handoff.ask_for_person(conversation_id, "asked", {}))
+    assert not queued and "chưa có nhân viên trực tuyến" in messages[0].text
+    assert [b.payload for b in messages[0].buttons] == ["/leave_callback", "/deny"]
+    gateway.run(gateway.handoff.request_callback(conversation_id, "0912345678", "Hỏi về sổ đỏ"))
+    csrf = gateway.login("tongdai")
+    callbacks = gateway.client.get("/staff/console/api/queue").json()["callbacks"]
+    assert [(c["phone"], c["topic"]) for c in callbacks] == [("0912345678", "Hỏi về sổ đỏ")]
+    done = gateway.client.post(f"/staff/console/api/callbacks/{callbacks[0]['id']}/done",
+                               headers={"X-CSRF-Token": csrf}, json={"note": "Đã gọi, đã hướng dẫn"})
+    assert done.json()["status"] == "done"
+    gateway.login("tnv")
+    assert gateway.client.get("/staff/console/api/queue").json()["callbacks"] == []   # not the volunteers' job
+
+
+def test_out_of_hours_the_citizen_is_told_when_people_answer(kb: KnowledgeBase, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, handoff_weekday_hours="", handoff_saturday_hours="",
+                            handoff_sunday_hours="08:00-09:00")
+    with TestClient(create_app(settings, kb=kb)) as client:
+        gateway = Gateway(client, client.app, settings)  # type: ignore[arg-type]
+        gateway.say("c1", "xin chào")
+        result = gateway.run(gateway.handoff.request(gateway.conversation("c1").id, "asked", {}))
+    assert isinstance(result, Unstaffed) and not result.open_now
+    local = result.next_opening.astimezone(TIMEZONE)
+    assert local.weekday() == 6 and dt.time(8) <= local.time() < dt.time(9)
+
+
+def test_service_hours_follow_the_holiday_calendar() -> None:
+    calendar = WorkingCalendar(days_off=frozenset({dt.date(2026, 4, 30)}),
+                               working_days=frozenset({dt.date(2026, 5, 9)}))
+    hours = ServiceHours.from_settings("07:30-11:30,13:30-17:00", "07:30-11:30", "", calendar=calendar)
+    at = lambda *args: dt.datetime(*args, tzinfo=TIMEZONE)  # noqa: E731
+    assert hours.is_open(at(2026, 4, 29, 8, 0)) and not hours.is_open(at(2026, 4, 29, 12, 0))
+    assert not hours.is_open(at(2026, 4, 30, 8, 0))                 # a holiday
+    assert hours.is_open(at(2026, 5, 2, 9, 0)) and not hours.is_open(at(2026, 5, 2, 14, 0))   # Saturday morning
+    assert hours.is_open(at(2026, 5, 9, 14, 0))                      # a working Saturday keeps weekday hours
+    assert not hours.is_open(at(2026, 5, 3, 9, 0))                   # Sunday
+    assert hours.next_opening(at(2026, 4, 29, 17, 30)) == at(2026, 5, 1, 7, 30)
+    assert ServiceHours.describe(at(2026, 11, 30, 7, 30)) == "07:30 thứ Hai, 30/11"
+
+
+# ---- security ---------------------------------------------------------------------------------------
+def test_console_api_needs_a_session_a_csrf_header_and_the_right_team(gateway: Gateway) -> None:
+    queued = gateway.queue_citizen("c1", reason="complaint")         # a hotline conversation
+    gateway.client.cookies.clear()
+    assert gateway.client.get("/staff/console/api/queue").status_code == 303   # to the login page
+    csrf = gateway.login("tnv")
+    claim = f"/staff/console/api/handoffs/{queued.handoff_id}/claim"
+    assert gateway.client.post(claim).status_code == 403                          # no CSRF header
+    assert gateway.client.post(claim, headers={"X-CSRF-Token": csrf}).status_code == 403   # other team
+    assert gateway.client.get("/staff/console/api/queue").json()["waiting"] == []
+    with gateway.app.state.sessions() as session:
+        assert session.scalars(select(CallbackRequest)).all() == []
+
+
+def test_the_console_socket_refuses_strangers(gateway: Gateway) -> None:
+    gateway.client.cookies.clear()
+    with pytest.raises(WebSocketDisconnect), gateway.client.websocket_connect(
+            "/staff/console/ws", headers={"origin": "http://testserver"}):
+        pass
+    gateway.login("tnv")
+    with pytest.raises(WebSocketDisconnect), gateway.client.websocket_connect(
+            "/staff/console/ws", headers={"origin": "https://evil.example"}):
+        pass
+    with gateway.client.websocket_connect("/staff/console/ws", headers={"origin": "http://testserver"}) as socket:
+        socket.send_json({"type": "ping"})
+        assert socket.receive_json() == {"type": "pong"}
+        gateway.queue_citizen("c9")
+        assert socket.receive_json()["type"] in ("queue", "handoff")
+
+
+def test_an_agent_sends_a_file_the_citizen_can_open(gateway: Gateway) -> None:
+    queued = gateway.queue_citizen("c1")
+    csrf = gateway.login("tnv")
+    headers = {"X-CSRF-Token": csrf}
+    gateway.client.post(f"/staff/console/api/handoffs/{queued.handoff_id}/claim", headers=headers)
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    bad = gateway.client.post(f"/staff/console/api/handoffs/{queued.handoff_id}/files", headers=headers,
+                              files={"file": ("mau.exe", b"MZ\x90\x00 not a document", "application/pdf")})
+    assert bad.status_code == 400 and bad.json()["error"]
+    sent = gateway.client.post(f"/staff/console/api/handoffs/{queued.handoff_id}/files", headers=headers,
+                               files={"file": ("mẫu tờ khai.pdf", pdf, "application/pdf")})
+    assert sent.status_code == 200 and sent.json()["attachments"][0]["filename"] == "mẫu tờ khai.pdf"
+    [text] = wait_for(lambda: [t for t in gateway.updates("c1") if "mẫu tờ khai.pdf" in t])
+    link = text.split("\n")[-1]
+    path = link.removeprefix(gateway.settings.public_url)
+    gateway.client.cookies.clear()                                 # the citizen has no staff session
+    opened = gateway.client.get(path)
+    assert opened.status_code == 200 and opened.content == pdf
+    assert gateway.client.get(path[:-4] + "0000").status_code == 404    # a forged token

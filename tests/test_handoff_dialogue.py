@@ -1,0 +1,120 @@
+"""The handoff with the real Rasa engine: asking for a person pauses Rasa and queues the
+conversation; the agent's console (over HTTP) claims, replies and returns it; Rasa resumes and the
+citizen rates the help. With nobody online the citizen leaves a callback request instead."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.db import make_engine, make_sessionmaker
+from bot.handoff.models import CallbackRequest, Rating
+from tests.conftest import Stack, wait_for
+from tests.staff_support import create_user
+from tests.test_staff import login
+from tests.test_submission_dialogue import Chat
+
+pytestmark = pytest.mark.rasa
+
+
+class Console:
+    """An agent at the console, over real HTTP to the stack's gateway."""
+
+    def __init__(self, stack: Stack, username: str) -> None:
+        self.client = httpx.Client(base_url=stack.gateway_url, follow_redirects=False, timeout=30)
+        self.csrf = login(self.client, username)  # type: ignore[arg-type]
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        return self.client.post(f"/staff/console/api{path}", json=body or {}, headers={"X-CSRF-Token": self.csrf})
+
+    def queue(self) -> dict[str, Any]:
+        return self.client.get("/staff/console/api/queue").json()
+
+    def presence(self, status: str) -> None:
+        assert self.post("/presence", {"status": status}).status_code == 200
+
+
+@pytest.fixture
+def agents(stack: Stack, monkeypatch: pytest.MonkeyPatch, new_sender) -> Iterator[dict[str, Console]]:
+    """A volunteer and a hotline agent with fresh accounts, online; away again afterwards."""
+    settings = Settings(database_url=stack.database_url)
+    suffix = new_sender().rsplit("-", 1)[-1]
+    consoles = {}
+    for role in ("volunteer", "hotline"):
+        username = f"{role[:3]}{suffix}"
+        create_user(monkeypatch, settings, username, role)
+        consoles[role] = Console(stack, username)
+        consoles[role].presence("online")
+    yield consoles
+    for console in consoles.values():
+        console.presence("away")
+
+
+def rasa_paused(stack: Stack, sender: str) -> bool:
+    tracker = httpx.get(f"{stack.rasa_url}/conversations/web:{sender}/tracker", timeout=30).json()
+    return bool(tracker.get("paused"))
+
+
+def test_a_person_takes_over_and_gives_the_conversation_back(stack: Stack, new_sender,
+                                                             agents: dict[str, Console]) -> None:
+    sender = new_sender()
+    chat = Chat(stack, sender)
+    chat.say("lệ phí cấp hộ chiếu")
+    queued = chat.say("cho tôi nói chuyện với người thật")
+    assert "tình nguyện viên" in queued and "vị trí số" in queued and "phút" in queued
+    assert rasa_paused(stack, sender)
+    volunteer = agents["volunteer"]
+    [item] = [h for h in volunteer.queue()["waiting"] if h["citizen"].endswith(sender[-4:])]
+    assert item["reason"] == "asked" and "hộ chiếu" in item["summary"]["procedure"].lower()
+
+    assert volunteer.post(f"/handoffs/{item['id']}/claim").status_code == 200
+    assert agents["hotline"].post(f"/handoffs/{item['id']}/claim").status_code in (403, 409)
+    volunteer.post(f"/handoffs/{item['id']}/reply", {"text": "Chào Anh/Chị, em xem giúp ngay ạ."})
+    assert chat.say("cảm ơn em") == ""                       # to the agent, not to Rasa
+    detail = volunteer.client.get(f"/staff/console/api/handoffs/{item['id']}").json()
+    authors = [m["author"] for m in detail["messages"]]
+    assert "bot" in authors and "staff" in authors and detail["messages"][-1]["text"] == "cảm ơn em"
+
+    assert volunteer.post(f"/handoffs/{item['id']}/return").status_code == 200
+    assert not rasa_paused(stack, sender)
+    updates = wait_for(lambda: (lambda t: "chấm điểm" in t and t)("\n".join(
+        m.get("text", "") for u in httpx.get(f"{stack.gateway_url}/api/chat/updates", params={"sender": sender})
+        .json()["updates"] for m in u["messages"])))
+    assert "Chào Anh/Chị, em xem giúp ngay ạ." in updates
+    assert "Lệ phí" in chat.say("le phi ho chieu")          # Rasa answers again
+    assert "Cảm ơn" in chat.say(f'/rate{{"score": 5, "rating_subject": "handoff:{item["id"]}"}}')
+    sessions = make_sessionmaker(make_engine(stack.database_url))
+    with sessions() as session:
+        rating = session.scalars(select(Rating).where(Rating.handoff_id == item["id"])).one()
+    assert (rating.score, rating.team, rating.channel, rating.subject) == (5, "volunteer", "web", "handoff")
+
+
+def test_nobody_online_the_citizen_leaves_a_number_for_the_hotline(stack: Stack, new_sender,
+                                                                   agents: dict[str, Console]) -> None:
+    for console in agents.values():
+        console.presence("away")
+    chat = Chat(stack, new_sender())
+    offer = chat.say("tong dai")
+    assert "chưa có nhân viên trực tuyến" in offer
+    assert "số điện thoại" in chat.say("/leave_callback")
+    assert "số điện thoại" in chat.say("123").lower()          # re-asked with the reason
+    assert "nội dung" in chat.say("0912 345 678")
+    stored = chat.say("Hỏi về cấp đổi sổ đỏ bị mất")
+    assert "gọi lại" in stored
+    sessions = make_sessionmaker(make_engine(stack.database_url))
+    with sessions() as session:
+        request = session.scalars(select(CallbackRequest).where(
+            CallbackRequest.topic == "Hỏi về cấp đổi sổ đỏ bị mất")).one()
+    assert request.phone == "0912345678"
+
+
+def test_a_complaint_goes_to_the_hotline(stack: Stack, new_sender, agents: dict[str, Console]) -> None:
+    chat = Chat(stack, new_sender())
+    reply = chat.say("tôi rất không hài lòng, hỏi mãi không hiểu")
+    assert "tổng đài" in reply and "vị trí số" in reply
+    assert chat.say("/cancel_handoff").startswith("Dạ, em tiếp tục hỗ trợ")

@@ -36,7 +36,10 @@ def make_sessionmaker(engine: Engine) -> sessionmaker:
 def create_schema(engine: Engine) -> None:
     from bot import models  # noqa: F401  (registers the tables)
     from bot.auth import models as auth_models  # noqa: F401  (staff accounts, sessions, audit log)
+    from bot.catalog import models as catalog_models  # noqa: F401  (versioned FAQ and procedure records)
     from bot.dossiers import models as dossier_models  # noqa: F401  (dossier registry)
+    from bot.handoff import models as handoff_models  # noqa: F401  (handoffs, callbacks, presence, ratings)
+    from bot.insights import models as insight_models  # noqa: F401  (dashboard events, unanswered questions)
     from bot.payments import models as payment_models  # noqa: F401  (payment orders, callbacks)
     from bot.submission_drafts import SubmissionDraftRecord  # noqa: F401  (chat drafts)
     from channels.telegram import callbacks  # noqa: F401  (long button payloads)

@@ -101,6 +101,20 @@ class HybridIndex:
             self._vectors = {**self._vectors, document.id: vectors}
             self._install(docs)
 
+    def copy_with(self, document: SearchDocument | None = None) -> HybridIndex:
+        """A private copy sharing this index's vectors, plus ``document`` (only its passages are
+        encoded). "Try it" previews a draft with it; the live index is never touched."""
+        extra = self.encoder.encode_passages(document.passages) if document else None
+        copy = HybridIndex(self.encoder, self.expander)
+        with self._lock:
+            documents, vectors = self._documents, self._vectors
+        if document is not None and extra is not None:
+            documents = [d for d in documents if d.id != document.id] + [document]
+            vectors = {**vectors, document.id: extra}
+        copy._vectors = dict(vectors)
+        copy._install(list(documents))
+        return copy
+
     def remove(self, document_id: str) -> None:
         with self._lock:
             docs = [d for d in self._documents if d.id != document_id]

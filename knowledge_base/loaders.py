@@ -6,7 +6,7 @@ the file; a file with any error imports nothing.
 Flat formats (CSV, Excel) hold one record per row. Lists are written one item per line inside a cell
 (documents as ``name | copies | required(có/không) | template | note``; fees as
 ``label | amount | note | legal basis``; methods as ``direct``, ``postal`` or
-``online | toàn trình | url``).  Nested JSON is accepted as-is.
+``online | toàn trình | url``, optionally followed by ``| note``).  Nested JSON is accepted as-is.
 """
 
 from __future__ import annotations
@@ -214,12 +214,14 @@ def _fee(line: str) -> dict[str, Any]:
 
 
 def _method(line: str) -> dict[str, Any]:
-    method, level, url = _parts(line, 3)[:3]
+    method, level, url, note = _parts(line, 4)[:4]
     item: dict[str, Any] = {"method": method}
     if level:
         item["online_level"] = level
     if url:
         item["url"] = url
+    if note:
+        item["note"] = note  # a 4th part, so an exported catalog round-trips its notes
     return item
 
 

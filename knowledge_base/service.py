@@ -61,6 +61,10 @@ class KnowledgeBase:
     def procedures(self) -> Iterable[Procedure]:
         return self._procedures.values()
 
+    @property
+    def faqs(self) -> Iterable[Faq]:
+        return self._faqs.values()
+
     def search(self, query: str, kind: str = "all", top: int = 5) -> list[Hit]:
         return self.index.search(query, kind=kind, top=top)
 
@@ -84,3 +88,17 @@ class KnowledgeBase:
     def upsert_procedure(self, procedure: Procedure) -> None:
         self._procedures[procedure.id] = procedure
         self.index.upsert(from_procedure(procedure))
+
+    def copy_with(self, record: Faq | Procedure | None = None) -> KnowledgeBase:
+        """A private copy answering as if ``record`` were published (staff "try it", tests); shares
+        the live vectors and encodes only ``record``."""
+        document = None if record is None else (
+            from_faq(record) if isinstance(record, Faq) else from_procedure(record))
+        copy = KnowledgeBase(self.catalog, self.index.copy_with(document))
+        copy._procedures = dict(self._procedures)
+        copy._faqs = dict(self._faqs)
+        if isinstance(record, Faq):
+            copy._faqs[record.id] = record
+        elif isinstance(record, Procedure):
+            copy._procedures[record.id] = record
+        return copy

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.db import Base
 from bot.models import utcnow
 
-ROLES: tuple[str, ...] = ("volunteer", "hotline", "supervisor", "admin")
+ROLES: tuple[str, ...] = ("volunteer", "hotline", "reviewer", "supervisor", "admin")
 ROLE_LABELS: dict[str, str] = {
     "volunteer": "Tình nguyện viên",
     "hotline": "Tổng đài viên",
+    "reviewer": "Người duyệt nội dung",
     "supervisor": "Giám sát",
     "admin": "Quản trị viên",
 }

@@ -28,7 +28,7 @@ def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
     citizens sent (``actions.attachments_lookup``). One ``TrackingService`` is made here, so its
     throttle is shared by every conversation of this gateway process. ``payments`` makes payment
     orders (``actions.payment``); ``handoff`` puts conversations in a person's queue."""
-    from actions.answers import ActionAnswerDetail, ActionAnswerQuestion, ActionChooseItem
+    from actions.answers import ActionAnswerDetail, ActionAnswerQuestion, ActionChooseItem, KnowledgeAction
     from actions.attachments_lookup import AttachmentLookup
     from actions.documents import (
         ActionAskDocumentItem,
@@ -40,7 +40,14 @@ def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
     )
     from actions.drafts import InMemoryDraftStore
     from actions.fallback import ActionFallback
-    from actions.handoff import ActionOfferHuman, ActionStoreCallback, ActionStoreRating, ValidateCallbackForm
+    from actions.handoff import (
+        ActionAskRating,
+        ActionOfferHuman,
+        ActionStoreCallback,
+        ActionStoreRating,
+        ActionStoreRatingComment,
+        ValidateCallbackForm,
+    )
     from actions.payment import ActionCreatePayment, ActionOfferPayment
     from actions.resume import ActionGreet, ActionRestartSubmission, ActionResumeDraft
     from actions.submission import (
@@ -52,14 +59,16 @@ def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
     )
     from actions.tracking import ActionCancelTracking, ActionTrackDossier, ValidateTrackingForm
     from bot.dossiers.tracking import TrackingService
+    from bot.insights.recorder import Insights
 
     drafts = drafts if drafts is not None else InMemoryDraftStore()
     tracking = TrackingService(dossiers) if dossiers is not None else None
     lookup = AttachmentLookup(sessions) if sessions is not None else None
-    return [ActionAnswerQuestion(kb), ActionChooseItem(kb), ActionAnswerDetail(kb),
+    actions: list[Action] = [ActionAnswerQuestion(kb), ActionChooseItem(kb), ActionAnswerDetail(kb),
             ActionFallback(kb, handoff, sessions), ActionStartSubmission(kb, drafts),
             ActionOfferHuman(kb, handoff, sessions), ValidateCallbackForm(), ActionStoreCallback(kb, handoff, sessions),
-            ActionStoreRating(kb, handoff, sessions),
+            ActionStoreRating(kb, handoff, sessions), ActionStoreRatingComment(kb, handoff, sessions),
+            ActionAskRating(kb, handoff, sessions),
             ValidateSubmissionForm(kb, drafts), ActionAskProcedureField(kb),
             ActionCancelSubmission(kb, drafts), ActionSubmissionCollected(kb, drafts, lookup),
             ValidateTrackingForm(), ActionTrackDossier(kb, tracking), ActionCancelTracking(),
@@ -68,3 +77,8 @@ def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
             ActionReceiveDocument(kb, dossiers, lookup), ActionGreet(kb, drafts), ActionResumeDraft(kb, drafts),
             ActionRestartSubmission(kb, drafts), ActionOfferPayment(kb, payments),
             ActionCreatePayment(kb, payments)]
+    insights = Insights(sessions)
+    for action in actions:
+        if isinstance(action, KnowledgeAction):
+            action.insights = insights
+    return actions

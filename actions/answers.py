@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cards
+from bot.insights.recorder import Insights
 from knowledge_base.aspects import Aspect, detect_aspects, subject_words
 from knowledge_base.service import KnowledgeBase
 
@@ -43,10 +44,18 @@ def answer_item(dispatcher: CollectingDispatcher, kb: KnowledgeBase, item_id: st
 
 
 class KnowledgeAction(Action):
-    """An action that reads the in-process knowledge base, given at construction."""
+    """An action that reads the in-process knowledge base, given at construction. ``insights``
+    (set by ``build_actions``) records what was asked and answered, for the dashboard and the
+    unanswered inbox; by default it records nothing."""
+
+    insights: Insights = Insights()
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
+
+    async def answered(self, tracker: Tracker, item_id: str) -> None:
+        if self.kb.procedure(item_id) or self.kb.faq(item_id):
+            await self.insights.event(tracker.sender_id, "answer", item_id)
 
 
 class ActionAnswerQuestion(KnowledgeAction):
@@ -66,12 +75,17 @@ class ActionAnswerQuestion(KnowledgeAction):
         previous = tracker.get_slot("procedure_id")
         if (aspects and previous and self.kb.procedure(previous)
                 and _is_follow_up(question, result.best.id if result.best else None, previous)):
+            await self.answered(tracker, previous)
             return answer_item(dispatcher, self.kb, previous, aspects)
         if result.best is None:
+            await self.insights.unanswered(tracker.sender_id, question, "fallback")
             dispatcher.utter_message(response="utter_no_answer")
             return []
         if result.confident:
+            await self.answered(tracker, result.best.id)
             return answer_item(dispatcher, self.kb, result.best.id, aspects)
+        await self.insights.unanswered(tracker.sender_id, question, "low_confidence", result.best.id,
+                                       result.best.score)
         buttons = [cards.choice_button(h.id, h.title) for h in result.hits[:3]]
         buttons.append({"title": "Gặp nhân viên", "payload": cards.payload("request_human")})
         dispatcher.utter_message(text=cards.clarify_text(), buttons=buttons)
@@ -95,6 +109,7 @@ class ActionChooseItem(KnowledgeAction):
         if not item_id:
             dispatcher.utter_message(response="utter_ask_which_procedure")
             return []
+        await self.answered(tracker, item_id)
         return answer_item(dispatcher, self.kb, item_id, [])
 
 
@@ -112,4 +127,5 @@ class ActionAnswerDetail(KnowledgeAction):
         if not item_id:
             dispatcher.utter_message(response="utter_ask_which_procedure")
             return []
+        await self.answered(tracker, str(item_id))
         return answer_item(dispatcher, self.kb, item_id, aspects)

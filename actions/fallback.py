@@ -41,8 +41,12 @@ class ActionFallback(HandoffAction):
         question = user_text(tracker)
         result = await asyncio.to_thread(self.kb.ask, question)
         if result.confident and result.best is not None:
+            await self.answered(tracker, result.best.id)
             events = answer_item(dispatcher, self.kb, result.best.id, detect_aspects(question))
             return [*events, SlotSet("fallback_streak", 0.0)]
+        best = result.best
+        await self.insights.unanswered(tracker.sender_id, question, "fallback", best.id if best else "",
+                                       best.score if best else 0.0)
         streak = float(tracker.get_slot("fallback_streak") or 0.0)
         streak = streak + 1 if previous_user_intent(tracker) == FALLBACK_INTENT else 1.0
         if streak >= 2:

@@ -5,6 +5,7 @@ request; afterwards store the citizen's 1–5 rating."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Tracker
@@ -18,11 +19,13 @@ from sqlalchemy.orm import sessionmaker
 from actions.answers import KnowledgeAction
 from actions.attachments_lookup import split_sender
 from actions.validation import Invalid, check_phone, check_text
+from bot.dossiers.models import DossierRecord
 from bot.handoff.hours import ServiceHours
 from bot.handoff.models import Handoff, Rating
 from bot.handoff.service import REASONS
-from bot.handoff.texts import callback_stored
-from bot.models import Conversation
+from bot.handoff.texts import callback_stored, rating_buttons
+from bot.models import Conversation, utcnow
+from bot.privacy import mask
 from channels.messages import OutboundMessage
 from knowledge_base.service import KnowledgeBase
 
@@ -30,12 +33,17 @@ if TYPE_CHECKING:
     from bot.handoff.service import HandoffService
 
 CALLBACK_SLOTS = ("callback_phone", "callback_topic")
+SUBJECTS = ("handoff", "conversation", "dossier")
 HOTLINE_FAQ = "duong-day-nong"
 NO_HANDOFF = "Hiện chưa chuyển được tới nhân viên. Anh/Chị gọi đường dây nóng của Trung tâm giúp em ạ."
 THANKS = {1: "Em xin lỗi vì trải nghiệm chưa tốt. Trung tâm sẽ xem lại để cải thiện.",
           2: "Em xin lỗi vì trải nghiệm chưa tốt. Trung tâm sẽ xem lại để cải thiện.",
           3: "Cảm ơn Anh/Chị đã đánh giá. Trung tâm sẽ cố gắng hơn.",
           4: "Cảm ơn Anh/Chị đã đánh giá!", 5: "Cảm ơn Anh/Chị đã đánh giá!"}
+FEEDBACK_BUTTON = {"title": "Góp ý thêm", "payload": "/give_feedback"}
+ASK_RATING = "Anh/Chị đánh giá giúp em cuộc trò chuyện này nhé (1 là kém, 5 là rất tốt):"
+COMMENT_STORED = "Em đã ghi nhận góp ý. Cảm ơn Anh/Chị!"
+RATING_AGAIN_AFTER = dt.timedelta(hours=24)   # a finished conversation is rated at most once a day
 
 
 def conversation_id(sessions: sessionmaker, rasa_sender: str) -> int | None:
@@ -85,7 +93,10 @@ class HandoffAction(KnowledgeAction):
         if self.handoff is None or found is None:
             self.no_handoff(dispatcher)
             return []
-        messages, queued = await self.handoff.ask_for_person(found, reason, self.summary(tracker, reason))
+        summary = self.summary(tracker, reason)
+        if reason in ("asked", "complaint") and summary["question"]:   # fallback questions are logged already
+            await self.insights.unanswered(tracker.sender_id, summary["question"], "handoff")
+        messages, queued = await self.handoff.ask_for_person(found, reason, summary)
         utter(dispatcher, messages)
         return [ConversationPaused()] if queued else []
 
@@ -160,7 +171,7 @@ class ActionStoreRating(HandoffAction):
             return []
         subject, _, subject_id = str(next(tracker.get_latest_entity_values("rating_subject"), "") or "").partition(":")
         await asyncio.to_thread(self._store, tracker, score, subject, subject_id)
-        dispatcher.utter_message(text=THANKS[score])
+        dispatcher.utter_message(text=THANKS[score], buttons=[FEEDBACK_BUTTON])
         return []
 
     def _store(self, tracker: Tracker, score: int, subject: str, subject_id: str) -> None:
@@ -169,11 +180,67 @@ class ActionStoreRating(HandoffAction):
         found = conversation_id(self.sessions, tracker.sender_id)
         if found is None:
             return
+        procedure_id = str(tracker.get_slot("procedure_id") or "")
         with self.sessions() as session, session.begin():
             handoff = session.get(Handoff, int(subject_id)) if subject == "handoff" and subject_id.isdigit() else None
             if handoff is not None and handoff.conversation_id != found:
                 handoff = None   # a forged payload cannot rate someone else's conversation
+            if subject == "dossier":   # a returned dossier: rated for its procedure, if it is the citizen's
+                dossier = session.scalar(select(DossierRecord).where(DossierRecord.code == subject_id))
+                owned = dossier is not None and (dossier.channel, dossier.sender_id) == split_sender(tracker.sender_id)
+                procedure_id = dossier.procedure_id if owned and dossier else procedure_id
+                subject = "dossier" if owned else "conversation"
             session.add(Rating(conversation_id=found, channel=channel, score=score,
-                               subject="handoff" if handoff else (subject or "conversation")[:16],
+                               subject="handoff" if handoff else subject if subject in SUBJECTS else "conversation",
                                team=handoff.team if handoff else "", handoff_id=handoff.id if handoff else None,
-                               procedure_id=str(tracker.get_slot("procedure_id") or "")[:64]))
+                               procedure_id=procedure_id[:64]))
+
+
+class ActionStoreRatingComment(HandoffAction):
+    """The optional comment, added to the conversation's latest rating."""
+
+    def name(self) -> str:
+        return "action_store_rating_comment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        comment = mask(" ".join(str(tracker.get_slot("rating_comment") or "").split()))[:2000]
+        if comment and self.sessions is not None:
+            await asyncio.to_thread(self._store, tracker.sender_id, comment)
+        dispatcher.utter_message(text=COMMENT_STORED)
+        return [SlotSet("rating_comment", None)]
+
+    def _store(self, rasa_sender: str, comment: str) -> None:
+        assert self.sessions is not None
+        found = conversation_id(self.sessions, rasa_sender)
+        with self.sessions() as session, session.begin():
+            latest = session.scalars(select(Rating).where(Rating.conversation_id == found)
+                                     .order_by(Rating.id.desc())).first()
+            if latest is not None:
+                latest.comment = comment
+            elif found is not None:   # "tôi muốn góp ý" without a rating: a comment on its own
+                channel, _ = split_sender(rasa_sender)
+                session.add(Rating(conversation_id=found, channel=channel, subject="conversation", score=None,
+                                   comment=comment))
+
+
+class ActionAskRating(HandoffAction):
+    """After "tạm biệt": ask for a rating of the conversation, at most once a day."""
+
+    def name(self) -> str:
+        return "action_ask_rating"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        if self.sessions is None or await asyncio.to_thread(self._rated_lately, tracker.sender_id):
+            return []
+        dispatcher.utter_message(text=ASK_RATING,
+                                 buttons=[b.model_dump() for b in rating_buttons("conversation")])
+        return []
+
+    def _rated_lately(self, rasa_sender: str) -> bool:
+        assert self.sessions is not None
+        found = conversation_id(self.sessions, rasa_sender)
+        with self.sessions() as session:
+            return session.scalar(select(Rating.id).where(
+                Rating.conversation_id == found, Rating.created_at >= utcnow() - RATING_AGAIN_AFTER)) is not None

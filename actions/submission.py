@@ -147,6 +147,7 @@ class ActionStartSubmission(KnowledgeAction):
                                      buttons=cards.procedure_buttons(procedure, []))
             return [SlotSet("procedure_id", procedure.id), SlotSet(ALLOWED, False)]
         level = online.online_level or ""
+        await self.insights.event(tracker.sender_id, "submission_started", procedure.id)
         dispatcher.utter_message(text=t.START_ONLINE.format(title=procedure.title, level=level,
                                                             level_note=t.LEVEL_NOTES.get(level, "")))
         cleared: list[EventType] = [SlotSet(slot, None) for slot in (*FORM_SLOTS, *DOC_SLOTS) if slot != FIELDS]
@@ -321,6 +322,8 @@ class ActionCancelSubmission(KnowledgeAction):
             return events
         # Hook for the lead's persistent store: whatever DraftStore build_actions was given.
         await self.drafts.save(draft)
+        procedure_id = str(tracker.get_slot("procedure_id") or "")
+        await self.insights.event(tracker.sender_id, "submission_cancelled", procedure_id)
         dispatcher.utter_message(text=t.CANCELLED)
         return [*events, SlotSet(DRAFT, draft.as_slot())]
 

@@ -40,3 +40,18 @@ def test_notice_without_a_conversation_is_logged_not_crashing(kb: KnowledgeBase,
     registry = EmbeddedRegistry(sessions, kb, on_status_change=StatusNotifier(Outbox(sessions, {})))
     filed = run_async(registry.file(draft(kb, "doi-gplx", sender_id="nobody")))
     assert filed.code and notices(sessions) == []
+
+
+def test_a_returned_dossier_notice_asks_for_a_rating() -> None:
+    import datetime as dt
+
+    from bot.dossiers.backend import DossierView
+    from bot.dossiers.notices import notice_for
+    from bot.dossiers.status import DossierStatus
+
+    view = DossierView(code="HS-7K3M-Q9TX", procedure_id="doi-gplx", status=DossierStatus.RETURNED,
+                       submitted_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC), due_date=None, fee_due_vnd=0,
+                       channel="web", sender_id="a", phone_last4="5678", cccd_last4="2345")
+    notice = notice_for(view)
+    assert "đánh giá" in (notice.text or "")
+    assert notice.buttons[4].payload == '/rate{"score": 5, "rating_subject": "dossier:HS-7K3M-Q9TX"}'

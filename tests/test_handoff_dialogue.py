@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
 from bot.handoff.models import CallbackRequest, Rating
+from bot.models import Conversation
 from tests.conftest import Stack, wait_for
 from tests.staff_support import create_user
 from tests.test_staff import login
@@ -118,3 +119,43 @@ def test_a_complaint_goes_to_the_hotline(stack: Stack, new_sender, agents: dict[
     reply = chat.say("tôi rất không hài lòng, hỏi mãi không hiểu")
     assert "tổng đài" in reply and "vị trí số" in reply
     assert chat.say("/cancel_handoff").startswith("Dạ, em tiếp tục hỗ trợ")
+
+
+def test_a_finished_conversation_is_rated_with_an_optional_comment(stack: Stack, new_sender) -> None:
+    sender = new_sender()
+    chat = Chat(stack, sender)
+    chat.say("lệ phí đổi giấy phép lái xe")
+    farewell = chat.say("tạm biệt")
+    assert "đánh giá" in farewell and [b["title"] for b in chat.buttons] == ["1 ⭐", "2 ⭐", "3 ⭐", "4 ⭐", "5 ⭐"]
+    thanks = chat.say(chat.buttons[1]["payload"])
+    assert "xin lỗi" in thanks.lower() and chat.buttons == [{"title": "Góp ý thêm", "payload": "/give_feedback"}]
+    assert "góp ý" in chat.say("/give_feedback")
+    assert "ghi nhận góp ý" in chat.say("Trang web khó tìm mục lệ phí, số của tôi 0912345678")
+    assert "đánh giá" not in chat.say("tạm biệt")              # not asked twice the same day
+    sessions = make_sessionmaker(make_engine(stack.database_url))
+    with sessions() as session:
+        [rating] = session.scalars(select(Rating).join(Conversation, Rating.conversation_id == Conversation.id)
+                                   .where(Conversation.sender_id == sender)).all()
+    assert (rating.score, rating.subject, rating.procedure_id) == (2, "conversation", "doi-gplx")
+    assert "0912345678" not in rating.comment and "Trang web khó tìm" in rating.comment
+
+
+def test_a_returned_dossier_is_rated_for_its_procedure(stack: Stack, new_sender, kb) -> None:
+    from bot.dossiers.status import DossierStatus as S
+    from tests.conftest import run_async
+    from tests.test_dossiers import draft
+    from tests.test_tracking_dialogue import registry
+
+    sender = new_sender()
+    chat = Chat(stack, sender)
+    chat.say("xin chào")
+    dossiers = registry(stack, kb)
+    filed = run_async(dossiers.file(draft(kb, "ly-lich-tu-phap", sender_id=sender)))
+    for status in (S.RECEIVED, S.DONE, S.RETURNED):
+        run_async(dossiers.change_status(filed.code, status, "", "can-bo"))
+    chat.say(f'/rate{{"score": 4, "rating_subject": "dossier:{filed.code}"}}')
+    sessions = make_sessionmaker(make_engine(stack.database_url))
+    with sessions() as session:
+        rating = session.scalars(select(Rating).join(Conversation, Rating.conversation_id == Conversation.id)
+                                 .where(Conversation.sender_id == sender)).one()
+    assert (rating.score, rating.subject, rating.procedure_id) == (4, "dossier", "ly-lich-tu-phap")

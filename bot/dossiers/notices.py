@@ -7,6 +7,7 @@ import logging
 
 from bot.dossiers.backend import DossierView
 from bot.dossiers.status import DossierStatus
+from bot.handoff.texts import rating_buttons
 from bot.outbox import Outbox
 from channels.messages import Button, OutboundMessage
 
@@ -36,6 +37,10 @@ def notice_for(view: DossierView) -> OutboundMessage:
     fee = (f"\nSố tiền: {view.fee_due_vnd:,} đồng.".replace(",", ".")
            if view.status is DossierStatus.FEE_DUE and view.fee_due_vnd else "")
     buttons = [Button(title="Tra cứu hồ sơ", payload=f'/track_dossier{{"dossier_code": "{view.code}"}}')]
+    if view.status is DossierStatus.RETURNED:   # done: how did it go?
+        return OutboundMessage(text=f"📌 Hồ sơ {view.code}: {view.status.label}.\n{NEXT_STEP[view.status]}{note}\n"
+                                    "Anh/Chị đánh giá giúp Trung tâm việc giải quyết hồ sơ này nhé:",
+                               buttons=rating_buttons("dossier", view.code))
     if view.status is DossierStatus.FEE_DUE:
         buttons.insert(0, Button(title="Thanh toán", payload=f'/pay_fee{{"dossier_code": "{view.code}"}}'))
     return OutboundMessage(

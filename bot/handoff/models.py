@@ -77,6 +77,6 @@ class Rating(Base):
     team: Mapped[str] = mapped_column(String(16), default="")
     procedure_id: Mapped[str] = mapped_column(String(64), default="")
     handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id"), nullable=True)
-    score: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)   # None: a comment without a score
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

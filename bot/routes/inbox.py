@@ -1,0 +1,55 @@
+"""The unanswered-questions inbox for staff: ``/staff/inbox`` (page) and ``/staff/inbox/data.json``.
+Every staff role may read it; the questions are stored masked, so no personal data is shown."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+
+from bot.auth.service import Staff
+from bot.auth.web import make_route_class, require_staff
+from bot.insights.inbox import DEFAULT_DAYS, MAX_DAYS, REASON_LABELS, SIMILARITY_THRESHOLD, Inbox, InboxPage
+from bot.routes.staff import error_page, render
+
+PERIODS = (7, 30, 90, 365)
+KIND_LABELS = {"faq": "Câu hỏi thường gặp", "procedure": "Thủ tục"}
+
+router = APIRouter(prefix="/staff", route_class=make_route_class(error_page), include_in_schema=False)
+
+
+def _inbox(request: Request) -> Inbox:
+    """One per app, so its caches survive reloads; rebuilt if the app's kb or database changes."""
+    state = request.app.state
+    inbox: Inbox | None = getattr(state, "unanswered_inbox", None)
+    if inbox is None or inbox.kb is not state.kb or inbox.sessions is not state.sessions:
+        inbox = Inbox(state.sessions, state.kb, SIMILARITY_THRESHOLD)
+        state.unanswered_inbox = inbox
+    return inbox
+
+
+def _days(value: str) -> int:
+    # A mistyped ?days= falls back to the default rather than an error page.
+    return min(max(int(value), 1), MAX_DAYS) if value.strip().isdigit() else DEFAULT_DAYS
+
+
+async def _page(request: Request, days: str) -> InboxPage:
+    return await asyncio.to_thread(_inbox(request).page, _days(days))
+
+
+@router.get("/inbox")
+async def inbox_page(request: Request, days: str = str(DEFAULT_DAYS),
+                     staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
+    page = await _page(request, days)
+    return render(request, "staff_inbox.html", {
+        "page": page, "periods": sorted({*PERIODS, page.days}), "reason_labels": REASON_LABELS,
+        "kind_labels": KIND_LABELS,
+    })
+
+
+@router.get("/inbox/data.json")
+async def inbox_data(request: Request, days: str = str(DEFAULT_DAYS),
+                     staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
+    page = await _page(request, days)
+    return JSONResponse(page.to_json())

@@ -16,6 +16,7 @@ from rasa_sdk.executor import ActionExecutor
 
 from actions import build_actions
 from bot.attachments import AttachmentService, LocalFileStore
+from bot.catalog.startup import start_catalog
 from bot.config import Settings
 from bot.conversations import ConversationService
 from bot.db import create_schema, make_engine, make_sessionmaker
@@ -25,11 +26,16 @@ from bot.handoff.hours import ServiceHours
 from bot.handoff.hub import ConsoleHub
 from bot.handoff.service import HandoffService
 from bot.inbound import InboundPipeline
+from bot.insights.inbox import install_resolution_hook
+from bot.ops.install import install_ops
+from bot.ops.logging import configure_logging
 from bot.outbox import Outbox
 from bot.payments.factory import make_providers
 from bot.payments.service import PaymentService
 from bot.rasa_client import RasaClient
-from bot.routes import actions, chat, console, files, sandbox_pay, search, staff_users, telegram, zalo
+from bot.routes import actions, catalog_admin, chat, console, files, sandbox_pay, search, staff_users, telegram, zalo
+from bot.routes import dashboard as dashboard_pages
+from bot.routes import inbox as inbox_routes
 from bot.routes import payments as payment_routes
 from bot.routes import staff as staff_pages
 from bot.submission_drafts import SqlDraftStore
@@ -45,6 +51,7 @@ WEB_DIR = Path(__file__).with_name("web")
 def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None) -> FastAPI:
     """Build the gateway. Tests pass a ready ``kb`` to skip loading the encoder again."""
     settings = settings or Settings()
+    configure_logging(settings.log_json, settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,6 +60,9 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         engine = make_engine(settings.database_url)
         await asyncio.to_thread(create_schema, engine)
         sessions = make_sessionmaker(engine)
+        # Staff edits of the catalog (published versions in the database) survive restarts.
+        app.state.catalog = await asyncio.to_thread(start_catalog, knowledge, sessions)
+        remove_inbox_hook = install_resolution_hook(sessions)   # an FAQ published from a group resolves it
         rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
         channels = build_channels(settings, sessions)
         outbox = Outbox(sessions, channels)
@@ -102,6 +112,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         for provider in payments.enabled():
             await provider.aclose()
         await rasa.aclose()
+        remove_inbox_hook()
         engine.dispose()
 
     app = FastAPI(title="Trợ lý ảo dịch vụ công", version="0.1.0", lifespan=lifespan,
@@ -113,6 +124,9 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     app.include_router(zalo.router)
     app.include_router(staff_pages.router)
     app.include_router(staff_users.router)
+    app.include_router(dashboard_pages.router)
+    app.include_router(catalog_admin.router)
+    app.include_router(inbox_routes.router)
     app.include_router(payment_routes.router)
     app.include_router(sandbox_pay.router)
     app.include_router(console.router)
@@ -145,4 +159,5 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
                    "reason": reason(e)} for e in exc.errors()]
         return JSONResponse({"error": "Yêu cầu không hợp lệ", "details": errors}, status_code=422)
 
+    install_ops(app, settings)   # request ids, metrics, body size and rate limits
     return app

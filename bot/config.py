@@ -57,6 +57,19 @@ class Settings(BaseSettings):
     handoff_agent_timeout_seconds: int = 90  # an agent's console silent this long → their chats back to the queue
     handoff_default_wait_seconds: int = 180  # expected wait per person ahead, until real waits are measured
 
+    # Operations: logs, metrics, limits (bot/ops/).
+    log_json: bool = False                   # one JSON object per line (production); plain text otherwise
+    log_level: str = "INFO"
+    metrics_token: str = ""                  # empty: /metrics is open (keep it off the public network)
+    max_json_body_bytes: int = 64 * 1024     # multipart uploads: max_upload_bytes + 1 MB
+    rate_limits_enabled: bool = True
+    rate_limit_ip_per_minute: float = 300    # generous: many citizens share one address (mobile, Wi-Fi)
+    rate_limit_ip_burst: int = 100
+    rate_limit_sender_per_minute: float = 20
+    rate_limit_sender_burst: int = 10
+    rate_limit_poll_per_minute: float = 60   # /api/chat/updates, polled every 3 s
+    rate_limit_poll_burst: int = 20
+
     # Staff pages (/staff): sessions end after this much inactivity, and in any case after the maximum.
     staff_session_idle_minutes: int = 30
     staff_session_max_hours: int = 12

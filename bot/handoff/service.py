@@ -25,6 +25,7 @@ from bot.handoff.hours import ServiceHours
 from bot.handoff.hub import ConsoleHub
 from bot.handoff.models import AgentPresence, CallbackRequest, Handoff
 from bot.models import Conversation, utcnow
+from bot.ops.metrics import METRICS
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient, RasaUnavailable
 from channels.messages import OutboundMessage
@@ -109,6 +110,7 @@ class HandoffService:
         queued = await asyncio.to_thread(self._request, conversation_id, reason, summary, now)
         if queued is None:
             return Unstaffed(True, now)
+        METRICS.handoff_requested(queued.team, reason)
         self.hub.queue_changed()
         return queued
 

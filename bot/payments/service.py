@@ -22,6 +22,7 @@ from bot.dossiers.backend import DossierBackend, DossierView
 from bot.dossiers.status import DossierStatus
 from bot.dossiers.transitions import FINAL
 from bot.models import utcnow
+from bot.ops.metrics import METRICS
 from bot.outbox import Outbox
 from bot.payments import receipts
 from bot.payments.models import PaymentCallback, PaymentOrder
@@ -189,6 +190,7 @@ class PaymentService:
         if outcome not in (Outcome.CONFIRMED, Outcome.FAILURE_RECORDED, Outcome.ALREADY_CONFIRMED):
             log.warning("payment callback from %s refused: %s (%s)", provider_name, outcome, detail)
         await asyncio.to_thread(self._judge_raw, record_id, order_id, outcome, detail)
+        METRICS.payment_outcome(provider_name, outcome.value)
         return provider.answer(outcome)
 
     async def apply(self, provider_name: str, notification: Notification) -> tuple[Outcome, str]:
@@ -283,6 +285,7 @@ class PaymentService:
                 aware(order.expires_at) + EXPIRY_GRACE < now:  # type: ignore[operator]
             await asyncio.to_thread(self._close, order.id, "expired", result.provider_status)
         await asyncio.to_thread(self._judge_raw, record_id, order.id, outcome, detail)
+        METRICS.payment_outcome(order.provider, outcome.value, source="query")
         return result.state.value
 
     async def run(self, interval: float) -> None:

@@ -60,3 +60,5 @@ def test_citizen_asks_for_a_person_and_an_agent_answers(page: Page, browser: Bro
     page.click("#send")
     expect(page.locator(".msg--bot").last).to_contain_text("Lệ phí")          # the bot answers again
     assert problems == []
+    with agent.expect_response(lambda r: r.url.endswith("/presence") and r.ok):
+        agent.select_option("#presence", "away")   # leave the shared test stack with nobody online

@@ -14,6 +14,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 JSON_LIMIT_BYTES = 64 * 1024
 MULTIPART_SLACK_BYTES = 1024 * 1024  # multipart framing and the other form fields around the file
+# Rasa posts the whole tracker and domain to the action endpoint: hundreds of KB in a long
+# conversation. The endpoint is internal (nginx does not expose /actions).
+ACTION_SERVER_PATHS = ("/actions/",)
+ACTION_SERVER_LIMIT_BYTES = 16 * 1024 * 1024
 
 
 def too_large_message(limit: int) -> str:
@@ -38,8 +42,11 @@ class BodyLimitMiddleware:
         self.json_limit = json_limit
         self.multipart_limit = multipart_limit
 
-    def limit_for(self, headers: Headers) -> int:
-        """Uploads get the upload limit; everything else (JSON, forms, webhooks) the small one."""
+    def limit_for(self, headers: Headers, path: str = "") -> int:
+        """Uploads get the upload limit; Rasa's action calls a large one; everything else (JSON,
+        forms, webhooks) the small one."""
+        if path.startswith(ACTION_SERVER_PATHS):
+            return ACTION_SERVER_LIMIT_BYTES
         content_type = headers.get("content-type", "").lower()
         return self.multipart_limit if content_type.startswith("multipart/") else self.json_limit
 
@@ -48,7 +55,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        limit = self.limit_for(headers)
+        limit = self.limit_for(headers, scope.get("path", ""))
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, limit)

@@ -18,6 +18,7 @@ MULTIPART_SLACK_BYTES = 1024 * 1024  # multipart framing and the other form fiel
 # conversation. The endpoint is internal (nginx does not expose /actions).
 ACTION_SERVER_PATHS = ("/actions/",)
 ACTION_SERVER_LIMIT_BYTES = 16 * 1024 * 1024
+UPLOAD_PATHS = ("/api/chat/upload", "/staff/")   # where multipart files are accepted
 
 
 def too_large_message(limit: int) -> str:
@@ -48,7 +49,8 @@ class BodyLimitMiddleware:
         if path.startswith(ACTION_SERVER_PATHS):
             return ACTION_SERVER_LIMIT_BYTES
         content_type = headers.get("content-type", "").lower()
-        return self.multipart_limit if content_type.startswith("multipart/") else self.json_limit
+        uploads = content_type.startswith("multipart/") and path.startswith(UPLOAD_PATHS)
+        return self.multipart_limit if uploads else self.json_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -17,6 +17,7 @@ from bot.models import Conversation, OutboxItem
 from channels.messages import InboundMessage, OutboundMessage
 
 router = APIRouter(tags=["chat"])
+MAX_ROW_ID = 2**63 - 1   # the databases' largest integer: a bigger ``after`` overflowed in the driver (a 500)
 
 
 class RestMessage(BaseModel):
@@ -49,7 +50,7 @@ class ChatUpdates(BaseModel):
 @router.get("/api/chat/updates", response_model=ChatUpdates,
             summary="Tin gửi chủ động tới cuộc trò chuyện web (thông báo, nhân viên)")
 async def chat_updates(request: Request, sender: str = Query(min_length=1, max_length=128),
-                       after: int = Query(0, ge=0)) -> ChatUpdates:
+                       after: int = Query(0, ge=0, le=MAX_ROW_ID)) -> ChatUpdates:
     """Messages delivered to this web conversation after outbox id ``after``. The sender id is
     a random value only the citizen's browser holds."""
     rows = await asyncio.to_thread(_delivered, request.app.state.sessions, sender, after)

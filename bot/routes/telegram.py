@@ -33,7 +33,7 @@ async def telegram_webhook(
         return JSONResponse({"ok": False, "error": "Kênh Telegram chưa được cấu hình"}, status_code=503)
     try:
         update = parse_update(json.loads(await request.body()), channel.bot)
-    except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError; deep nesting recurses
         log.warning("malformed Telegram update: %s", exc)
         return JSONResponse({"ok": False, "error": "Dữ liệu không hợp lệ"}, status_code=400)
     await handle_update(channel, request.app.state.inbound, update)

@@ -87,7 +87,7 @@ def event_timestamp(raw: bytes) -> str | None:
     """The event's ``timestamp`` field, needed before the signature can be checked."""
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):   # unsigned input: deep nesting must not become a 500
         return None
     if isinstance(data, dict) and data.get("timestamp") is not None:
         return str(data["timestamp"])
@@ -98,7 +98,7 @@ def parse_event(raw: bytes) -> ZaloEvent:
     """Raw body → ``ZaloEvent``; raises ``MalformedEvent`` with a readable reason."""
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:   # UnicodeDecodeError is a ValueError
         raise MalformedEvent(f"nội dung không phải JSON hợp lệ ({exc})") from exc
     if not isinstance(data, dict):
         raise MalformedEvent("nội dung phải là một đối tượng JSON")

@@ -62,13 +62,17 @@ def _text(value: Any) -> str:
 
 def _int(value: Any, name: str) -> int:
     text = _text(value)
-    if not text.isascii() or not text.lstrip("-").isdigit():
+    # at most 18 digits: int() of a forged 5000-digit string raises ValueError, not ours to retry
+    if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 19:
         raise MalformedCallback(f"MoMo: {name} is not an integer: {value!r}")
     return int(text)
 
 
 def _from_ms(value: Any) -> dt.datetime:
-    return dt.datetime.fromtimestamp(_int(value, "responseTime") / 1000, dt.UTC)
+    try:
+        return dt.datetime.fromtimestamp(_int(value, "responseTime") / 1000, dt.UTC)
+    except (OverflowError, OSError, ValueError) as out_of_range:   # a year past 9999 is no answer of ours to fix
+        raise MalformedCallback(f"MoMo: responseTime out of range: {value!r}") from out_of_range
 
 
 def _answer(status: int, error: str | None = None) -> CallbackAnswer:
@@ -96,14 +100,17 @@ class MomoProvider:
                         for key in fields)
 
     def _sign(self, fields: tuple[str, ...], values: Mapping[str, Any]) -> str:
-        return hmac.new(self._secret, self._signed_text(fields, values).encode(), hashlib.sha256).hexdigest()
+        # "replace": a lone surrogate from a forged JSON body only makes the signature wrong, not a 500
+        text = self._signed_text(fields, values).encode(errors="replace")
+        return hmac.new(self._secret, text, hashlib.sha256).hexdigest()
 
     def _signature_matches(self, values: Mapping[str, Any]) -> bool:
         given = values.get("signature")
         if not isinstance(given, str):
             return False
         # bytes: compare_digest refuses non-ASCII str, and a forged signature may carry anything
-        return hmac.compare_digest(self._sign(RESULT_FIELDS, values).encode(), given.strip().lower().encode())
+        return hmac.compare_digest(self._sign(RESULT_FIELDS, values).encode(),
+                                   given.strip().lower().encode(errors="replace"))
 
     # --- HTTP -----------------------------------------------------------------------------------
 
@@ -172,7 +179,7 @@ class MomoProvider:
     def verify_callback(self, callback: IncomingCallback) -> Notification:
         try:
             values = json.loads(callback.body)
-        except ValueError as unreadable:   # also UnicodeDecodeError
+        except (ValueError, RecursionError) as unreadable:   # also UnicodeDecodeError; deep nesting recurses
             raise MalformedCallback("MoMo IPN: body is not JSON") from unreadable
         if not isinstance(values, dict):
             raise MalformedCallback("MoMo IPN: body is not a JSON object")

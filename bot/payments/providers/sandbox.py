@@ -132,7 +132,8 @@ class SandboxProvider:
             fields = json.loads(callback.body)
             order_id, amount, status = str(fields["order_id"]), int(fields["amount_vnd"]), str(fields["status"])
             paid_at = dt.datetime.fromisoformat(fields["paid_at"]) if fields.get("paid_at") else None
-        except (ValueError, KeyError, TypeError) as error:
+        # OverflowError: int(Infinity); RecursionError: deeply nested JSON
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as error:
             raise MalformedCallback(f"sandbox callback unreadable: {error!r}") from error
         return Notification(order_id=order_id, amount_vnd=amount, paid=status == "paid",
                             provider_txn=str(fields.get("transaction_no") or ""), provider_status=status,

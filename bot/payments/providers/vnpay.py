@@ -36,7 +36,8 @@ from bot.payments.providers.base import (
 VERSION = "2.1.0"
 TIME_FORMAT = "%Y%m%d%H%M%S"       # VNPay's yyyyMMddHHmmss, always GMT+7
 SERVER_IP = "127.0.0.1"            # querydr wants the merchant server's IP; VNPay does not check it
-_DIGITS = re.compile(r"[0-9]+")     # str.isdigit() would also accept non-ASCII digits
+# str.isdigit() would also accept non-ASCII digits; 1-18 digits keeps int() well inside its limits
+_DIGITS = re.compile(r"[0-9]{1,18}")
 
 # querydr field orders for the checksum (VNPay docs, "Truy vấn kết quả thanh toán (QueryDr)")
 QUERY_REQUEST_FIELDS = ("vnp_RequestId", "vnp_Version", "vnp_Command", "vnp_TmnCode", "vnp_TxnRef",

@@ -36,7 +36,7 @@ from bot.payments.providers.base import (
 APP_USER = "tro-ly-ao"          # ZaloPay wants a user reference; citizens are not ZaloPay users of ours
 EXPIRY_RANGE = (300, 2592000)   # expire_duration_seconds bounds in the create spec
 _APP_TRANS_ID = re.compile(r"[0-9]{6}_(.+)")   # yymmdd (GMT+7) + "_" + our order id
-_INTEGER = re.compile(r"-?[0-9]+")
+_INTEGER = re.compile(r"-?[0-9]{1,18}")   # bounded: int() refuses > 4300 digits with a ValueError
 
 SUCCESS, FAIL, PROCESSING = 1, 2, 3   # return_code values
 # query sub_return_codes under FAIL that mean "no such order" rather than "not paid"
@@ -88,7 +88,10 @@ def _ms(moment: dt.datetime) -> int:
 
 
 def _from_ms(value: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(value / 1000, dt.UTC)
+    try:
+        return dt.datetime.fromtimestamp(value / 1000, dt.UTC)
+    except (OverflowError, OSError, ValueError) as out_of_range:
+        raise MalformedCallback(f"ZaloPay: time out of range: {value!r}") from out_of_range
 
 
 class ZalopayProvider:
@@ -110,9 +113,10 @@ class ZalopayProvider:
     def _mac2_matches(self, text: str, given: Any) -> bool:
         if not isinstance(given, str):
             return False
-        expected = hmac.new(self._key2, text.encode(), hashlib.sha256).hexdigest()
+        # "replace": a lone surrogate in forged JSON makes the MAC wrong instead of raising
+        expected = hmac.new(self._key2, text.encode(errors="replace"), hashlib.sha256).hexdigest()
         # bytes: compare_digest refuses non-ASCII str, and a forged MAC may carry anything
-        return hmac.compare_digest(expected.encode(), given.strip().lower().encode())
+        return hmac.compare_digest(expected.encode(), given.strip().lower().encode(errors="replace"))
 
     async def _post(self, path: str, form: dict[str, str], what: str) -> dict[str, Any]:
         try:
@@ -161,7 +165,7 @@ class ZalopayProvider:
     def verify_callback(self, callback: IncomingCallback) -> Notification:
         try:
             envelope = json.loads(callback.body)
-        except ValueError as unreadable:   # also UnicodeDecodeError
+        except (ValueError, RecursionError) as unreadable:   # also UnicodeDecodeError; deep nesting recurses
             raise MalformedCallback("ZaloPay callback: body is not JSON") from unreadable
         if not isinstance(envelope, dict) or not isinstance(envelope.get("data"), str) or "mac" not in envelope:
             raise MalformedCallback("ZaloPay callback: data/mac missing")
@@ -170,7 +174,7 @@ class ZalopayProvider:
             raise BadSignature("ZaloPay callback: mac not equal")
         try:
             data = json.loads(envelope["data"])
-        except ValueError as unreadable:
+        except (ValueError, RecursionError) as unreadable:
             raise MalformedCallback("ZaloPay callback: data is not JSON") from unreadable
         if not isinstance(data, dict):
             raise MalformedCallback("ZaloPay callback: data is not a JSON object")

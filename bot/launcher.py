@@ -4,6 +4,7 @@ start the Rasa engine and the gateway, print the addresses, stop both on Ctrl-C.
     python -m bot run        # everything, in the foreground
     python -m bot prepare    # only train / build what is out of date
     python -m bot user …     # staff accounts: create, list, disable (bot/auth/cli.py)
+    python -m bot db …       # database schema: upgrade, current, check (bot/migrations/cli.py)
 """
 
 from __future__ import annotations
@@ -174,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.auth import cli  # staff accounts: create, list, disable
 
         return cli.main(args[1:])
+    if command == "db":
+        from bot.migrations import cli as db_cli  # schema migrations
+
+        return db_cli.main(args[1:])
     if command == "run":
         port = int(os.environ.get("ASSISTANT_PORT", "8000"))
         rasa_port = int(os.environ.get("RASA_PORT", "5005"))

@@ -19,6 +19,7 @@ import pytest
 
 from bot import launcher
 from knowledge_base.service import KnowledgeBase
+from tests import databases
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -124,3 +125,44 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
 def run_rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(launcher.rasa_bin()), *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
+
+
+# ---- databases: every test that asks for ``db_url`` runs on SQLite and on PostgreSQL -----------------
+POSTGRES_ENV = "ASSISTANT_TEST_POSTGRES_URL"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--postgres-url", default=None,
+                     help=f"PostgreSQL server for the database tests (a database there to connect to; "
+                          f"default ${POSTGRES_ENV} or {DEFAULT_POSTGRES_URL}; 'off' skips them)")
+
+
+@pytest.fixture(scope="session")
+def postgres_server(request: pytest.FixtureRequest) -> Iterator[databases.PostgresServer]:
+    url = request.config.getoption("--postgres-url") or os.environ.get(POSTGRES_ENV, DEFAULT_POSTGRES_URL)
+    server, reason = databases.PostgresServer.connect(url)
+    if server is None:
+        pytest.skip(reason)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (quicker than migrating each time)."""
+    return databases.migrated_sqlite(tmp_path_factory.mktemp("db-template") / "template.db")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database at the latest migration, on each engine: a copied SQLite file, or a
+    PostgreSQL database cloned from a migrated template and dropped after the test."""
+    if request.param == "sqlite":
+        yield databases.copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
+        return
+    server: databases.PostgresServer = request.getfixturevalue("postgres_server")
+    with server.fresh_database() as url:
+        yield url

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.attachments import AttachmentService, LocalFileStore
 from bot.auth import cli
 from bot.config import Settings
-from bot.db import create_schema, make_engine, make_sessionmaker
+from bot.db import make_engine, make_sessionmaker, migrate
 from bot.dossiers.backend import Applicant, DossierDraft, DossierView, SubmittedDocument
 from bot.dossiers.registry import EmbeddedRegistry
 from bot.models import Conversation
@@ -32,8 +32,8 @@ def create_user(monkeypatch: pytest.MonkeyPatch, settings: Settings, username: s
 def file_dossier(kb: KnowledgeBase, settings: Settings, sender_id: str = "citizen-1",
                  procedure_id: str = "doi-gplx") -> tuple[DossierView, int]:
     """File a dossier with one stored photo, straight into the registry; returns it and the photo's id."""
+    migrate(settings.database_url)
     engine = make_engine(settings.database_url)
-    create_schema(engine)
     sessions = make_sessionmaker(engine)
     with sessions() as session:
         conversation = session.scalars(select(Conversation).where(
@@ -58,5 +58,7 @@ def file_dossier(kb: KnowledgeBase, settings: Settings, sender_id: str = "citize
 
 
 def staff_settings(tmp_path: Path, rasa_port: int, **extra: object) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'staff.db'}", rasa_url=f"http://127.0.0.1:{rasa_port}",
-                    rasa_timeout_seconds=2, attachments_dir=tmp_path / "attachments", **extra)
+    """Settings for a gateway on ``tmp_path``; ``database_url`` in ``extra`` replaces its SQLite file."""
+    values: dict[str, object] = {"database_url": f"sqlite:///{tmp_path / 'staff.db'}", **extra}
+    return Settings(rasa_url=f"http://127.0.0.1:{rasa_port}", rasa_timeout_seconds=2,
+                    attachments_dir=tmp_path / "attachments", **values)  # type: ignore[arg-type]

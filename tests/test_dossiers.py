@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.db import create_schema, make_engine, make_sessionmaker
+from bot.db import make_engine, make_sessionmaker
 from bot.dossiers.backend import Applicant, DossierDraft, DossierView, SubmittedDocument
 from bot.dossiers.calendar import TIMEZONE, WorkingCalendar, add_working_days, is_working_day
 from bot.dossiers.codes import CODE_PATTERN, new_code, normalise_code
@@ -131,10 +131,10 @@ def test_holidays_file_the_centre_edits_is_read(tmp_path: Path) -> None:
 
 # ---- embedded registry -------------------------------------------------------------------------
 @pytest.fixture
-def sessions(tmp_path: Path) -> sessionmaker:
-    engine = make_engine(f"sqlite:///{tmp_path / 'dossiers.db'}")
-    create_schema(engine)
-    return make_sessionmaker(engine)
+def sessions(db_url: str) -> Iterator[sessionmaker]:
+    engine = make_engine(db_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
 
 
 def attachment(sessions: sessionmaker, channel: str = "web", sender_id: str = "citizen-1") -> int:

@@ -98,8 +98,8 @@ def settings_for(tmp_path: Path, **extra: Any) -> Settings:
 
 
 @pytest.fixture
-def gateway(kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
-    settings = settings_for(tmp_path)
+def gateway(kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Iterator[Gateway]:
+    settings = settings_for(tmp_path, database_url=db_url)
     for username, role in [("tnv", "volunteer"), ("tnv2", "volunteer"), ("tongdai", "hotline")]:
         create_user(monkeypatch, settings, username, role)
     app = create_app(settings, kb=kb)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
-from bot.db import create_schema, make_engine, make_sessionmaker
+from bot.db import make_engine, make_sessionmaker
 from bot.models import Conversation, Message, OutboxItem
 from bot.outbox import Outbox
 from channels.base import DeliveryError
@@ -37,14 +38,14 @@ class RecordingChannel:
 
 
 @pytest.fixture
-def sessions(tmp_path: Path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'o.db'}")
-    create_schema(engine)
+def sessions(db_url: str) -> Iterator[sessionmaker]:
+    engine = make_engine(db_url)
     factory = make_sessionmaker(engine)
     with factory() as session, session.begin():
-        session.add(Conversation(id=1, channel="zalo", sender_id="u-1"))
-        session.add(Conversation(id=2, channel="zalo", sender_id="u-2"))
-    return factory
+        session.add(Conversation(channel="zalo", sender_id="u-1"))
+        session.add(Conversation(channel="zalo", sender_id="u-2"))
+    yield factory
+    engine.dispose()
 
 
 def texts(*values: str) -> list[OutboundMessage]:

@@ -89,18 +89,21 @@ class Gateway:
 
 
 @pytest.fixture
-def gateway(kb: KnowledgeBase, tmp_path: Path) -> Iterator[Gateway]:
+def gateway(kb: KnowledgeBase, tmp_path: Path, db_url: str) -> Iterator[Gateway]:
     port = free_port()
     with running_vnpay(free_port()) as vnpay:
         settings = staff_settings(
-            tmp_path, free_port(), public_url=f"http://127.0.0.1:{port}", payment_sandbox_secret=SANDBOX_SECRET,
+            tmp_path, free_port(), database_url=db_url, public_url=f"http://127.0.0.1:{port}",
+            payment_sandbox_secret=SANDBOX_SECRET,
             vnpay_tmn_code=vnpay.tmn_code, vnpay_hash_secret=vnpay.hash_secret, vnpay_pay_url=vnpay.pay_url,
             vnpay_api_url=vnpay.api_url, payment_reconcile_seconds=3600)
         dossier, _ = file_dossier(kb, settings, sender_id="citizen-1", procedure_id="doi-gplx")
         free, _ = file_dossier(kb, settings, sender_id="citizen-1", procedure_id="khai-sinh")
         app = create_app(settings, kb=kb)
         with serve_in_thread(app, port, "the gateway") as url:
-            yield Gateway(url, app, make_sessionmaker(make_engine(settings.database_url)), dossier, free, vnpay)
+            engine = make_engine(settings.database_url)
+            yield Gateway(url, app, make_sessionmaker(engine), dossier, free, vnpay)
+            engine.dispose()
 
 
 def callbacks(gateway: Gateway) -> list[tuple[str, str]]:

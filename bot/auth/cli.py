@@ -21,7 +21,7 @@ from bot.auth.models import ROLES
 from bot.auth.passwords import WeakPassword, check_strength
 from bot.auth.service import AuthError, StaffAuth
 from bot.config import Settings
-from bot.db import create_schema, make_engine, make_sessionmaker
+from bot.db import make_engine, make_sessionmaker, migrate
 
 PASSWORD_ENV = "ASSISTANT_NEW_USER_PASSWORD"
 
@@ -58,8 +58,8 @@ def _read_password() -> str:
 
 
 def open_auth(settings: Settings) -> StaffAuth:
+    migrate(settings.database_url)  # an account can be created before the gateway first starts
     engine = make_engine(settings.database_url)
-    create_schema(engine)
     return StaffAuth(make_sessionmaker(engine))
 
 

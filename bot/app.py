@@ -11,15 +11,15 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
 from rasa_sdk.executor import ActionExecutor
 
 from actions import build_actions
 from bot.attachments import AttachmentService, LocalFileStore
 from bot.catalog.startup import start_catalog
+from bot.cluster import Cluster
 from bot.config import Settings
 from bot.conversations import ConversationService
-from bot.db import create_schema, make_engine, make_sessionmaker
+from bot.db import make_engine, make_sessionmaker, migrate
 from bot.dossiers.factory import make_dossier_backend
 from bot.dossiers.notices import StatusNotifier
 from bot.handoff.hours import ServiceHours
@@ -29,6 +29,7 @@ from bot.inbound import InboundPipeline
 from bot.insights.inbox import install_resolution_hook
 from bot.ops.install import install_ops
 from bot.ops.logging import configure_logging
+from bot.ops.security_headers import NOSNIFF, NoSniffStaticFiles
 from bot.outbox import Outbox
 from bot.payments.factory import make_providers
 from bot.payments.service import PaymentService
@@ -52,25 +53,27 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     """Build the gateway. Tests pass a ready ``kb`` to skip loading the encoder again."""
     settings = settings or Settings()
     configure_logging(settings.log_json, settings.log_level)
+    cluster = Cluster.from_settings(settings)   # Redis when ASSISTANT_REDIS_URL is set (#8); no I/O yet
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await cluster.start()
         knowledge = kb or await asyncio.to_thread(
             KnowledgeBase.open, settings.kb_data_dir, settings.kb_encoder, settings.kb_cache_dir)
         engine = make_engine(settings.database_url)
-        await asyncio.to_thread(create_schema, engine)
+        await asyncio.to_thread(migrate, settings.database_url)  # locked: replicas may start together
         sessions = make_sessionmaker(engine)
         # Staff edits of the catalog (published versions in the database) survive restarts.
         app.state.catalog = await asyncio.to_thread(start_catalog, knowledge, sessions)
         remove_inbox_hook = install_resolution_hook(sessions)   # an FAQ published from a group resolves it
         rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
-        channels = build_channels(settings, sessions)
+        channels = build_channels(settings, sessions, cluster.lock("zalo-token-refresh"))
         outbox = Outbox(sessions, channels)
         attachments = AttachmentService(sessions, LocalFileStore(settings.attachments_dir),
                                         settings.max_upload_bytes)
         hours = ServiceHours.from_settings(settings.handoff_weekday_hours, settings.handoff_saturday_hours,
                                            settings.handoff_sunday_hours, settings.handoff_follow_holidays)
-        handoff = HandoffService(sessions, outbox, rasa, ConsoleHub(), hours,
+        handoff = HandoffService(sessions, outbox, rasa, ConsoleHub(cluster.bus), hours,
                                  settings.handoff_agent_timeout_seconds, settings.handoff_default_wait_seconds)
         conversations = ConversationService(sessions, rasa, settings.max_message_chars, handoff)
         dossiers = make_dossier_backend(settings, sessions, knowledge, StatusNotifier(outbox))
@@ -92,10 +95,15 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         app.state.dossiers = dossiers
         app.state.payments = payments
         app.state.handoff = handoff
+        app.state.cluster = cluster
+        catalog_sync = cluster.catalog_sync(knowledge, sessions, app.state.catalog)  # None: one process
         app.state.inbound = InboundPipeline(conversations, outbox, attachments, channels)
-        background = [asyncio.create_task(outbox.run()),
-                      asyncio.create_task(payments.run(settings.payment_reconcile_seconds)),
-                      asyncio.create_task(handoff.run())]
+        background = [asyncio.create_task(outbox.run()),   # claims rows by compare-and-swap: on every replica
+                      asyncio.create_task(cluster.exclusive(
+                          "payments-reconcile", lambda: payments.run(settings.payment_reconcile_seconds))),
+                      asyncio.create_task(cluster.exclusive("handoff-sweep", handoff.run))]
+        if catalog_sync is not None:
+            background.append(asyncio.create_task(catalog_sync.run()))
         if "telegram" in channels and settings.telegram_mode == "polling":
             # No public URL: fetch updates instead of receiving the webhook.
             background.append(telegram_polling.start(channels["telegram"], app.state.inbound))
@@ -113,6 +121,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
             await provider.aclose()
         await rasa.aclose()
         remove_inbox_hook()
+        await cluster.close(background)   # after the jobs let go of their leases
         engine.dispose()
 
     app = FastAPI(title="Trợ lý ảo dịch vụ công", version="0.1.0", lifespan=lifespan,
@@ -132,11 +141,11 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     app.include_router(console.router)
     app.include_router(console.ws_router)
     app.include_router(files.router)
-    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.mount("/static", NoSniffStaticFiles(directory=WEB_DIR / "static"), name="static")
 
     @app.get("/", include_in_schema=False)
     async def web_chat() -> FileResponse:
-        return FileResponse(WEB_DIR / "chat.html", media_type="text/html; charset=utf-8")
+        return FileResponse(WEB_DIR / "chat.html", media_type="text/html; charset=utf-8", headers=NOSNIFF)
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> Response:
@@ -159,5 +168,5 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
                    "reason": reason(e)} for e in exc.errors()]
         return JSONResponse({"error": "Yêu cầu không hợp lệ", "details": errors}, status_code=422)
 
-    install_ops(app, settings)   # request ids, metrics, body size and rate limits
+    install_ops(app, settings, make_limiter=cluster.rate_limiter)   # request ids, metrics, body size, rate limits
     return app

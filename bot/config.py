@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     rate_limit_poll_per_minute: float = 60   # /api/chat/updates, polled every 3 s
     rate_limit_poll_burst: int = 20
 
+    # Several gateway replicas (bot/cluster/, docs/configuration.md). Empty URL: one process, no Redis.
+    redis_url: str = ""                      # e.g. redis://10.0.0.5:6379/0
+    redis_prefix: str = "assistant"          # keys and channels start with it (several deployments, one Redis)
+    cluster_lease_seconds: float = 30        # a replica running a job renews every third; dead → taken over after
+    catalog_poll_seconds: float = 10         # safety net for lost reload messages: published versions re-read
+
     # Staff pages (/staff): sessions end after this much inactivity, and in any case after the maximum.
     staff_session_idle_minutes: int = 30
     staff_session_max_hours: int = 12

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,11 +28,13 @@ from knowledge_base.normalise import strip_diacritics
 from knowledge_base.schema import Faq, Procedure
 from knowledge_base.service import KnowledgeBase
 
+log = logging.getLogger(__name__)
 WRITERS = ("volunteer", "hotline", "reviewer", "supervisor", "admin")
 APPROVERS = ("reviewer", "supervisor", "admin")
 INITIAL_AUTHOR = "nhập ban đầu"
 RESERVED_IDS = {"new", "save", "import", "export"}   # path segments of the staff pages
 MAX_COMMENT = 2000
+Published = Callable[[str, int, int], None]   # (kind, catalog item id, published version id)
 
 
 class CatalogError(Exception):
@@ -151,6 +154,8 @@ class CatalogService:
         self.sessions = sessions
         self.kb = kb
         self._publish_lock = threading.Lock()   # one publication at a time reaches the index
+        # Told after each publication reached this index (other replicas reload theirs, #8).
+        self.published_listeners: list[Published] = []
 
     # ---- reading ------------------------------------------------------------------------------
     def _view(self, session: Session, version: CatalogVersion, item: CatalogItem | None = None) -> VersionView:
@@ -389,7 +394,9 @@ class CatalogService:
             self._publish(session, item, version, actor, comment.strip()[:MAX_COMMENT])
             session.commit()
             view = self._view(session, version, item)
+            published = (view.kind, item.id, version.id)
         self._apply(record)
+        self._announce(*published)
         if isinstance(record, Faq) and view.inbox_group:
             on_faq_published(record.id, view.inbox_group)
         return view
@@ -411,6 +418,13 @@ class CatalogService:
             self.kb.upsert_faq(record)
         else:
             self.kb.upsert_procedure(record)
+
+    def _announce(self, kind: str, item_id: int, version_id: int) -> None:
+        for listener in list(self.published_listeners):
+            try:
+                listener(kind, item_id, version_id)
+            except Exception:   # the publication stands; other replicas' poll catches up
+                log.exception("publication listener %r failed", listener)
 
     def send_back(self, version_id: int, actor: str, role: str, comment: str) -> VersionView:
         if role not in APPROVERS:
@@ -483,7 +497,9 @@ class CatalogService:
             self._publish(session, item, version, actor, f"Khôi phục nội dung của phiên bản {old.number}.")
             session.commit()
             view = self._view(session, version, item)
+            published = (kind, item.id, version.id)
         self._apply(record)
+        self._announce(*published)
         return view
 
     # ---- bulk import ----------------------------------------------------------------------------
@@ -501,7 +517,7 @@ class CatalogService:
         if errors:
             raise CatalogImportError(source, errors)
         report = ImportReport(kind, published=publish_now)
-        applied: list[Record] = []
+        applied: list[tuple[Record, int, int]] = []   # record, item id, version id
         with self._publish_lock, self.sessions() as session:
             now = utcnow()
             for record in typed:
@@ -523,8 +539,9 @@ class CatalogService:
                 session.flush()
                 if publish_now:
                     self._publish(session, item, version, actor, f"Xuất bản ngay khi nhập {source}.")
-                    applied.append(record)
+                    applied.append((record, item.id, version.id))
             session.commit()
-        for record in applied:
+        for record, item_id, version_id in applied:
             self._apply(record)
+            self._announce(kind, item_id, version_id)
         return report

@@ -7,16 +7,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.cluster.bus import Bus
 
 log = logging.getLogger(__name__)
 MAX_PENDING = 100   # a console that stops reading loses events, never the gateway's memory
+CHANNEL = "console"
 
 
 class ConsoleHub:
-    def __init__(self) -> None:
+    """``bus`` None: this process only. With a bus, events reach the consoles of every replica."""
+
+    def __init__(self, bus: Bus | None = None) -> None:
         self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._bus = bus
+        if bus is not None:
+            bus.subscribe(CHANNEL, self._deliver)   # called on the bus's loop, ours and others' events
 
     def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
         self._loop = asyncio.get_running_loop()
@@ -29,6 +38,9 @@ class ConsoleHub:
 
     def publish(self, event: dict[str, Any]) -> None:
         """Safe from any thread: the event is handed to the loop the consoles live on."""
+        if self._bus is not None:
+            self._bus.publish(CHANNEL, event)   # thread-safe too; delivers here at once as well
+            return
         loop = self._loop
         if loop is None or loop.is_closed():
             return

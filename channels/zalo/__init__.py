@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy.orm import sessionmaker
@@ -23,8 +25,10 @@ TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 __all__ = ["ZaloChannel", "build"]
 
 
-def build(settings: Settings, sessions: sessionmaker) -> Channel | None:
-    """The channel, or None while app id, OA secret key or tokens are not configured."""
+def build(settings: Settings, sessions: sessionmaker,
+          refresh_lock: Callable[[], AbstractAsyncContextManager[Any]] | None = None) -> Channel | None:
+    """The channel, or None while app id, OA secret key or tokens are not configured.
+    ``refresh_lock``: serialises token refreshes across replicas (default: within this process)."""
     needed = {"ASSISTANT_ZALO_APP_ID": settings.zalo_app_id,
               "ASSISTANT_ZALO_APP_SECRET": settings.zalo_app_secret,
               "ASSISTANT_ZALO_OA_SECRET_KEY": settings.zalo_oa_secret_key,
@@ -39,5 +43,5 @@ def build(settings: Settings, sessions: sessionmaker) -> Channel | None:
     client = ZaloClient(httpx.AsyncClient(timeout=TIMEOUT), settings.zalo_api_base,
                         settings.zalo_oauth_base)
     tokens = TokenStore(sessions, client, settings.zalo_app_id, settings.zalo_app_secret,
-                        settings.zalo_access_token, settings.zalo_refresh_token)
+                        settings.zalo_access_token, settings.zalo_refresh_token, lock=refresh_lock)
     return ZaloChannel(client, tokens, ReplyWindow(sessions), settings.max_upload_bytes)

@@ -12,7 +12,9 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -48,7 +50,7 @@ def shared_lock(sessions: sessionmaker) -> asyncio.Lock:
 class TokenStore:
     def __init__(self, sessions: sessionmaker, client: ZaloClient, app_id: str, app_secret: str,
                  seed_access: str, seed_refresh: str,
-                 lock: Callable[[], asyncio.Lock] | None = None,
+                 lock: Callable[[], AbstractAsyncContextManager[Any]] | None = None,
                  lose_wait_seconds: float = 5.0) -> None:
         self._sessions = sessions
         self._client = client

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from rasa_sdk.executor import ActionExecutor
+from sqlalchemy.exc import DBAPIError
 
 from actions import build_actions
 from bot.attachments import AttachmentService, LocalFileStore
@@ -160,6 +161,13 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         rasa_ready = await request.app.state.rasa.ready()
         body = {"rasa": rasa_ready, "documents": len(request.app.state.kb.index)}
         return JSONResponse(body, status_code=200 if rasa_ready else 503)
+
+    @app.exception_handler(DBAPIError)
+    async def database_unavailable(_: Request, exc: DBAPIError) -> JSONResponse:
+        # The database restarting: nothing was acknowledged, so the client may simply send again.
+        log.error("database unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
+        return JSONResponse({"error": "Hệ thống đang bận, Anh/Chị vui lòng gửi lại sau ít giây."},
+                            status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

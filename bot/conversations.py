@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import texts
@@ -62,7 +62,8 @@ class ConversationService:
         """Record, then answer: for channels that reply in the same HTTP exchange (web, REST)."""
         recorded = await self.record(inbound)
         if recorded is None:
-            return Handled([], duplicate=True)
+            # A client retrying after a lost answer gets the answer it missed, not silence.
+            return Handled(await asyncio.to_thread(self._earlier_replies, inbound), duplicate=True)
         return Handled(await self.respond(recorded, inbound))
 
     async def record(self, inbound: InboundMessage) -> Recorded | None:
@@ -82,7 +83,10 @@ class ConversationService:
             replies = await self._to_person(recorded, inbound)
         else:
             replies = await self._replies(inbound, recorded)
-        await asyncio.to_thread(self._store_outbound, recorded.conversation_id, replies)
+        try:
+            await asyncio.to_thread(self._store_outbound, recorded.conversation_id, replies)
+        except DBAPIError:   # the database went away after Rasa answered: still answer the citizen
+            log.exception("replies to message %s not stored", recorded.message_id)
         return replies
 
     async def _person_owns(self, recorded: Recorded) -> bool:
@@ -156,6 +160,26 @@ class ConversationService:
             session.add(message)
             session.flush()
             return Recorded(conversation.id, message.id, conversation.rasa_sender_id)
+
+    def _earlier_replies(self, inbound: InboundMessage) -> list[OutboundMessage]:
+        """The bot's replies to an already stored message: those after it, up to the citizen's next
+        message. Empty when they were never stored (the database failed in between)."""
+        with self._sessions() as session:
+            original = session.scalars(select(Message).join(Conversation).where(
+                Conversation.channel == inbound.channel, Conversation.sender_id == inbound.sender_id,
+                Message.platform_message_id == inbound.platform_message_id)).first()
+            if original is None:
+                return []
+            following = session.scalars(select(Message).where(
+                Message.conversation_id == original.conversation_id, Message.id > original.id)
+                .order_by(Message.id).limit(20)).all()
+        replies = []
+        for message in following:
+            if message.direction == "in":
+                break
+            if message.author == "bot":
+                replies.append(OutboundMessage(**(message.payload or {"text": message.text})))
+        return replies
 
     def _store_outbound(self, conversation_id: int, replies: list[OutboundMessage]) -> None:
         with self._sessions() as session, session.begin():

@@ -60,12 +60,15 @@ def test_reply_follows_the_rasa_rest_channel_shape(offline) -> None:
     assert all(set(b) == {"title", "payload"} for b in reply["buttons"])
 
 
-def test_duplicate_delivery_is_answered_once(offline) -> None:
+def test_duplicate_delivery_is_stored_once_and_gets_the_same_answer(offline) -> None:
     client, database_url = offline
-    assert post(client, "xin chào", message_id="m-1")
-    assert post(client, "xin chào", message_id="m-1") == []
+    first = post(client, "xin chào", message_id="m-1")
+    assert first
+    # A client retrying after a lost answer gets the answer it missed, not silence (nor a second turn).
+    assert post(client, "xin chào", message_id="m-1") == first
     with create_engine(database_url).connect() as db:
         assert db.execute(text("select count(*) from messages where direction='in'")).scalar() == 1
+        assert db.execute(text("select count(*) from messages where direction='out'")).scalar() == len(first)
 
 
 @pytest.mark.parametrize("body", [{}, {"message": "hi"}, {"sender": "", "message": "hi"},
@@ -164,3 +167,20 @@ def test_web_upload_without_a_file_names_the_field(offline) -> None:
     client, _ = offline
     response = client.post("/api/chat/upload", data={"sender": "u"})
     assert response.status_code == 422 and response.json()["details"][0]["field"] == "file"
+
+
+def test_a_database_outage_is_a_polite_503_the_client_can_retry(offline, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    client, _ = offline
+    conversations = client.app.state.conversations  # type: ignore[attr-defined]
+
+    def down(*_: object) -> None:
+        raise OperationalError("INSERT", {}, ConnectionError("server closed the connection"))
+
+    monkeypatch.setattr(conversations, "_store_inbound", down)
+    response = client.post("/webhooks/rest/webhook", json={"sender": "u1", "message": "xin chào", "message_id": "m-9"})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "gửi lại sau ít giây" in response.json()["error"]
+    monkeypatch.undo()
+    assert post(client, "xin chào", message_id="m-9")   # the retry is answered normally

@@ -7,6 +7,7 @@ import json
 import logging
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from bot.catalog.flat import MODELS, Record
@@ -39,7 +40,12 @@ def seed_if_empty(kb: KnowledgeBase, sessions: sessionmaker) -> int:
             session.add(version)
             session.flush()
             item.published_version_id = version.id
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:   # another replica starting at the same moment seeded it first
+            session.rollback()
+            log.info("catalog store: seeded by another process")
+            return 0
     log.info("catalog store: imported %d records as version 1", len(records))
     return len(records)
 

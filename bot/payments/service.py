@@ -273,7 +273,8 @@ class PaymentService:
         record_id = await asyncio.to_thread(
             self._store_raw, order.provider, "query",
             IncomingCallback(query={}, body=repr(dict(result.raw)).encode()[:MAX_STORED_BODY], headers={}), "")
-        outcome, detail = Outcome.ALREADY_CONFIRMED, result.state.value
+        outcome: Outcome | str = "no_change"   # the provider reports nothing new (still open, unknown, failed)
+        detail = result.state.value
         if result.state is QueryState.PAID:
             outcome, detail = await self.apply(order.provider, Notification(
                 order_id=order.id, amount_vnd=result.amount_vnd if result.amount_vnd is not None else -1,
@@ -285,7 +286,7 @@ class PaymentService:
                 aware(order.expires_at) + EXPIRY_GRACE < now:  # type: ignore[operator]
             await asyncio.to_thread(self._close, order.id, "expired", result.provider_status)
         await asyncio.to_thread(self._judge_raw, record_id, order.id, outcome, detail)
-        METRICS.payment_outcome(order.provider, outcome.value, source="query")
+        METRICS.payment_outcome(order.provider, str(outcome), source="query")
         return result.state.value
 
     async def run(self, interval: float) -> None:
@@ -392,10 +393,10 @@ class PaymentService:
             session.flush()
             return record.id
 
-    def _judge_raw(self, record_id: int, order_id: str, outcome: Outcome, detail: str) -> None:
+    def _judge_raw(self, record_id: int, order_id: str, outcome: Outcome | str, detail: str) -> None:
         with self.sessions() as session, session.begin():
             session.execute(update(PaymentCallback).where(PaymentCallback.id == record_id).values(
-                order_id=order_id[:64], outcome=outcome.value, detail=detail[:2000]))
+                order_id=order_id[:64], outcome=str(outcome), detail=detail[:2000]))
 
 
 NOTIFY_PATHS = {"vnpay": "/payments/vnpay/ipn", "momo": "/payments/momo/ipn",

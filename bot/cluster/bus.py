@@ -28,6 +28,21 @@ RECONNECT_MIN_SECONDS = 0.2
 RECONNECT_MAX_SECONDS = 10.0
 
 
+
+def call_on_loop(loop: asyncio.AbstractEventLoop | None, function: Callable[..., None], *args: Any) -> None:
+    """Run ``function`` on ``loop``: now if we are on it, else handed over (from worker threads)."""
+    if loop is None or loop.is_closed():
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        function(*args)
+    else:
+        with contextlib.suppress(RuntimeError):   # the loop closed meanwhile: shutting down
+            loop.call_soon_threadsafe(function, *args)
+
 class Bus(Protocol):
     def publish(self, channel: str, message: Message) -> None:
         """Thread-safe, never blocks nor raises (fire and forget)."""
@@ -70,19 +85,7 @@ class LocalBus:
         self._on_loop(self._deliver, channel, message)
 
     def _on_loop(self, function: Callable[..., None], *args: Any) -> None:
-        """Run ``function`` on the bus's loop: now if we are on it, else handed over (worker threads)."""
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            function(*args)
-        else:
-            with contextlib.suppress(RuntimeError):   # the loop closed meanwhile: shutting down
-                loop.call_soon_threadsafe(function, *args)
+        call_on_loop(self._loop, function, *args)
 
     def _deliver(self, channel: str, message: Message) -> None:
         for callback in list(self._callbacks.get(channel, [])):

@@ -9,6 +9,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
+from bot.cluster.bus import call_on_loop
+
 if TYPE_CHECKING:
     from bot.cluster.bus import Bus
 
@@ -41,17 +43,7 @@ class ConsoleHub:
         if self._bus is not None:
             self._bus.publish(CHANNEL, event)   # thread-safe too; delivers here at once as well
             return
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._deliver(event)
-        else:
-            loop.call_soon_threadsafe(self._deliver, event)
+        call_on_loop(self._loop, self._deliver, event)
 
     def _deliver(self, event: dict[str, Any]) -> None:
         for queue in list(self._subscribers):

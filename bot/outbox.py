@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
-from bot.models import Conversation, Message, OutboxItem, utcnow
+from bot.models import Conversation, Message, OutboxItem, aware, utcnow
 from channels.base import Channel, DeliveryError
 from channels.messages import OutboundMessage
 
@@ -133,7 +133,7 @@ class Outbox:
                 .order_by(OutboxItem.id).limit(limit)).all()
         out = []
         for item_id, conversation_id, channel, next_attempt in rows:
-            if _aware(next_attempt) > now:
+            if aware(next_attempt) > now:
                 # A later message must not overtake this one.
                 earliest_open[conversation_id] = -1
                 continue
@@ -191,8 +191,3 @@ class Outbox:
             session.execute(update(OutboxItem).where(OutboxItem.id == item_id).values(
                 status=status, last_error=error[:2000], platform_message_id=platform_id,
                 sent_at=utcnow() if status == "sent" else None))
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite returns naive datetimes; everything here is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -5,9 +5,26 @@ from __future__ import annotations
 
 import json
 import subprocess
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
-from bot.payments.providers.base import IncomingCallback
+from bot.payments.providers.base import IncomingCallback, PaymentProvider
+from tests.conftest import run_async
+
+P = TypeVar("P", bound=PaymentProvider)
+T = TypeVar("T")
+
+
+def with_fresh(make: Callable[[], P], use: Callable[[P], Awaitable[T]]) -> T:
+    """Run ``use`` with a provider made for this call on its own event loop (its HTTP client
+    belongs to that loop), closing it afterwards."""
+    async def run() -> T:
+        provider = make()
+        try:
+            return await use(provider)
+        finally:
+            await provider.aclose()
+    return run_async(run())
 
 
 def openssl_hmac(key: str, message: str | bytes, digest: str = "sha256") -> str:

@@ -22,7 +22,7 @@ from bot.payments.providers.base import (
 )
 from bot.payments.providers.momo import MomoProvider
 from tests.conftest import free_port, run_async
-from tests.payment_support import json_callback, openssl_hmac
+from tests.payment_support import json_callback, openssl_hmac, with_fresh
 from tests.standins.momo_server import MomoStandIn, running_momo
 
 T = TypeVar("T")
@@ -52,14 +52,7 @@ def payment_request(order_id: str, amount: int = 135000) -> PaymentRequest:
 
 
 def with_provider(endpoint: str, use: Callable[[MomoProvider], Awaitable[T]], secret: str = SECRET) -> T:
-    """Run ``use`` with a fresh provider on its own event loop, closing its client afterwards."""
-    async def run() -> T:
-        provider = MomoProvider(PARTNER, ACCESS, secret, endpoint)
-        try:
-            return await use(provider)
-        finally:
-            await provider.aclose()
-    return run_async(run())
+    return with_fresh(lambda: MomoProvider(PARTNER, ACCESS, secret, endpoint), use)
 
 
 @pytest.fixture(scope="module")

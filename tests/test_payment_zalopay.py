@@ -23,7 +23,7 @@ from bot.payments.providers.base import (
 )
 from bot.payments.providers.zalopay import ZalopayProvider, app_trans_id
 from tests.conftest import free_port, run_async
-from tests.payment_support import json_callback, openssl_hmac
+from tests.payment_support import json_callback, openssl_hmac, with_fresh
 from tests.standins.zalopay_server import ZalopayStandIn, running_zalopay
 
 T = TypeVar("T")
@@ -57,14 +57,7 @@ def payment_request(order_id: str, amount: int = 135000, created_at: dt.datetime
 
 
 def with_provider(endpoint: str, use: Callable[[ZalopayProvider], Awaitable[T]], key1: str = KEY1) -> T:
-    """Run ``use`` with a fresh provider on its own event loop, closing its client afterwards."""
-    async def run() -> T:
-        provider = ZalopayProvider(APP_ID, key1, KEY2, endpoint)
-        try:
-            return await use(provider)
-        finally:
-            await provider.aclose()
-    return run_async(run())
+    return with_fresh(lambda: ZalopayProvider(APP_ID, key1, KEY2, endpoint), use)
 
 
 def signed_callback(data: dict[str, Any] | str, key: str = KEY2) -> dict[str, Any]:

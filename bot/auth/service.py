@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.auth.models import ROLES, AuditEntry, StaffSession, StaffUser
 from bot.auth.passwords import check_strength, hash_password, needs_rehash, verify_password
-from bot.models import utcnow
+from bot.models import aware, utcnow
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 MAX_FAILURES = 5
@@ -72,11 +72,6 @@ class UserInfo:
     active: bool
     created_at: dt.datetime
     last_login: dt.datetime | None = None  # from the audit log; None when never or since pruned
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite drops the time zone; every stored time is UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def _digest(token: str) -> str:
@@ -223,12 +218,12 @@ class StaffAuth:
             if row is None:
                 return None
             user = session.get(StaffUser, row.user_id)
-            if (user is None or not user.active or _aware(row.expires_at) <= now
-                    or now - _aware(row.last_seen) > self.idle):
+            if (user is None or not user.active or aware(row.expires_at) <= now
+                    or now - aware(row.last_seen) > self.idle):
                 session.delete(row)
                 session.commit()
                 return None
-            if now - _aware(row.last_seen) > LAST_SEEN_RESOLUTION:
+            if now - aware(row.last_seen) > LAST_SEEN_RESOLUTION:
                 row.last_seen = now
                 session.commit()
             return Staff(user.id, user.username, user.full_name, user.role, row.csrf_token)
@@ -258,15 +253,15 @@ class StaffAuth:
             last_ok = session.scalar(select(func.max(AuditEntry.at)).where(
                 AuditEntry.actor == username, AuditEntry.ip == ip, AuditEntry.action == "login"))
             if last_ok is not None:
-                since = max(since, _aware(last_ok))
+                since = max(since, aware(last_ok))
             return session.scalar(select(func.count()).select_from(AuditEntry).where(
                 AuditEntry.actor == username, AuditEntry.ip == ip, AuditEntry.action == "login.failed",
                 AuditEntry.at > since)) or 0
 
 
 def _info(user: StaffUser, last_login: dt.datetime | None = None) -> UserInfo:
-    return UserInfo(user.username, user.full_name, user.role, user.active, _aware(user.created_at),
-                    _aware(last_login) if last_login else None)
+    return UserInfo(user.username, user.full_name, user.role, user.active, aware(user.created_at),
+                    aware(last_login) if last_login else None)
 
 
 def _find(session: Session, username: str) -> StaffUser:

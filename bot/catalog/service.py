@@ -22,7 +22,7 @@ from bot.catalog.diff import FieldChange, diff
 from bot.catalog.flat import MODELS, Kind, Record, kind_of
 from bot.catalog.hooks import on_faq_published
 from bot.catalog.models import OPEN_STATES, CatalogItem, CatalogVersion, VersionState
-from bot.models import utcnow
+from bot.models import aware, utcnow
 from knowledge_base.loaders import CatalogImportError, RowError, validate_rows
 from knowledge_base.normalise import strip_diacritics
 from knowledge_base.schema import Faq, Procedure
@@ -140,10 +140,6 @@ def _dump(record: BaseModel) -> str:
     return json.dumps(record.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    return moment.replace(tzinfo=dt.UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def slugify(text: str) -> str:
     words = re.findall(r"[a-z0-9]+", strip_diacritics(text).lower().replace("đ", "d"))
     return "-".join(words[:8]) or "muc"
@@ -166,9 +162,9 @@ class CatalogService:
         return VersionView(
             id=version.id, number=version.number, kind=kind, record_id=item.record_id,
             record=MODELS[kind].model_validate_json(version.data), state=VersionState(version.state),
-            author=version.author, created_at=_aware(version.created_at) or utcnow(),
-            updated_at=_aware(version.updated_at) or utcnow(), reviewer=version.reviewer,
-            reviewed_at=_aware(version.reviewed_at), review_comment=version.review_comment,
+            author=version.author, created_at=aware(version.created_at) or utcnow(),
+            updated_at=aware(version.updated_at) or utcnow(), reviewer=version.reviewer,
+            reviewed_at=aware(version.reviewed_at), review_comment=version.review_comment,
             base_version_id=version.base_version_id, base_number=numbers.get(version.base_version_id),
             published_version_id=item.published_version_id,
             published_number=numbers.get(item.published_version_id), inbox_group=version.inbox_group)
@@ -238,7 +234,7 @@ class CatalogService:
                 open_rows = [self._view(session, v, item) for v in rows if v.state in OPEN_STATES]
                 out.append(ItemSummary(kind, item.record_id, title, tags,
                                        next((v.number for v in rows if v.id == item.published_version_id), None),
-                                       open_rows, max(_aware(v.updated_at) or utcnow() for v in rows)))
+                                       open_rows, max(aware(v.updated_at) or utcnow() for v in rows)))
             return sorted(out, key=lambda s: (not s.open_versions, strip_diacritics(s.title).lower()))
 
     def review_queue(self) -> list[ReviewEntry]:

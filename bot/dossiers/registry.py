@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -25,7 +24,7 @@ from bot.dossiers.models import (
 )
 from bot.dossiers.status import DossierStatus
 from bot.dossiers.transitions import check_accepts_documents, check_transition
-from bot.models import Attachment, Conversation, utcnow
+from bot.models import Attachment, Conversation, aware, utcnow
 from knowledge_base.service import KnowledgeBase
 
 Listener = Callable[[DossierView], Awaitable[None]]
@@ -36,11 +35,6 @@ log = logging.getLogger(__name__)
 def last4(value: str) -> str:
     """The last 4 digits of a phone number or căn cước."""
     return re.sub(r"\D", "", value)[-4:]
-
-
-def aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite drops the time zone; every stored time is UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def to_view(record: DossierRecord) -> DossierView:

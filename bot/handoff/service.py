@@ -24,7 +24,7 @@ from bot.handoff import texts
 from bot.handoff.hours import ServiceHours
 from bot.handoff.hub import ConsoleHub
 from bot.handoff.models import AgentPresence, CallbackRequest, Handoff
-from bot.models import Conversation, utcnow
+from bot.models import Conversation, aware, utcnow
 from bot.ops.metrics import METRICS
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient, RasaUnavailable
@@ -77,12 +77,6 @@ class Unstaffed:
 
     open_now: bool
     next_opening: dt.datetime
-
-
-def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def teams_of(staff: Staff) -> tuple[str, ...]:

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from bot.insights.models import ResolvedInboxGroup, UnansweredQuestion
-from bot.models import utcnow
+from bot.models import aware, utcnow
 from knowledge_base.accents import AccentRestorer
 from knowledge_base.documents import from_catalog
 from knowledge_base.normalise import Expander, has_diacritics, strip_diacritics
@@ -210,10 +210,6 @@ class _Phrasing:
         return max(self.texts, key=lambda t: (has_diacritics(t), self.texts[t], order[t]))
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-
-
 def clamp_days(days: int | None) -> int:
     return DEFAULT_DAYS if days is None else min(max(int(days), 1), MAX_DAYS)
 
@@ -274,7 +270,7 @@ class Inbox:
         with self.sessions() as session:
             rows = session.execute(select(ResolvedInboxGroup.group_key, func.max(ResolvedInboxGroup.at))
                                    .group_by(ResolvedInboxGroup.group_key)).all()
-        return {key: _aware(at) for key, at in rows}
+        return {key: aware(at) for key, at in rows}
 
     # ---- grouping -----------------------------------------------------------------------------
     def _group(self, rows: Sequence[Any]) -> list[Group]:
@@ -330,18 +326,18 @@ class Inbox:
                     members: list[int]) -> Group:
         centroid = (vectors * np.asarray(weights, np.float32)[:, None]).sum(axis=0)
         central = int(np.argmax(vectors @ centroid))   # first wins a tie: the more frequent phrasing
-        rows = sorted((r for p in phrasings for r in p.rows), key=lambda r: (_aware(r.at), r.id), reverse=True)
+        rows = sorted((r for p in phrasings for r in p.rows), key=lambda r: (aware(r.at), r.id), reverse=True)
         examples: list[Example] = []
         seen: set[str] = set()
         for row in rows:   # the newest, one per wording
             if row.text not in seen and len(examples) < MAX_EXAMPLES:
                 seen.add(row.text)
-                examples.append(Example(row.text, row.channel, _aware(row.at), row.reason))
+                examples.append(Example(row.text, row.channel, aware(row.at), row.reason))
         member_keys = [keys[i] for i in members]
         return Group(
             key=member_keys[central], representative=phrasings[central].display(), count=len(rows),
             examples=examples, reasons=dict(Counter(r.reason for r in rows).most_common()),
-            channels=dict(Counter(r.channel for r in rows).most_common()), last_at=_aware(rows[0].at),
+            channels=dict(Counter(r.channel for r in rows).most_common()), last_at=aware(rows[0].at),
             member_keys=frozenset(member_keys), best_ids=frozenset(r.best_id for r in rows if r.best_id),
         )
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.dossiers.backend import DossierBackend, DossierView
 from bot.dossiers.status import DossierStatus
 from bot.dossiers.transitions import FINAL
-from bot.models import utcnow
+from bot.models import aware, utcnow
 from bot.ops.metrics import METRICS
 from bot.outbox import Outbox
 from bot.payments import receipts
@@ -86,13 +86,6 @@ def new_order_id() -> str:
     """``TT`` + 12 random Crockford characters (60 bits): unguessable, and accepted by every
     provider's order reference (letters and digits only)."""
     return "TT" + "".join(secrets.choice(ORDER_ALPHABET) for _ in range(12))
-
-
-def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """SQLite drops the time zone; every stored time is UTC."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def to_view(order: PaymentOrder) -> OrderView:

@@ -25,7 +25,7 @@ from bot.handoff.service import (
     HandoffService,
     teams_of,
 )
-from bot.models import Attachment, Conversation, Message, utcnow
+from bot.models import Attachment, Conversation, Message, aware, utcnow
 from bot.routes.staff import _audit, render
 from bot.routes.staff import router as staff_router
 from channels.messages import OutboundMessage
@@ -82,11 +82,11 @@ async def _body(request: Request, model: type[BaseModel]) -> Any:
 def _iso(moment: dt.datetime | None) -> str | None:
     if moment is None:
         return None
-    return (moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment).isoformat()
+    return aware(moment).isoformat()
 
 
 def handoff_json(handoff: Handoff, conversation: Conversation | None, names: dict[str, str]) -> dict[str, Any]:
-    queued = handoff.queued_at.replace(tzinfo=dt.UTC) if handoff.queued_at.tzinfo is None else handoff.queued_at
+    queued = aware(handoff.queued_at)
     channel = conversation.channel if conversation else ""
     sender = conversation.sender_id if conversation else ""
     return {"id": handoff.id, "status": handoff.status, "team": handoff.team, "team_label": TEAMS[handoff.team],

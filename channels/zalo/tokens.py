@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from bot.models import PlatformToken, utcnow
+from bot.models import PlatformToken, aware, utcnow
 from channels.zalo.client import ZaloClient
 from channels.zalo.errors import ZaloAuthError
 
@@ -63,7 +63,7 @@ class TokenStore:
     async def access_token(self) -> str:
         """A usable access token, refreshed first when less than 5 minutes remain."""
         row = await asyncio.to_thread(self._read)
-        if _aware(row.expires_at) - utcnow() > REFRESH_MARGIN:
+        if aware(row.expires_at) - utcnow() > REFRESH_MARGIN:
             return row.access_token
         return await self._refresh(row.access_token)
 
@@ -74,7 +74,7 @@ class TokenStore:
     async def _refresh(self, stale_access: str) -> str:
         async with self._lock():
             row = await asyncio.to_thread(self._read)
-            if row.access_token != stale_access and _aware(row.expires_at) - utcnow() > REFRESH_MARGIN:
+            if row.access_token != stale_access and aware(row.expires_at) - utcnow() > REFRESH_MARGIN:
                 return row.access_token  # refreshed by another task while we waited
             try:
                 pair = await self._client.refresh(self._app_id, self._app_secret, row.refresh_token)
@@ -132,7 +132,3 @@ class TokenStore:
                 .values(access_token=access, refresh_token=refresh, expires_at=expires_at,
                         version=seen + 1, updated_at=utcnow())).rowcount
         return changed == 1
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

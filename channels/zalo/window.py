@@ -9,7 +9,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.models import Conversation, utcnow
+from bot.models import Conversation, aware, utcnow
 
 REPLY_WINDOW = dt.timedelta(hours=48)
 Mode = Literal["cs", "transaction", "blocked"]
@@ -25,10 +25,6 @@ class ReplyWindow:
         with self._sessions() as session:
             last = session.scalar(select(Conversation.last_message_at).where(
                 Conversation.channel == "zalo", Conversation.sender_id == recipient_id))
-        if last is not None and utcnow() - _aware(last) <= self._window:
+        if last is not None and utcnow() - aware(last) <= self._window:
             return "cs"
         return "transaction" if kind == "notice" else "blocked"
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,52 @@ def test_held_out_phrasings_are_understood(model: Path, tmp_path: Path) -> None:
     assert report["accuracy"] >= NLU_ACCURACY_FLOOR, json.dumps(
         {k: v for k, v in report.items() if isinstance(v, dict) and v.get("f1-score", 1) < 0.9},
         ensure_ascii=False)
+
+
+ENGINE_CHECK = r'''
+import asyncio, json
+import rasa_addons  # noqa: F401  (what Rasa's pipeline import does: puts the speed-ups in place)
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from rasa.core.nlg import interpolator
+
+errors = []
+class Record:  # what the interpolator reports, e.g. a placeholder it could not fill
+    def __getattr__(self, level):
+        return lambda event, **fields: errors.append(f"{level}: {event} {fields.get('response')}")
+interpolator.structlogger = Record()
+
+action = RemoteAction("action_answer_question", None)
+good = {"events": [{"event": "slot", "name": "procedure_id", "value": "khai-sinh"}],
+        "responses": [{"text": "Dạ", "buttons": [{"title": "Lệ phí", "payload": "/ask_detail"}]}]}
+verdicts = {"good": action._validate_action_result(good)}
+for name, bad in {"responses not a list": {"responses": "Dạ"},
+                  "event without a name": {"events": [{"event": "slot", "value": 1}]}}.items():
+    try:
+        action._validate_action_result(bad)
+        verdicts[name] = "accepted"
+    except ValidationError as error:
+        verdicts[name] = "Failed to validate Action server response" in error.message
+
+domain = Domain.load("domain.yml")
+tracker = DialogueStateTracker.from_events("c", [], domain.slots)
+greeting = asyncio.run(TemplatedNaturalLanguageGenerator(domain.responses).generate("utter_greet", tracker, "rest"))
+print(json.dumps({"verdicts": verdicts, "payloads": [b["payload"] for b in greeting["buttons"]], "errors": errors}))
+'''
+
+
+def test_action_responses_are_still_validated_and_buttons_render_cleanly() -> None:
+    """The cached validator (rasa_addons/action_validation.py) accepts and rejects as Rasa did, and
+    the greeting's entity buttons reach the citizen as plain payloads without an error per reply."""
+    result = subprocess.run([str(launcher.RASA_VENV / "bin" / "python"), "-c", ENGINE_CHECK], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["verdicts"] == {"good": True, "responses not a list": True, "event without a name": True}
+    assert report["payloads"][:3] == ['/choose{"item_id": "khai-sinh"}', '/choose{"item_id": "ly-lich-tu-phap"}',
+                                      '/choose{"item_id": "gio-lam-viec"}']
+    assert report["errors"] == []

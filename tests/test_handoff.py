@@ -32,7 +32,7 @@ from tests.conftest import free_port, wait_for
 from tests.staff_support import create_user
 from tests.test_staff import login
 
-ALWAYS = "00:00-23:59"
+ALWAYS = "00:00-24:00"
 
 
 def staff(username: str, role: str) -> Staff:
@@ -266,6 +266,15 @@ def test_service_hours_follow_the_holiday_calendar() -> None:
     assert not hours.is_open(at(2026, 5, 3, 9, 0))                   # Sunday
     assert hours.next_opening(at(2026, 4, 29, 17, 30)) == at(2026, 5, 1, 7, 30)
     assert ServiceHours.describe(at(2026, 11, 30, 7, 30)) == "07:30 thứ Hai, 30/11"
+
+
+def test_a_line_open_around_the_clock_has_no_gap_before_midnight() -> None:
+    hours = ServiceHours.from_settings("00:00-24:00", "00:00-24:00", "00:00-24:00", follow_holidays=False)
+    at = lambda *args: dt.datetime(*args, tzinfo=TIMEZONE)  # noqa: E731
+    assert all(hours.is_open(at(2026, 11, day, 23, 59, 30)) for day in range(23, 30))
+    assert hours.next_opening(at(2026, 11, 29, 23, 59, 59)) == at(2026, 11, 29, 23, 59, 59)
+    with pytest.raises(ValueError):
+        ServiceHours.from_settings("17:00-07:30", "", "")
 
 
 # ---- security ---------------------------------------------------------------------------------------

@@ -319,8 +319,8 @@ def test_real_rasa_answers_a_telegram_greeting(stack: Stack, kb: KnowledgeBase, 
 def test_a_person_answers_a_telegram_citizen_through_the_outbox(kb: KnowledgeBase, tmp_path: Path,
                                                                 tg: TelegramStandin) -> None:
     settings = gateway_settings(tmp_path, tg).model_copy(update={
-        "handoff_weekday_hours": "00:00-23:59", "handoff_saturday_hours": "00:00-23:59",
-        "handoff_sunday_hours": "00:00-23:59", "handoff_follow_holidays": False})
+        "handoff_weekday_hours": "00:00-24:00", "handoff_saturday_hours": "00:00-24:00",
+        "handoff_sunday_hours": "00:00-24:00", "handoff_follow_holidays": False})
     app = create_app(settings, kb=kb)
     agent = Staff(id=0, username="tnv", full_name="Lê Văn Tình", role="volunteer", csrf_token="")
     with TestClient(app) as client:

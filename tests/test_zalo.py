@@ -422,8 +422,8 @@ def test_zalo_button_payload_reaches_real_rasa_unchanged(kb: KnowledgeBase, tmp_
 def test_a_person_answers_a_zalo_citizen_through_the_outbox(kb: KnowledgeBase, tmp_path: Path,
                                                             standin: ZaloStandIn) -> None:
     settings = zalo_settings(tmp_path, standin).model_copy(update={
-        "handoff_weekday_hours": "00:00-23:59", "handoff_saturday_hours": "00:00-23:59",
-        "handoff_sunday_hours": "00:00-23:59", "handoff_follow_holidays": False})
+        "handoff_weekday_hours": "00:00-24:00", "handoff_saturday_hours": "00:00-24:00",
+        "handoff_sunday_hours": "00:00-24:00", "handoff_follow_holidays": False})
     agent = Staff(id=0, username="tongdai", full_name="Trần Thị Bình", role="hotline", csrf_token="")
     with open_gateway(kb, settings, standin) as gateway:
         assert gateway.post(text_event("zu-77", "xin chào")).status_code == 200

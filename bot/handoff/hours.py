@@ -9,15 +9,17 @@ from dataclasses import dataclass
 from bot.dossiers.calendar import TIMEZONE, WorkingCalendar, default_calendar, parse_time
 
 Span = tuple[dt.time, dt.time]
+END_OF_DAY = dt.time.max   # "24:00": open until midnight, so a 24/7 line is "00:00-24:00"
 WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 
 
 def parse_spans(text: str) -> list[Span]:
-    """``07:30-11:30,13:30-17:00`` → spans; empty text → closed."""
+    """``07:30-11:30,13:30-17:00`` → spans; ``00:00-24:00`` → the whole day; empty text → closed."""
     spans: list[Span] = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         start, _, end = part.partition("-")
-        opening, closing = parse_time(start.strip()), parse_time(end.strip())
+        opening = parse_time(start.strip())
+        closing = END_OF_DAY if end.strip() == "24:00" else parse_time(end.strip())
         if closing <= opening:
             raise ValueError(f"giờ làm việc không hợp lệ: {part!r}")
         spans.append((opening, closing))

@@ -75,8 +75,8 @@ class HttpError(Exception):
 class KeepAliveClient:
     """The least HTTP/1.1 this benchmark needs: JSON POSTs over a pool of keep-alive connections.
 
-    A general client (httpx) spent about 9 ms of CPU per request here, a fifth of the machine at
-    the target rate, on the same two cores as the servers it measures. This one parses only a
+    The client shares the two cores with the servers it measures. For the same 35 s at 10 msg/s,
+    httpx used 1.04 s of CPU and this one 0.34 s, most of it Python starting. It parses only a
     status line, headers, and a Content-Length or chunked body.
     """
 

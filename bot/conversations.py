@@ -32,11 +32,13 @@ _HAS_WORD = re.compile(r"\w", re.UNICODE)
 
 @dataclass(frozen=True)
 class Recorded:
-    """A stored incoming message: where it lives and which Rasa tracker answers it."""
+    """A stored incoming message: where it lives, which Rasa tracker answers it, and who owned the
+    conversation when it was stored (read in the same transaction: one database trip fewer)."""
 
     conversation_id: int
     message_id: int
     rasa_sender: str
+    owner: str = "bot"
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class ConversationService:
     async def respond(self, recorded: Recorded, inbound: InboundMessage) -> list[OutboundMessage]:
         """Ask Rasa (or answer bad input directly) — unless a person owns the conversation, then
         the console gets it — store the replies and return them."""
-        if await self._person_owns(recorded):
+        if self._person_owns(recorded):
             replies = await self._to_person(recorded, inbound)
         else:
             replies = await self._replies(inbound, recorded)
@@ -89,8 +91,8 @@ class ConversationService:
             log.exception("replies to message %s not stored", recorded.message_id)
         return replies
 
-    async def _person_owns(self, recorded: Recorded) -> bool:
-        return self._handoff is not None and await self._handoff.owner(recorded.conversation_id) != "bot"
+    def _person_owns(self, recorded: Recorded) -> bool:
+        return self._handoff is not None and recorded.owner != "bot"
 
     async def _to_person(self, recorded: Recorded, inbound: InboundMessage) -> list[OutboundMessage]:
         assert self._handoff is not None
@@ -102,7 +104,7 @@ class ConversationService:
         """Tell the dialogue that a file was stored (``/document_uploaded{"attachment_id": N}``), so a
         document step can move on. Nothing is said when Rasa is unavailable or has nothing to add:
         the gateway's own "Em đã nhận…" has answered already."""
-        if await self._person_owns(recorded):  # the agent sees the file in the transcript
+        if self._person_owns(recorded):  # the agent sees the file in the transcript
             return await self._handoff.citizen_wrote(recorded.conversation_id)  # type: ignore[union-attr]
         message = f'/document_uploaded{{"attachment_id": {attachment_id}}}'
         try:
@@ -159,7 +161,7 @@ class ConversationService:
                               payload=inbound.metadata or None)
             session.add(message)
             session.flush()
-            return Recorded(conversation.id, message.id, conversation.rasa_sender_id)
+            return Recorded(conversation.id, message.id, conversation.rasa_sender_id, conversation.owner or "bot")
 
     def _earlier_replies(self, inbound: InboundMessage) -> list[OutboundMessage]:
         """The bot's replies to an already stored message: those after it, up to the citizen's next

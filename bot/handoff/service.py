@@ -120,9 +120,6 @@ class HandoffService:
         text = texts.NOBODY_ONLINE if result.open_now else texts.out_of_hours(opens)
         return [OutboundMessage(text=text, buttons=texts.CALLBACK_BUTTONS)], False
 
-    async def owner(self, conversation_id: int) -> str:
-        return await asyncio.to_thread(self._owner, conversation_id)
-
     async def citizen_wrote(self, conversation_id: int) -> list[OutboundMessage]:
         """A message (or file) arrived while a person owns the conversation: it is stored already;
         tell the console, and remind a waiting citizen of their place now and then."""
@@ -292,10 +289,6 @@ class HandoffService:
         if handoff is None:
             raise NotFound("Không có cuộc trò chuyện này.")
         return handoff
-
-    def _owner(self, conversation_id: int) -> str:
-        with self.sessions() as session:
-            return session.scalar(select(Conversation.owner).where(Conversation.id == conversation_id)) or "bot"
 
     def _rasa_sender(self, conversation_id: int) -> str:
         with self.sessions() as session:

@@ -4,6 +4,7 @@ order, amount, state; replays and races; raw audit; reconciliation)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -16,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
@@ -305,6 +306,40 @@ def test_sandbox_signature_matches_an_independent_hmac() -> None:
     assert openssl_hmac("k", body) == expected
     from bot.payments.providers.sandbox import sign
     assert sign("k", body) == expected
+
+
+def test_the_sandbox_bank_retries_a_callback_the_gateway_did_not_acknowledge() -> None:
+    """A gateway whose database is restarting answers 503: the bank tries again, like real
+    providers retry an unacknowledged IPN, and stops once it gets a 2xx."""
+    from bot.payments.providers.base import PaymentRequest
+    from bot.payments.providers.sandbox import SIGNATURE_HEADER, SandboxBank, sign
+
+    received: list[tuple[bytes, str]] = []
+    merchant = FastAPI()
+
+    @merchant.post("/payments/sandbox/callback")
+    async def callback(request: Request) -> Response:
+        received.append((await request.body(), request.headers[SIGNATURE_HEADER]))
+        return Response(status_code=503 if len(received) <= 2 else 200)
+
+    async def pay(base: str) -> str:
+        bank = SandboxBank("k", retry_delays=(0.05, 0.05, 0.05, 0.05))
+        now = dt.datetime.now(dt.UTC)
+        bank.open(PaymentRequest(order_id="TT00000000RETRY", amount_vnd=135000, description="Le phi",
+                                 created_at=now, expires_at=now + dt.timedelta(minutes=15), client_ip="127.0.0.1",
+                                 return_url=f"{base}/back", notify_url=f"{base}/payments/sandbox/callback"))
+        back = await bank.settle("TT00000000RETRY", pay=True)
+        await asyncio.sleep(0.6)       # longer than every retry together
+        await bank.aclose()
+        return back
+
+    with serve_in_thread(merchant, free_port(), "merchant") as base:
+        back = run_async(pay(base))
+    assert back.startswith(f"{base}/back?")                  # the citizen is not kept waiting for retries
+    assert len(received) == 3                                # 503, 503, then acknowledged: no more tries
+    assert len({body for body, _ in received}) == 1
+    assert all(signature == sign("k", body) for body, signature in received)
+    assert json.loads(received[0][0])["status"] == "paid"
 
 
 def test_a_payment_the_dossier_backend_missed_is_recorded_later(gateway: Gateway,

@@ -9,7 +9,7 @@ single-process mode only.
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -36,6 +36,7 @@ from bot.payments.providers.base import (
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 PAY_PATH = "/sandbox-pay"
+CALLBACK_RETRY_DELAYS = (2.0, 5.0, 15.0, 30.0, 60.0)   # seconds before each new try of an unacknowledged callback
 
 
 def sign(secret: str, message: bytes) -> str:
@@ -63,10 +64,13 @@ class SandboxTransaction:
 class SandboxBank:
     """The provider's side of the sandbox."""
 
-    def __init__(self, secret: str, timeout: float = 15.0) -> None:
+    def __init__(self, secret: str, timeout: float = 15.0,
+                 retry_delays: tuple[float, ...] = CALLBACK_RETRY_DELAYS) -> None:
         self.secret = secret
         self.transactions: dict[str, SandboxTransaction] = {}
         self.client = httpx.AsyncClient(timeout=timeout)
+        self.retry_delays = retry_delays
+        self._retries: set[asyncio.Task[None]] = set()
 
     def open(self, request: PaymentRequest) -> SandboxTransaction:
         transaction = self.transactions.get(request.order_id)
@@ -89,14 +93,32 @@ class SandboxBank:
                 transaction.transaction_no = f"SB{secrets.randbelow(10**10):010d}"
                 transaction.paid_at = dt.datetime.now(dt.UTC)
         body = json.dumps(self.callback_fields(transaction), separators=(",", ":")).encode()
-        with contextlib.suppress(httpx.HTTPError):  # like a real provider: the merchant learns it later
-            await self.client.post(transaction.notify_url, content=body, headers={
-                "Content-Type": "application/json", SIGNATURE_HEADER: sign(self.secret, body)})
+        if not await self._notify(transaction.notify_url, body):
+            # Like VNPay and MoMo with an IPN the merchant did not acknowledge (its database was
+            # restarting, say): try again later, in the background, a few times.
+            retry = asyncio.create_task(self._notify_later(transaction.notify_url, body))
+            self._retries.add(retry)
+            retry.add_done_callback(self._retries.discard)
         query = {"order_id": transaction.order_id, "amount_vnd": transaction.amount_vnd,
                  "status": transaction.state, "transaction_no": transaction.transaction_no}
         query["sig"] = sign(self.secret, return_message(transaction.order_id, transaction.amount_vnd,
                                                         transaction.state, transaction.transaction_no))
         return f"{transaction.return_url}?{urlencode(query)}"
+
+    async def _notify(self, url: str, body: bytes) -> bool:
+        """Post the signed callback; True when the merchant acknowledged it (any 2xx)."""
+        try:
+            response = await self.client.post(url, content=body, headers={
+                "Content-Type": "application/json", SIGNATURE_HEADER: sign(self.secret, body)})
+        except httpx.HTTPError:
+            return False
+        return response.is_success
+
+    async def _notify_later(self, url: str, body: bytes) -> None:
+        for delay in self.retry_delays:
+            await asyncio.sleep(delay)
+            if await self._notify(url, body):
+                return
 
     @staticmethod
     def callback_fields(transaction: SandboxTransaction) -> dict[str, object]:
@@ -105,6 +127,9 @@ class SandboxBank:
                 "paid_at": transaction.paid_at.isoformat() if transaction.paid_at else None}
 
     async def aclose(self) -> None:
+        for retry in list(self._retries):
+            retry.cancel()
+        await asyncio.gather(*self._retries, return_exceptions=True)
         await self.client.aclose()
 
 

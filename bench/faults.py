@@ -523,7 +523,9 @@ async def scenario(cluster: Cluster, name: str, args: argparse.Namespace) -> Rep
                                            for i in range(len(cluster.rasa_replicas))))
         report.check(all(restarted), "both Rasa replicas back")
         report.figure("Rasa back after (s)", round(time.monotonic() - t, 1))
-        recovered_at = time.monotonic() + 2
+        # nginx marked both upstreams failed while Rasa was away and tries them again only after
+        # fail_timeout (3 s): until then it answers 502 and the gateway its outage reply.
+        recovered_at = time.monotonic() + 3
         # The handed-off citizens: writing goes to the person; cancelling the wait gives the bot back.
         for sender in hand_senders:
             await asker.say(sender, "/cancel_handoff", record=False)

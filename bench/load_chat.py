@@ -61,6 +61,9 @@ FOLLOW_UPS = ["lệ phí bao nhiêu", "le phi bao nhieu", "mất bao lâu", "bao
               "nộp ở đâu", "nop online dc ko", "cần mang giấy tờ gì", "phí bao nhiêu vậy"]
 CLOSINGS = ["cảm ơn", "cam on nhe", "tạm biệt", "ok cảm ơn bạn", "thanks", "tam biet"]
 
+# The gateway's own stand-in replies (bot/texts.py RASA_DOWN, SILENT): polite, but not the bot's
+# answer, so they count as errors here ("outage_reply", "silent_reply").
+FALLBACK_REPLIES = {"trợ lý ảo đang tạm gián đoạn": "outage_reply", "em chưa trả lời được câu này": "silent_reply"}
 RESERVOIR = 50_000   # latency samples kept per target: percentiles stay exact-ish, memory stays bounded
 
 
@@ -275,6 +278,9 @@ class Bench:
                             isinstance(m, dict) and (m.get("text") or m.get("buttons") or m.get("custom"))
                             for m in body):
                         kind = "empty_reply"
+                    else:
+                        first = str(body[0].get("text") or "") if isinstance(body[0], dict) else ""
+                        kind = next((k for phrase, k in FALLBACK_REPLIES.items() if phrase in first), None)
         except HttpError as error:
             kind = error.kind
         elapsed = time.monotonic() - scheduled

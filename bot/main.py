@@ -3,8 +3,10 @@
 import logging
 
 from bot.app import create_app
+from bot.ops.heap import freeze_after_startup
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 # httpx logs every request URL at INFO; conversation ids in those URLs are nobody's business.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 app = create_app()
+freeze_after_startup(app)

@@ -5,6 +5,7 @@ Rasa imports this package when it loads the pipeline (config.yml names ``rasa_ad
 which is where the engine's own speed-ups are put in place.
 """
 
-from rasa_addons import action_validation
+from rasa_addons import action_validation, heap
 
 action_validation.install()
+heap.freeze_before_first_message()

@@ -27,8 +27,9 @@ from bot.ops.install import install_ops
 from bot.ops.limits import TOO_FAST, TokenBucketLimiter, install_rate_limits
 from bot.ops.logging import JsonFormatter, RequestIdFilter, configure_logging
 from bot.ops.metrics import METRICS, GatewayMetrics, install_metrics
-from bot.ops.request_id import HEADER, install_request_id
+from bot.ops.request_id import HEADER, install_request_id, new_request_id
 from bot.payments.models import PaymentOrder
+from bot.privacy import mask
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import free_port, run_async
 
@@ -229,6 +230,17 @@ def test_request_id_round_trip_and_in_log_lines(json_log: io.StringIO) -> None:
     logged = [line for line in lines(json_log) if line["message"].startswith("hello")]
     assert logged[0]["request_id"] == "edge-7f3a9c21"
     assert logged[-1]["request_id"] == fresh and PHONE not in json.dumps(logged)
+
+
+def test_request_ids_reach_the_log_unmasked_and_never_carry_a_phone(json_log: io.StringIO) -> None:
+    """Logs mask phone-like digit runs: an id containing one would be logged altered (and a
+    client's may be personal data), so such ids are never used."""
+    assert all(mask(made) == made for made in (new_request_id() for _ in range(2000)))
+    client = TestClient(request_id_app())
+    replaced = client.get("/hello", headers={HEADER: "call-0912345678-please"}).headers[HEADER]
+    assert re.fullmatch(r"[0-9a-f]{32}", replaced)
+    logged = [line for line in lines(json_log) if line["message"].startswith("hello")]
+    assert logged[-1]["request_id"] == replaced and "0912345678" not in json.dumps(logged)
 
 
 def test_access_log_has_route_template_and_request_id(caplog: pytest.LogCaptureFixture) -> None:

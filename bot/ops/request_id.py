@@ -14,6 +14,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.ops.routing import route_template
+from bot.privacy import mask
 
 HEADER = "X-Request-ID"
 # Ids that a proxy or client commonly sends (UUIDs, hex, base64url); nothing that could break a log line.
@@ -28,7 +29,17 @@ def current_request_id() -> str | None:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    while True:
+        request_id = uuid.uuid4().hex
+        if _loggable(request_id):
+            return request_id
+
+
+def _loggable(request_id: str) -> bool:
+    """Logs mask digit runs that look like a phone or căn cước number. An id with such a run would
+    reach the log altered and no longer match the response header (measured: 1.9 % of random ids),
+    and a client's id with one may carry personal data: neither is used."""
+    return mask(request_id) == request_id
 
 
 class RequestIdMiddleware:
@@ -45,7 +56,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = Headers(scope=scope).get(HEADER, "")
-        request_id = given if _SANE.fullmatch(given) else new_request_id()
+        request_id = given if _SANE.fullmatch(given) and _loggable(given) else new_request_id()
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id  # request.state.request_id
         if scope["type"] == "websocket":

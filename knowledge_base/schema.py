@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Level = Literal["trung ương", "tỉnh", "huyện", "xã"]
+# "trung ương" is the portal's "Cấp bộ"; "khác" its "Cơ quan khác" (a body outside the levels).
+Level = Literal["trung ương", "tỉnh", "huyện", "xã", "khác"]
 MethodKind = Literal["direct", "online", "postal"]
 OnlineLevel = Literal["toàn trình", "một phần"]
 FieldType = Literal["text", "date", "cccd", "phone", "email", "choice", "number"]
@@ -20,33 +21,6 @@ SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class SubmissionMethod(_Strict):
-    """One way to submit: at the counter, online (with its level) or by post."""
-
-    method: MethodKind
-    online_level: OnlineLevel | None = None
-    url: str | None = None
-    note: str = ""
-
-    @model_validator(mode="after")
-    def _online_level_only_online(self) -> SubmissionMethod:
-        if self.method != "online" and self.online_level is not None:
-            raise ValueError("online_level chỉ dùng cho method 'online'")
-        if self.method == "online" and self.online_level is None:
-            raise ValueError("method 'online' cần online_level ('toàn trình' hoặc 'một phần')")
-        return self
-
-
-class RequiredDocument(_Strict):
-    """One item of the dossier's document list (thành phần hồ sơ)."""
-
-    name: str = Field(min_length=3)
-    template: str = ""
-    copies: str = ""
-    required: bool = True
-    note: str = ""
 
 
 class ProcessingTime(_Strict):
@@ -63,6 +37,39 @@ class Fee(_Strict):
     amount_vnd: int | None = Field(default=None, ge=0)
     note: str = ""
     legal_basis: str = ""
+
+
+class SubmissionMethod(_Strict):
+    """One way to submit: at the counter, online (with its level) or by post.
+
+    National records give each channel its own time limit and fees; ``online_level`` is None on an
+    online channel when no provincial list says whether it is "toàn trình" or "một phần".
+    """
+
+    method: MethodKind
+    online_level: OnlineLevel | None = None
+    url: str | None = None
+    note: str = ""
+    processing_time: ProcessingTime | None = None
+    fees: list[Fee] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _online_level_only_online(self) -> SubmissionMethod:
+        if self.method != "online" and self.online_level is not None:
+            raise ValueError("online_level chỉ dùng cho method 'online'")
+        return self
+
+
+class RequiredDocument(_Strict):
+    """One item of the dossier's document list (thành phần hồ sơ)."""
+
+    name: str = Field(min_length=3)
+    template: str = ""
+    copies: str = ""
+    required: bool = True
+    note: str = ""
+    originals_count: int | None = Field(default=None, ge=0)
+    copies_count: int | None = Field(default=None, ge=0)
 
 
 class FormField(_Strict):
@@ -89,6 +96,8 @@ class Procedure(_Strict):
     aliases: list[str] = Field(default_factory=list)
     field: str = Field(min_length=2)
     level: Level
+    levels: list[Level] = Field(default_factory=list)
+    audience: str = ""
     agency: str = Field(min_length=3)
     submit_at: str = Field(min_length=3)
     methods: list[SubmissionMethod] = Field(min_length=1)
@@ -126,6 +135,7 @@ class Faq(_Strict):
     answer: str = Field(min_length=10)
     tags: list[str] = Field(default_factory=list)
     related_procedures: list[str] = Field(default_factory=list)
+    related_codes: list[str] = Field(default_factory=list)
     source: Source | None = None
     updated_on: dt.date | None = None
 

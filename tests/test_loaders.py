@@ -73,7 +73,7 @@ def test_errors_name_the_row_and_the_field(tmp_path: Path, writer) -> None:
     with pytest.raises(CatalogImportError) as caught:
         read_records(path, Procedure)
     messages = [str(e) for e in caught.value.errors]
-    assert "dòng 3, trường level: phải là một trong: 'trung ương', 'tỉnh', 'huyện' hoặc 'xã'" in messages
+    assert "dòng 3, trường level: phải là một trong: 'trung ương', 'tỉnh', 'huyện', 'xã' hoặc 'khác'" in messages
     assert any(m.startswith("dòng 4, trường fees[0].amount_vnd") for m in messages)
     assert any(m.startswith("dòng 5, trường id") and "trùng" in m for m in messages)
 

@@ -7,6 +7,8 @@ Examples::
     python -m knowledge_base search --kind faq --top 3 --json "gio lam viec"
     python -m knowledge_base search --batch questions.txt --kind all --top 3
     python -m knowledge_base import catalog.xlsx
+    python -m knowledge_base import procedures.jsonl.gz --data-dir DIR --levels lamdong.csv
+    python -m knowledge_base import procedures.jsonl.gz --codes 1.000771,1.001193 --no-build
 """
 
 from __future__ import annotations
@@ -90,14 +92,30 @@ def cmd_import(args: argparse.Namespace) -> int:
     from knowledge_base.loaders import CatalogImportError
 
     try:
-        report = import_file(Path(args.file), Path(args.data_dir), dry_run=args.dry_run)
+        codes = _codes(args)
+        report = import_file(Path(args.file), Path(args.data_dir), dry_run=args.dry_run,
+                             codes=codes, level_files=[Path(p) for p in args.levels or []])
     except CatalogImportError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(f"Không đọc được tệp: {exc}", file=sys.stderr)
+        return 1
     print(report)
-    if not args.dry_run:
+    if not args.dry_run and not args.no_build:
         return cmd_build(args)
     return 0
+
+
+def _codes(args: argparse.Namespace) -> set[str] | None:
+    """``--codes a,b`` and ``--codes-file`` (one code a line) together; None means every code."""
+    codes: set[str] = set()
+    if args.codes:
+        codes.update(c.strip() for c in args.codes.split(",") if c.strip())
+    if args.codes_file:
+        lines = Path(args.codes_file).read_text(encoding="utf-8").splitlines()
+        codes.update(c.strip() for c in lines if c.strip() and not c.startswith("#"))
+    return codes if args.codes or args.codes_file else None
 
 
 def _env(name: str, default: str) -> str:
@@ -133,6 +151,13 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi")
     imp.add_argument("--force", action="store_true", default=False)
+    # Also accepted after the subcommand; SUPPRESS keeps the value given before it otherwise.
+    imp.add_argument("--data-dir", default=argparse.SUPPRESS)
+    imp.add_argument("--codes", help="chỉ nhập các mã này, cách nhau bằng dấu phẩy")
+    imp.add_argument("--codes-file", help="tệp mỗi dòng một mã thủ tục cần nhập")
+    imp.add_argument("--levels", action="append", metavar="CSV",
+                     help="danh mục tỉnh (toàn trình / một phần); dùng nhiều lần được")
+    imp.add_argument("--no-build", action="store_true", help="không xây lại chỉ mục sau khi nhập")
     imp.set_defaults(func=cmd_import)
     return root
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -14,8 +15,25 @@ PROCEDURES_FILE = "procedures.json"
 FAQS_FILE = "faqs.json"
 
 
-def import_file(path: Path, data_dir: Path, dry_run: bool = False) -> str:
-    """Validate ``path`` completely, then merge it; returns a one-line report in Vietnamese."""
+def import_file(path: Path, data_dir: Path, dry_run: bool = False, *,
+                codes: set[str] | None = None, level_files: Sequence[Path] = ()) -> str:
+    """Validate ``path`` completely, then merge it; returns a report in Vietnamese.
+
+    The national portal's dumps, its FAQs and provinces' lists are recognised by their fields and
+    handed to ``national_import``; ``codes`` and ``level_files`` apply to those.
+    """
+    from knowledge_base import national_import  # only when national data is imported
+
+    if national_import.detect(path) is not None:
+        return national_import.import_national(path, data_dir, codes=codes,
+                                               level_files=level_files, dry_run=dry_run)
+    report = _import_catalog_file(path, data_dir, dry_run)
+    for level_file in level_files:  # a province's online levels, over what was just imported
+        report += "\n" + national_import.import_national(level_file, data_dir, dry_run=dry_run)
+    return report
+
+
+def _import_catalog_file(path: Path, data_dir: Path, dry_run: bool) -> str:
     model = detect_model(path)
     records = read_records(path, model)
     catalog = load_catalog(data_dir)

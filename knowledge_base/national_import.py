@@ -1,0 +1,248 @@
+"""Import the national data into a catalog folder: procedures (crawled or structured dump), the
+portal's FAQs, and provinces' online levels. Validates everything before writing anything.
+
+A curated record with the same national code is enriched, not duplicated; re-importing updates the
+national records in place and, when nothing changed but the date, leaves them as they were.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from knowledge_base import national, portal_faqs, provincial
+from knowledge_base.importer import FAQS_FILE, PROCEDURES_FILE
+from knowledge_base.loaders import CatalogImportError, RowError, load_catalog, validate_rows
+from knowledge_base.schema import Catalog, Faq, Procedure
+
+Record = dict[str, Any]
+ENRICHABLE = ("levels", "audience", "steps", "documents", "conditions", "result", "legal_basis")
+
+
+def n(value: int) -> str:
+    """Thousands separators, as the report is read by people: 2,642."""
+    return f"{value:,}"
+
+
+def detect(path: Path) -> str | None:
+    """"national", "structured", "portal_faq", "provincial" or None (a catalog file)."""
+    suffixes = "".join(path.suffixes[-2:]).lower()
+    if suffixes.endswith((".jsonl", ".jsonl.gz", ".gz")):
+        first = next(national.read_jsonl(path), None)
+        return national.kind_of(first) if first else None
+    if path.suffix.lower() == ".csv":
+        header = next(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))), [])
+        return "provincial" if provincial.is_provincial(header) else None
+    return None
+
+
+def import_national(path: Path, data_dir: Path, *, codes: set[str] | None = None,
+                    level_files: Sequence[Path] = (), dry_run: bool = False,
+                    today: dt.date | None = None) -> str:
+    """Import ``path`` (any kind ``detect`` knows) and apply ``level_files``; returns the report."""
+    today = today or dt.date.today()
+    kind = detect(path)
+    catalog = load_catalog(data_dir) if data_dir.exists() else Catalog()
+    procedures = [p.model_dump(mode="json") for p in catalog.procedures]
+    faqs = [f.model_dump(mode="json") for f in catalog.faqs]
+    lines: list[str] = []
+    if kind in {"national", "structured"}:
+        convert = national.from_national if kind == "national" else national.from_structured
+        incoming = _validate([convert(r, today) for r in national.read_jsonl(path)
+                              if codes is None or _code_of(r) in codes], Procedure, path)
+        lines += _merge_procedures(procedures, incoming, path.name)
+        lines += coverage(incoming)
+    elif kind == "portal_faq":
+        incoming = [portal_faqs.from_portal(r, today) for r in national.read_jsonl(path)]
+        incoming, short = _drop_unusable(incoming)
+        incoming = _validate(incoming, Faq, path)
+        lines += _merge_faqs(faqs, incoming, path.name, short)
+    elif kind == "provincial":
+        level_files = [path, *level_files]
+    else:
+        raise CatalogImportError(str(path), [RowError(None, "", "không nhận ra dữ liệu quốc gia")])
+    for level_file in level_files:
+        lines.append(_apply_levels(procedures, provincial.read_list(level_file)))
+    linked = portal_faqs.link(faqs, _ids_by_code(procedures))
+    portal = sum(1 for f in faqs if f.get("related_codes"))
+    if portal:
+        lines.append(f"Câu hỏi cổng có liên kết tới thủ tục trong danh mục: {n(linked)}/{n(portal)}.")
+    # The whole catalog is validated (unique ids, FAQ links) before a byte is written.
+    checked = Catalog(procedures=[Procedure.model_validate(p) for p in procedures],
+                      faqs=[Faq.model_validate(f) for f in faqs])
+    if dry_run:
+        return "\n".join([*lines, "(chạy thử, chưa ghi)"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    _write(data_dir, PROCEDURES_FILE, "procedures", checked.procedures)
+    _write(data_dir, FAQS_FILE, "faqs", checked.faqs)
+    return "\n".join(lines)
+
+
+def _code_of(record: Record) -> str:
+    return str(record.get("ma_thu_tuc") or record.get("thu_tuc_id") or "").strip()
+
+
+def _validate(records: list[Record], model: type[Procedure] | type[Faq], path: Path) -> list[Record]:
+    """Every record checked (errors name the line), returned with the schema's defaults filled so
+    it compares equal to the same record read back from the folder."""
+    valid = validate_rows(enumerate(records, start=1), model, source=str(path))
+    return [v.model_dump(mode="json") for v in valid]
+
+
+def _drop_unusable(records: list[Record]) -> tuple[list[Record], int]:
+    """A published answer shorter than the schema allows ("01 bộ") is not invented longer."""
+    kept = [r for r in records if len(r["answer"]) >= 10 and len(r["question"]) >= 5]
+    return kept, len(records) - len(kept)
+
+
+def _same_but_date(a: Record, b: Record) -> bool:
+    ignore = {"checked_on", "updated_on"}
+    return {k: v for k, v in a.items() if k not in ignore} == {k: v for k, v in b.items()
+                                                                if k not in ignore}
+
+
+def _merge_procedures(procedures: list[Record], incoming: list[Record], name: str) -> list[str]:
+    index = {p["id"]: i for i, p in enumerate(procedures)}
+    curated = {p["code"]: p for p in procedures
+               if not p["id"].startswith("tthc-") and national.CODE.fullmatch(p["code"])}
+    new = updated = same = enriched = 0
+    for record in incoming:
+        if record["code"] in curated:
+            enriched += enrich(curated[record["code"]], record)
+        elif record["id"] in index:
+            old = procedures[index[record["id"]]]
+            _keep_province_marks(old, record)
+            if _same_but_date(old, record):
+                same += 1
+            else:
+                procedures[index[record["id"]]] = record
+                updated += 1
+        else:
+            index[record["id"]] = len(procedures)
+            procedures.append(record)
+            new += 1
+    matched = sum(1 for r in incoming if r["code"] in curated)
+    return [f"Đã đọc {n(len(incoming))} thủ tục từ {name}: {n(new)} mới, {n(updated)} cập nhật, "
+            f"{n(same)} không đổi; {n(matched)} trùng mã với thủ tục đã biên soạn "
+            f"({n(enriched)} được bổ sung thêm thông tin)."]
+
+
+def enrich(curated: Record, record: Record) -> bool:
+    """Fill what the curator left empty from the national record; keep everything they wrote.
+    True if the curated record changed."""
+    before = json.dumps(curated, sort_keys=True, ensure_ascii=False)
+    for key in ENRICHABLE:
+        if not curated.get(key) and record.get(key):
+            curated[key] = record[key]
+    if record["title"] != curated["title"] and record["title"] not in curated["aliases"]:
+        curated["aliases"].append(record["title"])
+    if not curated["source"].get("url"):
+        curated["source"]["url"] = record["source"]["url"]
+    by_kind = {m["method"]: m for m in record["methods"]}
+    for method in curated["methods"]:
+        twin = by_kind.get(method["method"])
+        if twin and not method.get("processing_time") and twin.get("processing_time"):
+            method["processing_time"] = twin["processing_time"]
+    return before != json.dumps(curated, sort_keys=True, ensure_ascii=False)
+
+
+def _keep_province_marks(old: Record, record: Record) -> None:
+    """A re-import does not lose what the provincial lists said about the online channel."""
+    for method in old["methods"]:
+        if method["method"] == "online":
+            _, said = provincial._statements(method.get("note", ""))
+            for province, level in sorted(said.items()):
+                provincial.apply(record, province, level)
+
+
+def _merge_faqs(faqs: list[Record], incoming: list[Record], name: str, short: int) -> list[str]:
+    index = {f["id"]: i for i, f in enumerate(faqs)}
+    new = updated = same = 0
+    for record in incoming:
+        if record["id"] in index:
+            old = faqs[index[record["id"]]]
+            record["related_procedures"] = old.get("related_procedures", [])  # relinked below
+            if _same_but_date(old, record):
+                same += 1
+                continue
+            faqs[index[record["id"]]] = record
+            updated += 1
+        else:
+            index[record["id"]] = len(faqs)
+            faqs.append(record)
+            new += 1
+    skipped = f"; bỏ qua {n(short)} câu có câu trả lời quá ngắn" if short else ""
+    with_codes = sum(1 for r in incoming if r["related_codes"])
+    return [f"Đã đọc {n(len(incoming) + short)} câu hỏi từ {name}: {n(new)} mới, {n(updated)} "
+            f"cập nhật, {n(same)} không đổi{skipped}.",
+            f"  có mã thủ tục liên quan: {n(with_codes)}/{n(len(incoming))}"]
+
+
+def _apply_levels(procedures: list[Record], listing: provincial.ProvincialList) -> str:
+    counts = {"toàn trình": 0, "một phần": 0}
+    changed = 0
+    for procedure in procedures:
+        level = listing.levels.get(procedure["code"])
+        if level:
+            counts[level] += 1
+            changed += provincial.apply(procedure, listing.province, level)
+    matched = sum(counts.values())
+    return (f"Danh mục tỉnh {listing.province}: {n(listing.rows)} thủ tục, {n(len(listing.levels))} "
+            f"mã có mức trực tuyến; khớp {n(matched)} thủ tục trong danh mục (toàn trình "
+            f"{n(counts['toàn trình'])}, một phần {n(counts['một phần'])}; {n(changed)} thay đổi).")
+
+
+def _ids_by_code(procedures: Iterable[Record]) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for p in sorted(procedures, key=lambda p: p["id"].startswith("tthc-")):  # curated first
+        ids.setdefault(p["code"], p["id"])
+    return ids
+
+
+def coverage(records: list[Record]) -> list[str]:
+    """What share of the records each field could be filled for, in Vietnamese."""
+    total = len(records)
+
+    def share(count: int) -> str:
+        return f"{n(count)}/{n(total)}"
+
+    timed = [r for r in records if r["processing_time"]["text"] != national.nf.NO_INFO]
+    days = sum(1 for r in timed if r["processing_time"]["working_days"] is not None)
+    fees = [r["fees"] for r in records if r["fees"]]
+    amount = sum(1 for f in fees if any((x["amount_vnd"] or 0) > 0 for x in f))
+    free = sum(1 for f in fees if all(x["amount_vnd"] == 0 for x in f))
+    methods = {k: sum(1 for r in records if any(m["method"] == k and "note" in m and
+                                                not m["note"].startswith("Cổng không ghi")
+                                                for m in r["methods"]))
+               for k in ("direct", "online", "postal")}
+    return [
+        f"Độ phủ ({n(total)} thủ tục):",
+        f"  thời hạn: {share(len(timed))} (số ngày làm việc: {n(days)})",
+        f"  lệ phí: {share(len(fees))} (có số tiền: {n(amount)}, miễn phí: {n(free)}, "
+        f"chỉ có văn bản gốc: {n(len(fees) - amount - free)})",
+        f"  cách thức nộp: trực tiếp {n(methods['direct'])}, trực tuyến {n(methods['online'])}, "
+        f"bưu chính {n(methods['postal'])}",
+        f"  giấy tờ: {share(sum(1 for r in records if r['documents']))} "
+        f"({n(sum(len(r['documents']) for r in records))} giấy tờ)",
+        f"  các bước: {share(sum(1 for r in records if r['steps']))}",
+        f"  căn cứ pháp lý: {share(sum(1 for r in records if r['legal_basis']))}",
+        f"  kết quả: {share(sum(1 for r in records if r['result']))}",
+        f"  điều kiện: {share(sum(1 for r in records if r['conditions']))}",
+        f"  đối tượng: {share(sum(1 for r in records if r['audience']))}",
+    ]
+
+
+def _write(data_dir: Path, filename: str, prefix: str, records: Sequence[Procedure | Faq]) -> None:
+    target = data_dir / filename
+    payload = [r.model_dump(mode="json") for r in records]
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    for other in data_dir.glob(f"{prefix}*.json"):
+        if other != target:
+            other.unlink()  # everything now lives in the one merged file, as importer does
+    tmp.replace(target)

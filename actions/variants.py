@@ -1,0 +1,186 @@
+"""Near-identical procedures: the same procedure at several levels or in several variants.
+
+The national catalog publishes one procedure many times: "Trình báo mất hộ chiếu phổ thông
+(thực hiện tại cấp tỉnh)" and "… (thực hiện tại cấp xã)", "Cấp thẻ bảo hiểm y tế" / "Cấp lại …" /
+"Cấp đổi …", "Đăng ký khai sinh" / "… có yếu tố nước ngoài". A list of such titles tells a citizen
+nothing; one question naming the difference does. Everything here is read from the titles
+themselves (level and variant phrases stripped, the rest compared), never from a list of
+procedures, and the module is pure: no knowledge base, no Rasa, no wording a citizen reads
+(that lives in ``actions/cards.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from knowledge_base.normalise import strip_diacritics
+
+Facet = Literal["level", "variant", "foreign"]
+FACETS: tuple[Facet, ...] = ("level", "variant", "foreign")
+
+# Facet values, in the order buttons show them.
+LEVELS = ("trung ương", "tỉnh", "huyện", "xã")
+VARIANTS = ("cấp mới", "cấp lại", "cấp đổi", "gia hạn", "điều chỉnh")
+FOREIGN = ("có", "không")
+
+# ---- titles (matched on lower-case text without diacritics) ------------------------------------
+_LEVEL_WORDS = {"tinh": "tỉnh", "xa": "xã", "huyen": "huyện", "trung uong": "trung ương",
+                "bo": "trung ương"}
+_LEVEL_ALT = "trung uong|tinh|xa|huyen|bo"
+# "(thực hiện tại cấp tỉnh)", "(cấp xã)" anywhere; "… tại Công an cấp tỉnh", "… thực hiện tại cấp
+# xã" at the end of the title.
+_TITLE_LEVEL = [
+    re.compile(rf"\(\s*(?:thuc hien\s+)?(?:tai\s+|o\s+)?(?:cong an\s+)?cap\s+({_LEVEL_ALT})\s*\)"),
+    re.compile(rf"\s+(?:thuc hien\s+)?(?:tai|o)\s+(?:cong an\s+|ubnd\s+|uy ban nhan dan\s+)?cap\s+"
+               rf"({_LEVEL_ALT})\s*$"),
+]
+# Leading verb phrase → variant. "Cấp X" alone is a first issue; order matters (longest first).
+_TITLE_VARIANT = [
+    ("cap moi ", "cấp mới"), ("cap lai ", "cấp lại"), ("cap doi ", "cấp đổi"), ("doi ", "cấp đổi"),
+    ("gia han ", "gia hạn"), ("dieu chinh ", "điều chỉnh"), ("cap ", "cấp mới"),
+]
+_TITLE_FOREIGN = re.compile(r"\s*\b(khong\s+)?co yeu to nuoc ngoai\b")
+_PREFIX = re.compile(r"^(?:thu tuc\s+)")
+
+# ---- questions (what the citizen already said) -------------------------------------------------
+_ASKED_LEVEL = [
+    (re.compile(r"\b(?:cap|o|tai|len|cong an|so)\s+(?:tinh|thanh pho)\b"), "tỉnh"),
+    (re.compile(r"\b(?:cap|o|tai|ubnd|uy ban|cong an)\s+(?:xa|phuong|thi tran)\b"), "xã"),
+    (re.compile(r"\b(?:cap|o|tai|ubnd|uy ban|cong an)\s+(?:huyen|quan|thi xa)\b"), "huyện"),
+    (re.compile(r"\b(?:trung uong|cap bo|o bo|tai bo|cuc)\b"), "trung ương"),
+]
+_ASKED_VARIANT = [
+    (re.compile(r"\b(?:cap moi|lam moi|lan dau|xin moi)\b"), "cấp mới"),
+    (re.compile(r"\b(?:cap lai|lam lai|xin lai|bi mat|lam mat|danh mat|bi hong|lam hong)\b"), "cấp lại"),
+    (re.compile(r"\b(?:cap doi|(?<!theo )(?<!thay )doi)\b"), "cấp đổi"),
+    (re.compile(r"\bgia han\b"), "gia hạn"),
+    (re.compile(r"\bdieu chinh\b"), "điều chỉnh"),
+]
+_ASKED_NO_FOREIGN = re.compile(r"\b(?:khong|ko|k)\s+(?:co\s+)?(?:yeu to\s+)?nuoc ngoai\b")
+_ASKED_FOREIGN = re.compile(r"\b(?:nuoc ngoai|ngoai quoc|viet kieu|quoc tich khac|tay|nguoi nuoc ngoai)\b")
+
+
+def _plain(text: str) -> str:
+    text = strip_diacritics(text).lower()
+    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9()]+", " ", text)).strip()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A search hit: its id, its title, and the record's level (used only when the titles agree)."""
+
+    id: str
+    title: str
+    level: str | None = None
+
+
+@dataclass(frozen=True)
+class Facets:
+    """A title split into what is the same across variants (``core``) and what is not."""
+
+    core: str
+    level: str | None
+    variant: str
+    foreign: str
+
+    def value(self, facet: Facet) -> str | None:
+        return {"level": self.level, "variant": self.variant, "foreign": self.foreign}[facet]
+
+
+def facets(title: str, record_level: str | None = None) -> Facets:
+    """"Cấp lại thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)" → core "the bao hiem y te", level
+    "tỉnh", variant "cấp lại", foreign "không". ``record_level`` fills in a title without level."""
+    text = _PREFIX.sub("", _plain(title))
+    level = None
+    for pattern in _TITLE_LEVEL:
+        match = pattern.search(text)
+        if match:
+            level = _LEVEL_WORDS[match.group(1)]
+            text = (text[:match.start()] + " " + text[match.end():]).strip()
+            break
+    foreign = "không"
+    match = _TITLE_FOREIGN.search(text)
+    if match:
+        foreign = "không" if match.group(1) else "có"
+        text = (text[:match.start()] + " " + text[match.end():]).strip()
+    variant = "cấp mới"
+    for prefix, name in _TITLE_VARIANT:
+        if text.startswith(prefix):
+            variant, text = name, text[len(prefix):]
+            break
+    else:
+        variant = ""  # "Đăng ký khai sinh": no issue verb, so not a cấp/cấp lại/đổi variant
+    core = re.sub(r"[()]", " ", text)
+    return Facets(" ".join(core.split()), level or record_level, variant, foreign)
+
+
+def asked(question: str) -> dict[Facet, str]:
+    """The level, variant and foreign element the citizen already named ("cấp lại gplx ở xã")."""
+    text = f" {_plain(question)} "
+    said: dict[Facet, str] = {}
+    for facet, patterns in (("level", _ASKED_LEVEL), ("variant", _ASKED_VARIANT)):
+        for pattern, value in patterns:
+            if pattern.search(text):
+                said[facet] = value  # type: ignore[index]
+                break
+    if _ASKED_NO_FOREIGN.search(text):
+        said["foreign"] = "không"
+    elif _ASKED_FOREIGN.search(text):
+        said["foreign"] = "có"
+    return said
+
+
+@dataclass(frozen=True)
+class Clarification:
+    """One question: which value of ``facets`` (usually one) — each option answers with one item."""
+
+    facets: tuple[Facet, ...]
+    options: tuple[tuple[tuple[str, ...], str], ...]  # (values of the facets, item id)
+    subject: str  # the title of the best candidate, for the question's first words
+
+
+def siblings(candidates: Sequence[Candidate]) -> list[tuple[Candidate, Facets]]:
+    """The first candidate and every other one with the same core title, in rank order."""
+    if not candidates:
+        return []
+    split = [(c, facets(c.title, c.level)) for c in candidates]
+    core = split[0][1].core
+    return [(c, f) for c, f in split if f.core == core]
+
+
+def resolve(question: str, candidates: Sequence[Candidate]) -> str | Clarification | None:
+    """Decide among near-identical candidates (procedures, best first).
+
+    Returns the id to answer when the question already picks one variant, a ``Clarification`` when
+    one must be asked, and None when the first candidate has no near-identical sibling (the caller
+    keeps its usual behaviour).
+    """
+    group = siblings(candidates)
+    if len(group) < 2:
+        return None
+    varying = [f for f in FACETS if len({fs.value(f) for _, fs in group}) > 1]
+    if not varying:  # same title twice (two codes): nothing to ask, the best one answers
+        return group[0][0].id
+    said = asked(question)
+    narrowed = [(c, fs) for c, fs in group
+                if all(fs.value(f) == said[f] for f in varying if f in said)]
+    if len(narrowed) == 1:
+        return narrowed[0][0].id
+    if len(narrowed) >= 2:
+        group = narrowed
+        varying = [f for f in FACETS if len({fs.value(f) for _, fs in group}) > 1]
+        if not varying:
+            return group[0][0].id
+    options: dict[tuple[str, ...], str] = {}
+    for candidate, fs in group:
+        options.setdefault(tuple(fs.value(f) or "" for f in varying), candidate.id)
+    ordered = sorted(options.items(), key=lambda item: _order(varying, item[0]))
+    return Clarification(tuple(varying), tuple(ordered), candidates[0].title)
+
+
+def _order(varying: Sequence[Facet], values: tuple[str, ...]) -> tuple[int, ...]:
+    orders = {"level": LEVELS, "variant": ("", *VARIANTS), "foreign": FOREIGN}
+    return tuple(orders[f].index(v) if v in orders[f] else 99 for f, v in zip(varying, values, strict=True))

@@ -1,0 +1,135 @@
+"""Near-identical candidates are told apart by their titles alone (``actions/variants.py``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions import cards
+from actions.variants import Candidate, Clarification, asked, facets, resolve
+
+
+def candidates(*titles: str, levels: tuple[str | None, ...] = ()) -> list[Candidate]:
+    return [Candidate(f"id-{n}", title, levels[n] if levels else None) for n, title in enumerate(titles)]
+
+
+@pytest.mark.parametrize(("title", "core", "level", "variant", "foreign"), [
+    ("Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp tỉnh)", "trinh bao mat ho chieu pho thong",
+     "tỉnh", "", "không"),
+    ("Cấp thẻ thường trú cho người nước ngoài tại Việt Nam (thực hiện tại cấp tinh)",
+     "the thuong tru cho nguoi nuoc ngoai tai viet nam", "tỉnh", "cấp mới", "không"),
+    ("Cấp lại thẻ thường trú cho người nước ngoài tại Việt Nam tại Công an cấp tỉnh",
+     "the thuong tru cho nguoi nuoc ngoai tai viet nam", "tỉnh", "cấp lại", "không"),
+    ("Cấp đổi thẻ căn cước (thực hiện tại cấp Trung ương)", "the can cuoc", "trung ương", "cấp đổi", "không"),
+    ("Gia hạn giấy phép thăm dò khoáng sản (cấp Bộ)", "giay phep tham do khoang san", "trung ương", "gia hạn",
+     "không"),
+    ("Đổi giấy phép lái xe", "giay phep lai xe", None, "cấp đổi", "không"),
+    ("Thủ tục đăng ký khai sinh có yếu tố nước ngoài", "dang ky khai sinh", None, "", "có"),
+    ("Đăng ký khai sinh", "dang ky khai sinh", None, "", "không"),
+])
+def test_a_title_splits_into_its_core_and_what_varies(title, core, level, variant, foreign) -> None:
+    f = facets(title)
+    assert (f.core, f.level, f.variant, f.foreign) == (core, level, variant, foreign)
+
+
+def test_the_same_procedure_at_two_levels_gets_one_level_question() -> None:
+    hits = candidates("Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp xã)",
+                      "Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp tỉnh)",
+                      "Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)")
+    choice = resolve("bao mat ho chieu", hits)
+    assert isinstance(choice, Clarification) and choice.facets == ("level",)
+    assert choice.options == ((("tỉnh",), "id-1"), (("xã",), "id-0"))  # province before commune
+    assert cards.variant_question(choice) == "Trình báo mất hộ chiếu phổ thông: Anh/Chị làm thủ tục này ở cấp nào ạ?"
+    assert [b["title"] for b in cards.variant_buttons(choice)] == ["Cấp tỉnh", "Cấp xã", "Gặp nhân viên"]
+    assert cards.variant_buttons(choice)[0]["payload"] == '/choose{"item_id": "id-1"}'
+
+
+def test_issue_reissue_and_exchange_get_one_variant_question() -> None:
+    hits = candidates("Cấp thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)",
+                      "Cấp lại thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)",
+                      "Cấp đổi thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)")
+    choice = resolve("the bao hiem y te", hits)
+    assert isinstance(choice, Clarification) and choice.facets == ("variant",)
+    assert cards.variant_question(choice).endswith("Anh/Chị cần cấp mới, cấp lại hay cấp đổi ạ?")
+    assert [b["title"] for b in cards.variant_buttons(choice)][:3] == ["Cấp mới", "Cấp lại", "Cấp đổi"]
+
+
+def test_a_foreign_element_gets_a_yes_no_question() -> None:
+    hits = candidates("Thủ tục đăng ký khai sinh", "Thủ tục đăng ký khai sinh có yếu tố nước ngoài")
+    choice = resolve("lam giay khai sinh cho con", hits)
+    assert isinstance(choice, Clarification) and choice.facets == ("foreign",)
+    assert cards.variant_question(choice) == "Đăng ký khai sinh: Việc của Anh/Chị có yếu tố nước ngoài không ạ?"
+    assert [b["title"] for b in cards.variant_buttons(choice)] == ["Có yếu tố nước ngoài", "Không", "Gặp nhân viên"]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("cấp lại thẻ bhyt", "id-1"), ("bi mat the bao hiem y te", "id-1"), ("doi the bhyt", "id-2"),
+    ("cap doi the bhyt o tinh", "id-2"),
+])
+def test_a_question_that_names_the_variant_is_answered_without_asking(question, expected) -> None:
+    hits = candidates("Cấp thẻ bảo hiểm y tế", "Cấp lại thẻ bảo hiểm y tế", "Cấp đổi thẻ bảo hiểm y tế")
+    assert resolve(question, hits) == expected
+
+
+def test_a_question_that_names_the_level_or_foreign_element_is_answered() -> None:
+    levels = candidates("Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp tỉnh)",
+                        "Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp xã)")
+    assert resolve("trình báo mất hộ chiếu ở xã", levels) == "id-1"
+    assert resolve("bao mat ho chieu tai cong an tinh", levels) == "id-0"
+    births = candidates("Đăng ký khai sinh", "Thủ tục đăng ký khai sinh có yếu tố nước ngoài")
+    assert resolve("thủ tục khai sinh có yếu tố nước ngoài", births) == "id-1"
+    assert resolve("khai sinh cho con, chồng tôi là người nước ngoài", births) == "id-1"
+    assert resolve("khai sinh khong co yeu to nuoc ngoai", births) == "id-0"
+
+
+def test_a_level_the_candidates_do_not_have_still_gets_the_question() -> None:
+    hits = candidates("Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp tỉnh)",
+                      "Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp trung ương)")
+    assert isinstance(resolve("trình báo mất hộ chiếu ở huyện", hits), Clarification)
+
+
+def test_different_procedures_keep_the_usual_behaviour() -> None:
+    hits = candidates("Đăng ký khai sinh", "Đăng ký lại khai sinh", "Đăng ký khai tử")
+    assert resolve("khai sinh", hits) is None
+    assert resolve("x", candidates("Đăng ký kết hôn")) is None
+    assert resolve("x", []) is None
+
+
+def test_siblings_are_found_among_other_hits_and_only_the_first_ones_core_counts() -> None:
+    hits = candidates("Cấp giấy phép lái xe", "Cấp giấy phép lái xe quốc tế", "Đổi giấy phép lái xe",
+                      "Cấp lại giấy phép lái xe")
+    choice = resolve("giấy phép lái xe", hits)
+    assert isinstance(choice, Clarification)
+    assert [item for _, item in choice.options] == ["id-0", "id-3", "id-2"]  # not the international one
+
+
+def test_two_records_with_the_same_title_need_no_question() -> None:
+    assert resolve("nop dan tien thue no", candidates("Nộp dần tiền thuế nợ", "Thủ tục nộp dần tiền thuế nợ")) == "id-0"
+
+
+def test_the_records_level_tells_apart_titles_that_do_not_name_it() -> None:
+    hits = candidates("Hỗ trợ dự án liên kết", "Hỗ trợ dự án liên kết", levels=("tỉnh", "xã"))
+    choice = resolve("ho tro du an lien ket", hits)
+    assert isinstance(choice, Clarification) and choice.facets == ("level",)
+
+
+def test_several_differences_are_asked_together_in_one_question() -> None:
+    hits = candidates("Cấp thẻ thường trú cho người nước ngoài tại Việt Nam (thực hiện tại cấp tinh)",
+                      "Cấp thẻ thường trú cho người nước ngoài tại Việt Nam (thực hiện tại cấp Trung ương)",
+                      "Cấp lại thẻ thường trú cho người nước ngoài tại Việt Nam tại Công an cấp tỉnh")
+    choice = resolve("the thuong tru", hits)
+    assert isinstance(choice, Clarification) and choice.facets == ("level", "variant")
+    titles = [b["title"] for b in cards.variant_buttons(choice)]
+    assert titles == ["Cấp trung ương – Cấp mới", "Cấp tỉnh – Cấp mới", "Cấp tỉnh – Cấp lại", "Gặp nhân viên"]
+    assert resolve("cap lai the thuong tru", hits) == "id-2"
+    narrowed = resolve("cấp thẻ thường trú lần đầu", hits)
+    assert isinstance(narrowed, Clarification) and narrowed.facets == ("level",)
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("theo dõi hồ sơ", {}), ("thay doi thong tin", {}), ("đăng ký thường trú cần giấy tờ gì", {}),
+    ("cap lai gplx o xa", {"level": "xã", "variant": "cấp lại"}),
+    ("làm hộ chiếu ở tỉnh", {"level": "tỉnh"}),
+    ("gia han the tam tru", {"variant": "gia hạn"}),
+])
+def test_what_the_citizen_already_said(question, said) -> None:
+    assert asked(question) == said

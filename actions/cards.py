@@ -1,18 +1,44 @@
 """Answer cards: catalog content turned into short Vietnamese messages for a phone screen.
 
 Everything shown is quoted from the catalog record; a fee or a time limit that the record does not
-give is said to be missing, never guessed. All citizen-facing wording of the answers lives here.
+give is said to be missing, never guessed. All citizen-facing wording of the answers lives here,
+including the clarifying question asked when the best hits are one procedure at several levels or
+in several variants (the grouping itself is ``actions/variants.py``).
+
+National records are long (official titles, 5–25 documents with legal references in their names,
+per-channel fees and time limits, answers of 1,000–3,000 characters): a card shows the few most
+important items, each shortened at a sentence or clause boundary, and a button opens the rest.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable, Sequence
 
+from actions.variants import Clarification
 from knowledge_base.aspects import ASPECT_LABELS, Aspect
-from knowledge_base.schema import Faq, Procedure
+from knowledge_base.schema import Faq, Fee, Procedure, RequiredDocument, SubmissionMethod
 
-MAX_DOCUMENTS_SHOWN = 8
+MAX_DOCUMENTS_SHOWN = 4       # documents in a card; "Xem đủ giấy tờ" shows every one
+DOCUMENT_NAME_CHARS = 80      # a document's name in a card
+FULL_DOCUMENT_NAME_CHARS = 240  # … in the full list
+TITLE_CHARS = 170
+TEXT_CHARS = 160              # place, time limit, a note in a card
+FEE_NOTE_CHARS = 110
+BUTTON_CHARS = 60
+FAQ_ANSWER_CHARS = 550        # a longer (official portal) answer is cut at a sentence before this
+FAQ_LONG = 700                # … when it is longer than this; volunteers' short answers stay whole
+FAQ_QUESTION_CHARS = 200
+MESSAGE_CHARS = 1800          # one chat message (Zalo accepts 2,000 characters)
+MAX_BUTTONS = 5               # Zalo shows at most 5 buttons under a message
+
 METHOD_NAMES = {"direct": "trực tiếp", "online": "trực tuyến", "postal": "qua bưu chính"}
+ALL_DOCUMENTS = "all_documents"   # ask_detail aspect: the whole document list
+FULL_ANSWER = "full_answer"       # ask_detail aspect: an FAQ's whole official answer
+SEE_ALL_DOCUMENTS = "Xem đủ giấy tờ"
+SEE_FULL_ANSWER = "Xem đầy đủ"
+HUMAN = "Gặp nhân viên"
 
 
 def vnd(amount: int) -> str:
@@ -25,66 +51,267 @@ def payload(intent: str, **entities: str) -> str:
     return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
 
 
+def human_button() -> dict[str, str]:
+    return {"title": HUMAN, "payload": payload("request_human")}
+
+
+# ---- shortening --------------------------------------------------------------------------------
+# A sentence ends at . ! ? (the portal's text often has no space after it: "cụ thể:Theo quy
+# định"), a clause at ; : or ", ". A full stop between digits ("15.000", "1.2") ends nothing.
+_SENTENCE_END = re.compile(r"(?<!\d)[.!?…](?=\s|$|[A-ZÀ-ỸĐ\"“(])|[.!?](?=\s)")
+_CLAUSE_END = re.compile(r"[;:](?=\s|[A-ZÀ-ỸĐ])|,\s|\s[–-]\s|\s\(")
+# Where a document's name turns into a legal reference: "… theo mẫu quy định tại Phụ lục XII ban
+# hành kèm theo Thông tư số 12/2025/TT-BCA …" reads fine as "… theo mẫu".
+_REFERENCE = re.compile(r"\s(?:quy định tại|được quy định|ban hành kèm theo|theo quy định (?:tại|của)|"
+                        r"tại (?:Phụ lục|Điều|khoản|điểm|Mẫu|mẫu số)|của Bộ trưởng|\(theo)", re.IGNORECASE)
+
+
+# "(1) ", "(iii) ", "a) ", "- ", "+ " before a document's name: the card numbers them itself.
+_ENUMERATOR = re.compile(r"^(?:[-+•*–]\s*|\((?:\d+|[ivx]+|[a-zđ])\)\s*|(?:\d+|[a-zđ])[.)]\s+)+", re.IGNORECASE)
+
+
+_ASIDE = re.compile(r"\s*\([^()]*\)")
+
+
+def shorten(text: str, limit: int, *, sentences_only: bool = False) -> str:
+    """``text`` up to ``limit`` characters, cut at the last sentence end that fits, else (unless
+    ``sentences_only``) at a clause, else at a word; "…" marks a cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    window = text[:limit]
+    floor = limit * 0.35
+    ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() >= floor]
+    if ends:
+        return window[:ends[-1]].rstrip() + " …"
+    if not sentences_only:
+        clauses = [m.start() for m in _CLAUSE_END.finditer(window) if m.start() >= floor]
+        if clauses:
+            return window[:clauses[-1]].rstrip(" ,;:–-") + "…"
+    cut = window[:limit - 1].rsplit(" ", 1)[0] if " " in window else window[:limit - 1]
+    return cut.rstrip(" ,;:–-(") + "…"
+
+
+def short_name(name: str, limit: int = DOCUMENT_NAME_CHARS) -> str:
+    """A document's name for a phone: asides in brackets and the legal reference dropped when it is
+    too long, then cut at a clause."""
+    name = _ENUMERATOR.sub("", " ".join(name.split())).strip()
+    if len(name) <= limit:
+        return name
+    plain = " ".join(_ASIDE.sub("", name).split()).replace(" ,", ",").replace(" .", ".")
+    if len(plain) >= 15:
+        name = plain
+    match = _REFERENCE.search(name)
+    if match and match.start() >= 15:
+        name = name[:match.start()].rstrip(" ,;:") + "…"
+    return name if len(name) <= limit else shorten(name, limit).rstrip(";")
+
+
+def short_title(title: str, limit: int = BUTTON_CHARS) -> str:
+    return shorten(title, limit)
+
+
+# ---- one procedure -----------------------------------------------------------------------------
 def source_line(procedure: Procedure) -> str:
     checked = procedure.checked_on.strftime("%d/%m/%Y")
-    return f"Nguồn: {procedure.source.name} (cập nhật {checked})."
+    url = f" – {procedure.source.url}" if procedure.source.url else ""
+    return f"Nguồn: {procedure.source.name}{url} (cập nhật {checked})."
 
 
 def header(procedure: Procedure) -> str:
     # Codes not yet verified against the national database are not shown as if they were.
     code = f" (mã {procedure.code})" if procedure.code[:1].isdigit() else ""
-    return f"📄 {procedure.title}{code}"
+    return f"📄 {shorten(procedure.title, TITLE_CHARS)}{code}"
+
+
+def _ordered(documents: Sequence[RequiredDocument]) -> list[RequiredDocument]:
+    """Required documents first, each group in the record's order."""
+    return sorted(documents, key=lambda d: not d.required)
+
+
+def _count(doc: RequiredDocument) -> str:
+    if doc.copies:
+        return doc.copies
+    parts = []
+    if doc.originals_count:
+        parts.append(f"{doc.originals_count} bản chính")
+    if doc.copies_count:
+        parts.append(f"{doc.copies_count} bản sao")
+    return ", ".join(parts)
+
+
+def _document_line(number: int, doc: RequiredDocument, limit: int) -> str:
+    count = _count(doc)
+    extra = f" ({count})" if count else ""
+    optional = " – nếu có" if not doc.required else ""
+    return f"{number}. {short_name(doc.name, limit)}{extra}{optional}"
+
+
+def documents_cut(procedure: Procedure) -> bool:
+    """True when a card cannot show the whole document list as written (some hidden or cut)."""
+    docs = procedure.documents
+    return len(docs) > MAX_DOCUMENTS_SHOWN or any(
+        short_name(d.name) != " ".join(d.name.split()) for d in docs)
 
 
 def documents_text(procedure: Procedure) -> str:
     if not procedure.documents:
         return "Giấy tờ: danh mục chưa ghi thành phần hồ sơ, Anh/Chị vui lòng hỏi nhân viên."
+    shown: dict[str, RequiredDocument] = {}
+    for doc in _ordered(procedure.documents):  # a name repeated under two cases is shown once
+        shown.setdefault(short_name(doc.name), doc)
+    docs = list(shown.values())
+    # Up to 4 required documents; optional ones ("nếu có") only while fewer than 3 are listed.
+    picked = [d for d in docs if d.required][:MAX_DOCUMENTS_SHOWN]
+    picked += [d for d in docs if not d.required][:max(0, MAX_DOCUMENTS_SHOWN - 1 - len(picked))]
     lines = ["Giấy tờ cần có:"]
-    for number, doc in enumerate(procedure.documents[:MAX_DOCUMENTS_SHOWN], start=1):
-        extra = f" ({doc.copies})" if doc.copies else ""
-        optional = " – nếu có" if not doc.required else ""
-        lines.append(f"{number}. {doc.name}{extra}{optional}")
-    hidden = len(procedure.documents) - MAX_DOCUMENTS_SHOWN
+    lines += [_document_line(n, d, DOCUMENT_NAME_CHARS) for n, d in enumerate(picked, start=1)]
+    hidden = len(procedure.documents) - len(picked)
     if hidden > 0:
-        lines.append(f"… và {hidden} giấy tờ khác theo trường hợp.")
+        lines.append(f"… và {hidden} giấy tờ khác theo trường hợp (bấm «{SEE_ALL_DOCUMENTS}»).")
     return "\n".join(lines)
 
 
-def fees_text(procedure: Procedure) -> str:
+def all_documents_messages(procedure: Procedure) -> list[str]:
+    """Every document, in the record's order, split into messages a chat accepts."""
+    if not procedure.documents:
+        return [documents_text(procedure)]
+    lines = [f"Đủ thành phần hồ sơ – {shorten(procedure.title, 120)} ({len(procedure.documents)} giấy tờ):"]
+    lines += [_document_line(n, d, FULL_DOCUMENT_NAME_CHARS)
+              for n, d in enumerate(procedure.documents, start=1)]
+    return _pack(lines)
+
+
+def _pack(lines: list[str]) -> list[str]:
+    messages: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > MESSAGE_CHARS:
+            messages.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    return [*messages, current] if current else messages
+
+
+def _note(note: str, limit: int | None) -> str:
+    note = note.strip().lstrip("-–+•* ").strip()
+    return shorten(note, limit) if limit else note
+
+
+def _amount(fee: Fee, note_limit: int | None, *, with_note: bool = True) -> str:
+    """A fee as written: an amount in đồng, "miễn phí", or the record's own words (a fee in USD or
+    "theo mức do HĐND tỉnh quy định") — never a number the record does not give."""
+    note = _note(fee.note, note_limit) if with_note or fee.amount_vnd is None else ""
+    if fee.amount_vnd is None:
+        return note or "theo quy định (danh mục chưa ghi số tiền)"
+    if fee.amount_vnd == 0:
+        plain = note.lower().strip(" .") in ("miễn", "miễn phí", "miễn lệ phí")
+        return "miễn phí" + (f" – {note}" if note and not plain else "")
+    return vnd(fee.amount_vnd) + (f" ({note})" if note else "")
+
+
+def _channel_fees(method: SubmissionMethod, note_limit: int | None, *, with_note: bool = True) -> str:
+    if not method.fees:
+        return "không ghi"
+    if len(method.fees) == 1:
+        return _amount(method.fees[0], note_limit, with_note=with_note)
+    return "; ".join(f"{f.label} {_amount(f, note_limit, with_note=with_note)}" for f in method.fees)
+
+
+def _per_channel(procedure: Procedure, render: Callable[[SubmissionMethod], str]) -> list[tuple[str, str]]:
+    """(channel name, text) for each distinct channel, in the record's order."""
+    seen: dict[str, str] = {}
+    for method in procedure.methods:
+        seen.setdefault(METHOD_NAMES[method.method], render(method))
+    return list(seen.items())
+
+
+def fees_text(procedure: Procedure, *, compact: bool = False) -> str:
+    """Per channel when the channels differ ("trực tuyến 10.000 đồng, trực tiếp 20.000 đồng"), once
+    when they agree. A card (``compact``) shortens notes, and drops them when channels differ; the
+    "Lệ phí" button's card quotes them whole."""
+    note_limit = FEE_NOTE_CHARS if compact else None
+    if any(m.fees for m in procedure.methods):
+        amounts = _per_channel(procedure, lambda m: _channel_fees(m, None, with_note=False))
+        if len({text for _, text in amounts}) == 1:
+            first = next(m for m in procedure.methods if m.fees)
+            return f"Lệ phí: {_channel_fees(first, note_limit)}"
+        channels = _per_channel(procedure, lambda m: _channel_fees(m, note_limit, with_note=not compact))
+        return "Lệ phí: " + ", ".join(f"{name} {text}" for name, text in channels)
     if not procedure.fees:
         return "Lệ phí: danh mục không ghi phí, lệ phí cho thủ tục này."
     lines = ["Lệ phí:"]
     for fee in procedure.fees:
-        if fee.amount_vnd is None:
-            amount = fee.note or "theo quy định (danh mục chưa ghi số tiền)"
-        elif fee.amount_vnd == 0:
-            amount = "miễn" + (f" – {fee.note}" if fee.note else "")
-        else:
-            amount = vnd(fee.amount_vnd) + (f" ({fee.note})" if fee.note else "")
-        lines.append(f"• {fee.label}: {amount}")
+        lines.append(f"• {fee.label}: {_amount(fee, note_limit)}")
     return "\n".join(lines)
 
 
-def time_text(procedure: Procedure) -> str:
-    return f"Thời hạn giải quyết: {procedure.processing_time.text}"
+def time_text(procedure: Procedure, *, compact: bool = False) -> str:
+    limit = TEXT_CHARS if compact else 10_000
+    if any(m.processing_time for m in procedure.methods):
+        channels = _per_channel(procedure, lambda m: shorten(
+            (m.processing_time or procedure.processing_time).text, limit))
+        if len({text for _, text in channels}) > 1:
+            return "Thời hạn giải quyết: " + "; ".join(f"{name} {text}" for name, text in channels)
+        return f"Thời hạn giải quyết: {channels[0][1]}"
+    return f"Thời hạn giải quyết: {shorten(procedure.processing_time.text, limit)}"
 
 
-def where_text(procedure: Procedure) -> str:
-    ways = ", ".join(METHOD_NAMES[m.method] for m in procedure.methods)
-    return f"Nơi nộp: {procedure.submit_at}\nCách nộp: {ways}."
+_NO_INFO = ("không có thông tin", "")
 
 
-def online_text(procedure: Procedure) -> str:
+def _place(procedure: Procedure, compact: bool) -> str | None:
+    for place in (procedure.submit_at, procedure.agency):
+        if place.strip().lower().rstrip(".") not in _NO_INFO:
+            return shorten(place, TEXT_CHARS) if compact else place
+    return None
+
+
+def _ways(procedure: Procedure) -> str:
+    names = []
+    for method in procedure.methods:
+        name = METHOD_NAMES[method.method]
+        if method.method == "online" and method.online_level:
+            name += f" ({method.online_level})"
+        names.append(name)
+    return ", ".join(dict.fromkeys(names))
+
+
+def where_text(procedure: Procedure, *, compact: bool = False) -> str:
+    place = _place(procedure, compact)
+    where = f"Nơi nộp: {place}\n" if place else ""
+    return f"{where}Cách nộp: {_ways(procedure)}."
+
+
+def how_text(procedure: Procedure) -> str:
+    """Where and how, with the online channel's level and link (the overview's last section). An
+    online channel of unknown level is only said to exist: "toàn trình" is never guessed."""
+    where = where_text(procedure, compact=True)
+    online = procedure.online
+    if online is None:
+        return where.removesuffix(".") + "; chưa nộp trực tuyến được."
+    if online.url:
+        where += f"\nNộp trực tuyến: {online.url}"
+    return where
+
+
+def online_text(procedure: Procedure, *, compact: bool = False) -> str:
     online = procedure.online
     if online is None:
         return "Thủ tục này chưa nộp trực tuyến được; Anh/Chị nộp trực tiếp hoặc qua bưu chính."
-    text = f"Nộp trực tuyến: dịch vụ công {online.online_level}"
-    if online.online_level == "một phần":
-        text += " (nộp hồ sơ qua mạng, nhận kết quả hoặc nộp bản gốc tại nơi giải quyết)"
-    if online.url:
-        text += f"\nĐường dẫn: {online.url}"
+    if online.online_level is None:
+        # National records say a channel exists, not whether it is toàn trình or một phần.
+        text = "Có thể nộp trực tuyến"
+        text += f": {online.url}" if online.url else "."
+    else:
+        text = f"Nộp trực tuyến: dịch vụ công {online.online_level}"
+        if online.online_level == "một phần":
+            text += " (nộp hồ sơ qua mạng, nhận kết quả hoặc nộp bản gốc tại nơi giải quyết)"
+        if online.url:
+            text += f"\nĐường dẫn: {online.url}"
     if online.note:
-        text += f"\n{online.note}"
+        text += f"\n{shorten(online.note, TEXT_CHARS) if compact else online.note}"
     return text
 
 
@@ -110,38 +337,162 @@ SECTIONS = {
     "result": result_text,
 }
 OVERVIEW: list[Aspect] = ["documents", "fees", "time", "where", "online"]
+_COMPACT = {"fees", "time", "where", "online"}
 
 
 def procedure_card(procedure: Procedure, aspects: list[Aspect] | None = None) -> str:
-    """The answer: the asked-for parts, or an overview when the question is general."""
+    """The answer: the asked-for parts, or an overview when the question is general. The overview
+    shortens long notes; a card asked for one part (the "Lệ phí" button) quotes it whole."""
     chosen = aspects or OVERVIEW
-    parts = [header(procedure), *(SECTIONS[a](procedure) for a in chosen), source_line(procedure)]
+    compact = len(chosen) > 1
+    parts = [header(procedure)]
+    if compact and "where" in chosen and "online" in chosen:
+        chosen = [a for a in chosen if a != "online"]
+    for aspect in chosen:
+        if compact and aspect == "where" and "online" in (aspects or OVERVIEW):
+            parts.append(how_text(procedure))
+            continue
+        section = SECTIONS[aspect]
+        parts.append(section(procedure, compact=True) if compact and aspect in _COMPACT
+                     else section(procedure))
+    parts.append(source_line(procedure))
     return "\n\n".join(parts)
 
 
 def procedure_buttons(procedure: Procedure, shown: list[Aspect]) -> list[dict[str, str]]:
-    """Follow-ups: other parts of the same procedure, filing online, a person."""
+    """Follow-ups (≤ 5 buttons): filing online, the whole document list when the card cut it,
+    other parts of the same procedure (a part's own card quotes it whole), a person."""
     buttons = []
     if procedure.online is not None:
         buttons.append({"title": "Nộp trực tuyến",
                         "payload": payload("start_submission", procedure_id=procedure.id)})
+    documents_shown = not shown or "documents" in shown
+    if documents_shown and documents_cut(procedure):
+        buttons.append({"title": SEE_ALL_DOCUMENTS,
+                        "payload": payload("ask_detail", item_id=procedure.id, aspect=ALL_DOCUMENTS)})
     for aspect in ("documents", "fees", "time", "steps", "conditions"):
-        if aspect not in shown and len(buttons) < 3:
+        if aspect in shown or (aspect == "documents" and documents_shown):
+            continue
+        if len(buttons) < MAX_BUTTONS - 1:
             buttons.append({"title": ASPECT_LABELS[aspect],  # type: ignore[index]
                             "payload": payload("ask_detail", item_id=procedure.id, aspect=aspect)})
-    buttons.append({"title": "Gặp nhân viên", "payload": payload("request_human")})
+    buttons.append(human_button())
     return buttons
 
 
+def all_documents_buttons(procedure: Procedure) -> list[dict[str, str]]:
+    buttons = []
+    if procedure.online is not None:
+        buttons.append({"title": "Nộp trực tuyến",
+                        "payload": payload("start_submission", procedure_id=procedure.id)})
+    buttons.append({"title": "Lệ phí, thời hạn",
+                    "payload": payload("choose", item_id=procedure.id)})
+    buttons.append(human_button())
+    return buttons
+
+
+# ---- FAQs --------------------------------------------------------------------------------------
+def faq_is_long(faq: Faq) -> bool:
+    """An official portal answer (1,000–3,000 characters), not a volunteer's short one."""
+    return len(faq.answer) > FAQ_LONG
+
+
+def _faq_source(faq: Faq) -> str:
+    if not faq.source or not faq.source.name:
+        return ""
+    url = f" – {faq.source.url}" if faq.source.url else ""
+    date = f" (cập nhật {faq.updated_on.strftime('%d/%m/%Y')})" if faq.updated_on else ""
+    return f"\n\nNguồn: {faq.source.name}{url}{date}."
+
+
 def faq_card(faq: Faq) -> str:
-    source = f"\n\nNguồn: {faq.source.name}." if faq.source and faq.source.name else ""
-    return f"💬 {faq.question}\n\n{faq.answer}{source}"
+    """The question and its answer; a long official answer is cut at a sentence ("Xem đầy đủ")."""
+    question = shorten(faq.question, FAQ_QUESTION_CHARS)
+    answer = shorten(faq.answer, FAQ_ANSWER_CHARS, sentences_only=True) if faq_is_long(faq) else faq.answer
+    return f"💬 {question}\n\n{answer}{_faq_source(faq)}"
 
 
+def faq_full_messages(faq: Faq) -> list[str]:
+    """The whole official answer, in as many messages as it takes, with its source at the end."""
+    paragraphs = [p for p in re.split(r"\n+", faq.answer) if p.strip()]
+    lines: list[str] = []
+    for paragraph in paragraphs:  # a paragraph longer than a message is split at sentences
+        while len(paragraph) > MESSAGE_CHARS:
+            head = shorten(paragraph, MESSAGE_CHARS - 2).removesuffix(" …").removesuffix("…")
+            lines.append(head)
+            paragraph = paragraph[len(head):].lstrip()
+        lines.append(paragraph)
+    return _pack([*lines, _faq_source(faq).strip()] if faq.source else lines)
+
+
+def faq_buttons(faq: Faq, linked: Sequence[Procedure], *, full: bool = False) -> list[dict[str, str]]:
+    """"Xem đầy đủ" for a cut answer, one button per linked procedure (its card), a person."""
+    buttons = []
+    if faq_is_long(faq) and not full:
+        buttons.append({"title": SEE_FULL_ANSWER,
+                        "payload": payload("ask_detail", item_id=faq.id, aspect=FULL_ANSWER)})
+    for procedure in linked[:MAX_BUTTONS - 1 - len(buttons)]:
+        buttons.append(choice_button(procedure.id, procedure.title))
+    buttons.append(human_button())
+    return buttons
+
+
+# ---- asking back -------------------------------------------------------------------------------
 def clarify_text() -> str:
     return "Anh/Chị muốn hỏi về nội dung nào dưới đây ạ?"
 
 
 def choice_button(item_id: str, title: str) -> dict[str, str]:
-    short = title if len(title) <= 60 else title[:58].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-    return {"title": short, "payload": payload("choose", item_id=item_id)}
+    return {"title": short_title(title), "payload": payload("choose", item_id=item_id)}
+
+
+LEVEL_LABELS = {"trung ương": "Cấp trung ương", "tỉnh": "Cấp tỉnh", "huyện": "Cấp huyện", "xã": "Cấp xã"}
+FOREIGN_LABELS = {"có": "Có yếu tố nước ngoài", "không": "Không"}
+_LEVEL_SUFFIX = re.compile(r"\s*\((?:thực hiện\s+)?(?:tại\s+|ở\s+)?cấp [^)]*\)|\s+(?:thực hiện\s+)?"
+                           r"(?:tại|ở)\s+(?:Công an\s+)?cấp \S+(?: \S+)?\s*$", re.IGNORECASE)
+
+
+def _variant_label(value: str) -> str:
+    return value.capitalize() if value else "Đăng ký"
+
+
+def _option_label(facets: Sequence[str], values: Sequence[str]) -> str:
+    labels = []
+    for facet, value in zip(facets, values, strict=True):
+        if facet == "level":
+            labels.append(LEVEL_LABELS.get(value, value.capitalize() or "Khác"))
+        elif facet == "variant":
+            labels.append(_variant_label(value))
+        else:
+            labels.append(FOREIGN_LABELS[value] if len(facets) == 1 else
+                          ("có yếu tố nước ngoài" if value == "có" else "trong nước"))
+    return " – ".join(labels)
+
+
+def _or_list(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " hay " + words[-1]
+
+
+def variant_question(clarification: Clarification) -> str:
+    """One short question naming what differs: the level, the variant, a foreign element."""
+    subject = _LEVEL_SUFFIX.sub("", clarification.subject).strip()
+    subject = shorten(re.sub(r"^Thủ tục\s+", "", subject).strip(), 80)
+    subject = subject[:1].upper() + subject[1:]
+    if clarification.facets == ("level",):
+        question = "Anh/Chị làm thủ tục này ở cấp nào ạ?"
+    elif clarification.facets == ("variant",):
+        values = [(v or "đăng ký") for (v,), _ in clarification.options[:4]]
+        question = f"Anh/Chị cần {_or_list(values)} ạ?"
+    elif clarification.facets == ("foreign",):
+        question = "Việc của Anh/Chị có yếu tố nước ngoài không ạ?"
+    else:
+        question = "Anh/Chị cần trường hợp nào dưới đây ạ?"
+    return f"{subject}: {question}"
+
+
+def variant_buttons(clarification: Clarification) -> list[dict[str, str]]:
+    buttons = [{"title": _option_label(clarification.facets, values),
+                "payload": payload("choose", item_id=item_id)}
+               for values, item_id in clarification.options[:MAX_BUTTONS - 1]]
+    buttons.append(human_button())
+    return buttons

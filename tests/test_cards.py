@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from actions import cards
-from knowledge_base.schema import Fee, Procedure, ProcessingTime, Source, SubmissionMethod
+from knowledge_base.schema import Fee, Procedure, ProcessingTime, RequiredDocument, Source, SubmissionMethod
 
 
 def procedure(**changes) -> Procedure:
@@ -48,3 +48,118 @@ def test_online_procedure_offers_submission_button_with_its_id() -> None:
     buttons = cards.procedure_buttons(p, [])
     assert buttons[0] == {"title": "Nộp trực tuyến",
                           "payload": '/start_submission{"procedure_id": "thu"}'}
+
+
+# ---- national records: phone-sized cards ---------------------------------------------------------
+def national(**changes) -> Procedure:
+    from tests.test_national_dialogue import passport
+    return passport("tỉnh").model_copy(update=changes)
+
+
+def test_a_national_card_fits_a_phone_and_shows_the_required_documents_first() -> None:
+    p = national()
+    card = cards.procedure_card(p)
+    assert len(card) < 900
+    documents = card.split("Giấy tờ cần có:\n")[1].split("\n\n")[0].splitlines()
+    assert len(documents) == 4  # the 2 required ones, 1 optional, then "… và 2 giấy tờ khác"
+    assert documents[0].startswith("1. Tờ khai đề nghị cấp hộ chiếu phổ thông ở trong nước")
+    assert documents[1].startswith("2. Ảnh mới chụp") and "– nếu có" not in documents[1]
+    assert documents[2].endswith("– nếu có") and documents[3].startswith("… và 2 giấy tờ khác")
+    assert "Thông tư số 31/2023" not in card and "(1 bản chính)" in card
+    assert all(len(line) < 120 for line in documents)
+    titles = [b["title"] for b in cards.procedure_buttons(p, [])]
+    assert titles[:2] == ["Nộp trực tuyến", "Xem đủ giấy tờ"] and len(titles) <= 5
+
+
+def test_document_names_are_cut_at_a_clause_and_the_full_list_has_them_all() -> None:
+    long = ("Giấy tờ, tài liệu chứng minh chỗ ở hợp pháp, trừ trường hợp thông tin đã có trong Cơ sở dữ liệu "
+            "quốc gia về dân cư; trường hợp không khai thác được thì nộp bản sao theo quy định tại Điều 5 Nghị "
+            "định số 154/2024/NĐ-CP")
+    name = cards.short_name(long)
+    assert name == "Giấy tờ, tài liệu chứng minh chỗ ở hợp pháp…"
+    p = national()
+    messages = cards.all_documents_messages(p)
+    whole = "\n".join(messages)
+    assert all(len(m) <= cards.MESSAGE_CHARS for m in messages)
+    assert [f"{n}." in whole for n in range(1, 6)] == [True] * 5 and "(1 bản chính, 1 bản sao)" in whole
+    many = national(documents=[RequiredDocument(name=f"Giấy tờ số {n} " + "rất dài " * 30, originals_count=1)
+                               for n in range(25)])
+    assert len(cards.all_documents_messages(many)) > 1
+
+
+def test_fees_are_given_per_channel_when_the_channels_differ() -> None:
+    text = cards.fees_text(national(), compact=True)
+    assert text == "Lệ phí: trực tuyến 160.000 đồng, qua bưu chính 160.000 đồng, trực tiếp 200.000 đồng"
+    full = cards.fees_text(national())  # the "Lệ phí" button quotes the notes whole
+    assert "Thông tư số 25/2021/TT-BTC" in full
+
+
+def test_same_fee_on_every_channel_is_said_once_and_missing_or_text_fees_are_not_guessed() -> None:
+    same = [SubmissionMethod(method=m, fees=[Fee(label="Lệ phí", amount_vnd=25_000)]) for m in ("online", "direct")]
+    assert cards.fees_text(procedure(methods=same)) == "Lệ phí: 25.000 đồng"
+    mixed = [SubmissionMethod(method="online", fees=[Fee(label="Lệ phí", amount_vnd=25_000)]),
+             SubmissionMethod(method="direct")]
+    assert cards.fees_text(procedure(methods=mixed)) == "Lệ phí: trực tuyến 25.000 đồng, trực tiếp không ghi"
+    usd = [SubmissionMethod(method="direct", fees=[Fee(label="Lệ phí", note="50 USD/lần cấp")])]
+    assert cards.fees_text(procedure(methods=usd)) == "Lệ phí: 50 USD/lần cấp"
+    free = [SubmissionMethod(method="direct", fees=[Fee(label="Lệ phí", amount_vnd=0)])]
+    assert cards.fees_text(procedure(methods=free)) == "Lệ phí: miễn phí"
+
+
+def test_time_limits_per_channel_when_they_differ() -> None:
+    methods = [SubmissionMethod(method="online", processing_time=ProcessingTime(text="3 ngày làm việc")),
+               SubmissionMethod(method="direct", processing_time=ProcessingTime(text="5 ngày làm việc"))]
+    assert cards.time_text(procedure(methods=methods)) == (
+        "Thời hạn giải quyết: trực tuyến 3 ngày làm việc; trực tiếp 5 ngày làm việc")
+
+
+def test_an_online_channel_of_unknown_level_claims_neither_toan_trinh_nor_mot_phan() -> None:
+    p = procedure(methods=[SubmissionMethod(method="online", url="https://dichvucong.gov.vn/"),
+                           SubmissionMethod(method="direct")])
+    card = cards.procedure_card(p)
+    assert "toàn trình" not in card and "một phần" not in card
+    assert "Cách nộp: trực tuyến, trực tiếp." in card and "Nộp trực tuyến: https://dichvucong.gov.vn/" in card
+    assert cards.online_text(p).startswith("Có thể nộp trực tuyến")
+    known = procedure(methods=[SubmissionMethod(method="online", online_level="một phần")])
+    assert "trực tuyến (một phần)" in cards.procedure_card(known)
+
+
+def test_the_source_line_gives_the_link_and_the_date() -> None:
+    p = national()
+    assert cards.source_line(p) == (f"Nguồn: Cổng Dịch vụ công quốc gia – {p.source.url} (cập nhật 01/03/2026).")
+
+
+def test_shorten_cuts_at_a_sentence_never_inside_an_amount() -> None:
+    text = "Lệ phí là 15.000 đồng. Trường hợp cấp lại thì 30.000 đồng. " + "Nội dung khác rất dài. " * 20
+    assert cards.shorten(text, 70) == "Lệ phí là 15.000 đồng. Trường hợp cấp lại thì 30.000 đồng. …"
+    assert cards.shorten("ngắn", 70) == "ngắn"
+
+
+# ---- FAQs ------------------------------------------------------------------------------------------
+def test_a_long_portal_answer_is_cut_at_a_sentence_with_its_source_and_a_full_view() -> None:
+    from tests.test_national_dialogue import PORTAL_FAQ, national_catalog
+    answer = PORTAL_FAQ.answer + " " + "Theo quy định tại Điều 9 Luật Xuất cảnh, nhập cảnh. " * 20
+    faq = PORTAL_FAQ.model_copy(update={"answer": answer})
+    card = cards.faq_card(faq)
+    body = card.split("\n\n")[1]
+    assert body.endswith("…") and len(body) <= cards.FAQ_ANSWER_CHARS + 2
+    assert body.removesuffix(" …").endswith(".")
+    assert f"Nguồn: Cổng Dịch vụ công quốc gia – {PORTAL_FAQ.source.url}" in card
+    linked = national_catalog().procedures[:2]
+    buttons = cards.faq_buttons(faq, linked)
+    assert buttons[0]["title"] == "Xem đầy đủ"
+    assert buttons[0]["payload"] == '/ask_detail{"item_id": "hoi-dap-19727", "aspect": "full_answer"}'
+    assert [b["payload"] for b in buttons[1:3]] == [f'/choose{{"item_id": "{p.id}"}}' for p in linked]
+    assert all(len(b["title"]) <= 60 for b in buttons)
+    whole = "".join(cards.faq_full_messages(faq)).replace("\n", " ")
+    assert " ".join(answer.split()).replace("\n", " ")[:500] in " ".join(whole.split())
+    assert all(len(m) <= cards.MESSAGE_CHARS for m in cards.faq_full_messages(faq))
+
+
+def test_a_volunteers_short_answer_stays_as_it_is() -> None:
+    from knowledge_base.schema import Faq
+    faq = Faq(id="gio-lam-viec", question="Trung tâm làm việc giờ nào?",
+              answer="Thứ Hai–Thứ Sáu: sáng 7h30–11h30, chiều 13h30–17h00.", source=Source(name="Trung tâm"))
+    assert cards.faq_card(faq) == ("💬 Trung tâm làm việc giờ nào?\n\nThứ Hai–Thứ Sáu: sáng 7h30–11h30, chiều "
+                                   "13h30–17h00.\n\nNguồn: Trung tâm.")
+    assert [b["title"] for b in cards.faq_buttons(faq, [])] == ["Gặp nhân viên"]

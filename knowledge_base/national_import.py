@@ -143,11 +143,6 @@ def enrich(curated: Record, record: Record) -> bool:
         curated["aliases"].append(record["title"])
     if not curated["source"].get("url"):
         curated["source"]["url"] = record["source"]["url"]
-    by_kind = {m["method"]: m for m in record["methods"]}
-    for method in curated["methods"]:
-        twin = by_kind.get(method["method"])
-        if twin and not method.get("processing_time") and twin.get("processing_time"):
-            method["processing_time"] = twin["processing_time"]
     return before != json.dumps(curated, sort_keys=True, ensure_ascii=False)
 
 
@@ -190,11 +185,18 @@ def _apply_levels(procedures: list[Record], listing: provincial.ProvincialList) 
         level = listing.levels.get(procedure["code"])
         if level:
             counts[level] += 1
-            changed += provincial.apply(procedure, listing.province, level)
+            if not _curated_level(procedure):
+                changed += provincial.apply(procedure, listing.province, level)
     matched = sum(counts.values())
     return (f"Danh mục tỉnh {listing.province}: {n(listing.rows)} thủ tục, {n(len(listing.levels))} "
             f"mã có mức trực tuyến; khớp {n(matched)} thủ tục trong danh mục (toàn trình "
             f"{n(counts['toàn trình'])}, một phần {n(counts['một phần'])}; {n(changed)} thay đổi).")
+
+
+def _curated_level(procedure: Record) -> bool:
+    """A curator who wrote the online level knows their province: a list does not overrule it."""
+    return not procedure["id"].startswith("tthc-") and any(
+        m["method"] == "online" and m.get("online_level") for m in procedure["methods"])
 
 
 def _ids_by_code(procedures: Iterable[Record]) -> dict[str, str]:

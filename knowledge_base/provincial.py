@@ -74,7 +74,9 @@ def apply(procedure: dict[str, Any], province: str, level: str) -> bool:
     methods = procedure["methods"]
     online = next((m for m in methods if m["method"] == "online"), None)
     if online is None:
-        online = {"method": "online", "note": "", "processing_time": None, "fees": []}
+        # Every schema field spelled out, so it compares equal to the record read back.
+        online = {"method": "online", "online_level": None, "url": None, "note": "",
+                  "processing_time": None, "fees": []}
         methods.append(online)
     before = (online.get("online_level"), online.get("note", ""))
     own, said = _statements(online.get("note", ""))

@@ -83,13 +83,18 @@ def shorten(text: str, limit: int, *, sentences_only: bool = False) -> str:
     floor = limit * 0.35
     ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() >= floor]
     if ends:
-        return window[:ends[-1]].rstrip() + " …"
+        return _closed(window[:ends[-1]].rstrip()) + " …"
     if not sentences_only:
         clauses = [m.start() for m in _CLAUSE_END.finditer(window) if m.start() >= floor]
         if clauses:
-            return window[:clauses[-1]].rstrip(" ,;:–-") + "…"
+            return _closed(window[:clauses[-1]].rstrip(" ,;:–-") + "…")
     cut = window[:limit - 1].rsplit(" ", 1)[0] if " " in window else window[:limit - 1]
-    return cut.rstrip(" ,;:–-(") + "…"
+    return _closed(cut.rstrip(" ,;:–-(") + "…")
+
+
+def _closed(text: str) -> str:
+    """A bracket opened before the cut is closed after it."""
+    return text + ")" * max(0, text.count("(") - text.count(")"))
 
 
 def short_name(name: str, limit: int = DOCUMENT_NAME_CHARS) -> str:
@@ -124,20 +129,37 @@ def header(procedure: Procedure) -> str:
     return f"📄 {shorten(procedure.title, TITLE_CHARS)}{code}"
 
 
+# The application form is what every case needs first: "Tờ khai …", "Đơn đề nghị …", "Giấy đề nghị …".
+_FORM = re.compile(r"^(?:tờ khai|đơn|giấy đề nghị|văn bản đề nghị|phiếu đề nghị|bản khai)\b", re.IGNORECASE)
+# Lines the portal lists among documents that are notes: "Trường hợp …", "Lưu ý …", or counted 0.
+_NOTE_LIKE = re.compile(r"^(?:trường hợp|lưu ý|đối với|người )", re.IGNORECASE)
+
+
+def _counted(doc: RequiredDocument) -> bool:
+    return not (doc.originals_count == 0 and doc.copies_count == 0) and doc.copies.strip() != "0 bản chính"
+
+
+def _rank(doc: RequiredDocument) -> tuple[bool, bool, bool]:
+    name = _ENUMERATOR.sub("", " ".join(doc.name.split()))
+    note_like = not _counted(doc) or bool(_NOTE_LIKE.match(name))
+    return (note_like, not _FORM.match(name), not doc.required)
+
+
 def _ordered(documents: Sequence[RequiredDocument]) -> list[RequiredDocument]:
-    """Required documents first, each group in the record's order."""
-    return sorted(documents, key=lambda d: not d.required)
+    """The application form first, then required documents, then optional ones, then the lines
+    that are notes rather than documents; each group in the record's order."""
+    return sorted(documents, key=_rank)
 
 
 def _count(doc: RequiredDocument) -> str:
-    if doc.copies:
-        return doc.copies
-    parts = []
-    if doc.originals_count:
-        parts.append(f"{doc.originals_count} bản chính")
-    if doc.copies_count:
-        parts.append(f"{doc.copies_count} bản sao")
-    return ", ".join(parts)
+    if doc.originals_count is not None or doc.copies_count is not None:
+        parts = []
+        if doc.originals_count:
+            parts.append(f"{doc.originals_count} bản chính")
+        if doc.copies_count:
+            parts.append(f"{doc.copies_count} bản sao")
+        return ", ".join(parts)
+    return doc.copies
 
 
 def _document_line(number: int, doc: RequiredDocument, limit: int) -> str:
@@ -161,9 +183,11 @@ def documents_text(procedure: Procedure) -> str:
     for doc in _ordered(procedure.documents):  # a name repeated under two cases is shown once
         shown.setdefault(short_name(doc.name), doc)
     docs = list(shown.values())
-    # Up to 4 required documents; optional ones ("nếu có") only while fewer than 3 are listed.
-    picked = [d for d in docs if d.required][:MAX_DOCUMENTS_SHOWN]
-    picked += [d for d in docs if not d.required][:max(0, MAX_DOCUMENTS_SHOWN - 1 - len(picked))]
+    # Up to 4 required documents; optional ones ("nếu có") only while fewer than 3 are listed;
+    # notes listed among documents never.
+    main = [d for d in docs if not _rank(d)[0]] or docs
+    picked = [d for d in main if d.required][:MAX_DOCUMENTS_SHOWN]
+    picked += [d for d in main if not d.required][:max(0, MAX_DOCUMENTS_SHOWN - 1 - len(picked))]
     lines = ["Giấy tờ cần có:"]
     lines += [_document_line(n, d, DOCUMENT_NAME_CHARS) for n, d in enumerate(picked, start=1)]
     hidden = len(procedure.documents) - len(picked)
@@ -237,7 +261,8 @@ def fees_text(procedure: Procedure, *, compact: bool = False) -> str:
         if len({text for _, text in amounts}) == 1:
             first = next(m for m in procedure.methods if m.fees)
             return f"Lệ phí: {_channel_fees(first, note_limit)}"
-        channels = _per_channel(procedure, lambda m: _channel_fees(m, note_limit, with_note=not compact))
+        limit = FEE_NOTE_CHARS // 2 if compact else None  # several channels: each note shorter
+        channels = _per_channel(procedure, lambda m: _channel_fees(m, limit, with_note=not compact))
         return "Lệ phí: " + ", ".join(f"{name} {text}" for name, text in channels)
     if not procedure.fees:
         return "Lệ phí: danh mục không ghi phí, lệ phí cho thủ tục này."

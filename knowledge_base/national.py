@@ -12,6 +12,7 @@ import datetime as dt
 import gzip
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,13 @@ def procedure_id(code: str) -> str:
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """Records of a JSON-lines file, gzip-compressed or not."""
+    """Records of a JSON-lines file, gzip-compressed or not. Text is put in NFC: some pages mix in
+    decomposed accents ("ụ" as u + dot), which the parsers and the search would not match."""
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
         for line in handle:
             if line.strip():
-                yield json.loads(line)
+                yield json.loads(unicodedata.normalize("NFC", line))
 
 
 def kind_of(record: dict[str, Any]) -> str | None:

@@ -9,9 +9,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import cards
+from actions import cards, variants
+from actions.variants import Clarification
 from bot.insights.recorder import Insights
 from knowledge_base.aspects import Aspect, detect_aspects, subject_words
+from knowledge_base.index import Hit
+from knowledge_base.schema import Faq, Procedure
 from knowledge_base.service import KnowledgeBase
 
 
@@ -24,23 +27,72 @@ def user_text(tracker: Tracker) -> str:
     return str(tracker.latest_message.get("text") or "")
 
 
+def linked_procedures(kb: KnowledgeBase, faq: Faq) -> list[Procedure]:
+    """The procedures an FAQ links to that the catalog holds: by id, then by national code (portal
+    FAQs name codes, some of them no longer in force), each once, in the FAQ's order."""
+    found = [p for p in map(kb.procedure, faq.related_procedures) if p is not None]
+    if faq.related_codes:
+        by_code = _procedures_by_code(kb)
+        found += [by_code[c] for c in faq.related_codes if c in by_code]
+    return list({p.id: p for p in found}.values())
+
+
+def _procedures_by_code(kb: KnowledgeBase) -> dict[str, Procedure]:
+    # A pass over the catalog (well under a millisecond for 2,642 records), only for FAQs that
+    # name codes; the knowledge base has no lookup by code yet.
+    table: dict[str, Procedure] = {}
+    for procedure in kb.procedures:
+        table.setdefault(procedure.code, procedure)
+    return table
+
+
 def answer_item(dispatcher: CollectingDispatcher, kb: KnowledgeBase, item_id: str,
-                aspects: list[Aspect]) -> list[EventType]:
-    """Send the card of a procedure or an FAQ; remembers the procedure for follow-ups."""
+                aspects: list[str]) -> list[EventType]:
+    """Send the card of a procedure or an FAQ; remembers the procedure for follow-ups. The aspects
+    ``all_documents`` (a procedure's whole document list) and ``full_answer`` (an FAQ's whole
+    official answer) come from the "Xem đủ giấy tờ" / "Xem đầy đủ" buttons."""
     procedure = kb.procedure(item_id)
     if procedure is not None:
-        dispatcher.utter_message(text=cards.procedure_card(procedure, aspects),
-                                 buttons=cards.procedure_buttons(procedure, aspects))
+        if cards.ALL_DOCUMENTS in aspects:
+            messages = cards.all_documents_messages(procedure)
+            for text in messages[:-1]:
+                dispatcher.utter_message(text=text)
+            dispatcher.utter_message(text=messages[-1], buttons=cards.all_documents_buttons(procedure))
+        else:
+            parts: list[Aspect] = [a for a in aspects if a in cards.SECTIONS]  # type: ignore[misc]
+            dispatcher.utter_message(text=cards.procedure_card(procedure, parts),
+                                     buttons=cards.procedure_buttons(procedure, parts))
         return [SlotSet("procedure_id", procedure.id)]
     faq = kb.faq(item_id)
     if faq is not None:
-        buttons = [cards.choice_button(p, kb.procedure(p).title)  # type: ignore[union-attr]
-                   for p in faq.related_procedures[:2] if kb.procedure(p)]
-        buttons.append({"title": "Gặp nhân viên", "payload": cards.payload("request_human")})
-        dispatcher.utter_message(text=cards.faq_card(faq), buttons=buttons)
+        linked = linked_procedures(kb, faq)
+        if cards.FULL_ANSWER in aspects:
+            messages = cards.faq_full_messages(faq)
+            for text in messages[:-1]:
+                dispatcher.utter_message(text=text)
+            dispatcher.utter_message(text=messages[-1], buttons=cards.faq_buttons(faq, linked, full=True))
+        else:
+            dispatcher.utter_message(text=cards.faq_card(faq), buttons=cards.faq_buttons(faq, linked))
         return []
     dispatcher.utter_message(response="utter_item_not_found")
     return []
+
+
+def near_identical(kb: KnowledgeBase, question: str, hits: list[Hit], *,
+                   faq_may_lead: bool = True) -> str | Clarification | None:
+    """The best hits when they are one procedure at several levels or in several variants: the id
+    the question already picks, or the one question to ask (``actions.variants``). With
+    ``faq_may_lead`` an FAQ ranked first wins (None); without it FAQs are passed over (the search
+    was unsure anyway, and a list mixing them with near-identical titles helps nobody)."""
+    candidates = []
+    for hit in hits:
+        procedure = kb.procedure(hit.id) if hit.kind == "procedure" else None
+        if procedure is None:
+            if not candidates and faq_may_lead:
+                return None
+            continue
+        candidates.append(variants.Candidate(procedure.id, procedure.title, procedure.level))
+    return variants.resolve(question, candidates)
 
 
 class KnowledgeAction(Action):
@@ -81,13 +133,26 @@ class ActionAnswerQuestion(KnowledgeAction):
             await self.insights.unanswered(tracker.sender_id, question, "fallback")
             dispatcher.utter_message(response="utter_no_answer")
             return []
+        # "giấy tờ" alone names no procedure: the usual top 3, not a question about levels.
+        choice = (near_identical(self.kb, question, result.hits, faq_may_lead=result.confident)
+                  if subject_words(question) else None)
+        if isinstance(choice, Clarification):
+            # One tap answers: with the part asked about ("cần giấy tờ gì"), or the overview.
+            dispatcher.utter_message(text=cards.variant_question(choice),
+                                     buttons=cards.variant_buttons(choice, aspects[0] if len(aspects) == 1 else None))
+            return []
+        if isinstance(choice, str):
+            # The question named the level or variant ("cấp lại", "ở xã"), or the near-identical
+            # hits are one title published twice: that one answers.
+            await self.answered(tracker, choice)
+            return answer_item(dispatcher, self.kb, choice, aspects)
         if result.confident:
             await self.answered(tracker, result.best.id)
             return answer_item(dispatcher, self.kb, result.best.id, aspects)
         await self.insights.unanswered(tracker.sender_id, question, "low_confidence", result.best.id,
                                        result.best.score)
         buttons = [cards.choice_button(h.id, h.title) for h in result.hits[:3]]
-        buttons.append({"title": "Gặp nhân viên", "payload": cards.payload("request_human")})
+        buttons.append(cards.human_button())
         dispatcher.utter_message(text=cards.clarify_text(), buttons=buttons)
         return []
 
@@ -123,7 +188,8 @@ class ActionAnswerDetail(KnowledgeAction):
                   domain: dict[str, Any]) -> list[EventType]:
         item_id = entity(tracker, "item_id") or tracker.get_slot("procedure_id")
         aspect = entity(tracker, "aspect")
-        aspects: list[Aspect] = [aspect] if aspect in cards.SECTIONS else []  # type: ignore[list-item]
+        known = {*cards.SECTIONS, cards.ALL_DOCUMENTS, cards.FULL_ANSWER}
+        aspects = [aspect] if aspect in known else []
         if not item_id:
             dispatcher.utter_message(response="utter_ask_which_procedure")
             return []

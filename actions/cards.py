@@ -515,9 +515,12 @@ def variant_question(clarification: Clarification) -> str:
     return f"{subject}: {question}"
 
 
-def variant_buttons(clarification: Clarification) -> list[dict[str, str]]:
-    buttons = [{"title": _option_label(clarification.facets, values),
-                "payload": payload("choose", item_id=item_id)}
+def variant_buttons(clarification: Clarification, aspect: str | None = None) -> list[dict[str, str]]:
+    """One button per option, carrying the item (and the part asked about, if one was)."""
+    def target(item_id: str) -> str:
+        return (payload("ask_detail", item_id=item_id, aspect=aspect) if aspect
+                else payload("choose", item_id=item_id))
+    buttons = [{"title": _option_label(clarification.facets, values), "payload": target(item_id)}
                for values, item_id in clarification.options[:MAX_BUTTONS - 1]]
     buttons.append(human_button())
     return buttons

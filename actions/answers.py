@@ -91,7 +91,9 @@ def near_identical(kb: KnowledgeBase, question: str, hits: list[Hit], *,
             if not candidates and faq_may_lead:
                 return None
             continue
-        candidates.append(variants.Candidate(procedure.id, procedure.title, procedure.level))
+        # A record published for several levels has no one level to ask about.
+        level = procedure.level if len(set(procedure.levels)) <= 1 else None
+        candidates.append(variants.Candidate(procedure.id, procedure.title, level))
     return variants.resolve(question, candidates)
 
 

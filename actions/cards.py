@@ -190,7 +190,7 @@ def documents_text(procedure: Procedure) -> str:
     picked += [d for d in main if not d.required][:max(0, MAX_DOCUMENTS_SHOWN - 1 - len(picked))]
     lines = ["Giấy tờ cần có:"]
     lines += [_document_line(n, d, DOCUMENT_NAME_CHARS) for n, d in enumerate(picked, start=1)]
-    hidden = len(procedure.documents) - len(picked)
+    hidden = len(main) - len(picked)  # notes listed among documents are not counted
     if hidden > 0:
         lines.append(f"… và {hidden} giấy tờ khác theo trường hợp (bấm «{SEE_ALL_DOCUMENTS}»).")
     return "\n".join(lines)

@@ -161,7 +161,7 @@ def resolve(question: str, candidates: Sequence[Candidate]) -> str | Clarificati
     group = siblings(candidates)
     if len(group) < 2:
         return None
-    varying = [f for f in FACETS if len({fs.value(f) for _, fs in group}) > 1]
+    varying = _varying(group)
     if not varying:  # same title twice (two codes): nothing to ask, the best one answers
         return group[0][0].id
     said = asked(question)
@@ -171,7 +171,7 @@ def resolve(question: str, candidates: Sequence[Candidate]) -> str | Clarificati
         return narrowed[0][0].id
     if len(narrowed) >= 2:
         group = narrowed
-        varying = [f for f in FACETS if len({fs.value(f) for _, fs in group}) > 1]
+        varying = _varying(group)
         if not varying:
             return group[0][0].id
     options: dict[tuple[str, ...], str] = {}
@@ -179,6 +179,13 @@ def resolve(question: str, candidates: Sequence[Candidate]) -> str | Clarificati
         options.setdefault(tuple(fs.value(f) or "" for f in varying), candidate.id)
     ordered = sorted(options.items(), key=lambda item: _order(varying, item[0]))
     return Clarification(tuple(varying), tuple(ordered), candidates[0].title)
+
+
+def _varying(group: Sequence[tuple[Candidate, Facets]]) -> list[Facet]:
+    """Facets with at least two known values. An unknown level (a record published for several
+    levels, or for none) differs from nothing: "Cấp lại giấy phép lái xe" for cấp bộ and cấp tỉnh
+    next to the same title for cấp tỉnh is one procedure, not a choice."""
+    return [f for f in FACETS if len({fs.value(f) for _, fs in group} - {None}) > 1]
 
 
 def _order(varying: Sequence[Facet], values: tuple[str, ...]) -> tuple[int, ...]:

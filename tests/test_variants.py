@@ -133,3 +133,9 @@ def test_several_differences_are_asked_together_in_one_question() -> None:
 ])
 def test_what_the_citizen_already_said(question, said) -> None:
     assert asked(question) == said
+
+
+def test_a_record_for_several_levels_is_not_a_level_choice() -> None:
+    hits = [Candidate("curated", "Cấp lại giấy phép lái xe", "tỉnh"),
+            Candidate("national", "Cấp lại giấy phép lái xe", None)]  # cấp bộ and cấp tỉnh
+    assert resolve("cấp lại giấy phép lái xe", hits) == "curated"

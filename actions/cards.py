@@ -70,6 +70,8 @@ _REFERENCE = re.compile(r"\s(?:quy định tại|được quy định|ban hành 
 _ENUMERATOR = re.compile(r"^(?:[-+•*–]\s*|\((?:\d+|[ivx]+|[a-zđ])\)\s*|(?:\d+|[a-zđ])[.)]\s+)+", re.IGNORECASE)
 
 
+_LEVEL_SUFFIX = re.compile(r"\s*\((?:thực hiện\s+)?(?:tại\s+|ở\s+)?cấp [^)]*\)|\s+(?:thực hiện\s+)?"
+                           r"(?:tại|ở)\s+(?:Công an\s+)?cấp \S+(?: \S+)?\s*$", re.IGNORECASE)
 _ASIDE = re.compile(r"\s*\([^()]*\)")
 
 
@@ -113,7 +115,16 @@ def short_name(name: str, limit: int = DOCUMENT_NAME_CHARS) -> str:
 
 
 def short_title(title: str, limit: int = BUTTON_CHARS) -> str:
-    return shorten(title, limit)
+    """A title for a button; the level it names is kept ("… (cấp trung ương)"), since the same
+    title is often published once per level."""
+    title = " ".join(title.split())
+    match = _LEVEL_SUFFIX.search(title)
+    if len(title) <= limit or match is None:
+        return shorten(title, limit)
+    level = re.search(r"cấp\s+(.+?)\s*\)?\s*$", match.group(0), re.IGNORECASE)
+    suffix = f" (cấp {level.group(1).lower()})" if level else ""
+    rest = (title[:match.start()] + title[match.end():]).strip()
+    return shorten(rest, limit - len(suffix)) + suffix
 
 
 # ---- one procedure -----------------------------------------------------------------------------
@@ -200,9 +211,13 @@ def all_documents_messages(procedure: Procedure) -> list[str]:
     """Every document, in the record's order, split into messages a chat accepts."""
     if not procedure.documents:
         return [documents_text(procedure)]
-    lines = [f"Đủ thành phần hồ sơ – {shorten(procedure.title, 120)} ({len(procedure.documents)} giấy tờ):"]
-    lines += [_document_line(n, d, FULL_DOCUMENT_NAME_CHARS)
-              for n, d in enumerate(procedure.documents, start=1)]
+    documents = [d for d in procedure.documents if not _rank(d)[0]] or procedure.documents
+    notes = len(procedure.documents) - len(documents)
+    lines = [f"Đủ thành phần hồ sơ – {shorten(procedure.title, 120)} ({len(documents)} giấy tờ):"]
+    lines += [_document_line(n, d, FULL_DOCUMENT_NAME_CHARS) for n, d in enumerate(documents, start=1)]
+    if notes:  # the portal lists its notes ("Trường hợp …") among documents: point to them
+        where = f"xem tại {procedure.source.url}" if procedure.source.url else "Anh/Chị hỏi nhân viên để biết thêm"
+        lines.append(f"Ngoài ra, nguồn còn ghi {notes} lưu ý theo từng trường hợp; {where}.")
     return _pack(lines)
 
 
@@ -272,15 +287,20 @@ def fees_text(procedure: Procedure, *, compact: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _days(text: str) -> str:
+    """The portal writes "5 Ngày làm việc"; a sentence reads "5 ngày làm việc"."""
+    return re.sub(r"(?<=\d) Ngày\b", " ngày", text)
+
+
 def time_text(procedure: Procedure, *, compact: bool = False) -> str:
     limit = TEXT_CHARS if compact else 10_000
     if any(m.processing_time for m in procedure.methods):
         channels = _per_channel(procedure, lambda m: shorten(
-            (m.processing_time or procedure.processing_time).text, limit))
+            _days((m.processing_time or procedure.processing_time).text), limit))
         if len({text for _, text in channels}) > 1:
             return "Thời hạn giải quyết: " + "; ".join(f"{name} {text}" for name, text in channels)
         return f"Thời hạn giải quyết: {channels[0][1]}"
-    return f"Thời hạn giải quyết: {shorten(procedure.processing_time.text, limit)}"
+    return f"Thời hạn giải quyết: {shorten(_days(procedure.processing_time.text), limit)}"
 
 
 _NO_INFO = ("không có thông tin", "")
@@ -433,8 +453,27 @@ def _faq_source(faq: Faq) -> str:
 def faq_card(faq: Faq) -> str:
     """The question and its answer; a long official answer is cut at a sentence ("Xem đầy đủ")."""
     question = shorten(faq.question, FAQ_QUESTION_CHARS)
-    answer = shorten(faq.answer, FAQ_ANSWER_CHARS, sentences_only=True) if faq_is_long(faq) else faq.answer
+    answer = _first_lines(faq.answer, FAQ_ANSWER_CHARS) if faq_is_long(faq) else faq.answer
     return f"💬 {question}\n\n{answer}{_faq_source(faq)}"
+
+
+def _first_lines(text: str, limit: int) -> str:
+    """The first lines of an answer (its "- …" items kept on their own lines) up to ``limit``
+    characters; the line that does not fit is cut at a sentence when enough room is left."""
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) <= limit:
+            kept.append(line)
+            used += len(line) + 1
+            continue
+        room = limit - used
+        if not kept or room >= 150:
+            kept.append(shorten(line, room, sentences_only=True).removesuffix(" …").removesuffix("…"))
+        break
+    short = "\n".join(kept).rstrip()
+    return short if short == "\n".join(lines) else short + " …"
 
 
 def faq_full_messages(faq: Faq) -> list[str]:
@@ -473,8 +512,10 @@ def choice_button(item_id: str, title: str) -> dict[str, str]:
 
 LEVEL_LABELS = {"trung ương": "Cấp trung ương", "tỉnh": "Cấp tỉnh", "huyện": "Cấp huyện", "xã": "Cấp xã"}
 FOREIGN_LABELS = {"có": "Có yếu tố nước ngoài", "không": "Không"}
-_LEVEL_SUFFIX = re.compile(r"\s*\((?:thực hiện\s+)?(?:tại\s+|ở\s+)?cấp [^)]*\)|\s+(?:thực hiện\s+)?"
-                           r"(?:tại|ở)\s+(?:Công an\s+)?cấp \S+(?: \S+)?\s*$", re.IGNORECASE)
+
+
+_VARIANT_VERB = re.compile(r"^(?:cấp mới|cấp lại|cấp đổi|đổi|gia hạn|điều chỉnh|cấp)\s+", re.IGNORECASE)
+_FOREIGN_PHRASE = re.compile(r"\s*(?:không\s+)?có yếu tố nước ngoài", re.IGNORECASE)
 
 
 def _variant_label(value: str) -> str:
@@ -501,7 +542,12 @@ def _or_list(words: Sequence[str]) -> str:
 def variant_question(clarification: Clarification) -> str:
     """One short question naming what differs: the level, the variant, a foreign element."""
     subject = _LEVEL_SUFFIX.sub("", clarification.subject).strip()
-    subject = shorten(re.sub(r"^Thủ tục\s+", "", subject).strip(), 80)
+    subject = re.sub(r"^Thủ tục\s+", "", subject, flags=re.IGNORECASE).strip()
+    if "variant" in clarification.facets:  # "Cấp lại giấy phép lái xe" → "Giấy phép lái xe"
+        subject = _VARIANT_VERB.sub("", subject).strip()
+    if "foreign" in clarification.facets:
+        subject = _FOREIGN_PHRASE.sub("", subject).strip()
+    subject = shorten(subject, 80)
     subject = subject[:1].upper() + subject[1:]
     if clarification.facets == ("level",):
         question = "Anh/Chị làm thủ tục này ở cấp nào ạ?"

@@ -85,6 +85,7 @@ class Facets:
     level: str | None
     variant: str
     foreign: str
+    level_in_title: bool = False
 
     def value(self, facet: Facet) -> str | None:
         return {"level": self.level, "variant": self.variant, "foreign": self.foreign}[facet]
@@ -114,7 +115,7 @@ def facets(title: str, record_level: str | None = None) -> Facets:
     else:
         variant = ""  # "Đăng ký khai sinh": no issue verb, so not a cấp/cấp lại/đổi variant
     core = re.sub(r"[()]", " ", text)
-    return Facets(" ".join(core.split()), level or record_level, variant, foreign)
+    return Facets(" ".join(core.split()), level or record_level, variant, foreign, level is not None)
 
 
 def asked(question: str) -> dict[Facet, str]:
@@ -184,8 +185,13 @@ def resolve(question: str, candidates: Sequence[Candidate]) -> str | Clarificati
 def _varying(group: Sequence[tuple[Candidate, Facets]]) -> list[Facet]:
     """Facets with at least two known values. An unknown level (a record published for several
     levels, or for none) differs from nothing: "Cấp lại giấy phép lái xe" for cấp bộ and cấp tỉnh
-    next to the same title for cấp tỉnh is one procedure, not a choice."""
-    return [f for f in FACETS if len({fs.value(f) for _, fs in group} - {None}) > 1]
+    next to the same title for cấp tỉnh is one procedure, not a choice. A level known only from
+    the records (no title names it) is asked only when nothing else differs: "giấy phép lái xe" is
+    a question of cấp mới / cấp lại / đổi, whoever published each."""
+    varying = [f for f in FACETS if len({fs.value(f) for _, fs in group} - {None}) > 1]
+    if "level" in varying and len(varying) > 1 and not any(fs.level_in_title for _, fs in group):
+        varying.remove("level")
+    return varying
 
 
 def _order(varying: Sequence[Facet], values: tuple[str, ...]) -> tuple[int, ...]:

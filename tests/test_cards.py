@@ -163,3 +163,17 @@ def test_a_volunteers_short_answer_stays_as_it_is() -> None:
     assert cards.faq_card(faq) == ("💬 Trung tâm làm việc giờ nào?\n\nThứ Hai–Thứ Sáu: sáng 7h30–11h30, chiều "
                                    "13h30–17h00.\n\nNguồn: Trung tâm.")
     assert [b["title"] for b in cards.faq_buttons(faq, [])] == ["Gặp nhân viên"]
+
+
+def test_a_portal_answer_keeps_its_lines_and_the_full_list_points_to_the_portals_notes() -> None:
+    from tests.test_national_dialogue import PORTAL_FAQ
+    body = cards.faq_card(PORTAL_FAQ).split("\n\n")[1]
+    assert body.startswith("- Trước khi nộp hồ sơ ủy thác") and "\n- Người ủy thác khai" in body
+    assert body.endswith(" …") and len(body) <= cards.FAQ_ANSWER_CHARS + 2
+    notes = [RequiredDocument(name="Trường hợp gửi hồ sơ qua bưu chính thì gửi kèm bản sao có chứng thực.",
+                              originals_count=0, copies_count=0)]
+    p = national(documents=[*national().documents, *notes])
+    listed = "\n".join(cards.all_documents_messages(p))
+    assert "(5 giấy tờ)" in listed and "Trường hợp gửi hồ sơ" not in listed
+    assert f"nguồn còn ghi 1 lưu ý theo từng trường hợp; xem tại {p.source.url}." in listed
+    assert "Trường hợp" not in cards.documents_text(p) and "… và 2 giấy tờ khác" in cards.documents_text(p)

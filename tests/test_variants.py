@@ -139,3 +139,20 @@ def test_a_record_for_several_levels_is_not_a_level_choice() -> None:
     hits = [Candidate("curated", "Cấp lại giấy phép lái xe", "tỉnh"),
             Candidate("national", "Cấp lại giấy phép lái xe", None)]  # cấp bộ and cấp tỉnh
     assert resolve("cấp lại giấy phép lái xe", hits) == "curated"
+
+
+def test_a_level_known_only_from_the_records_gives_way_to_the_variant() -> None:
+    # The national "Cấp"/"Đổi" are published by the ministry, the curated "Cấp lại"/"Đổi" by the province.
+    hits = candidates("Cấp lại giấy phép lái xe", "Đổi giấy phép lái xe", "Cấp giấy phép lái xe",
+                      "Đổi giấy phép lái xe", levels=("tỉnh", "tỉnh", "trung ương", "trung ương"))
+    choice = resolve("giấy phép lái xe", hits)
+    assert isinstance(choice, Clarification) and choice.facets == ("variant",)
+    assert cards.variant_question(choice) == "Giấy phép lái xe: Anh/Chị cần cấp mới, cấp lại hay cấp đổi ạ?"
+    assert [b["payload"] for b in cards.variant_buttons(choice)][:3] == [
+        '/choose{"item_id": "id-2"}', '/choose{"item_id": "id-0"}', '/choose{"item_id": "id-1"}']
+
+
+def test_a_button_title_keeps_the_level_it_names() -> None:
+    title = cards.short_title("Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp trung ương)")
+    assert title.endswith("(cấp trung ương)") and len(title) <= 60
+    assert cards.short_title("Đăng ký khai sinh") == "Đăng ký khai sinh"

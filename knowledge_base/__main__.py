@@ -42,7 +42,11 @@ def _open(args: argparse.Namespace, progress: bool = False):  # -> KnowledgeBase
 
 
 def _hit_json(hit: Hit) -> dict[str, object]:
-    return {"id": hit.id, "kind": hit.kind, "title": hit.title, "score": hit.score}
+    out: dict[str, object] = {"id": hit.id, "kind": hit.kind, "title": hit.title,
+                              "score": hit.score}
+    if hit.kind == "procedure":
+        out["code"] = hit.code or None   # the national code; None for an unverified sample record
+    return out
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -107,6 +111,39 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+NATIONAL_FILES = ("national/procedures.jsonl.gz", "national/bqp_structured_207.jsonl.gz",
+                  "national/portal_faqs.jsonl.gz")
+PROVINCIAL_LISTS = ("provincial/lamdong_tthc_1299.csv", "provincial/langson_tthc_1842.csv")
+
+
+def cmd_load_national(args: argparse.Namespace) -> int:
+    """One command for a newcomer: the curated sample, then every national file found under
+    SOURCE, the provinces' online levels, then the index."""
+    import shutil
+
+    from knowledge_base.importer import import_file
+    from knowledge_base.loaders import DATA_DIR, CatalogImportError
+
+    source, data_dir = Path(args.source), Path(args.data_dir)
+    present = [source / name for name in NATIONAL_FILES if (source / name).exists()]
+    if not present:
+        print(f"Không thấy dữ liệu quốc gia trong {source} (cần {NATIONAL_FILES[0]}).",
+              file=sys.stderr)
+        return 2
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not any(data_dir.glob("*.json")):   # curated records enrich the national ones by code
+        for sample in DATA_DIR.glob("*.json"):
+            shutil.copy(sample, data_dir / sample.name)
+    levels = [source / name for name in PROVINCIAL_LISTS if (source / name).exists()]
+    try:
+        for path in present:
+            print(import_file(path, data_dir, level_files=levels if path == present[0] else []))
+    except CatalogImportError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    return cmd_build(args)
+
+
 def _codes(args: argparse.Namespace) -> set[str] | None:
     """``--codes a,b`` and ``--codes-file`` (one code a line) together; None means every code."""
     codes: set[str] = set()
@@ -148,6 +185,13 @@ def parser() -> argparse.ArgumentParser:
     search.set_defaults(func=cmd_search)
 
     imp = sub.add_parser("import", help="nhập danh mục từ JSON, CSV hoặc Excel")
+    national = sub.add_parser("load-national",
+                              help="nạp danh mục quốc gia (thủ tục, hỏi đáp, mức trực tuyến)")
+    national.add_argument("source", help="thư mục chứa national/ và provincial/")
+    national.add_argument("--data-dir", default=argparse.SUPPRESS)
+    national.add_argument("--force", action="store_true", default=False)
+    national.set_defaults(func=cmd_load_national)
+
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi")
     imp.add_argument("--force", action="store_true", default=False)

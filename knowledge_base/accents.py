@@ -36,7 +36,10 @@ class AccentRestorer:
         self._forms: dict[str, Counter[str]] = defaultdict(Counter)
         self._pairs: Counter[tuple[str, str]] = Counter()
         self._total = 0
-        for text in [*texts, COMMON_WORDS]:
+        self._learn([*texts, COMMON_WORDS])
+
+    def _learn(self, texts: Iterable[str]) -> None:
+        for text in texts:
             if strip_diacritics(text) == text:
                 continue  # unaccented phrasings (teen-code examples) would teach nothing
             words = _syllables(text)
@@ -44,6 +47,15 @@ class AccentRestorer:
                 self._forms[strip_diacritics(word)][word] += 1
             self._pairs.update(itertools.pairwise(words))
             self._total += len(words)
+
+    def learning(self, texts: Iterable[str]) -> AccentRestorer:
+        """A copy that also knows ``texts`` (a record published live); this one is unchanged."""
+        copy = object.__new__(AccentRestorer)
+        copy._forms = defaultdict(Counter, {k: Counter(v) for k, v in self._forms.items()})
+        copy._pairs = Counter(self._pairs)
+        copy._total = self._total
+        copy._learn(texts)
+        return copy
 
     def _unigram(self, word: str, form: str) -> float:
         counts = self._forms.get(word)

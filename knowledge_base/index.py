@@ -1,18 +1,18 @@
 """Hybrid index: BM25 on diacritic-free text fused with dense vectors in faiss (reciprocal rank).
 
-A document may have several passages (its title, aliases, their unaccented copies); its dense score
-is the best of them. The dense part is saved to disk with a fingerprint of what it was built from, so
-``build`` re-encodes only when the catalog, the dictionary or the encoder changed. Updates to one
-document (an FAQ edited by a volunteer) re-encode only that document.
+A document may have several passages (its names, short ones also unaccented); its dense score is
+the best of them. Passage vectors are cached on disk by their text, per encoder, so ``build``
+encodes only passages it has never seen: a restart with an unchanged catalog encodes nothing, and
+importing a few more records encodes only those. Updates to one document (an FAQ edited by a
+volunteer) encode only that document and never rebuild the rest.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,12 +23,14 @@ from knowledge_base.accents import AccentRestorer
 from knowledge_base.documents import Kind, SearchDocument
 from knowledge_base.encoders import Encoder
 from knowledge_base.lexical import LexicalIndex
-from knowledge_base.normalise import ABBREVIATIONS_FILE, Expander
+from knowledge_base.normalise import Expander
 
 RRF_K = 5
 DENSE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 1.0
 CANDIDATES = 50
+# Documents published live sit in the lexical index's overlay; past this many, fold them in.
+MAX_OVERLAY = 300
 
 # A flat search over tens of thousands of vectors takes ~1 ms on one core; faiss's OpenMP threads
 # would instead keep spinning and slow the encoder that runs right after (measured: p50 30 → 22 ms
@@ -50,24 +52,20 @@ class Hit:
     dense_score: float
     lexical_rank: int | None
     dense_rank: int | None
-
-
-def fingerprint(documents: Sequence[SearchDocument], encoder_name: str) -> str:
-    digest = hashlib.sha256(encoder_name.encode())
-    digest.update(ABBREVIATIONS_FILE.read_bytes())
-    for doc in documents:
-        digest.update(json.dumps(asdict(doc), ensure_ascii=False, sort_keys=True).encode())
-    return digest.hexdigest()[:16]
+    code: str = ""
 
 
 class HybridIndex:
-    """Search over procedures and FAQs. Thread-safe: updates swap whole structures under a lock."""
+    """Search over procedures and FAQs. Thread-safe: updates swap whole structures under a lock,
+    and the structures themselves are never changed once installed."""
 
     def __init__(self, encoder: Encoder, expander: Expander | None = None) -> None:
         self.encoder = encoder
         self.expander = expander or Expander.from_yaml()
         self._lock = threading.Lock()
-        self._documents: list[SearchDocument] = []
+        self._documents: list[SearchDocument | None] = []
+        self._positions: dict[str, int] = {}
+        self._kinds = np.zeros(0, dtype="<U9")
         self._vectors: dict[str, np.ndarray] = {}
         self._lexical = LexicalIndex([], self.expander)
         self._faiss: faiss.Index = faiss.IndexFlatIP(encoder.dim)
@@ -78,68 +76,107 @@ class HybridIndex:
     # ---- building -----------------------------------------------------------------------------
     def build(self, documents: Sequence[SearchDocument], progress: Progress | None = None,
               cache_dir: Path | None = None, batch_size: int = 32) -> bool:
-        """Index ``documents``. Returns True when vectors were (re)computed, False when the cache
-        in ``cache_dir`` already matched."""
+        """Index ``documents``. Returns True when any passage had to be encoded, False when the
+        cache in ``cache_dir`` held them all. Only passages not in the cache are encoded."""
         documents = list(documents)
-        key = fingerprint(documents, self.encoder.name)
-        vectors = self._load_cache(cache_dir, key) if cache_dir else None
-        computed = vectors is None
-        if vectors is None:
-            vectors = self._encode_all(documents, progress, batch_size)
-            if cache_dir:
-                self._save_cache(cache_dir, key, vectors)
+        cached = self._load_cache(cache_dir) if cache_dir else {}
+        missing = list(dict.fromkeys(p for d in documents for p in d.passages if p not in cached))
+        if missing:
+            cached.update(zip(missing, self._encode(missing, progress, batch_size), strict=True))
+        vectors = {d.id: _stack([cached[p] for p in d.passages], self.encoder.dim) for d in documents}
+        if cache_dir and (missing or not self._cache_path(cache_dir).exists()):
+            self._save_cache(cache_dir, {p: cached[p] for d in documents for p in d.passages})
         with self._lock:
             self._vectors = vectors
             self._install(documents)
-        return computed
+        return bool(missing)
 
     def upsert(self, document: SearchDocument) -> None:
-        """Add or replace one document, live (no restart, no Rasa retraining)."""
+        """Add or replace one document, live (no restart, no Rasa retraining). Costs the encoding
+        of its passages plus milliseconds, whatever the size of the index."""
         vectors = self.encoder.encode_passages(document.passages)
         with self._lock:
-            docs = [d for d in self._documents if d.id != document.id] + [document]
-            self._vectors = {**self._vectors, document.id: vectors}
-            self._install(docs)
+            self._put(document, vectors)
 
     def copy_with(self, document: SearchDocument | None = None) -> HybridIndex:
-        """A private copy sharing this index's vectors, plus ``document`` (only its passages are
+        """A private copy sharing this index's structures, plus ``document`` (only its passages are
         encoded). "Try it" previews a draft with it; the live index is never touched."""
         extra = self.encoder.encode_passages(document.passages) if document else None
         copy = HybridIndex(self.encoder, self.expander)
         with self._lock:
-            documents, vectors = self._documents, self._vectors
+            copy.__dict__.update({k: v for k, v in self.__dict__.items()
+                                  if k not in ("_lock", "_query_vector")})
+        copy._query_vector = lru_cache(maxsize=2048)(copy._encode_query)
         if document is not None and extra is not None:
-            documents = [d for d in documents if d.id != document.id] + [document]
-            vectors = {**vectors, document.id: extra}
-        copy._vectors = dict(vectors)
-        copy._install(list(documents))
+            copy._put(document, extra)
         return copy
 
     def remove(self, document_id: str) -> None:
         with self._lock:
-            docs = [d for d in self._documents if d.id != document_id]
+            position = self._positions.get(document_id)
+            if position is None:
+                return
+            documents = list(self._documents)
+            documents[position] = None
+            self._documents = documents
+            self._positions = {k: v for k, v in self._positions.items() if k != document_id}
+            self._kinds = self._kinds.copy()
+            self._kinds[position] = ""
             self._vectors = {k: v for k, v in self._vectors.items() if k != document_id}
-            self._install(docs)
+            self._lexical = self._lexical.without_position(position)
+            self._install_dense()
 
-    def _encode_all(self, documents: list[SearchDocument], progress: Progress | None,
-                    batch_size: int) -> dict[str, np.ndarray]:
-        passages = [(d.id, p) for d in documents for p in d.passages]
-        batches = [[p for _, p in passages[i:i + batch_size]]
-                   for i in range(0, len(passages), batch_size)]
+    def _put(self, document: SearchDocument, vectors: np.ndarray) -> None:
+        """Install one document (caller holds the lock or owns the index)."""
+        if self._lexical.overlay_size >= MAX_OVERLAY:   # many live edits: fold them into a rebuild
+            self._vectors = {**self._vectors, document.id: vectors}
+            live = [d for d in self._documents if d is not None and d.id != document.id]
+            self._install([*live, document])
+            return
+        position = self._positions.get(document.id, len(self._documents))
+        documents = list(self._documents)
+        kinds = self._kinds.copy()
+        if position == len(documents):
+            documents.append(document)
+            kinds = np.append(kinds, document.kind)
+        else:
+            documents[position] = document
+            kinds[position] = document.kind
+        self._documents, self._kinds = documents, kinds
+        self._positions = {**self._positions, document.id: position}
+        self._vectors = {**self._vectors, document.id: vectors}
+        self._lexical = self._lexical.with_document(position, document)
+        self._accents = self._accents.learning([*document.names, document.body])
+        self._install_dense()
+
+    def _encode(self, passages: list[str], progress: Progress | None,
+                batch_size: int) -> np.ndarray:
+        # Batches of similar length waste nothing on padding a short title to a long letter.
+        order = sorted(range(len(passages)), key=lambda i: len(passages[i]))
+        ordered = [passages[i] for i in order]
+        batches = [ordered[i:i + batch_size] for i in range(0, len(ordered), batch_size)]
         iterator: Iterable[list[str]] = progress(batches, len(passages)) if progress else batches
         encoded = [self.encoder.encode_passages(batch) for batch in iterator]
-        matrix = np.vstack(encoded) if encoded else np.zeros((0, self.encoder.dim), np.float32)
-        out: dict[str, list[np.ndarray]] = {}
-        for (doc_id, _), row in zip(passages, matrix, strict=True):
-            out.setdefault(doc_id, []).append(row)
-        return {k: np.vstack(v) for k, v in out.items()}
+        if not encoded:
+            return np.zeros((0, self.encoder.dim), np.float32)
+        matrix = np.empty((len(passages), self.encoder.dim), np.float32)
+        matrix[order] = np.vstack(encoded)
+        return matrix
 
     def _install(self, documents: list[SearchDocument]) -> None:
+        self._documents = list(documents)
+        self._positions = {d.id: i for i, d in enumerate(documents)}
+        self._kinds = np.array([d.kind for d in documents], dtype="<U9")
+        self._lexical = LexicalIndex(documents, self.expander)
+        self._accents = AccentRestorer(t for d in documents for t in [*d.names, d.body])
+        self._install_dense()
+
+    def _install_dense(self) -> None:
         owners: list[int] = []
         rows: list[np.ndarray] = []
-        for position, doc in enumerate(documents):
-            vectors = self._vectors.get(doc.id)
-            if vectors is None:
+        for position, doc in enumerate(self._documents):
+            vectors = self._vectors.get(doc.id) if doc is not None else None
+            if vectors is None or not len(vectors):
                 continue
             rows.append(vectors)
             owners.extend([position] * len(vectors))
@@ -148,35 +185,37 @@ class HybridIndex:
             index.add(np.vstack(rows).astype(np.float32))
         self._faiss = index
         self._passage_owner = np.asarray(owners, dtype=np.int32)
-        self._lexical = LexicalIndex(documents, self.expander)
-        self._accents = AccentRestorer(t for d in documents for t in [*d.names, d.body])
-        self._documents = documents
 
-    def _load_cache(self, cache_dir: Path, key: str) -> dict[str, np.ndarray] | None:
-        path = cache_dir / f"vectors-{key}.npz"
-        if not path.exists():
-            return None
-        with np.load(path) as data:
-            return {k: data[k] for k in data.files}
+    def _cache_path(self, cache_dir: Path) -> Path:
+        return cache_path(cache_dir, self.encoder.name)
 
-    def _save_cache(self, cache_dir: Path, key: str, vectors: dict[str, np.ndarray]) -> None:
+    def _load_cache(self, cache_dir: Path) -> dict[str, np.ndarray]:
+        texts, matrix = _read_cache(self._cache_path(cache_dir))
+        if matrix is None or matrix.shape[1:] != (self.encoder.dim,):
+            return {}
+        return dict(zip(texts, matrix, strict=True))
+
+    def _save_cache(self, cache_dir: Path, vectors: dict[str, np.ndarray]) -> None:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        for old in cache_dir.glob("vectors-*.npz"):
-            old.unlink()
-        tmp = cache_dir / f"vectors-{key}.tmp.npz"
-        np.savez(tmp, **vectors)
-        tmp.replace(cache_dir / f"vectors-{key}.npz")
+        tmp = cache_dir / f"{self._cache_path(cache_dir).stem}.tmp.npz"
+        texts = list(vectors)
+        np.savez(tmp, texts=np.array(texts, dtype=str),
+                 vectors=_stack([vectors[t] for t in texts], self.encoder.dim).astype(np.float32))
+        tmp.replace(self._cache_path(cache_dir))
 
     @staticmethod
     def is_cached(cache_dir: Path, documents: Sequence[SearchDocument], encoder_name: str) -> bool:
-        return (cache_dir / f"vectors-{fingerprint(documents, encoder_name)}.npz").exists()
+        """True when every passage of ``documents`` is already encoded in ``cache_dir``."""
+        cached = set(_read_cache(cache_path(cache_dir, encoder_name))[0])
+        return all(p in cached for d in documents for p in d.passages)
 
     # ---- searching ----------------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self._documents)
+        return len(self._positions)
 
     def document(self, document_id: str) -> SearchDocument | None:
-        return next((d for d in self._documents if d.id == document_id), None)
+        position = self._positions.get(document_id)
+        return None if position is None else self._documents[position]
 
     def _encode_query(self, query: str) -> np.ndarray:
         # The encoder reads accented Vietnamese far better than its stripped form.
@@ -201,12 +240,12 @@ class HybridIndex:
         """Best ``top`` documents for ``query``; ``mode`` is hybrid, lexical or dense."""
         query = query.strip()[:500]  # long pastes add noise, not meaning
         with self._lock:
-            documents = self._documents
-            if not query or not documents:
+            documents, kinds = self._documents, self._kinds
+            if not query or not self._positions:
                 return []
             lexical = self.lexical_scores(query) if mode != "dense" else None
             dense = self.dense_scores(query) if mode != "lexical" else None
-        allowed = np.array([kind in ("all", d.kind) for d in documents])
+        allowed = kinds != "" if kind == "all" else kinds == kind
         lex_rank = _ranks(lexical, allowed) if lexical is not None else {}
         dense_rank = _ranks(dense, allowed) if dense is not None else {}
         fused: dict[int, float] = {}
@@ -214,20 +253,40 @@ class HybridIndex:
             for position, rank in ranks.items():
                 fused[position] = fused.get(position, 0.0) + weight / (RRF_K + rank)
         best = sorted(fused, key=lambda p: (-fused[p], p))[:top]
+        found = [(p, documents[p]) for p in best]
         return [
             Hit(
-                id=documents[p].id, kind=documents[p].kind, title=documents[p].title,
+                id=doc.id, kind=doc.kind, title=doc.title, code=doc.code,
                 score=round(fused[p] * (RRF_K + 1) / _max_weight(mode), 4),
                 lexical_score=float(lexical[p]) if lexical is not None else 0.0,
                 dense_score=float(dense[p]) if dense is not None else 0.0,
                 lexical_rank=lex_rank.get(p), dense_rank=dense_rank.get(p),
             )
-            for p in best
+            for p, doc in found if doc is not None
         ]
 
 
 def _max_weight(mode: str) -> float:
     return {"lexical": LEXICAL_WEIGHT, "dense": DENSE_WEIGHT}.get(mode, LEXICAL_WEIGHT + DENSE_WEIGHT)
+
+
+def cache_path(cache_dir: Path, encoder_name: str) -> Path:
+    """The passage-vector file of one encoder (its name hashed: it may be a path)."""
+    return cache_dir / f"passages-{hashlib.sha256(encoder_name.encode()).hexdigest()[:12]}.npz"
+
+
+def _read_cache(path: Path) -> tuple[list[str], np.ndarray | None]:
+    if not path.exists():
+        return [], None
+    try:
+        with np.load(path) as data:
+            return data["texts"].tolist(), data["vectors"]
+    except (OSError, ValueError, KeyError):
+        return [], None   # a torn or foreign file: encode again rather than fail to start
+
+
+def _stack(rows: list[np.ndarray], dim: int) -> np.ndarray:
+    return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
 
 
 def _ranks(scores: np.ndarray, allowed: np.ndarray) -> dict[int, int]:

@@ -1,6 +1,13 @@
-"""BM25 over diacritic-free syllables and syllable pairs, with two fields (names and body).
+"""BM25 over diacritic-free syllables and syllable pairs, field by field.
 
-Postings are numpy arrays, so a query touches only the documents that share one of its terms.
+A procedure is matched mostly on its names (title without the level, aliases), then on its body
+(field, agency, fees, conditions), its result, its documents and its steps, each with its own
+weight. Postings are numpy arrays, so a query touches only the documents that share one of its terms.
+
+The big postings are built once; a document added or replaced later (a volunteer's FAQ published
+live) goes into a small overlay scored directly with the base statistics, so publishing costs
+milliseconds instead of a rebuild. ``with_document`` returns a new index and never changes the old
+one, so readers need no lock.
 """
 
 from __future__ import annotations
@@ -8,61 +15,132 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from types import MappingProxyType
 
 import numpy as np
 
 from knowledge_base.documents import SearchDocument
 from knowledge_base.normalise import Expander, pairs, syllables, terms
 
-NAME_WEIGHT = 1.0
-BODY_WEIGHT = 0.25
+# Weights measured on the national catalog's dev questions (bench/retrieval_quality.py --national):
+# names decide; a procedure's result and documents help with questions phrased as cases.
+FIELD_WEIGHTS = MappingProxyType({
+    "names": 1.0, "body": 0.25, "result": 0.2, "documents": 0.1, "steps": 0.05,
+})
 K1 = 1.2
 B = 0.6
+SPELLING_FIELDS = ("names", "body")
+
+
+def document_fields(doc: SearchDocument, expander: Expander) -> dict[str, list[str]]:
+    """The index terms of each weighted field of ``doc``."""
+    out = {"names": [t for n in doc.names for t in terms(n, expander)],
+           "body": terms(doc.body, expander)}
+    for name, text in doc.sections.items():
+        if name in FIELD_WEIGHTS:
+            out[name] = terms(text, expander)
+    return out
 
 
 class _Field:
-    """BM25 statistics of one text field across all documents."""
+    """BM25 statistics of one text field across the documents of the base index."""
 
     def __init__(self, texts: Sequence[list[str]]) -> None:
-        n = len(texts)
+        self.size = len(texts)
         lengths = np.array([len(t) for t in texts], dtype=np.float32)
-        average = float(lengths.mean()) if n else 1.0
+        self.average = max(float(lengths.mean()) if self.size else 1.0, 1e-6)
         postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for doc, tokens in enumerate(texts):
             for term, count in Counter(tokens).items():
                 postings[term].append((doc, count))
-        norm = K1 * (1 - B + B * lengths / max(average, 1e-6))
+        norm = K1 * (1 - B + B * lengths / self.average)
         self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.idf: dict[str, float] = {}
         for term, items in postings.items():
             docs = np.fromiter((d for d, _ in items), dtype=np.int32, count=len(items))
             tf = np.fromiter((c for _, c in items), dtype=np.float32, count=len(items))
-            idf = math.log(1 + (n - len(items) + 0.5) / (len(items) + 0.5))
-            self.postings[term] = (docs, idf * tf * (K1 + 1) / (tf + norm[docs]))
+            self.idf[term] = self._idf(len(items))
+            self.postings[term] = (docs, self.idf[term] * tf * (K1 + 1) / (tf + norm[docs]))
 
-    def add_scores(self, query_terms: list[str], scores: np.ndarray, weight: float) -> None:
-        for term in set(query_terms):
+    def _idf(self, frequency: int) -> float:
+        return math.log(1 + (self.size - frequency + 0.5) / (frequency + 0.5))
+
+    def add_scores(self, query_terms: set[str], scores: np.ndarray, weight: float) -> None:
+        for term in query_terms:
             hit = self.postings.get(term)
             if hit is not None:
                 np.add.at(scores, hit[0], weight * hit[1])
 
+    def score_one(self, query_terms: set[str], counts: Counter[str], length: int) -> float:
+        """BM25 of one overlay document, with this field's statistics."""
+        norm = K1 * (1 - B + B * length / self.average)
+        total = 0.0
+        for term in query_terms:
+            tf = counts.get(term, 0)
+            if tf:
+                idf = self.idf.get(term) or self._idf(1)
+                total += idf * tf * (K1 + 1) / (tf + norm)
+        return total
+
 
 class LexicalIndex:
-    """Ranks documents for a query; ``search`` returns (document position, score), best first."""
+    """Scores every document for a query (an array in document order)."""
 
     def __init__(self, documents: Sequence[SearchDocument], expander: Expander) -> None:
         self._expander = expander
-        self._size = len(documents)
-        self._names = _Field([[t for n in d.names for t in terms(n, expander)] for d in documents])
-        self._body = _Field([terms(d.body, expander) for d in documents])
+        self._base_size = len(documents)
+        per_doc = [document_fields(d, expander) for d in documents]
+        self._fields = {name: _Field([fields.get(name, []) for fields in per_doc])
+                        for name in FIELD_WEIGHTS}
+        # Corrections aim at the words of names and bodies; the long sections would only add
+        # memory and far-fetched corrections.
         self._spelling = _SpellingIndex(
-            t for t in [*self._names.postings, *self._body.postings] if "_" not in t)
+            t for name in SPELLING_FIELDS for t in self._fields[name].postings if "_" not in t)
+        self._size = len(documents)
+        # position → (field → (term counts, length)) for documents added or replaced since the build
+        self._overlay: dict[int, dict[str, tuple[Counter[str], int]]] = {}
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def overlay_size(self) -> int:
+        return len(self._overlay)
+
+    def with_document(self, position: int, document: SearchDocument) -> LexicalIndex:
+        """A new index where ``document`` sits at ``position`` (a replacement, or the next
+        position for a new one); this index is left untouched."""
+        copy = object.__new__(LexicalIndex)
+        copy.__dict__.update(self.__dict__)
+        fields = document_fields(document, self._expander)
+        copy._overlay = {**self._overlay,
+                         position: {n: (Counter(t), len(t)) for n, t in fields.items()}}
+        copy._size = max(self._size, position + 1)
+        copy._spelling = self._spelling.adding(
+            t for name in SPELLING_FIELDS for t in fields.get(name, []) if "_" not in t)
+        return copy
+
+    def without_position(self, position: int) -> LexicalIndex:
+        """A new index where ``position`` matches nothing (the caller drops the document)."""
+        copy = object.__new__(LexicalIndex)
+        copy.__dict__.update(self.__dict__)
+        copy._overlay = {**self._overlay, position: {}}
+        return copy
+
+    def query_terms(self, query: str) -> set[str]:
+        tokens = [self._spelling.correct(t) for t in self._expander(syllables(query))]
+        return set(tokens + pairs(tokens))
 
     def scores(self, query: str) -> np.ndarray:
-        tokens = [self._spelling.correct(t) for t in self._expander(syllables(query))]
-        query_terms = tokens + pairs(tokens)
+        query_terms = self.query_terms(query)
         scores = np.zeros(self._size, dtype=np.float32)
-        self._names.add_scores(query_terms, scores, NAME_WEIGHT)
-        self._body.add_scores(query_terms, scores, BODY_WEIGHT)
+        base = scores[: self._base_size]
+        for name, field in self._fields.items():
+            field.add_scores(query_terms, base, FIELD_WEIGHTS[name])
+        for position, fields in self._overlay.items():
+            scores[position] = sum(
+                FIELD_WEIGHTS[name] * self._fields[name].score_one(query_terms, counts, length)
+                for name, (counts, length) in fields.items())
         return scores
 
 
@@ -78,6 +156,19 @@ class _SpellingIndex:
         for word in sorted(self._known, key=len):
             for variant in _deletions(word):
                 self._by_deletion.setdefault(variant, word)
+
+    def adding(self, words: Iterable[str]) -> _SpellingIndex:
+        """This index plus ``words`` (shares nothing mutable with this one)."""
+        new = [w for w in set(words) if w not in self._known]
+        if not new:
+            return self
+        copy = object.__new__(_SpellingIndex)
+        copy._known = self._known | set(new)
+        copy._by_deletion = dict(self._by_deletion)
+        for word in sorted(new, key=len):
+            for variant in _deletions(word):
+                copy._by_deletion.setdefault(variant, word)
+        return copy
 
     def correct(self, token: str) -> str:
         if token in self._known or len(token) < self.MIN_LENGTH or token.isdigit():

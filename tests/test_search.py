@@ -49,13 +49,19 @@ def test_hostile_or_empty_queries_never_fail(kb: KnowledgeBase, query: str) -> N
 
 
 def test_live_update_is_found_by_the_next_search(kb: KnowledgeBase) -> None:
+    own = kb.copy_with()   # the session kb is shared: publish into a private copy
     faq = Faq(id="tam-ngung-tiep-nhan", question="Trung tâm tạm ngừng tiếp nhận hồ sơ dịp bầu cử?",
               answer="Ngày 15/3 Trung tâm tạm ngừng tiếp nhận trực tiếp, hồ sơ trực tuyến vẫn nhận.")
-    kb.upsert_faq(faq)
-    try:
-        assert kb.search("tam ngung tiep nhan ho so dip bau cu", top=1)[0].id == faq.id
-    finally:
-        kb.index.remove(faq.id)
+    own.upsert_faq(faq)
+    assert own.search("tam ngung tiep nhan ho so dip bau cu", top=1)[0].id == faq.id
+    assert kb.index.document(faq.id) is None   # copies share nothing that an update changes
+    edited = faq.model_copy(update={"question": "Lịch nghỉ tiếp nhận hồ sơ ngày bầu cử?"})
+    own.upsert_faq(edited)
+    hit = own.search("lich nghi tiep nhan ngay bau cu", top=1)[0]
+    assert (hit.id, hit.title) == (faq.id, edited.question)   # replaced in place, not duplicated
+    assert len(own.index) == len(kb.index) + 1
+    own.index.remove(faq.id)
+    assert all(h.id != faq.id for h in own.search("tam ngung tiep nhan bau cu", top=10))
 
 
 def test_sentence_transformers_encoder_from_a_packaged_model() -> None:
@@ -104,7 +110,8 @@ def test_cli_search_json_and_batch(tmp_path: Path) -> None:
     assert single.returncode == 0, single.stderr
     payload = json.loads(single.stdout)
     assert payload["results"][0]["id"] == "doi-gplx"
-    assert set(payload["results"][0]) == {"id", "kind", "title", "score"}
+    assert set(payload["results"][0]) == {"id", "kind", "title", "score", "code"}
+    assert payload["results"][0]["code"] is None   # the sample has no verified code for it
 
     questions = tmp_path / "q.txt"
     questions.write_text("giờ làm việc\n\nle phi ket hon\n", encoding="utf-8")
@@ -112,6 +119,8 @@ def test_cli_search_json_and_batch(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in batch.stdout.splitlines()]
     assert [line["query"] for line in lines] == ["giờ làm việc", "le phi ket hon"]
     assert all(len(line["results"]) == 3 for line in lines)
+    marriage = next(r for r in lines[1]["results"] if r["kind"] == "procedure")
+    assert marriage["code"] == "1.000894"   # the national code travels with every procedure hit
 
 
 def test_cli_build_says_when_nothing_changed() -> None:

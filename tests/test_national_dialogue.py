@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -231,7 +232,9 @@ def run(action: Any, text: str, entities: dict[str, str] | None = None) -> list[
                                 "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()]},
                       [], False, None, None, None)
     dispatcher = CollectingDispatcher()
-    asyncio.run(action.run(dispatcher, tracker, {}))
+    # A thread of its own: a browser test earlier in the session may leave a loop running here.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, action.run(dispatcher, tracker, {})).result()
     return dispatcher.messages
 
 

@@ -28,8 +28,6 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.insights.models import ResolvedInboxGroup, UnansweredQuestion
 from bot.models import aware, utcnow
-from knowledge_base.accents import AccentRestorer
-from knowledge_base.documents import from_catalog
 from knowledge_base.normalise import Expander, has_diacritics, strip_diacritics
 from knowledge_base.service import KnowledgeBase
 
@@ -226,7 +224,6 @@ class Inbox:
         self._lock = threading.Lock()   # one clustering at a time: a second reload waits and reuses it
         self._groups: OrderedDict[tuple[int, int, int], list[Group]] = OrderedDict()
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._restorer: AccentRestorer | None = None
 
     # ---- reading ------------------------------------------------------------------------------
     def page(self, days: int | None = DEFAULT_DAYS, now: dt.datetime | None = None) -> InboxPage:
@@ -302,9 +299,8 @@ class Inbox:
         accented = phrasing.accented()
         if accented is not None:
             return accented
-        if self._restorer is None:
-            self._restorer = AccentRestorer(t for d in from_catalog(self.kb.catalog) for t in [*d.names, d.body])
-        return self._restorer.restore(phrasing.normalised.most_common(1)[0][0])
+        # The index's own model: a second copy would cost tens of MB on a national catalog.
+        return self.kb.index.restore_accents(phrasing.normalised.most_common(1)[0][0])
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))

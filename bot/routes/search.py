@@ -6,7 +6,7 @@ import asyncio
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 router = APIRouter(tags=["search"])
 
@@ -16,6 +16,7 @@ class SearchResult(BaseModel):
     kind: Literal["procedure", "faq"]
     title: str
     score: float
+    code: str | None = Field(None, description="Mã thủ tục quốc gia (chỉ với thủ tục đã xác minh)")
 
 
 class SearchResponse(BaseModel):
@@ -32,4 +33,5 @@ async def search(
 ) -> SearchResponse:
     hits = await asyncio.to_thread(request.app.state.kb.search, q, kind, top)
     return SearchResponse(query=q, results=[
-        SearchResult(id=h.id, kind=h.kind, title=h.title, score=h.score) for h in hits])
+        SearchResult(id=h.id, kind=h.kind, title=h.title, score=h.score, code=h.code or None)
+        for h in hits])

@@ -7,10 +7,27 @@ VENV      := .venv
 RASA_VENV := .venv-rasa
 PYTHON    := $(VENV)/bin/python
 
-.PHONY: run test setup setup-dev prepare browser lint bench clean
+.PHONY: run run-national national test setup setup-dev prepare browser lint bench bench-national clean
 
 run: setup
 	$(PYTHON) -m bot run
+
+# The national catalog (2,642 procedures, 2,408 portal FAQs, two provinces' online levels) from
+# the folder NATIONAL_SOURCE; imported again only when those files change.
+NATIONAL_SOURCE ?= ../shared/catalog
+NATIONAL_DIR    := var/national
+NATIONAL_INDEX  := var/index-national
+NATIONAL_FILES  := $(wildcard $(NATIONAL_SOURCE)/national/*.gz $(NATIONAL_SOURCE)/provincial/*.csv)
+
+run-national: national
+	ASSISTANT_KB_DATA_DIR=$(NATIONAL_DIR) ASSISTANT_KB_CACHE_DIR=$(NATIONAL_INDEX) $(PYTHON) -m bot run
+
+national: $(NATIONAL_DIR)/.loaded
+
+$(NATIONAL_DIR)/.loaded: $(NATIONAL_FILES) | setup
+	@test -n "$(NATIONAL_FILES)" || { echo "Không thấy dữ liệu quốc gia trong $(NATIONAL_SOURCE): đặt NATIONAL_SOURCE=<thư mục có national/ và provincial/>" >&2; exit 1; }
+	$(PYTHON) -m knowledge_base --cache-dir $(NATIONAL_INDEX) load-national $(NATIONAL_SOURCE) --data-dir $(NATIONAL_DIR)
+	touch $@
 
 test: setup-dev browser
 	$(PYTHON) -m bot prepare
@@ -58,6 +75,10 @@ lint: setup-dev
 bench: setup-dev
 	$(PYTHON) bench/retrieval_quality.py
 	$(PYTHON) bench/search_latency.py
+
+bench-national: setup-dev national
+	$(PYTHON) bench/national_quality.py --data-dir $(NATIONAL_DIR) --cache-dir $(NATIONAL_INDEX)
+	$(PYTHON) bench/national_scale.py
 
 clean:
 	rm -rf var models

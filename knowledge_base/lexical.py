@@ -68,8 +68,8 @@ class _Field:
     def add_scores(self, query_terms: set[str], scores: np.ndarray, weight: float) -> None:
         for term in query_terms:
             hit = self.postings.get(term)
-            if hit is not None:
-                np.add.at(scores, hit[0], weight * hit[1])
+            if hit is not None:   # a term's postings name each document once: plain indexing adds
+                scores[hit[0]] += weight * hit[1]
 
     def score_one(self, query_terms: set[str], counts: Counter[str], length: int) -> float:
         """BM25 of one overlay document, with this field's statistics."""
@@ -131,17 +131,28 @@ class LexicalIndex:
         tokens = [self._spelling.correct(t) for t in self._expander(syllables(query))]
         return set(tokens + pairs(tokens))
 
-    def scores(self, query: str) -> np.ndarray:
-        query_terms = self.query_terms(query)
-        scores = np.zeros(self._size, dtype=np.float32)
-        base = scores[: self._base_size]
+    def field_scores(self, query_terms: set[str]) -> dict[str, np.ndarray]:
+        """Unweighted BM25 of every document, field by field."""
+        out: dict[str, np.ndarray] = {}
         for name, field in self._fields.items():
-            field.add_scores(query_terms, base, FIELD_WEIGHTS[name])
-        for position, fields in self._overlay.items():
-            scores[position] = sum(
-                FIELD_WEIGHTS[name] * self._fields[name].score_one(query_terms, counts, length)
-                for name, (counts, length) in fields.items())
-        return scores
+            scores = np.zeros(self._size, dtype=np.float32)
+            field.add_scores(query_terms, scores[: self._base_size], 1.0)
+            for position, fields in self._overlay.items():
+                counts, length = fields.get(name, (None, 0))
+                scores[position] = field.score_one(query_terms, counts, length) if counts else 0.0
+            out[name] = scores
+        return out
+
+    def scores(self, query: str) -> np.ndarray:
+        return weighted(self.field_scores(self.query_terms(query)))
+
+
+def weighted(field_scores: dict[str, np.ndarray]) -> np.ndarray:
+    """The lexical score: the fields' BM25 summed with ``FIELD_WEIGHTS``."""
+    total = np.zeros_like(next(iter(field_scores.values())))
+    for name, scores in field_scores.items():
+        total += FIELD_WEIGHTS[name] * scores
+    return total
 
 
 class _SpellingIndex:

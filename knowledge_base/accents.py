@@ -43,8 +43,11 @@ class AccentRestorer:
             if strip_diacritics(text) == text:
                 continue  # unaccented phrasings (teen-code examples) would teach nothing
             words = _syllables(text)
-            for word in words:
-                self._forms[strip_diacritics(word)][word] += 1
+            bare = _syllables(strip_diacritics(text))   # one call per text, not per word
+            if len(bare) != len(words):
+                bare = [strip_diacritics(w) for w in words]
+            for word, plain in zip(words, bare, strict=True):
+                self._forms[plain][word] += 1
             self._pairs.update(itertools.pairwise(words))
             self._total += len(words)
 

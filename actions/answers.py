@@ -15,7 +15,7 @@ from bot.insights.recorder import Insights
 from knowledge_base.aspects import Aspect, detect_aspects, subject_words
 from knowledge_base.index import Hit
 from knowledge_base.schema import Faq, Procedure
-from knowledge_base.service import KnowledgeBase
+from knowledge_base.service import Answerable, KnowledgeBase
 
 
 def entity(tracker: Tracker, name: str) -> str | None:
@@ -111,6 +111,26 @@ class KnowledgeAction(Action):
         if self.kb.procedure(item_id) or self.kb.faq(item_id):
             await self.insights.event(tracker.sender_id, "answer", item_id)
 
+    async def tell_variants_apart(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  question: str, result: Answerable,
+                                  aspects: list[Aspect]) -> list[EventType] | None:
+        """When the best hits are one procedure at several levels or variants: answer the one the
+        question names, or ask the one question that tells them apart. None when they are not."""
+        # "giấy tờ" alone names no procedure: the usual top 3, not a question about levels.
+        choice = (near_identical(self.kb, question, result.hits, faq_may_lead=result.confident)
+                  if subject_words(question) else None)
+        if isinstance(choice, Clarification):
+            # One tap answers: with the part asked about ("cần giấy tờ gì"), or the overview.
+            dispatcher.utter_message(text=cards.variant_question(choice),
+                                     buttons=cards.variant_buttons(choice, aspects[0] if len(aspects) == 1 else None))
+            return []
+        if isinstance(choice, str):
+            # The question named the level or variant ("cấp lại", "ở xã"), or the near-identical
+            # hits are one title published twice: that one answers.
+            await self.answered(tracker, choice)
+            return answer_item(dispatcher, self.kb, choice, aspects)
+        return None
+
 
 class ActionAnswerQuestion(KnowledgeAction):
     """Answer a question: directly when sure, with the top 3 as buttons when not."""
@@ -135,19 +155,9 @@ class ActionAnswerQuestion(KnowledgeAction):
             await self.insights.unanswered(tracker.sender_id, question, "fallback")
             dispatcher.utter_message(response="utter_no_answer")
             return []
-        # "giấy tờ" alone names no procedure: the usual top 3, not a question about levels.
-        choice = (near_identical(self.kb, question, result.hits, faq_may_lead=result.confident)
-                  if subject_words(question) else None)
-        if isinstance(choice, Clarification):
-            # One tap answers: with the part asked about ("cần giấy tờ gì"), or the overview.
-            dispatcher.utter_message(text=cards.variant_question(choice),
-                                     buttons=cards.variant_buttons(choice, aspects[0] if len(aspects) == 1 else None))
-            return []
-        if isinstance(choice, str):
-            # The question named the level or variant ("cấp lại", "ở xã"), or the near-identical
-            # hits are one title published twice: that one answers.
-            await self.answered(tracker, choice)
-            return answer_item(dispatcher, self.kb, choice, aspects)
+        handled = await self.tell_variants_apart(dispatcher, tracker, question, result, aspects)
+        if handled is not None:
+            return handled
         if result.confident:
             await self.answered(tracker, result.best.id)
             return answer_item(dispatcher, self.kb, result.best.id, aspects)

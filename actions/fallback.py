@@ -40,6 +40,10 @@ class ActionFallback(HandoffAction):
                   domain: dict[str, Any]) -> list[EventType]:
         question = user_text(tracker)
         result = await asyncio.to_thread(self.kb.ask, question)
+        handled = (await self.tell_variants_apart(dispatcher, tracker, question, result,
+                                                  detect_aspects(question)) if result.hits else None)
+        if handled is not None:   # one procedure at several levels: one question, not a guess
+            return [*handled, SlotSet("fallback_streak", 0.0)]
         if result.confident and result.best is not None:
             await self.answered(tracker, result.best.id)
             events = answer_item(dispatcher, self.kb, result.best.id, detect_aspects(question))

@@ -21,6 +21,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAnswerDetail, ActionAnswerQuestion, ActionChooseItem, linked_procedures
+from actions.fallback import ActionFallback
 from bot import launcher
 from knowledge_base.schema import (
     Catalog,
@@ -269,3 +270,9 @@ def test_the_portal_faq_links_its_procedures_by_code(national_kb: KnowledgeBase)
     faq = PORTAL_FAQ.model_copy(update={"related_procedures": []})
     linked = linked_procedures(national_kb, faq)
     assert [p.id for p in linked] == ["tthc-1-001456", "tthc-1-001471"]
+
+
+def test_an_utterance_rasa_could_not_classify_gets_the_level_question_too(national_kb: KnowledgeBase) -> None:
+    asked = run(ActionFallback(national_kb, None, None), "ho chieu pho thong lam o dau")
+    assert "ở cấp nào" in asked[0]["text"]
+    assert {b["title"] for b in asked[0]["buttons"]} >= {"Cấp tỉnh", "Cấp trung ương"}

@@ -10,6 +10,7 @@ volunteer) encode only that document and never rebuild the rest.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -197,7 +198,8 @@ class HybridIndex:
 
     def _save_cache(self, cache_dir: Path, vectors: dict[str, np.ndarray]) -> None:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache_dir / f"{self._cache_path(cache_dir).stem}.tmp.npz"
+        # Replicas may build at once: each writes its own file, then one atomic rename wins.
+        tmp = cache_dir / f"{self._cache_path(cache_dir).stem}.{os.getpid()}.tmp.npz"
         texts = list(vectors)
         np.savez(tmp, texts=np.array(texts, dtype=str),
                  vectors=_stack([vectors[t] for t in texts], self.encoder.dim).astype(np.float32))

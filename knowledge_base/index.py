@@ -226,7 +226,7 @@ class HybridIndex:
     def _encode_query(self, query: str) -> np.ndarray:
         # The encoder reads accented Vietnamese far better than its stripped form. A long letter is
         # encoded by its asking sentence, as FAQ passages are: the same ranks, at half the cost.
-        text = self._accents.restore(self.expander.rewrite(asking_part(query)))
+        text = self._accents.restore(self.expander.rewrite(self._lexical.spell_out(asking_part(query))))
         return self.encoder.encode_queries([text])[0]
 
     def lexical_scores(self, query: str) -> np.ndarray:

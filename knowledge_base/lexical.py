@@ -19,6 +19,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from knowledge_base.acronyms import Acronyms
 from knowledge_base.documents import SearchDocument
 from knowledge_base.normalise import Expander, pairs, syllables, terms
 
@@ -30,6 +31,7 @@ FIELD_WEIGHTS = MappingProxyType({
 K1 = 1.2
 B = 0.6
 SPELLING_FIELDS = ("names", "body")
+_VOWELS = frozenset("aeiouy")
 
 
 def document_fields(doc: SearchDocument, expander: Expander) -> dict[str, list[str]]:
@@ -113,6 +115,7 @@ class LexicalIndex:
         self._spelling = _SpellingIndex(
             t for name in SPELLING_FIELDS for t in self._fields[name].postings if "_" not in t)
         self._size = len(documents)
+        self._acronyms = Acronyms(n for d in documents for n in d.names)
         # position → (field → (term counts, length)) for documents added or replaced since the build
         self._overlay: dict[int, dict[str, tuple[Counter[str], int]]] = {}
 
@@ -134,6 +137,7 @@ class LexicalIndex:
         copy._size = max(self._size, position + 1)
         copy._spelling = self._spelling.adding(
             t for name in SPELLING_FIELDS for t in fields.get(name, []) if "_" not in t)
+        copy._acronyms = self._acronyms.adding(document.names)
         return copy
 
     def without_position(self, position: int) -> LexicalIndex:
@@ -144,8 +148,34 @@ class LexicalIndex:
         return copy
 
     def query_terms(self, query: str) -> set[str]:
-        tokens = [self._spelling.correct(t) for t in self._expander(syllables(query))]
+        tokens: list[str] = []
+        for token in self._expander(syllables(query)):
+            tokens.extend(self._read(token))
         return set(tokens + pairs(tokens))
+
+    def spell_out(self, text: str) -> str:
+        """``text`` with the acronyms of catalog names written out, for the dense encoder."""
+        words = text.split()
+        out = []
+        for word in words:
+            plain = syllables(word)
+            phrase = (self._acronyms.expand(plain[0]) if len(plain) == 1 and not self._spelling.knows(plain[0])
+                      and not _VOWELS.intersection(plain[0]) else None)
+            out.append(" ".join(phrase) if phrase else word)
+        return " ".join(out)
+
+    def _read(self, token: str) -> list[str]:
+        """A known word as it is; an unknown one as an acronym of catalog names ("chksb") or as
+        the known word one edit away ("karaok"). A Vietnamese syllable has a vowel, so a word
+        without one is tried as an acronym first, anything else as a typo first."""
+        if self._spelling.knows(token):
+            return [token]
+        if not _VOWELS.intersection(token):
+            return self._acronyms.expand(token) or [self._spelling.correct(token)]
+        corrected = self._spelling.correct(token)
+        if corrected != token:
+            return [corrected]
+        return self._acronyms.expand(token) or [token]
 
     def field_scores(self, query_terms: set[str]) -> dict[str, np.ndarray]:
         """Unweighted BM25 of every document, field by field."""
@@ -196,6 +226,9 @@ class _SpellingIndex:
             for variant in _deletions(word):
                 copy._by_deletion.setdefault(variant, word)
         return copy
+
+    def knows(self, token: str) -> bool:
+        return token in self._known
 
     def correct(self, token: str) -> str:
         if token in self._known or len(token) < self.MIN_LENGTH or token.isdigit():

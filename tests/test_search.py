@@ -128,3 +128,19 @@ def test_cli_build_says_when_nothing_changed() -> None:
     second = run_cli("build")
     assert first.returncode == second.returncode == 0
     assert "đã mới" in second.stdout
+
+
+def test_an_acronym_of_catalog_names_is_read_as_the_phrase() -> None:
+    from knowledge_base.lexical import LexicalIndex
+    from knowledge_base.normalise import Expander
+
+    docs = [SearchDocument("a", "procedure", t, [t], "") for t in (
+        "Cấp Giấy chứng nhận đăng ký cảng hàng không, sân bay",
+        "Cấp Giấy phép kinh doanh vận chuyển hàng không",
+        "Đăng ký kinh doanh hộ cá thể")]
+    index = LexicalIndex(docs, Expander.from_yaml())
+    assert {"cang_hang", "san_bay"} <= index.query_terms("thời hạn đăng ký CHKSB")
+    assert {"van_chuyen", "hang_khong"} <= index.query_terms("giấy phép KDVCHK cần gì")
+    assert "kinh" in index.query_terms("kinh doanh")          # known words stay as typed
+    assert index.spell_out("Cấp phép KDVCHK?") == "Cấp phép kinh doanh van chuyen hang khong"
+    assert index.query_terms("xyzq") == {"xyzq"}               # nothing matches: left alone

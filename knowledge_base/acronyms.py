@@ -1,0 +1,50 @@
+"""Acronyms read from the catalog's own names: "CHKSB" → "cảng hàng không sân bay".
+
+Letters to the portal shorten long names to their initials ("Giấy phép KDVCHK", "GCNKNCM"). No
+dictionary can list them all, but the catalog's names hold the phrases: an unknown word whose
+letters are the initials of consecutive syllables in some names is read as that phrase (the one
+most names use).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from knowledge_base.normalise import syllables
+
+MIN_LETTERS = 3
+
+
+class Acronyms:
+    """Initials of every name, searched only for words the index does not know."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._names: list[list[str]] = []
+        self._initials: list[str] = []
+        self._add(names)
+
+    def _add(self, names: Iterable[str]) -> None:
+        for name in names:
+            words = syllables(name)
+            self._names.append(words)
+            self._initials.append("".join(w[0] for w in words))
+
+    def adding(self, names: Iterable[str]) -> Acronyms:
+        """A copy that also knows ``names``; this one is unchanged."""
+        copy = object.__new__(Acronyms)
+        copy._names, copy._initials = list(self._names), list(self._initials)
+        copy._add(names)
+        return copy
+
+    def expand(self, word: str) -> list[str] | None:
+        """The syllables ``word`` abbreviates, or None when no name has those initials."""
+        if len(word) < MIN_LETTERS or not word.isalpha():
+            return None
+        found: Counter[tuple[str, ...]] = Counter()
+        for words, initials in zip(self._names, self._initials, strict=True):
+            start = initials.find(word)
+            while start != -1:
+                found[tuple(words[start:start + len(word)])] += 1
+                start = initials.find(word, start + 1)
+        return list(found.most_common(1)[0][0]) if found else None

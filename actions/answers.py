@@ -9,13 +9,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import cards, variants
-from actions.variants import Clarification
+from actions import cards
 from bot.insights.recorder import Insights
+from knowledge_base import variants
 from knowledge_base.aspects import Aspect, detect_aspects, subject_words
 from knowledge_base.index import Hit
 from knowledge_base.schema import Faq, Procedure
 from knowledge_base.service import Answerable, KnowledgeBase
+from knowledge_base.variants import Clarification
 
 
 def entity(tracker: Tracker, name: str) -> str | None:
@@ -81,7 +82,7 @@ def answer_item(dispatcher: CollectingDispatcher, kb: KnowledgeBase, item_id: st
 def near_identical(kb: KnowledgeBase, question: str, hits: list[Hit], *,
                    faq_may_lead: bool = True) -> str | Clarification | None:
     """The best hits when they are one procedure at several levels or in several variants: the id
-    the question already picks, or the one question to ask (``actions.variants``). With
+    the question already picks, or the one question to ask (``knowledge_base.variants``). With
     ``faq_may_lead`` an FAQ ranked first wins (None); without it FAQs are passed over (the search
     was unsure anyway, and a list mixing them with near-identical titles helps nobody)."""
     candidates = []

@@ -3,7 +3,7 @@
 Everything shown is quoted from the catalog record; a fee or a time limit that the record does not
 give is said to be missing, never guessed. All citizen-facing wording of the answers lives here,
 including the clarifying question asked when the best hits are one procedure at several levels or
-in several variants (the grouping itself is ``actions/variants.py``).
+in several variants (the grouping itself is ``knowledge_base/variants.py``).
 
 National records are long (official titles, 5–25 documents with legal references in their names,
 per-channel fees and time limits, answers of 1,000–3,000 characters): a card shows the few most
@@ -16,9 +16,9 @@ import json
 import re
 from collections.abc import Callable, Sequence
 
-from actions.variants import Clarification
 from knowledge_base.aspects import ASPECT_LABELS, Aspect
 from knowledge_base.schema import Faq, Fee, Procedure, RequiredDocument, SubmissionMethod
+from knowledge_base.variants import Clarification
 
 MAX_DOCUMENTS_SHOWN = 4       # documents in a card; "Xem đủ giấy tờ" shows every one
 DOCUMENT_NAME_CHARS = 80      # a document's name in a card

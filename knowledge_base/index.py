@@ -25,6 +25,7 @@ from knowledge_base.documents import Kind, SearchDocument, asking_part
 from knowledge_base.encoders import Encoder
 from knowledge_base.lexical import LexicalIndex
 from knowledge_base.normalise import Expander
+from knowledge_base.variants import Candidate, rank_siblings
 
 RRF_K = 5
 DENSE_WEIGHT = 0.5
@@ -32,6 +33,9 @@ LEXICAL_WEIGHT = 1.0
 CANDIDATES = 50
 # Documents published live sit in the lexical index's overlay; past this many, fold them in.
 MAX_OVERLAY = 300
+# How many of the first results may be one procedure's levels and variants, reordered by the
+# question's own words.
+VARIANT_DEPTH = 5
 
 # A flat search over tens of thousands of vectors takes ~1 ms on one core; faiss's OpenMP threads
 # would instead keep spinning and slow the encoder that runs right after (measured: p50 30 → 22 ms
@@ -260,8 +264,10 @@ class HybridIndex:
         for ranks, weight in ((lex_rank, LEXICAL_WEIGHT), (dense_rank, DENSE_WEIGHT)):
             for position, rank in ranks.items():
                 fused[position] = fused.get(position, 0.0) + weight / (RRF_K + rank)
-        best = sorted(fused, key=lambda p: (-fused[p], p))[:top]
-        found = [(p, documents[p]) for p in best]
+        order = sorted(fused, key=lambda p: (-fused[p], p))
+        if mode == "hybrid":
+            order = _named_variant_first(query, order, documents)
+        found = [(p, documents[p]) for p in order[:top]]
         return [
             Hit(
                 id=doc.id, kind=doc.kind, title=doc.title, code=doc.code,
@@ -272,6 +278,20 @@ class HybridIndex:
             )
             for p, doc in found if doc is not None
         ]
+
+
+def _named_variant_first(query: str, order: list[int],
+                         documents: Sequence[SearchDocument | None]) -> list[int]:
+    """Among the first procedures, the one published at several levels or as cấp mới / cấp lại /
+    gia hạn…: the form the question names goes first, else the plain one (``variants``)."""
+    head = [p for p in order[:VARIANT_DEPTH]
+            if (doc := documents[p]) is not None and doc.kind == "procedure"]
+    candidates = [Candidate(str(p), documents[p].title) for p in head]  # type: ignore[union-attr]
+    ranked = [int(p) for p in rank_siblings(query, candidates)]
+    if not ranked:
+        return order
+    chosen = iter(ranked)
+    return [next(chosen) if p in set(ranked) else p for p in order]
 
 
 def _max_weight(mode: str) -> float:

@@ -1,11 +1,11 @@
-"""Near-identical candidates are told apart by their titles alone (``actions/variants.py``)."""
+"""Near-identical candidates are told apart by their titles alone (``knowledge_base/variants.py``)."""
 
 from __future__ import annotations
 
 import pytest
 
 from actions import cards
-from actions.variants import Candidate, Clarification, asked, facets, resolve
+from knowledge_base.variants import Candidate, Clarification, asked, facets, resolve
 
 
 def candidates(*titles: str, levels: tuple[str | None, ...] = ()) -> list[Candidate]:
@@ -156,3 +156,17 @@ def test_a_button_title_keeps_the_level_it_names() -> None:
     title = cards.short_title("Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp trung ương)")
     assert title.endswith("(cấp trung ương)") and len(title) <= 60
     assert cards.short_title("Đăng ký khai sinh") == "Đăng ký khai sinh"
+
+
+def test_search_order_puts_the_named_variant_first_and_else_the_plain_one() -> None:
+    from knowledge_base.variants import rank_siblings
+
+    hits = [Candidate("renew", "Cấp lại Sổ thuyền viên"), Candidate("new", "Cấp Sổ thuyền viên"),
+            Candidate("other", "Đăng ký tàu biển")]
+    assert rank_siblings("tôi muốn xin sổ thuyền viên", hits) == ["new", "renew"]
+    assert rank_siblings("xin cấp lại sổ thuyền viên bị mất", hits[::-1][1:] + hits[2:]) == ["renew", "new"]
+    levels = [Candidate("tinh", "Cấp hộ chiếu phổ thông (thực hiện tại cấp tỉnh)"),
+              Candidate("tw", "Cấp hộ chiếu phổ thông (thực hiện tại cấp trung ương)")]
+    assert rank_siblings("làm hộ chiếu ở cục quản lý xuất nhập cảnh", levels) == ["tw", "tinh"]
+    assert rank_siblings("làm hộ chiếu", levels) == ["tinh", "tw"]     # nothing named: search order
+    assert rank_siblings("đăng ký tàu biển", [hits[2], hits[0]]) == []   # no sibling: nothing to do

@@ -5,8 +5,9 @@ The national catalog publishes one procedure many times: "Trình báo mất hộ
 "Cấp đổi …", "Đăng ký khai sinh" / "… có yếu tố nước ngoài". A list of such titles tells a citizen
 nothing; one question naming the difference does. Everything here is read from the titles
 themselves (level and variant phrases stripped, the rest compared), never from a list of
-procedures, and the module is pure: no knowledge base, no Rasa, no wording a citizen reads
-(that lives in ``actions/cards.py``).
+procedures, and the module is pure: no index, no Rasa, no wording a citizen reads (that lives in
+``actions/cards.py``). Search uses ``rank_siblings`` to put first the variant a question names;
+the dialogue uses ``resolve`` to answer it or ask the one question.
 """
 
 from __future__ import annotations
@@ -180,6 +181,25 @@ def resolve(question: str, candidates: Sequence[Candidate]) -> str | Clarificati
         options.setdefault(tuple(fs.value(f) or "" for f in varying), candidate.id)
     ordered = sorted(options.items(), key=lambda item: _order(varying, item[0]))
     return Clarification(tuple(varying), tuple(ordered), candidates[0].title)
+
+
+def rank_siblings(question: str, candidates: Sequence[Candidate]) -> list[str]:
+    """The ids of the first candidate's near-identical siblings, best first for ``question``: the
+    ones matching every level, variant and foreign element the question names, then — when it
+    names no variant — the plain procedure before its cấp lại / cấp đổi / gia hạn / điều chỉnh
+    forms; ties keep the search order. Empty when the first candidate has no sibling."""
+    group = siblings(candidates)
+    if len(group) < 2:
+        return []
+    said = asked(question)
+
+    def key(item: tuple[int, tuple[Candidate, Facets]]) -> tuple[int, int, int]:
+        rank, (_, fs) = item
+        mismatches = sum(1 for facet, value in said.items() if fs.value(facet) not in (None, value))
+        plain_first = 0 if "variant" in said or fs.variant in ("", "cấp mới") else 1
+        return mismatches, plain_first, rank
+
+    return [c.id for _, (c, _) in sorted(enumerate(group), key=key)]
 
 
 def _varying(group: Sequence[tuple[Candidate, Facets]]) -> list[Facet]:

@@ -65,14 +65,15 @@ def from_faq(f: Faq) -> SearchDocument:
                           passages_for([asking_part(n) for n in names]))
 
 
-def asking_part(question: str) -> str:
-    """The sentence that asks, for a long letter ("Tôi là … Vậy tôi phải làm thủ tục gì?")."""
+def asking_part(question: str, limit: int = LONG_QUESTION_SYLLABLES) -> str:
+    """The sentence that asks, for a long letter ("Tôi là … Vậy tôi phải làm thủ tục gì?"),
+    at most ``limit`` syllables."""
     words = question.split()
-    if len(words) <= LONG_QUESTION_SYLLABLES:
+    if len(words) <= limit:
         return question
     sentences = [s.strip() for s in _SENTENCE_END.split(question) if s.strip()]
     asking = next((s for s in reversed(sentences) if s.endswith("?")), sentences[-1])
-    return " ".join(asking.split()[-LONG_QUESTION_SYLLABLES:])
+    return " ".join(asking.split()[-limit:])
 
 
 def from_catalog(catalog: Catalog) -> list[SearchDocument]:

@@ -33,6 +33,9 @@ LEXICAL_WEIGHT = 1.0
 CANDIDATES = 50
 # Documents published live sit in the lexical index's overlay; past this many, fold them in.
 MAX_OVERLAY = 300
+# A question is encoded by its last 32 syllables at most: the same ranks as 40 on the portal's
+# letters, 3 ms less at p95.
+QUERY_SYLLABLES = 32
 # How many of the first results may be one procedure's levels and variants, reordered by the
 # question's own words.
 VARIANT_DEPTH = 5
@@ -230,7 +233,8 @@ class HybridIndex:
     def _encode_query(self, query: str) -> np.ndarray:
         # The encoder reads accented Vietnamese far better than its stripped form. A long letter is
         # encoded by its asking sentence, as FAQ passages are: the same ranks, at half the cost.
-        text = self._accents.restore(self.expander.rewrite(self._lexical.spell_out(asking_part(query))))
+        asking = asking_part(query, QUERY_SYLLABLES)
+        text = self._accents.restore(self.expander.rewrite(self._lexical.spell_out(asking)))
         return self.encoder.encode_queries([text])[0]
 
     def lexical_scores(self, query: str) -> np.ndarray:

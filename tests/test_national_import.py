@@ -250,3 +250,30 @@ def test_store_adds_new_records_and_leaves_stored_ones_alone(tmp_path: Path) -> 
         assert session.scalar(select(func.count()).select_from(CatalogItem).where(
             CatalogItem.published_version_id.is_(None))) == 0
         assert json.loads(session.get(CatalogVersion, stored.id).data) == {"edited": True}  # type: ignore[union-attr]
+
+
+def test_load_national_serves_sample_and_national_records_in_one_command(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "catalog"
+    (source / "national").mkdir(parents=True)
+    (source / "provincial").mkdir()
+    shutil.copy(DUMP, source / "national" / "procedures.jsonl.gz")
+    shutil.copy(FIXTURES / "portal_faqs_sample.jsonl.gz", source / "national" / "portal_faqs.jsonl.gz")
+    shutil.copy(FIXTURES / "lamdong_tthc_sample.csv", source / "provincial" / "lamdong_tthc_1299.csv")
+    data, cache = tmp_path / "data", tmp_path / "index"
+    code = main(["--cache-dir", str(cache), "load-national", str(source), "--data-dir", str(data)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "thời hạn:" in out and "Đã xây chỉ mục" in out
+    catalog = load_catalog(data)
+    curated = {p.id for p in load_catalog(DATA_DIR).procedures}
+    assert curated <= {p.id for p in catalog.procedures}          # the sample enriches, not replaced
+    assert any(p.id.startswith("tthc-") for p in catalog.procedures)
+    assert any(f.id.startswith("hoi-dap-") for f in catalog.faqs)
+    assert main(["--data-dir", str(data), "--cache-dir", str(cache), "build"]) == 0
+    assert "đã mới" in capsys.readouterr().out                   # a later start encodes nothing
+
+
+def test_load_national_says_what_is_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["load-national", str(tmp_path), "--data-dir", str(tmp_path / "data")]) == 2
+    assert "Không thấy dữ liệu quốc gia" in capsys.readouterr().err

@@ -277,3 +277,41 @@ def test_load_national_serves_sample_and_national_records_in_one_command(
 def test_load_national_says_what_is_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["load-national", str(tmp_path), "--data-dir", str(tmp_path / "data")]) == 2
     assert "Không thấy dữ liệu quốc gia" in capsys.readouterr().err
+
+
+class _Records(SimpleNamespace):
+    """What the store reads of a knowledge base: its records and lookups by id."""
+
+    def procedure(self, record_id: str) -> Procedure | None:
+        return next((p for p in self.procedures if p.id == record_id), None)
+
+    def faq(self, record_id: str) -> Faq | None:
+        return next((f for f in self.faqs if f.id == record_id), None)
+
+
+def test_a_reimport_updates_records_staff_never_edited_and_keeps_their_edits(tmp_path: Path) -> None:
+    from bot.catalog.startup import IMPORT_AUTHOR, store_reimported
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    migrate(url)
+    sessions = make_sessionmaker(make_engine(url))
+    sample = load_catalog(DATA_DIR)
+    seed_if_empty(_Records(procedures=sample.procedures, faqs=sample.faqs), sessions)  # type: ignore[arg-type]
+    edited_id, untouched_id = sample.procedures[0].id, sample.procedures[1].id
+    with sessions() as session:   # a reviewer published an edit of the first record
+        item = session.scalars(select(CatalogItem).where(CatalogItem.record_id == edited_id)).one()
+        session.get(CatalogVersion, item.published_version_id).author = "duyet"  # type: ignore[union-attr]
+        session.commit()
+    enriched = [p.model_copy(update={"result": p.result + " (bổ sung từ dữ liệu quốc gia)"})
+                if p.id in (edited_id, untouched_id) else p for p in sample.procedures]
+    reimported = _Records(procedures=enriched, faqs=sample.faqs)
+    assert store_reimported(reimported, sessions) == 1  # type: ignore[arg-type]
+    assert store_reimported(reimported, sessions) == 0  # type: ignore[arg-type]
+    with sessions() as session:
+        def published(record_id: str) -> CatalogVersion:
+            item = session.scalars(select(CatalogItem).where(CatalogItem.record_id == record_id)).one()
+            return session.get(CatalogVersion, item.published_version_id)  # type: ignore[return-value]
+        newer = published(untouched_id)
+        assert (newer.number, newer.author) == (2, IMPORT_AUTHOR)
+        assert "bổ sung từ dữ liệu quốc gia" in json.loads(newer.data)["result"]
+        assert published(edited_id).author == "duyet"   # the staff's version stands

@@ -19,6 +19,10 @@ from knowledge_base.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
+# Versions written from the catalog files rather than by a person.
+IMPORT_AUTHOR = "nhập danh mục"
+FILE_AUTHORS = (INITIAL_AUTHOR, IMPORT_AUTHOR)
+
 
 def seed_if_empty(kb: KnowledgeBase, sessions: sessionmaker) -> int:
     """Store as published version 1 every record of the knowledge base that the store does not
@@ -60,6 +64,42 @@ def seed_if_empty(kb: KnowledgeBase, sessions: sessionmaker) -> int:
     return len(missing)
 
 
+def store_reimported(kb: KnowledgeBase, sessions: sessionmaker) -> int:
+    """A record that staff never edited belongs to the catalog files: when a re-import changed it
+    (the national catalog loaded over the sample, a newer dump), store the file's record as a new
+    published version instead of letting the old import win. Records staff edited keep their
+    version. Returns how many records were updated."""
+    with sessions() as session:
+        rows = session.execute(select(CatalogItem, CatalogVersion).join(
+            CatalogVersion, CatalogItem.published_version_id == CatalogVersion.id).where(
+            CatalogVersion.author.in_(FILE_AUTHORS))).tuples().all()
+        now = utcnow()
+        changed = 0
+        for item, version in rows:
+            current = kb.faq(item.record_id) if item.kind == "faq" else kb.procedure(item.record_id)
+            if current is None or MODELS[item.kind].model_validate_json(version.data) == current:
+                continue
+            version.state = VersionState.SUPERSEDED
+            newer = CatalogVersion(item_id=item.id, number=version.number + 1,
+                                   state=VersionState.PUBLISHED, author=IMPORT_AUTHOR,
+                                   reviewer=IMPORT_AUTHOR, reviewed_at=now, created_at=now,
+                                   updated_at=now, base_version_id=version.id,
+                                   data=json.dumps(current.model_dump(mode="json"),
+                                                   ensure_ascii=False, sort_keys=True))
+            session.add(newer)
+            session.flush()
+            item.published_version_id = newer.id
+            changed += 1
+        try:
+            session.commit()
+        except IntegrityError:   # another replica starting at the same moment stored them first
+            session.rollback()
+            return 0
+    if changed:
+        log.info("catalog store: %d records updated from the catalog files", changed)
+    return changed
+
+
 def apply_published(kb: KnowledgeBase, sessions: sessionmaker) -> int:
     """Put every published version that differs from the knowledge base's record into it (only
     those are re-encoded). Returns how many records were updated."""
@@ -84,5 +124,6 @@ def apply_published(kb: KnowledgeBase, sessions: sessionmaker) -> int:
 def start_catalog(kb: KnowledgeBase, sessions: sessionmaker) -> CatalogService:
     """The startup hook (blocking: run it in a thread): seed, replay, and the service for the pages."""
     seed_if_empty(kb, sessions)
+    store_reimported(kb, sessions)
     apply_published(kb, sessions)
     return CatalogService(sessions, kb)

@@ -155,23 +155,29 @@ class LexicalIndex:
 
     def spell_out(self, text: str) -> str:
         """``text`` with the acronyms of catalog names written out, for the dense encoder."""
-        words = text.split()
         out = []
-        for word in words:
+        for word in text.split():
             plain = syllables(word)
-            phrase = (self._acronyms.expand(plain[0]) if len(plain) == 1 and not self._spelling.knows(plain[0])
-                      and not _VOWELS.intersection(plain[0]) else None)
+            phrase = self._as_acronym(plain[0]) if len(plain) == 1 else None
             out.append(" ".join(phrase) if phrase else word)
         return " ".join(out)
 
+    def _as_acronym(self, token: str) -> list[str] | None:
+        """The catalog phrase an unknown word without a vowel abbreviates ("chksb"): every
+        Vietnamese syllable has a vowel, so such a word is not a typo of one."""
+        if self._spelling.knows(token) or _VOWELS.intersection(token):
+            return None
+        return self._acronyms.expand(token)
+
     def _read(self, token: str) -> list[str]:
-        """A known word as it is; an unknown one as an acronym of catalog names ("chksb") or as
-        the known word one edit away ("karaok"). A Vietnamese syllable has a vowel, so a word
-        without one is tried as an acronym first, anything else as a typo first."""
+        """A known word as it is; an unknown one as an acronym of catalog names or as the known
+        word one edit away ("karaok"), and a word with vowels as an acronym only when no known
+        word is one edit away."""
         if self._spelling.knows(token):
             return [token]
-        if not _VOWELS.intersection(token):
-            return self._acronyms.expand(token) or [self._spelling.correct(token)]
+        phrase = self._as_acronym(token)
+        if phrase:
+            return phrase
         corrected = self._spelling.correct(token)
         if corrected != token:
             return [corrected]

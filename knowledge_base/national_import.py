@@ -11,7 +11,8 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,25 +111,17 @@ def _merge_procedures(procedures: list[Record], incoming: list[Record], name: st
     index = {p["id"]: i for i, p in enumerate(procedures)}
     curated = {p["code"]: p for p in procedures
                if not p["id"].startswith("tthc-") and national.CODE.fullmatch(p["code"])}
-    new = updated = same = enriched = 0
+    outcomes: Counter[str] = Counter()
+    enriched = 0
     for record in incoming:
         if record["code"] in curated:
             enriched += enrich(curated[record["code"]], record)
-        elif record["id"] in index:
-            old = procedures[index[record["id"]]]
-            _keep_province_marks(old, record)
-            if _same_but_date(old, record):
-                same += 1
-            else:
-                procedures[index[record["id"]]] = record
-                updated += 1
         else:
-            index[record["id"]] = len(procedures)
-            procedures.append(record)
-            new += 1
+            outcomes[_upsert(procedures, index, record, _keep_province_marks)] += 1
     matched = sum(1 for r in incoming if r["code"] in curated)
-    return [f"Đã đọc {n(len(incoming))} thủ tục từ {name}: {n(new)} mới, {n(updated)} cập nhật, "
-            f"{n(same)} không đổi; {n(matched)} trùng mã với thủ tục đã biên soạn "
+    return [f"Đã đọc {n(len(incoming))} thủ tục từ {name}: {n(outcomes['new'])} mới, "
+            f"{n(outcomes['updated'])} cập nhật, {n(outcomes['same'])} không đổi; "
+            f"{n(matched)} trùng mã với thủ tục đã biên soạn "
             f"({n(enriched)} được bổ sung thêm thông tin)."]
 
 
@@ -146,35 +139,43 @@ def enrich(curated: Record, record: Record) -> bool:
     return before != json.dumps(curated, sort_keys=True, ensure_ascii=False)
 
 
+def _upsert(records: list[Record], index: dict[str, int], record: Record,
+            carry_over: Callable[[Record, Record], None]) -> str:
+    """Put ``record`` in ``records`` by id: "new", "updated", or "same" when only its date differs
+    (the old one stays, so a re-import leaves the files as they were). ``carry_over(old, new)``
+    copies what the import itself does not know (provinces' marks, links to procedures)."""
+    position = index.get(record["id"])
+    if position is None:
+        index[record["id"]] = len(records)
+        records.append(record)
+        return "new"
+    carry_over(records[position], record)
+    if _same_but_date(records[position], record):
+        return "same"
+    records[position] = record
+    return "updated"
+
+
+def _keep_links(old: Record, record: Record) -> None:
+    record["related_procedures"] = old.get("related_procedures", [])  # relinked after the merge
+
+
 def _keep_province_marks(old: Record, record: Record) -> None:
     """A re-import does not lose what the provincial lists said about the online channel."""
     for method in old["methods"]:
         if method["method"] == "online":
-            _, said = provincial._statements(method.get("note", ""))
+            _, said = provincial.statements(method.get("note", ""))
             for province, level in sorted(said.items()):
                 provincial.apply(record, province, level)
 
 
 def _merge_faqs(faqs: list[Record], incoming: list[Record], name: str, short: int) -> list[str]:
     index = {f["id"]: i for i, f in enumerate(faqs)}
-    new = updated = same = 0
-    for record in incoming:
-        if record["id"] in index:
-            old = faqs[index[record["id"]]]
-            record["related_procedures"] = old.get("related_procedures", [])  # relinked below
-            if _same_but_date(old, record):
-                same += 1
-                continue
-            faqs[index[record["id"]]] = record
-            updated += 1
-        else:
-            index[record["id"]] = len(faqs)
-            faqs.append(record)
-            new += 1
+    outcomes = Counter(_upsert(faqs, index, record, _keep_links) for record in incoming)
     skipped = f"; bỏ qua {n(short)} câu có câu trả lời quá ngắn" if short else ""
     with_codes = sum(1 for r in incoming if r["related_codes"])
-    return [f"Đã đọc {n(len(incoming) + short)} câu hỏi từ {name}: {n(new)} mới, {n(updated)} "
-            f"cập nhật, {n(same)} không đổi{skipped}.",
+    return [f"Đã đọc {n(len(incoming) + short)} câu hỏi từ {name}: {n(outcomes['new'])} mới, "
+            f"{n(outcomes['updated'])} cập nhật, {n(outcomes['same'])} không đổi{skipped}.",
             f"  có mã thủ tục liên quan: {n(with_codes)}/{n(len(incoming))}"]
 
 

@@ -53,7 +53,7 @@ def _is_test(code: str, name: str) -> bool:
     return code.upper().startswith("TEST") or name.lower().startswith(("thủ tục test", "test"))
 
 
-def _statements(note: str) -> tuple[str, dict[str, str]]:
+def statements(note: str) -> tuple[str, dict[str, str]]:
     """Split a method note into its own text and the provinces' statements kept in it."""
     own, said = [], {}
     for line in note.split("\n"):
@@ -79,7 +79,7 @@ def apply(procedure: dict[str, Any], province: str, level: str) -> bool:
                   "processing_time": None, "fees": []}
         methods.append(online)
     before = (online.get("online_level"), online.get("note", ""))
-    own, said = _statements(online.get("note", ""))
+    own, said = statements(online.get("note", ""))
     said[province] = level
     summary = NOTE_PREFIX + "; ".join(f"{p} – {v}" for p, v in sorted(said.items())) + "."
     online["note"] = "\n".join(filter(None, [own, summary]))

@@ -9,6 +9,7 @@ start the Rasa engine and the gateway, print the addresses, stop both on Ctrl-C.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import signal
@@ -50,16 +51,19 @@ def rasa_fingerprint(root: Path = ROOT) -> str:
 def train_if_changed(force: bool = False) -> bool:
     """Train the Rasa model only when config, domain or data changed. Returns True if trained."""
     stamp = MODEL_DIR / f"{MODEL_NAME}.fingerprint"
-    fingerprint = rasa_fingerprint()
-    if not force and MODEL_FILE.exists() and stamp.exists() and stamp.read_text() == fingerprint:
-        print(f"Mô hình Rasa đã mới ({MODEL_FILE.relative_to(ROOT)}).")
-        return False
-    print("Đang huấn luyện mô hình Rasa (khoảng 1–2 phút)…", flush=True)
     MODEL_DIR.mkdir(exist_ok=True)
-    subprocess.run([str(rasa_bin()), "train", "--fixed-model-name", MODEL_NAME, "--out",
-                    str(MODEL_DIR), "--force"], cwd=ROOT, check=True)
-    stamp.write_text(fingerprint)
-    return True
+    # Two test runs on one checkout would otherwise train into the same file at once.
+    with (MODEL_DIR / ".train.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        fingerprint = rasa_fingerprint()
+        if not force and MODEL_FILE.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+            print(f"Mô hình Rasa đã mới ({MODEL_FILE.relative_to(ROOT)}).")
+            return False
+        print("Đang huấn luyện mô hình Rasa (khoảng 1–2 phút)…", flush=True)
+        subprocess.run([str(rasa_bin()), "train", "--fixed-model-name", MODEL_NAME, "--out",
+                        str(MODEL_DIR), "--force"], cwd=ROOT, check=True)
+        stamp.write_text(fingerprint)
+        return True
 
 
 def build_index() -> None:

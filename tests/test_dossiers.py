@@ -206,8 +206,10 @@ def test_status_history_follows_the_dossier_to_returned(kb: KnowledgeBase, sessi
 def test_invalid_transitions_are_refused_in_vietnamese(kb: KnowledgeBase, sessions: sessionmaker) -> None:
     registry = EmbeddedRegistry(sessions, kb)
     code = run_async(registry.file(draft(kb))).code
-    with pytest.raises(InvalidTransition, match="không thể chuyển sang «Đã trả kết quả»"):
-        run_async(registry.change_status(code, S.RETURNED, "", "can-bo-1"))  # RETURNED only after DONE
+    run_async(registry.change_status(code, S.DONE, "", "can-bo-1"))
+    with pytest.raises(InvalidTransition, match="không thể chuyển sang «Yêu cầu bổ sung giấy tờ»"):
+        run_async(registry.change_status(code, S.SUPPLEMENT, "", "can-bo-1"))  # no way back once done
+    code = run_async(registry.file(draft(kb))).code
     run_async(registry.change_status(code, S.WITHDRAWN, "công dân rút", "citizen"))
     with pytest.raises(InvalidTransition, match="trạng thái cuối"):
         run_async(registry.change_status(code, S.PROCESSING, "", "can-bo-1"))
@@ -282,9 +284,26 @@ def test_listener_is_called_after_filing_and_each_status_change(kb: KnowledgeBas
     registry = EmbeddedRegistry(sessions, kb, on_status_change=listener)
     code = run_async(registry.file(draft(kb))).code
     run_async(registry.change_status(code, S.RECEIVED, "", "can-bo-1"))
+    run_async(registry.change_status(code, S.RETURNED, "", "can-bo-1"))   # through DONE: one notice
     with pytest.raises(InvalidTransition):
-        run_async(registry.change_status(code, S.RETURNED, "", "can-bo-1"))
-    assert seen == [(code, S.NEW), (code, S.RECEIVED)]
+        run_async(registry.change_status(code, S.PROCESSING, "", "can-bo-1"))
+    assert seen == [(code, S.NEW), (code, S.RECEIVED), (code, S.RETURNED)]
+
+
+def test_one_change_reaches_returned_and_records_every_national_step(kb: KnowledgeBase,
+                                                                      sessions: sessionmaker) -> None:
+    """Four submits before (tiếp nhận, xử lý, xong, trả); one now, with an honest history."""
+    registry = EmbeddedRegistry(sessions, kb)
+    code = run_async(registry.file(draft(kb))).code
+    view = run_async(registry.change_status(code, S.RETURNED, "Đã trả kết quả tại bộ phận một cửa", "can-bo-1"))
+    assert view.status == S.RETURNED
+    assert [e.status for e in view.history] == [S.NEW, S.RECEIVED, S.DONE, S.RETURNED]
+    assert [e.actor for e in view.history[1:]] == ["can-bo-1"] * 3
+    assert view.history[1].note == "Ghi nhận cùng lúc khi chuyển sang «Đã trả kết quả»."
+    assert view.history[-1].note == "Đã trả kết quả tại bộ phận một cửa"
+    asked = run_async(registry.file(draft(kb))).code   # a note-needing status is never passed through
+    view = run_async(registry.change_status(asked, S.FEE_DUE, "Lệ phí", "can-bo-1", fee_due_vnd=30000))
+    assert [e.status for e in view.history] == [S.NEW, S.RECEIVED, S.FEE_DUE]
 
 
 def test_failing_listener_does_not_undo_the_change(kb: KnowledgeBase, sessions: sessionmaker) -> None:
@@ -385,8 +404,10 @@ def test_http_backend_retry_after_lost_answer_files_once(kb: KnowledgeBase, ones
 def test_http_backend_refuses_invalid_transition_clearly(kb: KnowledgeBase, onestop: OneStopStandIn) -> None:
     async def scenario(backend: HttpDossierBackend) -> None:
         code = (await backend.file(draft(kb))).code
-        with pytest.raises(InvalidTransition, match="không thể chuyển sang «Đã trả kết quả»"):
-            await backend.change_status(code, S.RETURNED, "", "can-bo-1")
+        returned = await backend.change_status(code, S.RETURNED, "Đã trả", "can-bo-1")   # one call, every step
+        assert [e.status for e in returned.history] == [S.NEW, S.RECEIVED, S.DONE, S.RETURNED]
+        with pytest.raises(InvalidTransition, match="trạng thái cuối"):
+            await backend.change_status(code, S.PROCESSING, "", "can-bo-1")
         with pytest.raises(UnknownProcedure):
             await backend.file(draft(kb, "khai-sinh"))  # not in the stand-in's catalog
 

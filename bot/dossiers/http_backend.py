@@ -26,6 +26,7 @@ from bot.dossiers.errors import (
     UnknownProcedure,
 )
 from bot.dossiers.status import DossierStatus
+from bot.dossiers.transitions import plan, step_note
 
 API_KEY_HEADER = "X-API-Key"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -94,7 +95,17 @@ class HttpDossierBackend:
 
     async def change_status(self, code: str, status: DossierStatus, note: str, actor: str,
                             admin_override: bool = False, fee_due_vnd: int | None = None) -> DossierView:
-        """Move a dossier to ``status`` (with a note: the missing document, the fee…)."""
+        """Move a dossier to ``status`` (with a note: the missing document, the fee…). A jump to a
+        later status posts the routine steps on the way first (``transitions.plan``), one by one,
+        as the one-stop system takes one national step per call."""
+        steps = [status]
+        if not admin_override:   # the one-stop system keeps the last word on what is allowed
+            current = await self.get(code)
+            if current is not None and current.status != status:
+                steps = plan(current.status, status) or [status]
+        for step in steps[:-1]:
+            await self._send("POST", f"/dossiers/{_quote(code)}/status",
+                             json={"status": int(step), "note": step_note(status), "actor": actor, "override": False})
         body: dict[str, Any] = {"status": int(status), "note": note, "actor": actor, "override": admin_override}
         if fee_due_vnd is not None:
             body["fee_due_vnd"] = fee_due_vnd

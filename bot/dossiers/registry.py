@@ -23,7 +23,7 @@ from bot.dossiers.models import (
     DossierStatusRecord,
 )
 from bot.dossiers.status import DossierStatus
-from bot.dossiers.transitions import check_accepts_documents, check_transition
+from bot.dossiers.transitions import check_accepts_documents, check_transition, step_note
 from bot.models import Attachment, Conversation, aware, utcnow
 from knowledge_base.service import KnowledgeBase
 
@@ -138,7 +138,7 @@ class EmbeddedRegistry:
                        admin_override: bool, fee_due_vnd: int | None = None) -> DossierView:
         with self.sessions() as session:
             record = _require(session, code)
-            check_transition(record.code, DossierStatus(record.status), status, admin_override)
+            steps = check_transition(record.code, DossierStatus(record.status), status, admin_override)
             now = utcnow()
             record.status = int(status)
             record.updated_at = now
@@ -146,6 +146,11 @@ class EmbeddedRegistry:
                 record.fee_due_vnd = fee_due_vnd
             if admin_override:
                 note = f"[quản trị viên sửa] {note}".strip()
+            # A jump to a later status records the routine steps it passes through (same moment,
+            # same officer), so the history stays one the national model accepts.
+            for step in steps[:-1]:
+                record.history.append(DossierStatusRecord(status=int(step), at=now, note=step_note(status),
+                                                          actor=actor))
             record.history.append(DossierStatusRecord(status=int(status), at=now, note=note, actor=actor))
             session.commit()
             return to_view(record)

@@ -169,6 +169,11 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         return JSONResponse({"error": "Hệ thống đang bận, Anh/Chị vui lòng gửi lại sau ít giây."},
                             status_code=503, headers={"Retry-After": "5"})
 
+    @app.exception_handler(RecursionError)
+    async def too_deeply_nested(_: Request, exc: RecursionError) -> JSONResponse:
+        # json.loads on thousands of nested "[" gives up with RecursionError: a bad request, not a crash.
+        return JSONResponse({"error": "Dữ liệu JSON lồng nhau quá sâu"}, status_code=400)
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         # Name the field and the reason, in Vietnamese, for whoever integrates with the API.

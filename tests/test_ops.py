@@ -369,6 +369,26 @@ def test_sender_limit_is_independent_of_ip() -> None:
     assert [first.get("/api/chat/updates", params={"sender": "s1"}).status_code for _ in range(3)] == [200, 200, 429]
 
 
+@pytest.mark.parametrize("content_type", ["application/x-foo+json", "text/plain", "application/json; charset=utf-8", ""])
+def test_sender_limit_holds_whatever_the_content_type(content_type: str) -> None:
+    """FastAPI reads "…+json" and an absent type as JSON: the limit must read them the same way."""
+    client = TestClient(chat_app(FakeClock(), sender_burst=2))
+    body = b'{"sender": "s1", "message": "x"}'
+    codes = [client.post("/webhooks/rest/webhook", content=body, headers={"content-type": content_type}).status_code
+             for _ in range(3)]
+    assert codes[-1] == 429
+
+
+def test_deeply_nested_json_is_a_bad_request_not_a_crash(gateway) -> None:
+    client, _ = gateway
+    response = client.post("/webhooks/rest/webhook", content=b"[" * 30_000, headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    # The per-sender limit reads the body first: it must not crash on it either.
+    limited = TestClient(chat_app(FakeClock()))
+    assert limited.post("/webhooks/rest/webhook", content=b"[" * 30_000,
+                        headers={"content-type": "application/json"}).status_code < 500
+
+
 # ---- body size -----------------------------------------------------------------------------------------
 def chunks(total: int, size: int = 512) -> Iterator[bytes]:
     for start in range(0, total, size):

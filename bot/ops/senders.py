@@ -91,8 +91,8 @@ async def sender_from_body(scope: Scope, receive: Receive) -> tuple[str | None, 
     finder: _FieldFinder | None = None
     if media == b"multipart/form-data" and options.get(b"boundary"):
         finder = _FieldFinder(options[b"boundary"], b"sender")
-    elif media != b"application/json":
-        return None, receive
+    # Any other body is read as JSON, as FastAPI does for "…/json", "…+json" and no content type:
+    # a media type the limit skipped would otherwise skip the per-sender limit too.
 
     read: list[Message] = []
     size = 0
@@ -118,8 +118,8 @@ async def sender_from_body(scope: Scope, receive: Receive) -> tuple[str | None, 
 def _json_sender(body: bytes) -> str | None:
     try:
         data = json.loads(body)
-    except ValueError:
-        return None  # the app answers 422 with the reason
+    except (ValueError, RecursionError):
+        return None  # the app answers 400/422 with the reason
     return _sane(data.get("sender")) if isinstance(data, dict) else None
 
 

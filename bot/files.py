@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 from bot.config import Settings
+from bot.tokens import tokens_match
 
 
 def secret_key(settings: Settings) -> bytes:
@@ -38,4 +39,4 @@ def citizen_link(settings: Settings, attachment_id: int) -> str:
 
 
 def token_ok(settings: Settings, attachment_id: int, token: str) -> bool:
-    return hmac.compare_digest(token, file_token(settings, attachment_id))
+    return tokens_match(file_token(settings, attachment_id), token)

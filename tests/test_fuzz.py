@@ -297,3 +297,13 @@ def test_rest_chat_refuses_unreadable_bodies_with_a_4xx(gateway: Gateway, raw: b
     response = httpx.post(f"{gateway.url}/webhooks/rest/webhook", content=raw, timeout=REQUEST_TIMEOUT,
                           headers={"Content-Type": "application/json"})
     assert 400 <= response.status_code < 500, response.text
+
+
+@pytest.mark.parametrize("path", ["/files/1/ậ", "/files/99999999999999999999/abc",
+                                  "/payments/return/ORD1?sig=ñ&order_id=ORD1&amount_vnd=1&status=paid",
+                                  "/payments/return/ORD1?sig=%F0%9F%98%80"])
+def test_non_ascii_tokens_are_refused_not_a_crash(gateway: Gateway, path: str) -> None:
+    """``hmac.compare_digest`` raises on a non-ASCII str: every token comparison must refuse instead."""
+    response = httpx.get(f"{gateway.url}{path}", timeout=REQUEST_TIMEOUT)
+    assert response.status_code < 500, response.text
+

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.auth.models import ROLES, AuditEntry, StaffSession, StaffUser
 from bot.auth.passwords import check_strength, hash_password, needs_rehash, verify_password
 from bot.models import aware, utcnow
+from bot.tokens import tokens_match as tokens_match  # CSRF checks import it from here
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 MAX_FAILURES = 5
@@ -76,11 +76,6 @@ class UserInfo:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def tokens_match(expected: str, given: str | None) -> bool:
-    """Constant-time comparison of two tokens (CSRF)."""
-    return bool(expected) and hmac.compare_digest(expected.encode(), (given or "").encode())
 
 
 class StaffAuth:

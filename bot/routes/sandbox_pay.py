@@ -4,7 +4,6 @@ callback to the gateway and sends the browser back to the return page."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
@@ -13,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from bot.payments.providers.sandbox import PAY_PATH, SandboxBank
 from bot.payments.receipts import money
 from bot.routes.payments import _page
+from bot.tokens import tokens_match
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,6 +38,6 @@ async def pay(order_id: str, request: Request, action: str = Form(...), form_tok
     transaction = bank.transactions.get(order_id) if bank else None
     if bank is None or transaction is None:
         return _page(request, "sandbox_pay.html", {"transaction": None}, 404)
-    if not hmac.compare_digest(form_token, transaction.form_token) or action not in ("pay", "cancel"):
+    if not tokens_match(transaction.form_token, form_token) or action not in ("pay", "cancel"):
         return Response("Yêu cầu không hợp lệ.", status_code=400, media_type="text/plain; charset=utf-8")
     return RedirectResponse(await bank.settle(order_id, pay=action == "pay"), status_code=303)

@@ -33,6 +33,7 @@ from bot.payments.providers.base import (
     QueryResult,
     QueryState,
 )
+from bot.tokens import tokens_match
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 PAY_PATH = "/sandbox-pay"
@@ -151,7 +152,7 @@ class SandboxProvider:
 
     def verify_callback(self, callback: IncomingCallback) -> Notification:
         given = next((v for k, v in callback.headers.items() if k.lower() == SIGNATURE_HEADER.lower()), "")
-        if not given or not hmac.compare_digest(given.lower(), sign(self.secret, callback.body)):
+        if not tokens_match(sign(self.secret, callback.body), given.lower()):
             raise BadSignature("sandbox signature missing or wrong")
         try:
             fields = json.loads(callback.body)
@@ -174,7 +175,7 @@ class SandboxProvider:
             order_id, amount = query["order_id"], int(query["amount_vnd"])
             status, number = query["status"], query.get("transaction_no", "")
             expected = sign(self.secret, return_message(order_id, amount, status, number))
-            if not hmac.compare_digest(query.get("sig", "").lower(), expected):
+            if not tokens_match(expected, query.get("sig", "").lower()):
                 return None
         except (KeyError, ValueError):
             return None

@@ -21,6 +21,10 @@ MULTIPART_SCAN_BYTES = 64 * 1024
 
 
 def sender_from_query(scope: Scope) -> str | None:
+    """The web chat's ``X-Chat-Sender`` header (kept out of URLs and access logs), else ``?sender=``."""
+    header = Headers(scope=scope).get("x-chat-sender")
+    if header:
+        return _sane(header)
     values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("sender")
     return _sane(values[0]) if values else None
 

@@ -217,12 +217,59 @@ def test_staff_ask_for_the_fee_with_an_amount(env: Env) -> None:
 
 def test_invalid_transition_shows_the_reason(env: Env) -> None:
     csrf = login(env.client, "tongdai")
-    response = env.client.post(f"/staff/dossiers/{env.dossier.code}/status",
-                               data={"status": "10", "note": "", "csrf_token": csrf})
+    url = f"/staff/dossiers/{env.dossier.code}/status"
+    assert env.client.post(url, data={"status": "9", "csrf_token": csrf}).status_code == 303
+    response = env.client.post(url, data={"status": "5", "note": "Thiếu ảnh", "csrf_token": csrf})
     assert response.status_code == 409
-    assert "không thể chuyển sang «Đã trả kết quả»" in response.text
+    assert "không thể chuyển sang «Yêu cầu bổ sung giấy tờ»" in response.text
     view = run_async(env.client.app.state.dossiers.get(env.dossier.code))  # type: ignore[attr-defined]
-    assert view.status == S.NEW
+    assert view.status == S.DONE
+
+
+def test_one_submit_returns_the_result_with_every_step_and_one_notice(env: Env) -> None:
+    """Before: tiếp nhận, xử lý, xong, trả = 4 submits. Now the form offers «Đã trả kết quả» at once."""
+    csrf = login(env.client, "tongdai")
+    page = env.client.get(f"/staff/dossiers/{env.dossier.code}").text
+    assert "10 · Đã trả kết quả (ghi nhận cả: Được tiếp nhận, Đã xử lý xong)" in page
+    assert "1 · Mới đăng ký" not in page   # only statuses the national model leads to are offered
+    notices: list[S] = []
+    app = env.client.app
+    registry = app.state.dossiers  # type: ignore[attr-defined]
+    listener = registry.on_status_change
+
+    async def counting(view: DossierView) -> None:
+        notices.append(view.status)
+        if listener is not None:
+            await listener(view)
+
+    registry.on_status_change = counting
+    response = env.client.post(f"/staff/dossiers/{env.dossier.code}/status",
+                               data={"status": "10", "note": "Mời Anh nhận bằng lái tại quầy số 3",
+                                     "csrf_token": csrf})
+    assert response.status_code == 303
+    view = run_async(registry.get(env.dossier.code))
+    assert [e.status for e in view.history] == [S.NEW, S.RECEIVED, S.DONE, S.RETURNED]
+    assert notices == [S.RETURNED]
+    page = env.client.get(response.headers["location"]).text
+    assert page.count("bởi tongdai") == 3 and "Mời Anh nhận bằng lái tại quầy số 3" in page
+
+
+def test_staff_see_every_answer_masked_by_role_and_what_the_citizen_reads(env: Env) -> None:
+    login(env.client, "tongdai")
+    page = env.client.get(f"/staff/dossiers/{env.dossier.code}").text
+    # the applicant: every field, personal data masked for the hotline
+    assert "Nguyễn Văn An" in page and "••/••/1990" in page and "•••, phường 1" in page
+    assert "12 Lê Lợi" not in page and "17/05/1990" not in page and CCCD not in page
+    # the procedure's own answers with the catalog's labels
+    assert "Hạng giấy phép lái xe" in page and "Lý do đổi" in page and "Hình thức nhận giấy phép" in page
+    assert "Giấy khám sức khỏe" in page and f"/staff/attachments/{env.photo_id}" in page
+    # which texts go to the citizen
+    assert "Gửi cho công dân (công dân sẽ đọc nguyên văn)" in page and "công dân sẽ thấy số tiền này" in page
+    assert "chỉ cán bộ thấy" in page
+    env.client.cookies.clear()
+    login(env.client, "giamsat")
+    page = env.client.get(f"/staff/dossiers/{env.dossier.code}?reveal=1").text
+    assert "17/05/1990" in page and "12 Lê Lợi, phường 1" in page and CCCD in page
 
 
 def test_only_admins_may_override(env: Env) -> None:

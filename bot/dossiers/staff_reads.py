@@ -5,7 +5,8 @@ find nothing and the pages show what the ``DossierView`` carries."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -25,6 +26,7 @@ class ApplicantDetails:
     birth_date: dt.date
     address: str
     email: str | None
+    answers: dict[str, Any] = field(default_factory=dict)   # the procedure's own fields, by name
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,8 @@ def applicant(sessions: sessionmaker, code: str) -> ApplicantDetails | None:
         if record is None:
             return None
         return ApplicantDetails(record.applicant_name, record.applicant_cccd, record.applicant_phone,
-                                record.applicant_birth_date, record.applicant_address, record.applicant_email)
+                                record.applicant_birth_date, record.applicant_address, record.applicant_email,
+                                dict(record.fields or {}))
 
 
 def applicant_names(sessions: sessionmaker, codes: list[str]) -> dict[str, str]:

@@ -33,11 +33,12 @@ from bot.auth.web import (
     safe_next,
     set_cookie,
 )
-from bot.dossiers import staff_reads
+from bot.dossiers import staff_reads, staff_view
 from bot.dossiers.backend import DossierView
 from bot.dossiers.calendar import TIMEZONE
 from bot.dossiers.codes import normalise_code
 from bot.dossiers.errors import DossierError, DossierNotFound
+from bot.dossiers.notices import NEXT_STEP
 from bot.dossiers.status import DossierStatus
 from bot.payments.receipts import ORDER_STATUS_LABELS
 
@@ -214,12 +215,24 @@ async def _detail(request: Request, staff: Staff, code: str, reveal: bool = Fals
     files = await asyncio.to_thread(staff_reads.documents, sessions, view.code)
     payments = await request.app.state.payments.for_dossier(view.code)
     full = reveal and staff.role in FULL_PERSONAL_DATA and details is not None
-    return render(request, "staff_dossier.html", {
-        "view": view, "title": _procedure_title(request, view.procedure_id), "details": details,
+    procedure = request.app.state.kb.procedure(view.procedure_id)
+    applicant = {
+        "name": details.full_name if details else "—",
         "cccd": details.cccd if full and details else mask(view.cccd_last4),
         "phone": details.phone if full and details else mask(view.phone_last4),
+        "birth_date": (_vn_date(details.birth_date) if full else staff_view.mask_date(details.birth_date))
+        if details else "—",
+        "email": (details.email or "—" if full else staff_view.mask_email(details.email)) if details else "—",
+        "address": (details.address if full else staff_view.mask_address(details.address)) if details else "—",
+    }
+    return render(request, "staff_dossier.html", {
+        "view": view, "title": _procedure_title(request, view.procedure_id), "details": details,
+        "applicant": applicant, "cccd": applicant["cccd"], "phone": applicant["phone"],
+        "answers": staff_view.answers(procedure, details.answers, full) if details else [],
         "revealed": full, "can_reveal": staff.role in FULL_PERSONAL_DATA and details is not None,
-        "files": files, "statuses": list(DossierStatus), "payments": payments, "payment_labels": ORDER_STATUS_LABELS,
+        "files": files, "payments": payments, "payment_labels": ORDER_STATUS_LABELS,
+        "choices": staff_view.status_choices(view.status, staff.role == "admin"),
+        "citizen_reads": NEXT_STEP,
         "note_hints": {s.label: h for s, h in NOTE_HINTS.items()},
         "can_change": staff.role in CHANGE_STATUS, "is_admin": staff.role == "admin",
         "error": error, "form": form or {}, "updated": updated,

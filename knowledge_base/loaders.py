@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from knowledge_base.schema import Catalog, Faq, Procedure
+from knowledge_base.spreadsheet import unprotect
 from knowledge_base.validation_messages import reason
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -168,7 +169,7 @@ def unflatten(row: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in row.items():
         key = (key or "").strip()
-        value = (value or "").strip()
+        value = unprotect((value or "").strip())
         if not key or value == "":
             continue
         if key in LIST_FIELDS:

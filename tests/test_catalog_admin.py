@@ -357,3 +357,21 @@ def test_excel_export_imports_back_unchanged_and_edits_publish(env: Env) -> None
     assert "32 không thay đổi" in response.text
     assert {e.action for e in env.audit("catalog.export")} == {"catalog.export"}
     assert len(env.audit("catalog.import")) == 3
+
+
+def test_exports_never_carry_a_live_formula_and_still_round_trip() -> None:
+    """A typed "=HYPERLINK(…)" must open as text in Excel, and import back as typed."""
+    from openpyxl import load_workbook
+
+    from bot.catalog.flat import read_upload, to_csv, to_xlsx
+    from knowledge_base.schema import Faq
+
+    hostile = Faq(id="cong-thuc", question="=HYPERLINK(\"http://x\",\"Bấm vào đây\")",
+                  answer="+84 912 345 678 là số tổng đài, gọi trong giờ hành chính.", tags=["@SUM(A1)"])
+    exported = to_csv([hostile], "faq").decode("utf-8-sig")
+    assert "'=HYPERLINK" in exported and "'+84 912" in exported and "'@SUM" in exported
+    workbook = load_workbook(io.BytesIO(to_xlsx([hostile], "faq")))
+    assert all(cell.data_type != "f" for row in workbook.active.iter_rows() for cell in row)
+    for name, data in (("faq.csv", exported.encode("utf-8-sig")), ("faq.xlsx", to_xlsx([hostile], "faq"))):
+        _, records = read_upload(name, data)
+        assert records == [hostile], name

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from knowledge_base.loaders import LIST_FIELDS, CatalogImportError, RowError, detect_model, read_records, unflatten
 from knowledge_base.schema import Faq, Procedure
+from knowledge_base.spreadsheet import protect
 
 Kind = Literal["faq", "procedure"]
 Record = Faq | Procedure
@@ -158,7 +159,7 @@ def to_csv(records: list[Record], kind: Kind) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS[kind], lineterminator="\r\n")
     writer.writeheader()
     for record in records:
-        writer.writerow(flatten(record))
+        writer.writerow({column: protect(value) for column, value in flatten(record).items()})
     return buffer.getvalue().encode("utf-8-sig")   # the BOM makes Excel open it as UTF-8
 
 
@@ -180,6 +181,8 @@ def to_xlsx(records: list[Record], kind: Kind) -> bytes:
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             cell.number_format = "@"   # text: ids and codes like 1.001193 must stay as typed
+            if cell.data_type == "f":  # openpyxl makes every "=…" string a formula
+                cell.data_type = "s"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

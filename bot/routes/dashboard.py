@@ -23,6 +23,7 @@ from bot.insights.dashboard import Period, RangeError, parse_period
 from bot.payments.receipts import ORDER_STATUS_LABELS
 from bot.routes.staff import TEMPLATES, _audit, render
 from bot.routes.staff import router as staff_router
+from knowledge_base.spreadsheet import protect
 
 ROLES = ("supervisor", "admin")
 router = APIRouter(prefix="/staff/dashboard", route_class=staff_router.route_class, include_in_schema=False)
@@ -300,7 +301,7 @@ def csv_text(data: dict[str, Any], title: Any, section: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    writer.writerows(("" if v is None else v for v in row) for row in chosen)
+    writer.writerows(("" if v is None else protect(v) if isinstance(v, str) else v for v in row) for row in chosen)
     return "\ufeff" + out.getvalue()
 
 

@@ -111,8 +111,13 @@ def gateway(kb: KnowledgeBase, tmp_path: Path, standin: ZaloStandIn) -> Iterator
 _ids = iter(range(1, 1_000_000))
 
 
+def now_ms() -> str:
+    """A fresh event time, unique per call (the gateway refuses stale events)."""
+    return str(int(time.time() * 1000) + next(_ids))
+
+
 def text_event(user: str, text: str, msg_id: str | None = None) -> dict[str, Any]:
-    return {"app_id": "app-1", "event_name": "user_send_text", "timestamp": str(1_700_000_000_000 + next(_ids)),
+    return {"app_id": "app-1", "event_name": "user_send_text", "timestamp": now_ms(),
             "sender": {"id": user}, "recipient": {"id": "oa-1"},
             "message": {"msg_id": msg_id or f"m-{next(_ids)}", "text": text}}
 
@@ -149,12 +154,28 @@ def test_valid_zalo_signature_is_accepted_with_or_without_mac_prefix(gateway: Ga
 
 def test_malformed_zalo_json_with_valid_signature_is_a_clear_400(gateway: Gateway) -> None:
     raw = b'{"event_name": "user_send_text", "message": '
-    signature = compute_signature("app-1", raw, "1700000000000", OA_SECRET)
-    response = gateway.post({}, signature=signature, raw=raw, headers={"timestamp": "1700000000000"})
+    stamp = now_ms()
+    signature = compute_signature("app-1", raw, stamp, OA_SECRET)
+    response = gateway.post({}, signature=signature, raw=raw, headers={"timestamp": stamp})
     assert response.status_code == 400 and "JSON" in response.json()["error"]
-    event = {"timestamp": "1700000000001", "event_name": "user_send_text", "sender": {"id": "u"}}
+    event = {"timestamp": now_ms(), "event_name": "user_send_text", "sender": {"id": "u"}}
     response = gateway.post(event)
     assert response.status_code == 400 and "message" in response.json()["error"]
+
+
+def test_stale_future_undated_and_foreign_events_are_refused_though_signed(gateway: Gateway) -> None:
+    day_ms = 24 * 3600 * 1000
+    fresh = text_event("u-replay", "xin chào")
+    for change in ({"timestamp": str(int(fresh["timestamp"]) - 30 * day_ms)},
+                   {"timestamp": str(int(fresh["timestamp"]) + 365 * day_ms)},
+                   {"app_id": "another-app"}):
+        response = gateway.post({**fresh, **change})   # signed correctly by the fixture
+        assert response.status_code == 400, change
+    undated = {"app_id": "app-1", "event_name": "follow", "follower": {"id": "u-replay"}}
+    assert gateway.post(undated).status_code == 400
+    with gateway.db() as db:
+        assert db.scalar(select(Message.id)) is None
+    assert gateway.post(fresh).status_code == 200
 
 
 def test_unknown_zalo_event_is_acknowledged_and_ignored(gateway: Gateway) -> None:
@@ -180,12 +201,12 @@ def test_duplicate_zalo_delivery_is_processed_once(gateway: Gateway) -> None:
 
 
 def test_follow_greets_and_unfollow_only_stores(gateway: Gateway) -> None:
-    follow = {"app_id": "app-1", "event_name": "follow", "timestamp": "1700000000100",
+    follow = {"app_id": "app-1", "event_name": "follow", "timestamp": now_ms(),
               "follower": {"id": "u-follow"}, "oa_id": "oa-1", "source": "testing"}
     assert gateway.post(follow).status_code == 200
     gateway.drain()
     wait_for(lambda: sent_to(gateway.standin, "u-follow"))
-    unfollow = {**follow, "event_name": "unfollow", "timestamp": "1700000000200"}
+    unfollow = {**follow, "event_name": "unfollow", "timestamp": now_ms()}
     assert gateway.post(unfollow).status_code == 200
     gateway.drain()
     time.sleep(0.5)
@@ -401,7 +422,7 @@ def test_channel_is_off_without_credentials(tmp_path: Path) -> None:
 def test_zalo_button_payload_reaches_real_rasa_unchanged(kb: KnowledgeBase, tmp_path: Path,
                                                          standin: ZaloStandIn, stack: Stack) -> None:
     with open_gateway(kb, zalo_settings(tmp_path, standin, rasa_url=stack.rasa_url), standin) as gateway:
-        follow = {"app_id": "app-1", "event_name": "follow", "timestamp": "1700000000300",
+        follow = {"app_id": "app-1", "event_name": "follow", "timestamp": now_ms(),
                   "follower": {"id": "u-rasa"}, "oa_id": "oa-1"}
         assert gateway.post(follow).status_code == 200
         gateway.drain()

@@ -6,12 +6,13 @@ The reply is worked out in the background by the inbound pipeline (see ``bot/inb
 from __future__ import annotations
 
 import logging
+import time
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from bot.inbound import IncomingFile
-from channels.zalo.events import MalformedEvent, event_timestamp, parse_event, to_core
+from channels.zalo.events import MalformedEvent, event_timestamp, parse_event, refusal, to_core
 from channels.zalo.signature import verify_signature
 
 log = logging.getLogger(__name__)
@@ -27,9 +28,13 @@ async def zalo_webhook(request: Request) -> JSONResponse:
                             timestamp, settings.zalo_oa_secret_key):
         return JSONResponse({"error": "Chữ ký X-ZEvent-Signature không hợp lệ"}, status_code=401)
     try:
-        parsed = to_core(parse_event(raw))
+        event = parse_event(raw)
+        problem = refusal(event, settings.zalo_app_id, time.time())
+        if problem:
+            raise MalformedEvent(problem)
+        parsed = to_core(event)
     except MalformedEvent as exc:
-        log.warning("malformed Zalo event: %s", exc)
+        log.warning("refused Zalo event: %s", exc)
         return JSONResponse({"error": f"Sự kiện Zalo không đọc được: {exc}"}, status_code=400)
     if parsed is None:
         return JSONResponse({"status": "ignored"})

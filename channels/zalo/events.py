@@ -94,6 +94,26 @@ def event_timestamp(raw: bytes) -> str | None:
     return None
 
 
+# A signed event is still refused when older than this or dated ahead of our clock: a captured
+# delivery cannot be replayed later (a replay inside the window is caught by its message id).
+FRESH_FOR_SECONDS = 60 * 60
+CLOCK_SKEW_SECONDS = 5 * 60
+
+
+def refusal(event: ZaloEvent, app_id: str, now: float) -> str | None:
+    """Why a correctly signed event must not be processed (another app, stale, undated); else None."""
+    if event.app_id and event.app_id != app_id:
+        return "trường 'app_id' không phải ứng dụng của gateway"
+    if not event.timestamp.isdigit():
+        return "thiếu trường 'timestamp' (mili giây)"
+    age = now - int(event.timestamp) / 1000
+    if age > FRESH_FOR_SECONDS:
+        return "sự kiện quá cũ (timestamp hơn 1 giờ trước)"
+    if age < -CLOCK_SKEW_SECONDS:
+        return "timestamp ở tương lai"
+    return None
+
+
 def parse_event(raw: bytes) -> ZaloEvent:
     """Raw body → ``ZaloEvent``; raises ``MalformedEvent`` with a readable reason."""
     try:

@@ -35,9 +35,11 @@ USER assistant
 
 EXPOSE 8000
 # One worker per container: the app keeps in-process state (console hub, background loops);
-# scale with replicas instead. --proxy-headers: client address and scheme come from nginx.
+# scale with replicas instead. --proxy-headers: client address and scheme come from nginx, and
+# only from nginx: uvicorn trusts X-Forwarded-For from the addresses in FORWARDED_ALLOW_IPS
+# (compose.yml pins nginx's), never from "*" — a client could otherwise choose its own address.
 # Graceful shutdown: uvicorn stops accepting, lets requests finish for up to 20 s, then the app's
 # lifespan drains the inbound queue; compose's stop_grace_period (30 s) is longer than that.
 CMD ["uvicorn", "bot.main:app", "--host", "0.0.0.0", "--port", "8000", \
-     "--proxy-headers", "--forwarded-allow-ips", "*", \
+     "--proxy-headers", \
      "--timeout-keep-alive", "75", "--timeout-graceful-shutdown", "20", "--no-access-log"]

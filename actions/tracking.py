@@ -1,7 +1,11 @@
 """Tracking a dossier in the chat: ``tracking_form`` asks for the code (when the message had none)
 and the last 4 digits of the phone or căn cước used to file; ``action_track_dossier`` asks the
 gateway's ``TrackingService`` (ownership proof + throttle) and shows the status, the timeline, the
-due date, the fee and what to do next. A wrong code and wrong digits get the same reply."""
+due date, the fee and what to do next. A wrong code and wrong digits get the same reply.
+
+The conversation that filed a dossier owns it ("Hồ sơ của tôi"): asked with no code, the form
+lists its dossiers (or shows the only one) without asking anything; a code it filed needs no
+4 digits. The button is ``/track_dossier`` (``MY_DOSSIERS_BUTTON``)."""
 
 from __future__ import annotations
 
@@ -33,6 +37,27 @@ TRACKING_SLOTS = ("dossier_code", PROOF)
 # The one-stop system's codes (000.00.15.H12-250301-0012), as in data/nlu/entities.yml.
 ONESTOP_CODE = re.compile(r"\b\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}\b", re.IGNORECASE)
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
+MINE = "__mine__"   # dossier_code when the citizen asked for their own dossiers (several)
+MY_DOSSIERS_BUTTON = {"title": "Hồ sơ của tôi", "payload": "/track_dossier"}
+OWN_HEAD = "Các hồ sơ Anh/Chị đã nộp từ cuộc trò chuyện này ({count}):"
+OWN_LINE = "• {code} — {title}: {status} (nộp {day})"
+OWN_TAIL = ("Anh/Chị bấm vào mã hồ sơ để xem chi tiết. Hồ sơ nộp từ số điện thoại hoặc tài khoản khác: "
+            "Anh/Chị gõ mã hồ sơ.")
+
+
+def view_button(view: DossierView) -> dict[str, str]:
+    return {"title": f"{view.code} · {view.status.label}",
+            "payload": f'/track_dossier{{"dossier_code": "{view.code}"}}'}
+
+
+def own_text(views: list[DossierView], titles: dict[str, str]) -> str:
+    lines = [OWN_HEAD.format(count=len(views))]
+    for view in views:
+        day = view.submitted_at.astimezone(VIETNAM)
+        lines.append(OWN_LINE.format(code=view.code, title=titles.get(view.procedure_id, view.procedure_id),
+                                     status=view.status.label, day=f"{day:%d/%m/%Y}"))
+    lines.append(OWN_TAIL)
+    return "\n".join(lines)
 
 
 def find_code(text: str) -> str | None:
@@ -72,14 +97,52 @@ def dossier_text(view: DossierView, title: str) -> str:
 
 
 class ValidateTrackingForm(FormValidationAction):
-    """``validate_tracking_form``: a code must look like one; the proof must be 4 digits."""
+    """``validate_tracking_form``: a code must look like one; the proof must be 4 digits, and is
+    not asked of the conversation that filed the dossier."""
+
+    def __init__(self, tracking: TrackingService | None = None) -> None:
+        super().__init__()
+        self.tracking = tracking
 
     def name(self) -> str:
         return "validate_tracking_form"
 
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        code = str(tracker.get_slot("dossier_code") or "")
+        if code == MINE:
+            return ["dossier_code"]
+        if code and self.tracking is not None and PROOF in domain_slots:
+            try:
+                if await self.tracking.owned(code, tracker.sender_id) is not None:
+                    return [s for s in domain_slots if s != PROOF]
+            except DossierError as error:
+                log.warning("ownership check failed: %s", error)
+        return domain_slots
+
+    async def extract_dossier_code(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> dict[str, Any]:
+        """Asked with no code: the citizen's own dossiers, when this conversation filed some."""
+        if (tracker.get_slot("dossier_code") or tracker.get_slot("requested_slot") == "dossier_code"
+                or self.tracking is None):
+            return {}
+        entities = [e for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "dossier_code"]
+        if entities:
+            return {}
+        try:
+            views = await self.tracking.own(tracker.sender_id, limit=2)
+        except DossierError as error:
+            log.warning("own dossiers unavailable: %s", error)
+            return {}
+        if not views:
+            return {}
+        return {"dossier_code": views[0].code if len(views) == 1 else MINE}
+
     def validate_dossier_code(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> dict[str, Any]:
         value = slot_value[0] if isinstance(slot_value, list) and slot_value else slot_value
+        if value == MINE:
+            return {"dossier_code": MINE}
         code = find_code(str(value or ""))
         if code is None:
             dispatcher.utter_message(text=t.TRACK_CODE_FORMAT)
@@ -113,6 +176,8 @@ class ActionTrackDossier(KnowledgeAction):
         if self.tracking is None:
             dispatcher.utter_message(text=t.TRACK_UNAVAILABLE, buttons=[human])
             return reset
+        if code == MINE:
+            return reset + await self.show_own(dispatcher, tracker, human)
         try:
             result = await self.tracking.track(code, proof, tracker.sender_id)
         except DossierError as error:
@@ -137,6 +202,24 @@ class ActionTrackDossier(KnowledgeAction):
         dispatcher.utter_message(text=dossier_text(view, procedure.title if procedure else view.procedure_id),
                                  buttons=buttons)
         return reset
+
+
+    async def show_own(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       human: dict[str, str]) -> list[EventType]:
+        """"Hồ sơ của tôi" with several dossiers: each with its status, one tap to see it."""
+        assert self.tracking is not None
+        try:
+            views = await self.tracking.own(tracker.sender_id)
+        except DossierError as error:
+            log.warning("own dossiers unavailable: %s", error)
+            dispatcher.utter_message(text=t.TRACK_UNAVAILABLE, buttons=[human])
+            return []
+        titles = {}
+        for view in views:
+            procedure = self.kb.procedure(view.procedure_id)
+            titles[view.procedure_id] = procedure.title if procedure else view.procedure_id
+        dispatcher.utter_message(text=own_text(views, titles), buttons=[*map(view_button, views), human])
+        return []
 
 
 class ActionCancelTracking(Action):

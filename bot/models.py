@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, overload
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from bot.db import Base
 
@@ -24,6 +24,23 @@ def aware(moment: dt.datetime | None) -> dt.datetime | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
+def _store_utc(mapper: Mapper[Any], connection: Any, target: Any) -> None:
+    """Every aware time is written in UTC, whatever zone it was computed in (``bot.vntime``):
+    SQLite drops the zone and keeps the digits, so a Vietnam time stored as is reads back 7 hours
+    late."""
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        if not (isinstance(column.type, DateTime) and column.type.timezone):
+            continue
+        value = target.__dict__.get(prop.key)
+        if isinstance(value, dt.datetime) and value.tzinfo is not None and value.utcoffset():
+            setattr(target, prop.key, value.astimezone(dt.UTC))
+
+
+event.listen(Base, "before_insert", _store_utc, propagate=True)
+event.listen(Base, "before_update", _store_utc, propagate=True)
 
 
 class Conversation(Base):

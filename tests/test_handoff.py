@@ -326,3 +326,23 @@ def test_an_agent_sends_a_file_the_citizen_can_open(gateway: Gateway) -> None:
     opened = gateway.client.get(path)
     assert opened.status_code == 200 and opened.content == pdf
     assert gateway.client.get(path[:-4] + "0000").status_code == 404    # a forged token
+
+
+def test_a_callback_set_for_the_next_opening_shows_that_vietnam_time_in_the_console(
+        kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: stored as a Vietnam wall time without its zone, read back as UTC: 7 hours late."""
+    settings = settings_for(tmp_path, handoff_weekday_hours="", handoff_saturday_hours="",
+                            handoff_sunday_hours="08:00-09:00")
+    create_user(monkeypatch, settings, "tongdai", "hotline")
+    with TestClient(create_app(settings, kb=kb), follow_redirects=False) as client:
+        gateway = Gateway(client, client.app, settings)  # type: ignore[arg-type]
+        gateway.say("c1", "xin chào")
+        call_after = gateway.run(gateway.handoff.request_callback(gateway.conversation("c1").id, "0912345678",
+                                                                  "Hỏi về sổ đỏ"))
+        gateway.login("tongdai")
+        [shown] = gateway.client.get("/staff/console/api/queue").json()["callbacks"]
+        with gateway.app.state.sessions() as session:
+            stored = session.scalars(select(CallbackRequest)).one().call_after
+    assert shown["call_after"].endswith("T08:00:00+07:00")
+    assert dt.datetime.fromisoformat(shown["call_after"]) == call_after
+    assert stored.replace(tzinfo=None) == call_after.astimezone(dt.UTC).replace(tzinfo=None)   # stored in UTC

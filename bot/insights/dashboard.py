@@ -26,6 +26,7 @@ from bot.handoff.models import Handoff, Rating
 from bot.insights.models import AnalyticsEvent
 from bot.models import Conversation, Message
 from bot.payments.models import PaymentOrder
+from bot.vntime import as_utc, in_vietnam
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366                      # one year at most: every figure is bucketed in Python
@@ -92,12 +93,8 @@ def parse_period(first: str | None, last: str | None, now: dt.date | None = None
     return Period(begin, end)
 
 
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
 def vn_day(moment: dt.datetime) -> dt.date:
-    return as_utc(moment).astimezone(TIMEZONE).date()
+    return in_vietnam(moment).date()
 
 
 def week_of(day: dt.date) -> dt.date:

@@ -28,6 +28,7 @@ from bot.handoff.service import (
 from bot.models import Attachment, Conversation, Message, aware, utcnow
 from bot.routes.staff import _audit, render
 from bot.routes.staff import router as staff_router
+from bot.vntime import vn_iso
 from channels.messages import OutboundMessage
 
 router = APIRouter(prefix="/staff", route_class=staff_router.route_class, include_in_schema=False)
@@ -80,9 +81,8 @@ async def _body(request: Request, model: type[BaseModel]) -> Any:
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return aware(moment).isoformat()
+    """Vietnam time with its offset (+07:00): the console shows it as is, scripts read the zone."""
+    return vn_iso(moment)
 
 
 def handoff_json(handoff: Handoff, conversation: Conversation | None, names: dict[str, str]) -> dict[str, Any]:

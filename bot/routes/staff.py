@@ -35,12 +35,12 @@ from bot.auth.web import (
 )
 from bot.dossiers import staff_reads, staff_view
 from bot.dossiers.backend import DossierView
-from bot.dossiers.calendar import TIMEZONE
 from bot.dossiers.codes import normalise_code
 from bot.dossiers.errors import DossierError, DossierNotFound
 from bot.dossiers.notices import NEXT_STEP
 from bot.dossiers.status import DossierStatus
 from bot.payments.receipts import ORDER_STATUS_LABELS
+from bot.vntime import vn_date, vn_time
 
 PAGE_SIZE = 20
 FULL_PERSONAL_DATA = ("supervisor", "admin")         # may reveal căn cước and phone in full
@@ -56,14 +56,11 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent
 
 
 def _vn_time(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-    return moment.astimezone(TIMEZONE).strftime("%H:%M %d/%m/%Y")
+    return vn_time(moment)
 
 
 def _vn_date(day: dt.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else "—"
+    return vn_date(day)
 
 
 def _vnd(amount: int) -> str:

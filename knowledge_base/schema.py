@@ -15,6 +15,9 @@ Level = Literal["trung ương", "tỉnh", "huyện", "xã", "khác"]
 MethodKind = Literal["direct", "online", "postal"]
 OnlineLevel = Literal["toàn trình", "một phần"]
 FieldType = Literal["text", "date", "cccd", "phone", "email", "choice", "number"]
+# A case: {form field name: the answers that make it true}. Every named field must be answered with
+# one of its listed choices ("and" across fields, "or" within a field's list); {} is always true.
+Condition = dict[str, list[str]]
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -30,13 +33,34 @@ class ProcessingTime(_Strict):
     text: str = Field(min_length=3)
 
 
+def holds(when: Condition, answers: dict[str, str]) -> bool:
+    """Whether the citizen's answers to the procedure's form fields make the case ``when`` true; a
+    field not answered (or skipped) makes it false."""
+    return all(answers.get(name) in choices for name, choices in when.items())
+
+
 class Fee(_Strict):
-    """A fee or charge (phí, lệ phí); amount 0 means exempt, None means it varies (see note)."""
+    """A fee or charge (phí, lệ phí); amount 0 means exempt, None means it varies (see note).
+
+    How it depends on the case, in curated records (national records have none of these):
+    ``when`` the answers that make this rate apply (``{"request_type": ["Cấp lại"]}``); ``channel``
+    the way of submitting it applies to; ``per`` a number field the amount is multiplied by
+    (``number_of_copies``), counted in ``unit`` ("bản"). Once a record has a rule, every entry that
+    applies is charged (entries without a rule always apply, except a description of who is exempt).
+    """
 
     label: str = Field(min_length=2)
     amount_vnd: int | None = Field(default=None, ge=0)
     note: str = ""
     legal_basis: str = ""
+    when: Condition = Field(default_factory=dict)
+    channel: MethodKind | None = None
+    per: str | None = None
+    unit: str = ""
+
+    @property
+    def has_rule(self) -> bool:
+        return bool(self.when or self.channel or self.per)
 
 
 class SubmissionMethod(_Strict):
@@ -70,6 +94,7 @@ class RequiredDocument(_Strict):
     note: str = ""
     originals_count: int | None = Field(default=None, ge=0)
     copies_count: int | None = Field(default=None, ge=0)
+    when: Condition = Field(default_factory=dict)  # asked only in this case (see ``holds``)
 
 
 class FormField(_Strict):
@@ -80,6 +105,7 @@ class FormField(_Strict):
     type: FieldType = "text"
     required: bool = True
     choices: list[str] = Field(default_factory=list)
+    when: Condition = Field(default_factory=dict)  # asked only in this case, on earlier fields
 
 
 class Source(_Strict):
@@ -116,6 +142,44 @@ class Procedure(_Strict):
     def online(self) -> SubmissionMethod | None:
         """The online submission method, if the procedure has one."""
         return next((m for m in self.methods if m.method == "online"), None)
+
+    def fields_for(self, answers: dict[str, str]) -> list[FormField]:
+        """The form fields this case asks (a field whose ``when`` the answers rule out is not)."""
+        return [f for f in self.form_fields if holds(f.when, answers)]
+
+    def documents_for(self, answers: dict[str, str]) -> list[RequiredDocument]:
+        """The documents this case needs ("hợp đồng thuê nhà" only when the home is rented)."""
+        return [d for d in self.documents if holds(d.when, answers)]
+
+    @model_validator(mode="after")
+    def _rules_name_real_fields(self) -> Procedure:
+        """A case may only name a choice field of this procedure (one asked before, for a field) and
+        its own choices; ``per`` a number field."""
+        fields = {f.name: f for f in self.form_fields}
+        order = [f.name for f in self.form_fields]
+
+        def check(where: str, when: Condition, before: str | None = None) -> None:
+            for name, choices in when.items():
+                field = fields.get(name)
+                if field is None or field.type != "choice":
+                    raise ValueError(f"{where}: when nêu “{name}”, không phải trường lựa chọn của thủ tục")
+                if before is not None and order.index(name) >= order.index(before):
+                    raise ValueError(f"{where}: when nêu “{name}”, trường chưa được hỏi trước đó")
+                unknown = [c for c in choices if c not in field.choices]
+                if unknown or not choices:
+                    raise ValueError(f"{where}: “{name}” không có lựa chọn {unknown or '(trống)'}")
+
+        for fee in self.fees:
+            check(f"phí “{fee.label}”", fee.when)
+            if fee.per is not None and (fee.per not in fields or fields[fee.per].type != "number"):
+                raise ValueError(f"phí “{fee.label}”: per “{fee.per}” không phải trường số của thủ tục")
+        for document in self.documents:
+            check(f"giấy tờ “{document.name}”", document.when)
+        for field in self.form_fields:
+            check(f"trường “{field.name}”", field.when, before=field.name)
+        if len(order) != len(fields):
+            raise ValueError("tên trường (form_fields.name) bị trùng")
+        return self
 
     @field_validator("aliases", "steps", "conditions", "legal_basis")
     @classmethod

@@ -29,6 +29,7 @@ from bot.dossiers.models import DossierDocumentRecord, DossierRecord
 from bot.dossiers.registry import EmbeddedRegistry
 from bot.dossiers.status import DossierStatus as S
 from bot.models import Attachment, Conversation
+from knowledge_base.schema import FormField
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import ROOT, free_port, run_async
 from tests.standins.onestop_server import OneStopStandIn, running
@@ -153,10 +154,16 @@ def attachment(sessions: sessionmaker, channel: str = "web", sender_id: str = "c
         return row.id
 
 
+def sample_answer(field: FormField) -> str:
+    """An answer the form would accept: the first choice, one copy, some text."""
+    return field.choices[0] if field.type == "choice" else "1" if field.type == "number" else "giá trị"
+
+
 def draft(kb: KnowledgeBase, procedure_id: str = "doi-gplx", documents: list[SubmittedDocument] | None = None,
-          sender_id: str = "citizen-1") -> DossierDraft:
+          sender_id: str = "citizen-1", **answers: str) -> DossierDraft:
     procedure = kb.procedure(procedure_id)
-    fields = {f.name: "giá trị" for f in procedure.form_fields} if procedure else {}
+    fields = {f.name: sample_answer(f) for f in procedure.form_fields} if procedure else {}
+    fields.update(answers)
     return DossierDraft(
         procedure_id=procedure_id,
         applicant=Applicant("Nguyễn Văn An", CCCD, dt.date(1990, 5, 17), PHONE, "12 Lê Lợi, phường 1"),
@@ -172,13 +179,22 @@ def test_filing_computes_fee_and_due_date_from_the_catalog(kb: KnowledgeBase, se
     assert [e.status for e in view.history] == [S.NEW]
 
 
-def test_filing_fee_is_the_standard_rate_and_zero_when_exempt(kb: KnowledgeBase, sessions: sessionmaker) -> None:
+def test_filing_fee_is_computed_from_the_answers_and_kept_with_its_explanation(
+        kb: KnowledgeBase, sessions: sessionmaker) -> None:
     registry = EmbeddedRegistry(sessions, kb)
-    criminal_record = run_async(registry.file(draft(kb, "ly-lich-tu-phap")))  # 200 000, or 100 000, or 0
-    assert criminal_record.fee_due_vnd == 200000
-    assert criminal_record.due_date is None  # the catalog gives no number of working days
-    birth = run_async(registry.file(draft(kb, "khai-sinh")))  # 0 and "varies"
-    assert birth.fee_due_vnd == 0
+    student = run_async(registry.file(draft(kb, "ly-lich-tu-phap",
+                                            fee_category="Sinh viên/người có công/thân nhân liệt sĩ")))
+    assert (student.fee_due_vnd, student.fee_assessed_vnd) == (100_000, 100_000)
+    assert student.due_date is None  # the catalog gives no number of working days
+    stored = run_async(registry.get(student.code))
+    assert stored is not None and stored.fee_explanation == (
+        "Phí đối với sinh viên, người có công với cách mạng, thân nhân liệt sĩ: 100.000 đ")
+    lost_card = run_async(registry.file(draft(kb, "can-cuoc", request_type="Cấp lại", reissue_reason="Bị mất thẻ")))
+    assert lost_card.fee_due_vnd == 70_000
+    copies = run_async(registry.file(draft(kb, "trich-luc-ho-tich", number_of_copies="3")))
+    assert copies.fee_due_vnd == 24_000 and "8.000 đ × 3 bản = 24.000 đ" in copies.fee_explanation
+    birth = run_async(registry.file(draft(kb, "khai-sinh")))  # free on time, "varies" when late: staff decide
+    assert (birth.fee_due_vnd, birth.fee_assessed_vnd) == (0, None)
     assert birth.due_date == CALENDAR.receiving_day(birth.submitted_at)  # 0 days: same working day
 
 

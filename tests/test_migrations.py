@@ -70,12 +70,15 @@ def add_rows(url: str) -> None:
             Message(conversation_id=conversation.id, direction="out", author="bot", text="Cần căn cước."),
             OutboxItem(conversation_id=conversation.id, channel="zalo", recipient_id="u-1",
                        payload={"text": "Cần căn cước."}),
-            DossierRecord(code="HS0000000001", procedure_id="doi-gplx", applicant_name="Nguyễn Văn An",
-                          applicant_cccd="001099012345", applicant_birth_date=dt.date(1990, 5, 17),
-                          applicant_phone="0912345678", applicant_address="12 Lê Lợi", fields={"hang": "B2"},
-                          channel="zalo", sender_id="u-1", status=1, fee_due_vnd=135000, submitted_at=WHEN),
             PaymentCallback(provider="vnpay", source="callback", order_id="o-1", body=b"\x00raw\xff",
                             headers={"content-type": "application/json"})])
+        # Only the columns that release had: later revisions add columns the ORM would write.
+        session.execute(text(
+            "INSERT INTO dossiers (code, procedure_id, applicant_name, applicant_cccd, applicant_birth_date, "
+            "applicant_phone, applicant_address, fields, channel, sender_id, status, submitted_at, fee_due_vnd, "
+            "updated_at) VALUES ('HS0000000001', 'doi-gplx', 'Nguyễn Văn An', '001099012345', :birth, "
+            "'0912345678', '12 Lê Lợi', :fields, 'zalo', 'u-1', 1, :at, 135000, :at)"),
+            {"birth": dt.date(1990, 5, 17), "fields": '{"hang": "B2"}', "at": WHEN})
     engine.dispose()
 
 
@@ -92,6 +95,7 @@ def assert_rows_kept(url: str) -> None:
         dossier = session.scalars(select(DossierRecord)).one()
         assert (dossier.applicant_name, dossier.fields) == ("Nguyễn Văn An", {"hang": "B2"})
         assert dossier.fee_due_vnd == 135000
+        assert (dossier.fee_assessed_vnd, dossier.fee_explanation) == (None, "")  # filed before fees by case
         assert session.scalars(select(PaymentCallback)).one().body == b"\x00raw\xff"
     engine.dispose()
 
@@ -200,4 +204,4 @@ def test_the_db_command_upgrades_reports_and_checks(tmp_path: Path) -> None:
 
 def test_the_first_revision_is_the_baseline() -> None:
     assert BASELINE_REVISION == "0001"
-    assert head_revision() == BASELINE_REVISION  # a new revision moves head on: update this test then
+    assert head_revision() == "0002"  # dossiers keep their computed fee; a new revision moves head on

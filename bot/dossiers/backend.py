@@ -65,6 +65,10 @@ class DossierView:
     phone_last4: str
     cccd_last4: str
     history: list[StatusEvent] = field(default_factory=list)
+    # The fee computed at filing from the catalog and the answers (None: staff set it, status 6)
+    # and why ("Phí cấp bản sao trích lục hộ tịch: 8.000 đ × 3 bản = 24.000 đ"), one line per charge.
+    fee_assessed_vnd: int | None = None
+    fee_explanation: str = ""
 
 
 class DossierBackend(Protocol):

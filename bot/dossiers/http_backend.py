@@ -57,6 +57,8 @@ def parse_view(data: dict[str, Any]) -> DossierView:
             fee_due_vnd=int(data.get("fee_due_vnd") or 0), channel=data.get("channel", ""),
             sender_id=data.get("sender_id", ""), phone_last4=data.get("phone_last4", ""),
             cccd_last4=data.get("cccd_last4", ""),
+            fee_assessed_vnd=int(data["fee_assessed_vnd"]) if data.get("fee_assessed_vnd") is not None else None,
+            fee_explanation=str(data.get("fee_explanation") or ""),
             history=[StatusEvent(DossierStatus(h["status"]), _datetime(h["at"]), h.get("note", ""),
                                  h.get("actor", "")) for h in data.get("history", [])])
     except (KeyError, TypeError, ValueError) as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base
@@ -34,7 +34,11 @@ class DossierRecord(Base):
     status: Mapped[int] = mapped_column(Integer, index=True)
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     due_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    fee_due_vnd: Mapped[int] = mapped_column(Integer, default=0)
+    fee_due_vnd: Mapped[int] = mapped_column(Integer, default=0)  # still to pay: lowered by payments
+    # The fee computed from the catalog and the citizen's answers at filing (None: staff set it) and
+    # its explanation ("Lệ phí cấp lại thẻ căn cước: 70.000 đ"), read by the chat and staff pages.
+    fee_assessed_vnd: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fee_explanation: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     history: Mapped[list[DossierStatusRecord]] = relationship(
         back_populates="dossier", order_by="DossierStatusRecord.id")

@@ -15,7 +15,7 @@ from bot.dossiers.backend import DossierDraft, DossierView, StatusEvent, Submitt
 from bot.dossiers.calendar import WorkingCalendar, default_calendar
 from bot.dossiers.codes import new_code, normalise_code
 from bot.dossiers.errors import DossierNotFound, InvalidDraft, UnknownProcedure
-from bot.dossiers.fees import online_fee_vnd
+from bot.dossiers.fees import assess_fee
 from bot.dossiers.models import (
     DossierDocumentRecord,
     DossierPaymentRecord,
@@ -42,7 +42,8 @@ def to_view(record: DossierRecord) -> DossierView:
         code=record.code, procedure_id=record.procedure_id, status=DossierStatus(record.status),
         submitted_at=aware(record.submitted_at), due_date=record.due_date, fee_due_vnd=record.fee_due_vnd,
         channel=record.channel, sender_id=record.sender_id, phone_last4=last4(record.applicant_phone),
-        cccd_last4=last4(record.applicant_cccd),
+        cccd_last4=last4(record.applicant_cccd), fee_assessed_vnd=record.fee_assessed_vnd,
+        fee_explanation=record.fee_explanation or "",
         history=[StatusEvent(DossierStatus(h.status), aware(h.at), h.note, h.actor) for h in record.history])
 
 
@@ -99,7 +100,7 @@ class EmbeddedRegistry:
         procedure = self.kb.procedure(draft.procedure_id)
         if procedure is None:
             raise UnknownProcedure(draft.procedure_id)
-        missing = [f.label for f in procedure.form_fields
+        missing = [f.label for f in procedure.fields_for(draft.fields)
                    if f.required and not str(draft.fields.get(f.name, "")).strip()]
         if missing:
             raise InvalidDraft("Hồ sơ còn thiếu: " + ", ".join(missing) + ".")
@@ -107,6 +108,7 @@ class EmbeddedRegistry:
         working_days = procedure.processing_time.working_days
         due = self.calendar.add_working_days(now, working_days) if working_days is not None else None
         applicant = draft.applicant
+        fee = assess_fee(procedure, draft.fields)
         for _attempt in range(CODE_ATTEMPTS):
             with self.sessions() as session:
                 self._check_attachments(session, draft.channel, draft.sender_id, draft.documents)
@@ -116,7 +118,8 @@ class EmbeddedRegistry:
                     applicant_phone=applicant.phone, applicant_address=applicant.address,
                     applicant_email=applicant.email, fields=dict(draft.fields), channel=draft.channel,
                     sender_id=draft.sender_id, status=int(DossierStatus.NEW), submitted_at=now, due_date=due,
-                    fee_due_vnd=online_fee_vnd(procedure), updated_at=now)
+                    fee_due_vnd=fee.amount_vnd or 0, fee_assessed_vnd=fee.amount_vnd,
+                    fee_explanation=fee.explanation, updated_at=now)
                 record.history.append(DossierStatusRecord(status=int(DossierStatus.NEW), at=now,
                                                           note="Nộp trực tuyến qua trợ lý ảo", actor="citizen"))
                 record.documents.extend(_document_rows(draft.documents, supplement=False))

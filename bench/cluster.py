@@ -268,7 +268,8 @@ lock_store:
             if replica.process is None or replica.process.poll() is not None:
                 return False
             try:
-                response = httpx.get(f"{replica.url}/status", timeout=2.0)
+                response = httpx.get(f"{replica.url}/status", params={"token": launcher.internal_token()},
+                                     timeout=2.0)
                 if response.status_code == 200 and response.json().get("model_file"):
                     return True
             except (httpx.HTTPError, ValueError):

@@ -67,7 +67,10 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         # Staff edits of the catalog (published versions in the database) survive restarts.
         app.state.catalog = await asyncio.to_thread(start_catalog, knowledge, sessions)
         remove_inbox_hook = install_resolution_hook(sessions)   # an FAQ published from a group resolves it
-        rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
+        rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds, token=settings.internal_token)
+        if not settings.internal_token:
+            log.warning("ASSISTANT_INTERNAL_TOKEN is empty: Rasa's action calls will be refused "
+                        "(python -m bot run sets one; in production set it for the gateway and Rasa)")
         channels = build_channels(settings, sessions, cluster.lock("zalo-token-refresh"))
         outbox = Outbox(sessions, channels)
         attachments = AttachmentService(sessions, LocalFileStore(settings.attachments_dir),

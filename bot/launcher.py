@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_VENV = Path(os.environ.get("RASA_VENV", ROOT / ".venv-rasa"))
@@ -27,6 +29,7 @@ MODEL_DIR = ROOT / "models"
 MODEL_NAME = "assistant"
 MODEL_FILE = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
 RASA_INPUTS = ["config.yml", "domain.yml", "data", "rasa_addons"]
+TOKEN_VARIABLE = "ASSISTANT_INTERNAL_TOKEN"
 
 
 def rasa_bin() -> Path:
@@ -75,10 +78,28 @@ def prepare() -> None:
     build_index()
 
 
+def internal_token() -> str:
+    """The token Rasa and the gateway share (``ASSISTANT_INTERNAL_TOKEN``), made once per process
+    tree when not set: the gateways this process starts inherit it from the environment."""
+    return os.environ.setdefault(TOKEN_VARIABLE, secrets.token_urlsafe(32))
+
+
+def with_action_token(endpoints: Path, token: str) -> Path:
+    """A copy of ``endpoints`` whose action endpoint sends ``token`` (readable by this user only)."""
+    config = yaml.safe_load(endpoints.read_text()) or {}
+    config.setdefault("action_endpoint", {})["token"] = token
+    copy = endpoints.with_name(f"{endpoints.stem}.token.yml")
+    copy.touch(mode=0o600)
+    copy.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    return copy
+
+
 def start_rasa(port: int, endpoints: Path, log_file: Path | None = None) -> subprocess.Popen[bytes]:
-    """Start ``rasa run`` (REST channel + HTTP API) bound to 127.0.0.1."""
-    command = [str(rasa_bin()), "run", "--enable-api", "--interface", "127.0.0.1", "--port",
-               str(port), "--model", str(MODEL_FILE), "--endpoints", str(endpoints),
+    """Start ``rasa run`` (REST channel + HTTP API behind the internal token) bound to 127.0.0.1."""
+    token = internal_token()
+    command = [str(rasa_bin()), "run", "--enable-api", "--auth-token", token, "--interface", "127.0.0.1",
+               "--port", str(port), "--model", str(MODEL_FILE),
+               "--endpoints", str(with_action_token(endpoints, token)),
                "--credentials", str(ROOT / "credentials.yml")]
     output = log_file.open("ab") if log_file else None
     return subprocess.Popen(command, cwd=ROOT, env=rasa_environment(), stdout=output,
@@ -101,6 +122,7 @@ def start_gateway(port: int, rasa_url: str, env: dict[str, str] | None = None,
     command = [sys.executable, "-m", "uvicorn", "bot.main:app", "--host", "127.0.0.1",
                "--port", str(port), "--no-access-log"]
     # Pay links and callbacks point at the gateway itself unless a public address is configured.
+    internal_token()
     environment = {"ASSISTANT_PUBLIC_URL": f"http://127.0.0.1:{port}", **os.environ,
                    "ASSISTANT_RASA_URL": rasa_url, **(env or {})}
     output = log_file.open("ab") if log_file else None

@@ -19,9 +19,11 @@ class RasaClient:
     """Thin async client; one ``httpx.AsyncClient`` per gateway process."""
 
     def __init__(self, base_url: str, timeout: float = 10.0,
-                 client: httpx.AsyncClient | None = None) -> None:
+                 client: httpx.AsyncClient | None = None, token: str = "") -> None:
         self._base = base_url.rstrip("/")
         self._http = client or httpx.AsyncClient(timeout=timeout)
+        # Rasa's HTTP API (status, tracker events) takes its --auth-token as the "token" parameter.
+        self._api_params = {"token": token} if token else {}
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None,
                    ) -> list[dict[str, Any]]:
@@ -41,7 +43,7 @@ class RasaClient:
     async def ready(self) -> bool:
         """True when Rasa is up and has a model loaded."""
         try:
-            response = await self._http.get(f"{self._base}/status", timeout=2.0)
+            response = await self._http.get(f"{self._base}/status", params=self._api_params, timeout=2.0)
         except httpx.HTTPError:
             return False
         return response.status_code == 200 and bool(response.json().get("model_file"))
@@ -50,7 +52,8 @@ class RasaClient:
         """Append tracker events (used to pause and resume a conversation)."""
         try:
             response = await self._http.post(
-                f"{self._base}/conversations/{quote(sender_id, safe=':')}/tracker/events", json=events)
+                f"{self._base}/conversations/{quote(sender_id, safe=':')}/tracker/events", json=events,
+                params=self._api_params)
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"Rasa không phản hồi: {exc!r}") from exc
         if response.status_code != 200:

@@ -14,12 +14,14 @@ from bot.config import Settings
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import free_port
 
+INTERNAL_TOKEN = "gateway-test-internal-token"
+
 
 @pytest.fixture
 def offline(kb: KnowledgeBase, tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
     database_url = f"sqlite:///{tmp_path / 'gw.db'}"
     settings = Settings(database_url=database_url, rasa_url=f"http://127.0.0.1:{free_port()}",
-                        rasa_timeout_seconds=2)
+                        rasa_timeout_seconds=2, internal_token=INTERNAL_TOKEN)
     with TestClient(create_app(settings, kb=kb)) as client:
         yield client, database_url
 
@@ -100,10 +102,22 @@ def test_search_api(offline) -> None:
 
 def test_unknown_action_and_bad_action_body(offline) -> None:
     client, _ = offline
-    assert client.post("/actions/webhook", content=b"nope").status_code == 400
+    rasa = {"token": INTERNAL_TOKEN}
+    assert client.post("/actions/webhook", content=b"nope", params=rasa).status_code == 400
     unknown = client.post("/actions/webhook", json={"next_action": "action_nope", "tracker": {},
-                                                    "domain": {}, "version": "3.6.21"})
+                                                    "domain": {}, "version": "3.6.21"}, params=rasa)
     assert unknown.status_code == 404
+
+
+def test_only_rasa_may_run_actions(offline) -> None:
+    """A forged tracker would run any action as any citizen: without Rasa's token, nothing runs."""
+    client, _ = offline
+    forged = {"next_action": "action_track_dossier", "tracker": {"sender_id": "zalo:victim"},
+              "domain": {}, "version": "3.6.21"}
+    for params in ({}, {"token": "guess"}, {"token": "ậ"}):
+        assert client.post("/actions/webhook", json=forged, params=params).status_code == 403
+        assert client.get("/actions", params=params).status_code == 403
+    assert client.get("/actions", params={"token": INTERNAL_TOKEN}).status_code == 200
 
 
 def test_readiness_reports_rasa_down_and_web_chat_is_served(offline) -> None:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from bot import launcher
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
 from bot.handoff.models import CallbackRequest, Rating
@@ -57,7 +58,8 @@ def agents(stack: Stack, monkeypatch: pytest.MonkeyPatch, new_sender) -> Iterato
 
 
 def rasa_paused(stack: Stack, sender: str) -> bool:
-    tracker = httpx.get(f"{stack.rasa_url}/conversations/web:{sender}/tracker", timeout=30).json()
+    tracker = httpx.get(f"{stack.rasa_url}/conversations/web:{sender}/tracker",
+                        params={"token": launcher.internal_token()}, timeout=30).json()
     return bool(tracker.get("paused"))
 
 

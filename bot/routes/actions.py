@@ -14,12 +14,21 @@ from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
+from bot.tokens import tokens_match
+
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["rasa"], include_in_schema=False)
 
 
+def _from_rasa(request: Request) -> bool:
+    """Rasa sends the shared token as ``?token=`` (its action endpoint's ``token``)."""
+    return tokens_match(request.app.state.settings.internal_token, request.query_params.get("token"))
+
+
 @router.post("/actions/webhook")
 async def run_action(request: Request) -> JSONResponse:
+    if not _from_rasa(request):
+        return JSONResponse({"error": "Chỉ Rasa được gọi hành động (thiếu hoặc sai token nội bộ)"}, status_code=403)
     executor: ActionExecutor = request.app.state.action_executor
     try:
         payload: Any = await request.json()
@@ -40,7 +49,9 @@ async def run_action(request: Request) -> JSONResponse:
     return JSONResponse(result.model_dump() if result else None)
 
 
-@router.get("/actions")
-async def list_actions(request: Request) -> list[dict[str, Any]]:
+@router.get("/actions", response_model=None)
+async def list_actions(request: Request) -> list[dict[str, Any]] | JSONResponse:
+    if not _from_rasa(request):
+        return JSONResponse({"error": "Chỉ Rasa được gọi hành động (thiếu hoặc sai token nội bộ)"}, status_code=403)
     executor: ActionExecutor = request.app.state.action_executor
     return [item.model_dump() for item in executor.list_actions()]

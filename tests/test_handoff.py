@@ -346,3 +346,45 @@ def test_a_callback_set_for_the_next_opening_shows_that_vietnam_time_in_the_cons
     assert shown["call_after"].endswith("T08:00:00+07:00")
     assert dt.datetime.fromisoformat(shown["call_after"]) == call_after
     assert stored.replace(tzinfo=None) == call_after.astimezone(dt.UTC).replace(tzinfo=None)   # stored in UTC
+
+
+def test_requests_for_a_person_are_counted_on_the_dashboard_even_when_nobody_could_answer(
+        gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: requests nobody could take left no row: "0 requests for a person", "100 % without a
+    person" while citizens asked. Everything here goes through the REST chat and the handoff."""
+    for username, role in [("tnv", "volunteer"), ("tnv2", "volunteer"), ("tongdai", "hotline")]:
+        gateway.run(gateway.handoff.set_presence(staff(username, role), "away"))
+    for sender, question in [("c1", "làm lại căn cước bị mất phí bao nhiêu"), ("c2", "xin xác nhận hộ nghèo")]:
+        gateway.say(sender, "/greet")
+        gateway.say(sender, question)
+        gateway.say(sender, "cho tôi gặp nhân viên")
+        assert "chưa có nhân viên trực tuyến" in gateway.say(sender, "/request_human")[0]["text"]
+        gateway.say(sender, "/request_human")          # asking twice is one request
+    gateway.say("c3", "xin chào")                     # answered by the bot alone
+    gateway.run(gateway.handoff.set_presence(staff("tongdai", "hotline"), "online"))
+    gateway.say("c4", "đổi bằng lái xe hết hạn cần giấy tờ gì")
+    gateway.say("c4", "gặp người thật")
+    gateway.say("c4", "/request_human")
+    create_user(monkeypatch, gateway.settings, "giamsat", "supervisor")
+    gateway.login("giamsat")
+    data = gateway.client.get("/staff/dashboard/data.json").json()
+    assert data["handoffs"]["total"] == 3
+    assert data["handoffs"]["outcomes"] == {"unstaffed": 2, "waiting": 1}
+    assert (data["automation"]["total"], data["automation"]["without_person"]) == (4, 1)
+    assert data["automation"]["share"] == 25.0
+
+
+def test_the_queue_names_the_problem_and_the_transcript_shows_words_not_payloads(gateway: Gateway) -> None:
+    gateway.say("c1", "/greet")
+    gateway.say("c1", "đổi bằng lái xe hết hạn cần giấy tờ gì")
+    gateway.say("c1", "ok")
+    gateway.say("c1", "cho toi gap nhan vien")
+    gateway.say("c1", "/request_human")               # the outage reply's "Gặp nhân viên" button
+    gateway.login("tnv")
+    [waiting] = gateway.client.get("/staff/console/api/queue").json()["waiting"]
+    assert waiting["summary"]["question"] == "đổi bằng lái xe hết hạn cần giấy tờ gì"
+    detail = gateway.client.get(f"/staff/console/api/handoffs/{waiting['id']}").json()
+    citizen = [m["text"] for m in detail["messages"] if m["author"] == "citizen"]
+    assert not any(text.startswith("/") for text in citizen)
+    assert citizen[0] == "đổi bằng lái xe hết hạn cần giấy tờ gì"     # the opening /greet is hidden
+    assert citizen[-1] == "[Bấm nút] Gặp nhân viên"

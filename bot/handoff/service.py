@@ -24,7 +24,8 @@ from bot.handoff import texts
 from bot.handoff.hours import ServiceHours
 from bot.handoff.hub import ConsoleHub
 from bot.handoff.models import AgentPresence, CallbackRequest, Handoff
-from bot.models import Conversation, aware, utcnow
+from bot.handoff.summary import problem
+from bot.models import Conversation, Message, aware, utcnow
 from bot.ops.metrics import METRICS
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient, RasaUnavailable
@@ -44,6 +45,9 @@ REASON_TEAM = {"complaint": "hotline", "submission_failed": "hotline", "payment_
 OUTCOMES = {"resolved": "Đã giải quyết", "unresolved": "Chưa giải quyết", "callback": "Hẹn gọi lại",
             "spam": "Tin rác", "returned": "Trả lại trợ lý ảo", "cancelled": "Công dân hủy chờ"}
 WAIT_SAMPLE = 20          # recent claims used to estimate the wait
+UNSTAFFED = "unstaffed"   # outcome of a request nobody could take (out of hours, nobody online)
+UNSTAFFED_REPEAT = dt.timedelta(minutes=10)
+PROBLEM_LOOKBACK = 30     # citizen messages read back to find what the request is about
 ACK_EVERY = dt.timedelta(minutes=2)   # "still waiting" reminders at most this often
 
 
@@ -99,10 +103,13 @@ class HandoffService:
     async def request(self, conversation_id: int, reason: str, summary: dict[str, Any]) -> Queued | Unstaffed:
         """Put the conversation in a queue (the same one again if it is there already)."""
         now = utcnow()
+        summary = {**summary, **await asyncio.to_thread(self._problem, conversation_id, summary)}
         if not self.hours.is_open(now):
+            await asyncio.to_thread(self._unstaffed, conversation_id, reason, summary, now)
             return Unstaffed(False, self.hours.next_opening(now))
         queued = await asyncio.to_thread(self._request, conversation_id, reason, summary, now)
         if queued is None:
+            await asyncio.to_thread(self._unstaffed, conversation_id, reason, summary, now)
             return Unstaffed(True, now)
         METRICS.handoff_requested(queued.team, reason)
         self.hub.queue_changed()
@@ -331,6 +338,29 @@ class HandoffService:
                 handoff_id = handoff.id
         position, minutes = self._position(handoff_id)
         return Queued(handoff_id, team, position, minutes)
+
+    def _unstaffed(self, conversation_id: int, reason: str, summary: dict[str, Any], now: dt.datetime) -> None:
+        """A request nobody could take (out of hours, nobody online) is still a request for a
+        person: kept as a closed handoff with outcome ``unstaffed``, so the dashboard counts it and
+        the conversation is not counted as answered without a person. A citizen asking again within
+        ``UNSTAFFED_REPEAT`` is the same request."""
+        with self.sessions() as session, session.begin():
+            recent = session.scalar(select(Handoff.id).where(
+                Handoff.conversation_id == conversation_id, Handoff.outcome == UNSTAFFED,
+                Handoff.created_at >= now - UNSTAFFED_REPEAT))
+            if recent is not None:
+                return
+            session.add(Handoff(conversation_id=conversation_id, team=REASON_TEAM.get(reason, "volunteer"),
+                                reason=reason, summary=summary, status="closed", outcome=UNSTAFFED,
+                                closed_by="system", queued_at=now, created_at=now, closed_at=now))
+
+    def _problem(self, conversation_id: int, summary: dict[str, Any]) -> dict[str, Any]:
+        """What the citizen needs, in their words, for the queue (see ``bot.handoff.summary``)."""
+        with self.sessions() as session:
+            texts_in = list(session.scalars(select(Message.text).where(
+                Message.conversation_id == conversation_id, Message.direction == "in")
+                .order_by(Message.id.desc()).limit(PROBLEM_LOOKBACK)))
+        return {"question": problem(list(reversed(texts_in)), str(summary.get("question") or ""))}
 
     def _position(self, handoff_id: int) -> tuple[int, int]:
         """Place in the team's queue, and the expected wait in minutes (recent waits of the team,

@@ -138,6 +138,23 @@ def message_json(message: Message, files: list[Attachment], names: dict[str, str
                              "content_type": f.content_type} for f in files]}
 
 
+def _tapped(messages: list[Message]) -> dict[int, str | None]:
+    """For each citizen message that is a button payload (``/greet``, ``/track_dossier{…}``): the
+    title of the button the citizen tapped (from the bot's messages before it), or None for an
+    internal payload no button showed (the web chat's opening ``/greet``): staff read words."""
+    shown: dict[str, str] = {}
+    tapped: dict[int, str | None] = {}
+    for message in messages:
+        if message.direction == "out":
+            for button in (message.payload or {}).get("buttons") or []:
+                if isinstance(button, dict) and button.get("payload"):
+                    shown[str(button["payload"])] = str(button.get("title") or "")
+        elif message.text.startswith("/"):
+            title = shown.get(message.text.strip())
+            tapped[message.id] = f"[Bấm nút] {title}" if title else None
+    return tapped
+
+
 def _transcript(request: Request, conversation_id: int) -> list[dict[str, Any]]:
     names = _names(request)
     with request.app.state.sessions() as session:
@@ -146,7 +163,16 @@ def _transcript(request: Request, conversation_id: int) -> list[dict[str, Any]]:
         files: dict[int | None, list[Attachment]] = {}
         for attachment in session.scalars(select(Attachment).where(Attachment.conversation_id == conversation_id)):
             files.setdefault(attachment.message_id, []).append(attachment)
-    return [message_json(m, files.get(m.id, []), names) for m in messages]
+    tapped = _tapped(messages)
+    shown = []
+    for message in messages:
+        item = message_json(message, files.get(message.id, []), names)
+        if message.id in tapped:
+            if tapped[message.id] is None and not item["attachments"]:
+                continue
+            item["text"] = tapped[message.id] or ""
+        shown.append(item)
+    return shown
 
 
 # ---- page and reads --------------------------------------------------------------------------------

@@ -31,7 +31,8 @@ router = APIRouter(prefix="/staff/dashboard", route_class=staff_router.route_cla
 CHANNEL_LABELS = {"web": "Web", "rest": "REST API", "zalo": "Zalo", "telegram": "Telegram"}
 PROVIDER_LABELS = {"vnpay": "VNPay", "momo": "MoMo", "zalopay": "ZaloPay"}
 TEAM_LABELS = {**TEAMS, "": "Trợ lý ảo"}           # a rating with no team rated the bot
-OUTCOME_LABELS = {**OUTCOMES, "waiting": "Đang chờ", "active": "Đang trao đổi"}
+OUTCOME_LABELS = {**OUTCOMES, "waiting": "Đang chờ", "active": "Đang trao đổi",
+                  "unstaffed": "Không có người trực (mời để lại số gọi lại)"}
 SUBJECT_LABELS = {"handoff": "Sau khi gặp cán bộ", "conversation": "Cuộc trò chuyện", "dossier": "Hồ sơ"}
 SECTIONS = {
     "conversations": "Cuộc trò chuyện",

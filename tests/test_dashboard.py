@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.app import create_app
 from bot.auth.models import AuditEntry
-from bot.db import create_schema, make_engine, make_sessionmaker
+from bot.db import make_engine, make_sessionmaker, migrate
 from bot.dossiers.calendar import TIMEZONE
 from bot.dossiers.models import DossierRecord, DossierStatusRecord
 from bot.handoff.models import Handoff, Rating
@@ -53,7 +53,7 @@ def _dossier(session: Session, code: str, procedure_id: str, channel: str, sende
 
 def seed(database_url: str) -> None:
     engine = make_engine(database_url)
-    create_schema(engine)
+    migrate(database_url)   # as the app does: a create_all schema is not adopted once revisions follow 0001
     with make_sessionmaker(engine)() as session, session.begin():
         c1, c2, c3, c4, c5 = (Conversation(channel=ch, sender_id=s, created_at=vn(2, 1)) for ch, s in
                               [("web", "w1"), ("web", "w2"), ("zalo", "z1"), ("zalo", "z2"), ("web", "w-old")])

@@ -330,3 +330,20 @@ def test_idle_session_expires(env: Env) -> None:
         row.last_seen = row.last_seen.replace(year=row.last_seen.year - 1)
         session.commit()
     assert env.client.get("/staff/dossiers").status_code == 303
+
+
+def test_an_internal_note_stays_with_staff_and_never_reaches_the_citizen(env: Env) -> None:
+    csrf = login(env.client, "tongdai")
+    url = f"/staff/dossiers/{env.dossier.code}/status"
+    response = env.client.post(url, data={"status": "2", "note": "Hồ sơ hợp lệ",
+                                          "internal_note": "Đã gọi xác minh với công an phường", "csrf_token": csrf})
+    assert response.status_code == 303
+    alone = env.client.post(url, data={"status": "", "internal_note": "Chờ bản gốc giấy khám", "csrf_token": csrf})
+    assert alone.status_code == 303
+    view = run_async(env.client.app.state.dossiers.get(env.dossier.code))  # type: ignore[attr-defined]
+    assert view.status == S.RECEIVED and [e.status for e in view.history] == [S.NEW, S.RECEIVED]
+    assert all("xác minh" not in e.note and "bản gốc" not in e.note for e in view.history)   # tracking shows these
+    page = env.client.get(f"/staff/dossiers/{env.dossier.code}").text
+    assert "Đã gọi xác minh với công an phường" in page and "Chờ bản gốc giấy khám" in page
+    assert "Ghi chú nội bộ (chỉ cán bộ thấy, công dân không nhận được)" in page
+    assert env.client.post(url, data={"status": "", "csrf_token": csrf}).status_code == 400

@@ -13,9 +13,10 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
 
 from bot.attachments import LocalFileStore
-from bot.auth.models import ROLE_LABELS
+from bot.auth.models import ROLE_LABELS, AuditEntry
 from bot.auth.service import AuthError, LoginRateLimited, Staff, tokens_match
 from bot.auth.web import (
     CSRF_MESSAGE,
@@ -52,6 +53,7 @@ NOTE_HINTS = {
     DossierStatus.STOPPED: "lý do dừng xử lý",
     DossierStatus.FEE_DUE: "khoản phí, lệ phí phải nộp",
 }
+INTERNAL_NOTE = "dossier.internal_note"   # audit action: a note only staff read
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "web" / "templates"))
 
 
@@ -232,6 +234,7 @@ async def _detail(request: Request, staff: Staff, code: str, reveal: bool = Fals
         "citizen_reads": NEXT_STEP,
         "note_hints": {s.label: h for s, h in NOTE_HINTS.items()},
         "can_change": staff.role in CHANGE_STATUS, "is_admin": staff.role == "admin",
+        "internal_notes": await asyncio.to_thread(_internal_notes, sessions, view.code),
         "error": error, "form": form or {}, "updated": updated,
     }, status_code)
 
@@ -245,19 +248,35 @@ async def dossier_detail(request: Request, code: str, reveal: str = "", updated:
     return response
 
 
+def _internal_notes(sessions: Any, code: str) -> list[AuditEntry]:
+    """Staff-only notes of a dossier, newest first (kept in the audit log: never sent to the citizen)."""
+    with sessions() as session:
+        return list(session.scalars(select(AuditEntry).where(
+            AuditEntry.action == INTERNAL_NOTE, AuditEntry.target == code).order_by(AuditEntry.id.desc())))
+
+
 @router.post("/dossiers/{code}/status")
 async def change_status(request: Request, code: str, staff: Staff = Depends(require_csrf)) -> Response:  # noqa: B008
     if staff.role not in CHANGE_STATUS:
         raise StaffHTTPError(403, FORBIDDEN_MESSAGE)
     form = await request.form()
-    values = {k: str(form.get(k, "")) for k in ("status", "note", "override", "fee")}
+    values = {k: str(form.get(k, "")) for k in ("status", "note", "override", "fee", "internal_note")}
     note = values["note"].strip()
+    internal = values["internal_note"].strip()
     override = bool(values["override"])
     if override and staff.role != "admin":
         raise StaffHTTPError(403, "Chỉ quản trị viên mới được sửa trạng thái ngoài quy trình.")
     status = _parse_status(values["status"])
     error = ""
-    if status is None:
+    if len(internal) > 2000:
+        error = "Ghi chú nội bộ dài quá 2000 ký tự."
+    elif status is None and internal and not note and not values["fee"].strip():
+        view = await request.app.state.dossiers.get(code)   # an internal note alone: no status change
+        if view is None:
+            raise StaffHTTPError(404, f"Không tìm thấy hồ sơ {code}.")
+        await _audit(request, staff, INTERNAL_NOTE, view.code, internal)
+        return RedirectResponse(f"/staff/dossiers/{quote(view.code)}?updated=1", status_code=303)
+    elif status is None:
         error = "Vui lòng chọn trạng thái mới."
     elif status in NOTE_REQUIRED and not note:
         error = f"Trạng thái «{status.label}» cần ghi chú: {NOTE_HINTS[status]}."
@@ -282,6 +301,8 @@ async def change_status(request: Request, code: str, staff: Staff = Depends(requ
     await _audit(request, staff, "dossier.status", view.code,
                  f"{int(status)} {status.name}{' (override)' if override else ''}"
                  f"{f' fee={fee}' if fee is not None else ''}: {note}")
+    if internal:
+        await _audit(request, staff, INTERNAL_NOTE, view.code, internal)
     return RedirectResponse(f"/staff/dossiers/{quote(view.code)}?updated=1", status_code=303)
 
 

@@ -332,6 +332,40 @@ def test_idle_session_expires(env: Env) -> None:
     assert env.client.get("/staff/dossiers").status_code == 303
 
 
+# ---- guessing passwords (#15 item 7) ----------------------------------------------------------------
+def _guess(client: TestClient, username: str) -> int:
+    return client.post("/staff/login", data={"username": username, "password": "doan-sai-mat-khau",
+                                             "csrf_token": login_form_token(client)}).status_code
+
+
+def test_strangers_guesses_never_lock_the_owner_out_of_a_browser_they_used(env: Env) -> None:
+    csrf = login(env.client, "tnv")                # the owner's browser: remembered for this account
+    assert env.client.post("/staff/logout", data={"csrf_token": csrf}).status_code == 303
+    stranger = TestClient(env.client.app, follow_redirects=False)
+    codes = [_guess(stranger, "tnv") for _ in range(7)]
+    assert codes[:5] == [401] * 5 and codes[5:] == [429, 429]
+    assert login(env.client, "tnv")               # the owner still gets in from their own browser
+    # Addresses changing on every try do not escape the account's limit for unknown browsers.
+    rotating = [_guess(TestClient(env.client.app, client=(f"198.51.100.{i}", 4000)), "tnv") for i in range(12)]
+    assert rotating.count(401) <= 10 and rotating[-1] == 429
+
+
+def test_one_address_spraying_many_accounts_is_slowed(env: Env) -> None:
+    sprayer = TestClient(env.client.app, follow_redirects=False, client=("203.0.113.7", 5000))
+    codes = [_guess(sprayer, f"nguoi{i:02d}") for i in range(21)]
+    assert codes[:20] == [401] * 20 and codes[20] == 429
+    assert login(env.client, "tongdai")           # other addresses are not affected
+
+
+@pytest.mark.parametrize("weak", ["aaaaaaaaaa", "1234567890", "matkhau@123", "Password2024", "qwertyuiop",
+                                  "moi-matkhau-cua-moi"])
+def test_guessable_passwords_are_refused(env: Env, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str], weak: str) -> None:
+    monkeypatch.setenv(cli.PASSWORD_ENV, weak)
+    assert cli.main(["create", "moi", "--role", "hotline"], env.settings) == 1
+    assert "Mật khẩu" in capsys.readouterr().err
+
+
 def test_an_internal_note_stays_with_staff_and_never_reaches_the_citizen(env: Env) -> None:
     csrf = login(env.client, "tongdai")
     url = f"/staff/dossiers/{env.dossier.code}/status"

@@ -8,6 +8,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +20,10 @@ from bot.models import aware, utcnow
 from bot.tokens import tokens_match as tokens_match  # CSRF checks import it from here
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
-MAX_FAILURES = 5
+# Failed logins in FAILURE_WINDOW before more tries are refused (OWASP's "device cookie" scheme):
+MAX_FAILURES = 5                 # one account from one address (or one known device)
+MAX_ACCOUNT_FAILURES = 10        # one account from unknown devices, any address: rotating addresses
+MAX_ADDRESS_FAILURES = 20        # one address, any account: password spraying
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 LAST_SEEN_RESOLUTION = dt.timedelta(seconds=30)  # fewer writes: last_seen moves at most this often
 
@@ -95,7 +99,7 @@ class StaffAuth:
         if role not in ROLES:
             raise AuthError(f"Vai trò không hợp lệ: {role!r} (chọn một trong: {', '.join(ROLES)}).")
         user = StaffUser(username=username, full_name=full_name.strip(), role=role,
-                         password_hash=hash_password(password), active=True, created_at=utcnow())
+                         password_hash=hash_password(password, username), active=True, created_at=utcnow())
         with self.sessions() as session:
             session.add(user)
             try:
@@ -165,10 +169,10 @@ class StaffAuth:
     def set_password(self, username: str, password: str, keep_token: str | None = None) -> None:
         """Set a new password and end the account's sessions, except the one of ``keep_token`` (an admin
         resetting their own password stays logged in). Raises ``WeakPassword`` like ``create_user``."""
-        check_strength(password)
+        check_strength(password, username)
         with self.sessions() as session:
             user = _find(session, username)
-            user.password_hash = hash_password(password)
+            user.password_hash = hash_password(password, username)
             ending = delete(StaffSession).where(StaffSession.user_id == user.id)
             if keep_token:
                 ending = ending.where(StaffSession.token_hash != _digest(keep_token))
@@ -176,20 +180,23 @@ class StaffAuth:
             session.commit()
 
     # ---- login and sessions ----------------------------------------------------------------------
-    def login(self, username: str, password: str, ip: str) -> tuple[str, Staff]:
+    def login(self, username: str, password: str, ip: str, device: str = "") -> tuple[str, Staff]:
         """Check the password and open a session; returns (cookie token, staff).
 
-        Raises ``LoginRateLimited`` after too many failures for this username from this address
-        (without checking the password), ``LoginFailed`` otherwise."""
+        ``device`` names a browser this account logged in from before (a signed cookie): its own
+        failures count, strangers' do not, so guessing elsewhere never locks the owner out there.
+        Raises ``LoginRateLimited`` when too many failures came from this device, or else from this
+        address or for this account (without checking the password), ``LoginFailed`` otherwise."""
         username = username.strip().lower()[:64]
-        if self._recent_failures(username, ip) >= MAX_FAILURES:
-            self.audit(username, "login.blocked", ip=ip)
+        device_tag = f"device:{device}"[:128] if device else ""
+        if self._throttled(username, ip, device_tag):
+            self.audit(username, "login.blocked", ip=ip, target=device_tag)
             raise LoginRateLimited
         with self.sessions() as session:
             user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
             ok = verify_password(user.password_hash if user else None, password)
             if not ok or user is None or not user.active:
-                session.add(AuditEntry(actor=username, action="login.failed", ip=ip, at=utcnow(),
+                session.add(AuditEntry(actor=username, action="login.failed", ip=ip, at=utcnow(), target=device_tag,
                                        detail="" if user is None or user.active else "tài khoản đã khoá"))
                 session.commit()
                 raise LoginFailed
@@ -241,17 +248,25 @@ class StaffAuth:
         with self.sessions() as session:
             return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
 
-    def _recent_failures(self, username: str, ip: str) -> int:
-        """Failed logins for this username from this address in the window, since the last success."""
+    def _throttled(self, username: str, ip: str, device_tag: str) -> bool:
+        """Too many failures in the window: from this known device, or else for this account from
+        this address or from anywhere unknown, or from this address for any account."""
         with self.sessions() as session:
             since = utcnow() - FAILURE_WINDOW
             last_ok = session.scalar(select(func.max(AuditEntry.at)).where(
-                AuditEntry.actor == username, AuditEntry.ip == ip, AuditEntry.action == "login"))
-            if last_ok is not None:
-                since = max(since, aware(last_ok))
-            return session.scalar(select(func.count()).select_from(AuditEntry).where(
-                AuditEntry.actor == username, AuditEntry.ip == ip, AuditEntry.action == "login.failed",
-                AuditEntry.at > since)) or 0
+                AuditEntry.actor == username, AuditEntry.action == "login"))
+            account_since = max(since, aware(last_ok)) if last_ok is not None else since
+
+            def failures(*where: Any, after: dt.datetime = account_since) -> int:
+                return session.scalar(select(func.count()).select_from(AuditEntry).where(
+                    AuditEntry.action == "login.failed", AuditEntry.at > after, *where)) or 0
+
+            if device_tag:
+                return failures(AuditEntry.actor == username, AuditEntry.target == device_tag) >= MAX_FAILURES
+            unknown = (AuditEntry.actor == username, AuditEntry.target == "")
+            return (failures(*unknown, AuditEntry.ip == ip) >= MAX_FAILURES
+                    or failures(*unknown) >= MAX_ACCOUNT_FAILURES
+                    or failures(AuditEntry.ip == ip, after=since) >= MAX_ADDRESS_FAILURES)
 
 
 def _info(user: StaffUser, last_login: dt.datetime | None = None) -> UserInfo:

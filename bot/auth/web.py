@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -14,10 +16,14 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
-from bot.auth.service import Staff, StaffAuth, tokens_match
+from bot.auth.service import Staff, StaffAuth
+from bot.files import secret_key
+from bot.tokens import tokens_match
 
 SESSION_COOKIE = "staff_session"
 LOGIN_CSRF_COOKIE = "staff_login_csrf"
+DEVICE_COOKIE = "staff_device"    # this browser logged in as an account before (see StaffAuth.login)
+DEVICE_DAYS = 180
 COOKIE_PATH = "/staff"
 LOGIN_PATH = "/staff/login"
 SECURITY_HEADERS = {
@@ -56,6 +62,27 @@ def get_auth(request: Request) -> StaffAuth:
                          lifetime=dt.timedelta(hours=settings.staff_session_max_hours))
         state.staff_auth = auth
     return auth
+
+
+def _device_signature(request: Request, username: str, nonce: str) -> str:
+    key = secret_key(request.app.state.settings)
+    return hmac.new(key, f"staff-device:{username}:{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def known_device(request: Request, username: str) -> str:
+    """The device id of this browser's cookie when it was issued to ``username``, else ""."""
+    nonce, _, signature = request.cookies.get(DEVICE_COOKIE, "").partition(".")
+    username = username.strip().lower()[:64]
+    if not nonce or not tokens_match(_device_signature(request, username, nonce), signature):
+        return ""
+    return nonce
+
+
+def remember_device(request: Request, response: Response, username: str) -> None:
+    """After a successful login: this browser is known to ``username`` from now on."""
+    nonce = known_device(request, username) or secrets.token_urlsafe(12)
+    value = f"{nonce}.{_device_signature(request, username.strip().lower()[:64], nonce)}"
+    set_cookie(request, response, DEVICE_COOKIE, value, max_age=DEVICE_DAYS * 24 * 3600)
 
 
 def client_ip(request: Request) -> str:

@@ -27,8 +27,10 @@ from bot.auth.web import (
     clear_cookie,
     client_ip,
     get_auth,
+    known_device,
     login_csrf_token,
     make_route_class,
+    remember_device,
     require_csrf,
     require_staff,
     safe_next,
@@ -126,13 +128,15 @@ async def login(request: Request) -> Response:
         raise StaffHTTPError(403, CSRF_MESSAGE)
     auth = get_auth(request)
     try:
-        token, _staff = await asyncio.to_thread(auth.login, username, password, client_ip(request))
+        token, _staff = await asyncio.to_thread(auth.login, username, password, client_ip(request),
+                                                known_device(request, username))
     except LoginRateLimited as error:
         return _login_page(request, next_path, str(error), 429, username)
     except AuthError as error:
         return _login_page(request, next_path, str(error), 401, username)
     response = RedirectResponse(next_path, status_code=303)
     set_cookie(request, response, SESSION_COOKIE, token, max_age=int(auth.lifetime.total_seconds()))
+    remember_device(request, response, username)
     clear_cookie(request, response, LOGIN_CSRF_COOKIE)
     return response
 

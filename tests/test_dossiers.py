@@ -450,3 +450,23 @@ def test_http_backend_reports_unreachable_system(kb: KnowledgeBase) -> None:
                 await backend.file(draft(kb))
 
     run_async(scenario())
+
+
+def test_staff_read_the_answers_of_this_case_under_the_catalog_labels(kb: KnowledgeBase) -> None:
+    from bot.dossiers.staff_view import answers
+
+    procedure = kb.procedure("thuong-tru")
+    given = {"new_residence_address": "Số 5 ngõ 12 Trần Phú, phường Ba Đình", "household_head_name": "Trần Văn Bình",
+             "residence_basis": "Nhập vào chỗ ở của người thân", "relationship_to_head": "Con",
+             "previous_permanent_address": "", "old_field": "giá trị cũ"}
+    rows = {a.label: a.value for a in answers(procedure, given, full=False)}
+    assert rows["Địa chỉ chỗ ở đề nghị đăng ký thường trú"] == "Số 5 ngõ 12 Trần Phú, phường Ba Đình"
+    assert rows["Họ tên chủ hộ (nếu nhập vào hộ đã có)"] == "Trần Văn Bình"
+    assert rows["Nơi thường trú trước đây (nếu có)"] == "(không khai)"
+    assert rows["Old field"] == "giá trị cũ"          # a field the catalog no longer lists still shows
+    own = {**given, "residence_basis": "Chỗ ở thuộc sở hữu của mình", "household_head_name": ""}
+    labels = [a.label for a in answers(procedure, own, full=False)]
+    assert "Họ tên chủ hộ (nếu nhập vào hộ đã có)" not in labels   # never asked in this case
+    partner = [a for a in answers(kb.procedure("ket-hon"), {"partner_id_number": "001099012345"}, full=False)
+               if a.label.startswith("Số định danh")]
+    assert partner[0].value == "••••••2345" and partner[0].masked

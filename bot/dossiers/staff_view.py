@@ -65,12 +65,12 @@ def _text(value: Any) -> str:
 
 
 def answers(procedure: Procedure | None, given: dict[str, Any], full: bool) -> list[Answer]:
-    """The procedure's own answers in the catalog's order and words; answers the catalog no longer
-    lists (an older version of the form) follow, under their field name."""
+    """The procedure's own answers in the catalog's order and words (the fields this case asks);
+    answers the catalog no longer lists (an older version of the form) follow, under their name."""
     rows: list[Answer] = []
-    known = set()
-    for field in procedure.form_fields if procedure else []:
-        known.add(field.name)
+    known = {f.name for f in procedure.form_fields} if procedure else set()
+    asked = procedure.fields_for({k: _text(v) for k, v in given.items()}) if procedure else []
+    for field in asked:   # a field the case ruled out was never asked: not listed
         value = _text(given.get(field.name))
         if not value:
             rows.append(Answer(field.label, NOT_GIVEN))

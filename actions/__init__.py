@@ -40,6 +40,7 @@ def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
     )
     from actions.drafts import InMemoryDraftStore
     from actions.fallback import ActionFallback
+    from actions.forms import CitizenFormValidation
     from actions.handoff import (
         ActionAskRating,
         ActionOfferHuman,
@@ -49,8 +50,17 @@ def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
         ValidateCallbackForm,
     )
     from actions.payment import ActionCreatePayment, ActionOfferPayment
-    from actions.resume import ActionGreet, ActionRestartSubmission, ActionResumeDraft
+    from actions.resume import (
+        ActionAnswerInForm,
+        ActionGoBack,
+        ActionGreet,
+        ActionLeaveForm,
+        ActionRestartSubmission,
+        ActionResumeDraft,
+        ActionShowMenu,
+    )
     from actions.submission import (
+        ActionAskCaseField,
         ActionAskProcedureField,
         ActionCancelSubmission,
         ActionStartSubmission,
@@ -76,9 +86,12 @@ def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
             ActionCorrectField(kb), ActionFileDossier(kb, drafts, dossiers),
             ActionReceiveDocument(kb, dossiers, lookup), ActionGreet(kb, drafts), ActionResumeDraft(kb, drafts),
             ActionRestartSubmission(kb, drafts), ActionOfferPayment(kb, payments),
-            ActionCreatePayment(kb, payments)]
+            ActionCreatePayment(kb, payments), ActionAskCaseField(kb), ActionLeaveForm(kb, drafts),
+            ActionShowMenu(kb, drafts), ActionGoBack(kb), ActionAnswerInForm(kb)]
     insights = Insights(sessions)
     for action in actions:
         if isinstance(action, KnowledgeAction):
             action.insights = insights
+        if isinstance(action, CitizenFormValidation) and action.kb is None:
+            action.kb = kb   # questions typed mid-form are answered from the catalog
     return actions

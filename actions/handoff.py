@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from actions.answers import KnowledgeAction
 from actions.attachments_lookup import split_sender
+from actions.forms import CitizenFormValidation
 from actions.validation import Invalid, check_phone, check_text
 from bot.dossiers.models import DossierRecord
 from bot.handoff.hours import ServiceHours
@@ -115,7 +115,7 @@ class ActionOfferHuman(HandoffAction):
         return await self.hand_over(dispatcher, tracker, reason)
 
 
-class ValidateCallbackForm(FormValidationAction):
+class ValidateCallbackForm(CitizenFormValidation):
     def name(self) -> str:
         return "validate_callback_form"
 

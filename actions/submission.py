@@ -1,10 +1,13 @@
 """The guided submission dialogue: pick the procedure, then a Rasa form collects the applicant and
 the procedure's own fields (``Procedure.form_fields``), one question at a time.
 
-The form ``submission_form`` asks for ``full_name, cccd, birth_date, phone, email, address`` and then
-``procedure_field``: a cursor slot asked once per catalog field, whose answers are kept in the dict
-slot ``procedure_fields``. Documents, the summary to confirm and filing come after
-``action_submission_collected`` (not here).
+The case comes first: ``case_field`` is a cursor slot asked once per catalog *choice* field
+(request type, reason, delivery…), so what the answers rule out is never asked. Then the applicant
+(``full_name, cccd, birth_date, phone, email, address``; several of them may come in one message),
+then ``procedure_field``, the cursor over the catalog's other fields. Both cursors keep their
+answers in the dict slot ``procedure_fields``. What was given already is offered, not asked again:
+"Giống địa chỉ trên" for an address field, "Là tôi" for the person a certificate is about.
+Documents, the summary to confirm and filing come after ``action_submission_collected``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import cards
@@ -24,32 +26,42 @@ from actions import submission_texts as t
 from actions.answers import KnowledgeAction, entity, user_text
 from actions.attachments_lookup import AttachmentLookup
 from actions.drafts import APPLICANT_KEYS, DraftStore, FormDraft
+from actions.forms import CitizenFormValidation
 from actions.validation import (
     Invalid,
     check_address,
     check_birth_date,
     check_cccd,
     check_cccd_matches_birth,
+    check_choice,
     check_email,
     check_field,
     check_phone,
+    extract_details,
     format_date,
+    is_address_field,
+    is_me,
+    is_person_name,
+    is_same_address,
     is_skip,
     mask_cccd,
     normalise_name,
     parse_date,
+    strip_email,
 )
 from knowledge_base.normalise import syllables
 from knowledge_base.schema import FormField, Procedure
 from knowledge_base.service import KnowledgeBase
 
 FORM = "submission_form"
+CASE_CURSOR = "case_field"
 FIELD_CURSOR = "procedure_field"
+CURSORS = (CASE_CURSOR, FIELD_CURSOR)
 FIELDS = "procedure_fields"
 DRAFT = "submission_draft"
 ALLOWED = "submission_allowed"
 DONE = "done"
-FORM_SLOTS = (*APPLICANT_KEYS, FIELD_CURSOR, FIELDS)
+FORM_SLOTS = (*APPLICANT_KEYS, CASE_CURSOR, FIELD_CURSOR, FIELDS)
 DOC_SLOTS = ("document_item", "submission_documents")  # see actions.documents
 # "nộp hồ sơ online" alone names no procedure; a longer request usually does.
 MIN_WORDS_NAMING_A_PROCEDURE = 6
@@ -63,20 +75,56 @@ def _as_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def pending_field(procedure: Procedure | None, collected: dict[str, str]) -> FormField | None:
-    """The first catalog field not answered yet (skipped optional fields are answered with "")."""
+def is_case_field(field: FormField) -> bool:
+    """A choice about the case (request type, reason, …): asked before the applicant's details."""
+    return field.type == "choice"
+
+
+def field_applies(field: FormField, collected: dict[str, str]) -> bool:
+    """False when the earlier answers rule the field out (the catalog's ``when``, if it has one)."""
+    applies = getattr(field, "applies", None)
+    if callable(applies):
+        return bool(applies(collected))
+    when = getattr(field, "when", None)
+    if not when:
+        return True
+    return all(_matches(collected.get(name), wanted) for name, wanted in dict(when).items())
+
+
+def _matches(answer: str | None, wanted: Any) -> bool:
+    options = wanted if isinstance(wanted, list | tuple | set) else [wanted]
+    return answer is not None and any(str(o).casefold() == answer.casefold() for o in options)
+
+
+def cursor_of(field: FormField) -> str:
+    return CASE_CURSOR if is_case_field(field) else FIELD_CURSOR
+
+
+def pending_field(procedure: Procedure | None, collected: dict[str, str],
+                  cursor: str | None = None) -> FormField | None:
+    """The first catalog field not answered yet that the answers do not rule out (skipped optional
+    fields are answered with ""); with ``cursor``, only the fields that cursor asks."""
     if procedure is None:
         return None
-    return next((f for f in procedure.form_fields if f.name not in collected), None)
+    return next((f for f in procedure.form_fields
+                 if f.name not in collected and (cursor is None or cursor_of(f) == cursor)
+                 and field_applies(f, collected)), None)
 
 
-def answer_field(procedure: Procedure, collected: dict[str, str], value: str) -> dict[str, Any]:
-    """Slot values after ``value`` answers the pending field: the cursor stays empty until the last."""
-    field = pending_field(procedure, collected)
+def cursor_values(procedure: Procedure | None, collected: dict[str, str]) -> dict[str, str | None]:
+    """Each cursor: empty while it has a field to ask, ``done`` after."""
+    return {c: None if pending_field(procedure, collected, c) is not None else DONE for c in CURSORS}
+
+
+def answer_field(procedure: Procedure, collected: dict[str, str], value: str,
+                 cursor: str = FIELD_CURSOR, extra: dict[str, str] | None = None) -> dict[str, Any]:
+    """Slot values after ``value`` answers the cursor's pending field (and ``extra`` others)."""
+    field = pending_field(procedure, collected, cursor)
     updated = dict(collected)
     if field is not None:
         updated[field.name] = value
-    return {FIELDS: updated, FIELD_CURSOR: DONE if pending_field(procedure, updated) is None else None}
+    updated.update(extra or {})
+    return {FIELDS: updated, **cursor_values(procedure, updated)}
 
 
 def collected_draft(tracker: Tracker, complete: bool = False,
@@ -154,8 +202,10 @@ class ActionStartSubmission(KnowledgeAction):
         return [*cleared, SlotSet(FIELDS, {}), SlotSet("procedure_id", procedure.id), SlotSet(ALLOWED, True)]
 
 
-class ValidateSubmissionForm(FormValidationAction):
-    """``validate_submission_form``: one validator per slot; an error is said, then re-asked."""
+class ValidateSubmissionForm(CitizenFormValidation):
+    """``validate_submission_form``: one validator per slot; an error is said, then re-asked. A
+    message with several details fills every slot it can; questions and failures are handled by
+    ``CitizenFormValidation``."""
 
     def __init__(self, kb: KnowledgeBase, drafts: DraftStore | None = None) -> None:
         self.kb = kb
@@ -172,8 +222,18 @@ class ValidateSubmissionForm(FormValidationAction):
             dispatcher.utter_message(text=t.FILE_BEFORE_DOCUMENTS)
             return [SlotSet(str(requested), None)]
         events = await super().run(dispatcher, tracker, domain)
+        events += self._cursor_fixes(tracker, events)
         await save_progress(self.drafts, tracker, events)
         return events
+
+    def _cursor_fixes(self, tracker: Tracker, events: list[EventType]) -> list[EventType]:
+        """Each cursor agrees with the answers (after a correction, a resumed draft, a ``when``)."""
+        changed = {e["name"]: e.get("value") for e in events if e.get("event") == "slot"}
+        def slot(name: str) -> Any:
+            return changed[name] if name in changed else tracker.get_slot(name)
+        procedure = self._procedure(tracker)
+        wanted = cursor_values(procedure, dict(slot(FIELDS) or {}))
+        return [SlotSet(c, v) for c, v in wanted.items() if slot(c) != v]
 
     def _procedure(self, tracker: Tracker) -> Procedure | None:
         procedure_id = tracker.get_slot("procedure_id")
@@ -181,11 +241,30 @@ class ValidateSubmissionForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
-        """The procedure's own fields are asked only when the catalog lists some."""
+        """The case first (the procedure's choices), then the applicant, then the other fields."""
         procedure = self._procedure(tracker)
-        if procedure is None or not procedure.form_fields:
-            return [slot for slot in domain_slots if slot != FIELD_CURSOR]
-        return domain_slots
+        fields = procedure.form_fields if procedure else []
+        case = [CASE_CURSOR] if any(is_case_field(f) for f in fields) else []
+        rest = [FIELD_CURSOR] if any(not is_case_field(f) for f in fields) else []
+        return [*case, *APPLICANT_KEYS, *rest]
+
+    def failure_key(self, slot: str, tracker: Tracker) -> str:
+        if slot in CURSORS:
+            field = pending_field(self._procedure(tracker), dict(tracker.get_slot(FIELDS) or {}), slot)
+            return f"{slot}:{field.name if field else ''}"
+        return slot
+
+    def is_answer(self, slot: str, text: str, tracker: Tracker) -> bool:
+        if slot not in CURSORS:
+            return False
+        field = pending_field(self._procedure(tracker), dict(tracker.get_slot(FIELDS) or {}), slot)
+        if field is None or field.type != "choice":
+            return False
+        try:
+            check_choice(text, field.choices)
+        except Invalid:
+            return False
+        return True
 
     @staticmethod
     def _check(dispatcher: CollectingDispatcher, slot: str, check: Callable[[str], str],
@@ -196,18 +275,64 @@ class ValidateSubmissionForm(FormValidationAction):
             dispatcher.utter_message(text=str(error))
             return {slot: None}
 
+    def _several(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any] | None:
+        """A message giving several of the applicant's details at once: every one read (None when
+        the message is one answer)."""
+        details = extract_details(user_text(tracker))
+        if len(details) < 2:
+            return None
+        pending = {key for key in APPLICANT_KEYS if tracker.get_slot(key) in (None, "")} | {slot}
+        values: dict[str, Any] = {}
+        birth = details.get("birth_date")
+        for key in ("full_name", "birth_date", "cccd", "phone", "email", "address"):
+            if key not in details or key not in pending:
+                continue
+            try:
+                if key == "full_name":
+                    values[key] = normalise_name(details[key])
+                elif key == "birth_date":
+                    values[key] = format_date(check_birth_date(details[key]))
+                elif key == "cccd":
+                    known = values.get("birth_date") or tracker.get_slot("birth_date")
+                    values[key] = check_cccd(details[key], parse_date(known) if known else None)
+                elif key == "phone":
+                    values[key] = check_phone(details[key])
+                elif key == "email":
+                    values[key] = check_email(details[key])
+                else:
+                    values[key] = check_address(details[key])
+            except Invalid as error:
+                dispatcher.utter_message(text=str(error))
+                if key == "cccd" and birth:
+                    values["birth_date"] = None
+        if not any(values.values()):
+            return {slot: None}
+        if "email" not in details and tracker.get_slot("email") is None:
+            values["email"] = ""   # the question invited an email with the others: none given
+        values.setdefault(slot, None)
+        return values
+
     def validate_full_name(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> dict[str, Any]:
+        several = self._several(dispatcher, tracker, "full_name")
+        if several is not None:
+            return several
         return self._check(dispatcher, "full_name", normalise_name, slot_value)
 
     def validate_cccd(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                       domain: DomainDict) -> dict[str, Any]:
+        several = self._several(dispatcher, tracker, "cccd")
+        if several is not None:
+            return several
         birth = tracker.get_slot("birth_date")
         birth_date = parse_date(birth) if birth else None
         return self._check(dispatcher, "cccd", lambda text: check_cccd(text, birth_date), slot_value)
 
     def validate_birth_date(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> dict[str, Any]:
+        several = self._several(dispatcher, tracker, "birth_date")
+        if several is not None:
+            return several
         cleaned = self._check(dispatcher, "birth_date", lambda text: format_date(check_birth_date(text)),
                               slot_value)
         cccd = tracker.get_slot("cccd")
@@ -221,6 +346,9 @@ class ValidateSubmissionForm(FormValidationAction):
 
     def validate_phone(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: DomainDict) -> dict[str, Any]:
+        several = self._several(dispatcher, tracker, "phone")
+        if several is not None:
+            return several
         return self._check(dispatcher, "phone", check_phone, slot_value)
 
     def validate_email(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -231,47 +359,94 @@ class ValidateSubmissionForm(FormValidationAction):
 
     def validate_address(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> dict[str, Any]:
-        return self._check(dispatcher, "address", check_address, slot_value)
+        return self._check(dispatcher, "address", lambda text: check_address(strip_email(text)), slot_value)
+
+    def validate_case_field(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> dict[str, Any]:
+        return self._validate_field(CASE_CURSOR, slot_value, dispatcher, tracker)
 
     def validate_procedure_field(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> dict[str, Any]:
-        """Check the answer against the pending catalog field and store it in ``procedure_fields``."""
+        return self._validate_field(FIELD_CURSOR, slot_value, dispatcher, tracker)
+
+    def _validate_field(self, cursor: str, slot_value: Any, dispatcher: CollectingDispatcher,
+                        tracker: Tracker) -> dict[str, Any]:
+        """Check the answer against the cursor's pending catalog field and store it in
+        ``procedure_fields``; "Là tôi" / "Giống địa chỉ trên" take what the citizen gave above."""
         procedure = self._procedure(tracker)
         collected = dict(tracker.get_slot(FIELDS) or {})
-        field = pending_field(procedure, collected)
+        field = pending_field(procedure, collected, cursor)
         if procedure is None or field is None:
-            return {FIELD_CURSOR: DONE}
+            return {cursor: DONE}
         if slot_value in (None, DONE):
-            return {FIELD_CURSOR: slot_value}
+            return {cursor: slot_value}
+        text = _as_text(slot_value)
+        extra: dict[str, str] = {}
+        if is_same_address(text) and is_address_field(field) and tracker.get_slot("address"):
+            text = str(tracker.get_slot("address"))
+        elif is_person_name(field) and (is_me(text) or _same_name(text, tracker.get_slot("full_name"))):
+            text = str(tracker.get_slot("full_name") or text)
+            extra = self_details(procedure, field, tracker, collected)
         try:
-            value = check_field(field, _as_text(slot_value))
+            value = check_field(field, text)
         except Invalid as error:
             dispatcher.utter_message(text=str(error))
-            return {FIELD_CURSOR: None}
-        return answer_field(procedure, collected, value)
+            return {cursor: None}
+        return answer_field(procedure, collected, value, cursor, extra)
+
+
+def _same_name(text: str, name: Any) -> bool:
+    try:
+        return bool(name) and normalise_name(text) == str(name)
+    except Invalid:
+        return False
+
+
+def self_details(procedure: Procedure, field: FormField, tracker: Tracker,
+                 collected: dict[str, str]) -> dict[str, str]:
+    """The person is the applicant: their other details (birth date, căn cước) are known already."""
+    prefix = field.name[: -len("full_name")] if field.name.endswith("full_name") else ""
+    known = {"birth_date": tracker.get_slot("birth_date"), "cccd": tracker.get_slot("cccd")}
+    filled = {}
+    for other in procedure.form_fields:
+        key = other.name[len(prefix):] if other.name.startswith(prefix) else ""
+        if other.name != field.name and other.name not in collected and known.get(key):
+            filled[other.name] = str(known[key])
+    return filled
 
 
 class ActionAskProcedureField(KnowledgeAction):
-    """``action_ask_procedure_field``: ask the pending catalog field with its label (buttons for a
-    choice, a skip button when optional)."""
+    """``action_ask_procedure_field`` / ``action_ask_case_field``: ask the cursor's pending catalog
+    field with its label (buttons for a choice, a skip button when optional, and what the citizen
+    gave already: "Giống địa chỉ trên", "Là tôi")."""
+
+    cursor = FIELD_CURSOR
 
     def name(self) -> str:
-        return "action_ask_procedure_field"
+        return f"action_ask_{self.cursor}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         procedure_id = tracker.get_slot("procedure_id")
         procedure = self.kb.procedure(procedure_id) if procedure_id else None
-        field = pending_field(procedure, dict(tracker.get_slot(FIELDS) or {}))
+        field = pending_field(procedure, dict(tracker.get_slot(FIELDS) or {}), self.cursor)
         if field is None:
             return []
         text = t.FIELD_QUESTION.format(label=field.label) + t.FIELD_HINTS.get(field.type, "")
         buttons = [{"title": choice, "payload": choice} for choice in field.choices] if field.type == "choice" else []
+        if is_address_field(field) and tracker.get_slot("address"):
+            buttons.append({"title": t.SAME_ADDRESS_BUTTON, "payload": t.SAME_ADDRESS_BUTTON})
+        if is_person_name(field) and tracker.get_slot("full_name"):
+            buttons.append({"title": t.ME_BUTTON, "payload": t.ME_BUTTON})
         if not field.required:
             text += t.OPTIONAL_HINT
             buttons.append({"title": t.SKIP_BUTTON, "payload": t.SKIP_PAYLOAD})
         dispatcher.utter_message(text=text, buttons=buttons)
         return []
+
+
+class ActionAskCaseField(ActionAskProcedureField):
+    cursor = CASE_CURSOR
 
 
 class ActionCancelSubmission(KnowledgeAction):
@@ -293,13 +468,13 @@ class ActionCancelSubmission(KnowledgeAction):
             return None
         if requested == "email":
             return [SlotSet("email", ""), FollowupAction(FORM)]
-        if requested == FIELD_CURSOR:
+        if requested in CURSORS:
             procedure_id = tracker.get_slot("procedure_id")
             procedure = self.kb.procedure(procedure_id) if procedure_id else None
             collected = dict(tracker.get_slot(FIELDS) or {})
-            field = pending_field(procedure, collected)
+            field = pending_field(procedure, collected, str(requested))
             if procedure is not None and field is not None and not field.required:
-                slots = answer_field(procedure, collected, "")
+                slots = answer_field(procedure, collected, "", str(requested))
                 return [*(SlotSet(k, v) for k, v in slots.items()), FollowupAction(FORM)]
         return None
 

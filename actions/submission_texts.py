@@ -46,10 +46,9 @@ REQUIRED = "Mục này bắt buộc nên không bỏ qua được ạ."
 
 # --- the opening --------------------------------------------------------------------------------
 
-START_ONLINE = ("📝 Nộp hồ sơ: {title}\n\n"
-                "Thủ tục này nộp trực tuyến được — dịch vụ công trực tuyến {level}. {level_note}\n\n"
-                "Em sẽ hỏi lần lượt thông tin người nộp hồ sơ, sau đó là thông tin riêng của thủ tục. "
-                "Anh/Chị có thể gõ “hủy” bất cứ lúc nào để dừng; thông tin đã nhập được giữ lại làm bản nháp.")
+START_ONLINE = ("📝 Nộp hồ sơ: {title} — dịch vụ công trực tuyến {level}. {level_note}\n"
+                "Gõ “hủy” để dừng, “menu” để về trang chính, “quay lại” để sửa câu trước; "
+                "thông tin đã nhập luôn được giữ làm bản nháp.")
 LEVEL_NOTES = {
     "toàn trình": "Anh/Chị không phải đến nộp hay nhận kết quả trực tiếp.",
     "một phần": "Anh/Chị khai và nộp hồ sơ trực tuyến, nhưng vẫn phải đến cơ quan cho một số bước "
@@ -71,9 +70,23 @@ FIELD_HINTS = {
     "choice": " (bấm một lựa chọn)",
     "text": "",
 }
+SAME_ADDRESS_BUTTON = "Giống địa chỉ trên"
+ME_BUTTON = "Là tôi"
 OPTIONAL_HINT = "\nMục này không bắt buộc: nếu không có, Anh/Chị bấm “Bỏ qua”."
 SKIP_BUTTON = "Bỏ qua"
 SKIP_PAYLOAD = "không có"  # understood as a skip by the form (see validation.SKIP_WORDS)
+
+# --- ways out of a form: a question, a person, the menu, one step back ------------------------------
+
+BACK_TO_FORM = "Mình tiếp tục hồ sơ nhé ạ:"
+QUESTION_NOT_FOUND = ("Em chưa tìm thấy câu trả lời cho câu hỏi này trong danh mục. Anh/Chị có thể hỏi lại "
+                      "sau khi khai xong, hoặc gặp nhân viên hỗ trợ.")
+OFFER_PERSON = "Nếu khó điền mục này, Anh/Chị có thể gặp nhân viên để được hỗ trợ ạ."
+FORM_KEPT = "Em đã lưu hồ sơ {title} đang khai dở (chưa nộp). Khi cần, Anh/Chị bấm “Tiếp tục nộp hồ sơ”."
+CONTINUE_BUTTON = "Tiếp tục nộp hồ sơ"
+MENU_TEXT = "Dạ, đây là trang chính. Anh/Chị cần hỗ trợ gì ạ?"
+BACK_FIRST = "Đây là câu hỏi đầu tiên rồi ạ. Gõ “hủy” nếu Anh/Chị muốn dừng."
+BACK_DONE = "Dạ, mình quay lại câu trước ạ."
 
 # --- cancelling and the summary -----------------------------------------------------------------
 

@@ -256,3 +256,133 @@ def check_field(field: FormField, text: str, today: dt.date | None = None) -> st
     if is_person_name(field):
         return normalise_name(text)
     return check_text(text)
+
+
+# --- what the citizen gave already -------------------------------------------------------------
+
+SAME_ADDRESS_WORDS = frozenset({"giong dia chi tren", "giong dia chi o tren", "nhu tren", "giong tren",
+                                "dia chi tren", "nhu dia chi tren", "nhu dia chi lien he", "giong dia chi lien he"})
+ME_WORDS = frozenset({"la toi", "toi", "chinh toi", "la minh", "minh", "chinh minh", "ban than toi",
+                      "cho toi", "cua toi", "la em", "chinh em", "ban than"})
+ADDRESS_LABEL = re.compile(r"\b(?:dia chi|noi thuong tru|noi tam tru|noi o|cho o)\b")
+
+
+def is_same_address(text: str) -> bool:
+    """"Giống địa chỉ trên": the address given as the applicant's."""
+    return fold(text).strip(" .!") in SAME_ADDRESS_WORDS
+
+
+def is_me(text: str) -> bool:
+    """"Là tôi": the person a certificate is about is the applicant."""
+    return fold(text).strip(" .!") in ME_WORDS
+
+
+def is_address_field(field: FormField) -> bool:
+    """A procedure's own text field asking for an address (where the card goes, the new residence…)."""
+    return field.type == "text" and bool(ADDRESS_LABEL.search(fold(field.label)))
+
+
+def strip_email(text: str) -> str:
+    """The text without an e-mail address in it (an address given "kèm email")."""
+    return " ".join(EMAIL.sub(" ", text).split()).strip(" ,;")
+
+
+# --- several details in one message --------------------------------------------------------------
+
+_DETAIL_LABELS = re.compile(
+    r"\b(?:so\s+)?(?:can\s+cuoc(?:\s+cong\s+dan)?|cccd|cmnd|dinh\s+danh|sdt|sđt|so\s+dien\s+thoai|"
+    r"dien\s+thoai|dt|so\s+dt|ngay\s+sinh|sinh\s+ngay|sinh\s+nam|email|e-mail|mail|ho\s+(?:va\s+)?ten)\b"
+    r"\s*(?:la|:)?\s*", re.IGNORECASE)
+_ADDRESS_WORDS = re.compile(r"\b(?:so|duong|pho|ngo|ngach|hem|kiet|phuong|xa|thon|xom|to|ap|khu|khom|"
+                            r"quan|huyen|thi xa|tinh|tp|thanh pho|thi tran)\b")
+_PHONE_RUN = re.compile(r"^(?:\+84|84|0)[35789]\d{8}$")
+
+
+def _cut(text: str, spans: list[tuple[int, int]]) -> str:
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " , " + text[end:]
+    return text
+
+
+def extract_details(text: str) -> dict[str, str]:
+    """The applicant's details found in one message ("Nguyễn Văn An, 012345678901, 05/07/1990,
+    0912345678"): raw pieces keyed by slot, each still to be checked by its validator. A name is
+    read only from what is left once numbers, dates and e-mail are taken out; an address only when
+    what is left after the name has address words (số, đường, phường, xã…)."""
+    if text.startswith("/"):
+        return {}
+    found: dict[str, str] = {}
+    spans: list[tuple[int, int]] = []
+    email = EMAIL.search(text)
+    if email:
+        found["email"] = email.group(0)
+        spans.append(email.span())
+    folded = strip_diacritics(text)
+    same_length = len(folded) == len(text)
+    source = folded.lower() if same_length else text.lower()
+    for pattern in (NUMERIC_DATE, WORDED_DATE):
+        date = pattern.search(source)
+        if date and not any(s <= date.start() < e for s, e in spans):
+            found["birth_date"] = text[date.start():date.end()]
+            spans.append(date.span())
+            break
+    blanked = text
+    for start, end in spans:
+        blanked = blanked[:start] + "," * (end - start) + blanked[end:]
+    for run in DIGIT_RUN.finditer(blanked):
+        for piece, span in _numbers(run.group(0), run.start()):
+            if len(piece) == 12 and piece.isdigit() and "cccd" not in found:
+                found["cccd"] = piece
+                spans.append(span)
+            elif _PHONE_RUN.match(piece) and "phone" not in found:
+                found["phone"] = piece
+                spans.append(span)
+    if not found:
+        return {}
+    rest = _cut(text, spans)
+    pieces = []
+    for piece in re.split(r"[,;\n]+", rest):
+        cleaned = piece
+        if same_length and len(strip_diacritics(piece)) == len(piece):
+            label_free = _DETAIL_LABELS.sub(" ", strip_diacritics(piece))
+            if label_free != strip_diacritics(piece):
+                # drop the labels ("sđt", "ngày sinh") from the piece itself, position by position
+                kept = [ch for ch, f in zip(piece, _mask_labels(strip_diacritics(piece)), strict=True) if f]
+                cleaned = "".join(kept)
+        cleaned = " ".join(cleaned.split()).strip(" .:-")
+        if cleaned:
+            pieces.append(cleaned)
+    if pieces and all(word.isalpha() for word in _strip_prefix(NAME_PREFIXES, pieces[0]).split()) \
+            and 2 <= len(_strip_prefix(NAME_PREFIXES, pieces[0]).split()) <= 6 \
+            and not _ADDRESS_WORDS.match(fold(pieces[0])):
+        found["full_name"] = pieces.pop(0)
+    if pieces and _ADDRESS_WORDS.search(fold(" ".join(pieces))):
+        found["address"] = ", ".join(pieces)
+    return found
+
+
+def _numbers(run: str, offset: int) -> list[tuple[str, tuple[int, int]]]:
+    """A run of digits split into numbers: "012345678901 0912 345 678" is a căn cước and a phone;
+    groups are joined while they make a 12-digit căn cước or a mobile number."""
+    tokens = [(m.group(0), m.start()) for m in re.finditer(r"\S+", run)]
+    out = []
+    i = 0
+    while i < len(tokens):
+        for j in range(len(tokens), i, -1):
+            joined = "".join(re.sub(r"[^\d+]", "", tok) for tok, _ in tokens[i:j])
+            if (len(joined) == 12 and joined.isdigit()) or _PHONE_RUN.match(joined):
+                end = tokens[j - 1][1] + len(tokens[j - 1][0])
+                out.append((joined, (offset + tokens[i][1], offset + end)))
+                i = j
+                break
+        else:
+            i += 1
+    return out
+
+
+def _mask_labels(folded: str) -> list[bool]:
+    keep = [True] * len(folded)
+    for match in _DETAIL_LABELS.finditer(folded):
+        for i in range(*match.span()):
+            keep[i] = False
+    return keep

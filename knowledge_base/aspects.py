@@ -22,11 +22,12 @@ ASPECT_LABELS: dict[Aspect, str] = {
 # Phrases without diacritics; matched on whole syllables.
 _CUES: dict[Aspect, list[str]] = {
     "fees": ["le phi", "phi", "bao nhieu tien", "het bao nhieu", "mat bao nhieu", "ton bao nhieu",
-             "chi phi", "tien", "gia", "mien phi", "nop tien"],
+             "chi phi", "tien", "gia", "mien phi", "nop tien", "ton bn", "het bn", "mat bn", "mat phi"],
     "documents": ["giay to", "can gi", "can nhung gi", "can nhung giay", "ho so gom", "thanh phan",
                   "mang theo", "chuan bi", "can mang", "ho so can", "can co", "j"],
     "time": ["bao lau", "may ngay", "thoi gian", "thoi han", "bao gio co", "khi nao co",
-             "bao nhieu ngay", "lau khong", "lau ko", "nhanh"],
+             "bao nhieu ngay", "lau khong", "lau ko", "nhanh", "bn ngay", "bn lau", "lau k", "bao gio lay",
+             "may hom"],
     "where": ["o dau", "noi nop", "nop o", "cho nao", "co quan nao", "dau nop", "den dau",
               "tai dau", "lam o"],
     "online": ["online", "truc tuyen", "tren mang", "qua mang", "dich vu cong", "dvc", "vneid",
@@ -47,7 +48,7 @@ def detect_aspects(question: str) -> list[Aspect]:
 
 # Words that carry no subject: what is asked ("lệ phí", "giấy tờ") is not which procedure.
 _FILLER_WORDS = (
-    "toi minh em anh chi ban a ak oi nhe voi cho cua la thi va hay co khong ko k dc duoc gi j "
+    "toi minh em anh chi ban a ak oi nhe voi cho cua la thi va hay co khong ko k dc duoc gi j bn "
     "can lam nhu the nao sao vay z bao nhieu may o dau khi ho so thu tuc giay to "
     "muon hoi xin nop ve mat het ton phai"
 )

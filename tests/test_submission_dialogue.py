@@ -29,15 +29,28 @@ class Chat:
 
     def __init__(self, stack: Stack, sender: str) -> None:
         self.stack, self.sender, self.buttons = stack, sender, []
+        self.turns = 0   # messages the citizen sent (typed or tapped)
+        self.last = ""
 
     def say(self, message: str) -> str:
         replies = self.stack.chat(self.sender, message)
+        self.turns += 1
         self.buttons = buttons(replies)
-        return texts(replies)
+        self.last = texts(replies)
+        return self.last
+
+    def tap(self, title: str) -> str:
+        """Tap the button titled ``title`` (or starting with it) under the last reply."""
+        found = next((b for b in self.buttons if b["title"] == title), None) or next(
+            b for b in self.buttons if b["title"].startswith(title))
+        return self.say(found["payload"])
 
 
-def fill_applicant(chat: Chat, email: str = "bỏ qua") -> str:
-    """Answer the applicant's six questions (the first was asked when the form opened)."""
+def fill_applicant(chat: Chat, email: str = "bỏ qua", case: tuple[str, ...] = ()) -> str:
+    """Answer the case's choices (asked first, ``case``), then the applicant's questions one at a time."""
+    for answer in case:
+        chat.say(answer)
+    assert "họ và tên" in chat.last
     assert "căn cước" in chat.say("nguyễn văn an")
     assert "Ngày sinh" in chat.say("001090123456")
     assert "điện thoại" in chat.say("12/03/1990")
@@ -50,13 +63,15 @@ def test_full_run_for_a_birth_registration(stack: Stack, new_sender) -> None:
     chat = Chat(stack, new_sender())
     opening = chat.say(start("khai-sinh"))
     assert "Đăng ký khai sinh" in opening and "toàn trình" in opening
-    assert "họ và tên" in opening  # the first question follows at once
+    # The case first: the form's first message is its first question, with no error before it.
+    assert "Giới tính của trẻ" in opening and [b["title"] for b in chat.buttons] == ["Nam", "Nữ"]
+    errors = (t.NAME_EMPTY, t.CCCD_MISSING, t.DATE_FORMAT, t.PHONE_FORMAT, t.EMAIL_FORMAT, t.ADDRESS_SHORT)
+    assert not any(error in opening for error in errors)
+    assert "họ và tên" in chat.say(chat.buttons[1]["payload"])
     first_field = fill_applicant(chat)
     assert "Họ, chữ đệm và tên của trẻ" in first_field
     assert "Ngày sinh của trẻ" in chat.say("nguyen gia bao")
-    gender = chat.say("01/06/2026")
-    assert "Giới tính của trẻ" in gender and [b["title"] for b in chat.buttons] == ["Nam", "Nữ"]
-    assert "Nơi sinh" in chat.say(chat.buttons[1]["payload"])
+    assert "Nơi sinh" in chat.say("01/06/2026")
     assert "của mẹ" in chat.say("Bệnh viện Đa khoa tỉnh Thanh Hóa")
     father = chat.say("le thi mai")
     assert "của cha" in father and any(b["title"] == t.SKIP_BUTTON for b in chat.buttons)
@@ -76,13 +91,13 @@ def test_full_run_for_a_criminal_record_certificate(stack: Stack, new_sender) ->
     chat = Chat(stack, new_sender())
     opening = chat.say(start("ly-lich-tu-phap"))
     assert "lý lịch tư pháp" in opening and "toàn trình" in opening
-    assert "Loại phiếu" in fill_applicant(chat, email="Email của tôi: An.Nguyen@Gmail.com")
-    assert [b["title"] for b in chat.buttons] == ["Phiếu số 1", "Phiếu số 2"]
-    assert "Mục đích" in chat.say("phieu so 1")
-    assert "Số lượng phiếu" in chat.say("bổ sung hồ sơ xin việc")
-    assert "Đối tượng nộp phí" in chat.say("2 bản")
+    assert "Loại phiếu" in opening and [b["title"] for b in chat.buttons] == ["Phiếu số 1", "Phiếu số 2"]
+    assert "Đối tượng nộp phí" in chat.say("phieu so 1")
     assert "Hình thức nhận kết quả" in chat.say("Thông thường")
-    summary = chat.say("Bản điện tử trên VNeID")
+    chat.say("Bản điện tử trên VNeID")
+    assert "Mục đích" in fill_applicant(chat, email="Email của tôi: An.Nguyen@Gmail.com")
+    assert "Số lượng phiếu" in chat.say("bổ sung hồ sơ xin việc")
+    summary = chat.say("2 bản")
     assert "an.nguyen@gmail.com" in summary and "Phiếu số 1" in summary and "Loại phiếu: Phiếu số 1" in summary
     assert "Số lượng phiếu yêu cầu: 2" in summary and "Bản điện tử trên VNeID" in summary
     assert "CHƯA được nộp" in summary
@@ -91,6 +106,9 @@ def test_full_run_for_a_criminal_record_certificate(stack: Stack, new_sender) ->
 def test_each_wrong_answer_is_explained_and_asked_again(stack: Stack, new_sender) -> None:
     chat = Chat(stack, new_sender())
     chat.say(start("khai-sinh"))
+    reply = chat.say("con trai")
+    assert t.CHOICE_UNKNOWN in reply and [b["title"] for b in chat.buttons] == ["Nam", "Nữ"]
+    assert "họ và tên" in chat.say("nam")
     reply = chat.say("Nguyễn Văn 2")
     assert t.NAME_CHARACTERS in reply and "họ và tên" in reply
     chat.say("Trần Thị Bích Ngọc")
@@ -119,16 +137,14 @@ def test_each_wrong_answer_is_explained_and_asked_again(stack: Stack, new_sender
     chat.say("Nguyễn Gia Bảo")
     reply = chat.say("01/01/2030")
     assert t.DATE_FUTURE.format(text="01/01/2030") in reply and "Ngày sinh của trẻ" in reply
-    chat.say("01/06/2026")
-    reply = chat.say("con trai")
-    assert t.CHOICE_UNKNOWN in reply and [b["title"] for b in chat.buttons] == ["Nam", "Nữ"]
-    assert "Nơi sinh" in chat.say("nam")
+    assert "Nơi sinh" in chat.say("01/06/2026")
 
 
 def test_cancelling_mid_way_keeps_a_draft_and_stops(stack: Stack, new_sender) -> None:
     chat = Chat(stack, new_sender())
     opening = chat.say(start("tam-tru"))
     assert "Đăng ký tạm trú" in opening and "một phần" in opening
+    chat.say("Nhà thuê")
     chat.say("Lê Hoàng Nam")
     assert "Ngày sinh" in chat.say("001090123456")
     assert t.CANCELLED in chat.say("hủy")
@@ -158,4 +174,90 @@ def test_a_request_naming_the_procedure_opens_the_form(stack: Stack, new_sender)
     if chat.buttons:  # several procedures match: the citizen picks one
         assert t.WHICH_PROCEDURE in reply
         reply = chat.say(next(b["payload"] for b in chat.buttons if "khai-sinh\"" in b["payload"]))
-    assert "Đăng ký khai sinh" in reply and "toàn trình" in reply and "họ và tên" in reply
+    assert "Đăng ký khai sinh" in reply and "toàn trình" in reply and "Giới tính của trẻ" in reply
+
+
+# ---- a way out of every question (issue #14, item 3) ------------------------------------------------
+
+def test_asking_for_a_person_mid_form_is_not_taken_as_an_answer_and_keeps_the_draft(stack: Stack, new_sender) -> None:
+    chat = Chat(stack, new_sender())
+    chat.say(start("tam-tru"))
+    chat.say("Nhà thuê")
+    assert "căn cước" in chat.say("Lê Hoàng Nam")
+    for asking in ("cho tôi gặp nhân viên", "gap nv"):
+        reply = chat.say(asking)
+        assert t.CCCD_MISSING not in reply and "nhân viên" in reply
+        assert t.FORM_KEPT.format(title="Đăng ký tạm trú") in reply
+        assert t.CONTINUE_BUTTON in [b["title"] for b in chat.buttons]
+        resumed = chat.say("/resume_draft")
+        assert t.RESUMED.format(title="Đăng ký tạm trú") in resumed and "căn cước" in resumed
+    assert "Ngày sinh" in chat.say("001090123456")
+
+
+def test_menu_and_back_inside_the_form(stack: Stack, new_sender) -> None:
+    chat = Chat(stack, new_sender())
+    chat.say(start("tam-tru"))
+    chat.say("Nhà thuê")
+    chat.say("Lê Hoàng Nam")
+    back = chat.say("quay lại")
+    assert t.BACK_DONE in back and "họ và tên" in back       # the name is asked again
+    assert "căn cước" in chat.say("Lê Hoàng Nam")
+    menu = chat.say("menu")
+    assert t.MENU_TEXT in menu and t.CCCD_MISSING not in menu
+    assert next(b["title"] for b in chat.buttons) == t.CONTINUE_BUTTON
+    resumed = chat.tap(t.CONTINUE_BUTTON)
+    assert "căn cước" in resumed
+
+
+def test_a_question_typed_mid_form_is_answered_and_the_question_comes_back(stack: Stack, new_sender) -> None:
+    chat = Chat(stack, new_sender())
+    chat.say(start("tam-tru"))
+    chat.say("Nhà thuê")
+    reply = chat.say("le phi bao nhieu")
+    assert "Lệ phí" in reply and t.BACK_TO_FORM in reply and "họ và tên" in reply
+    assert t.NAME_CHARACTERS not in reply and "Le Phi Bao Nhieu" not in reply
+    reply = chat.say("cần giấy tờ gì")
+    assert "CT01" in reply and "họ và tên" in reply
+    assert "căn cước" in chat.say("Lê Hoàng Nam")
+
+
+def test_two_failed_attempts_offer_a_person(stack: Stack, new_sender) -> None:
+    chat = Chat(stack, new_sender())
+    chat.say(start("tam-tru"))
+    chat.say("Nhà thuê")
+    chat.say("Lê Hoàng Nam")
+    chat.say("001090123456")
+    first = chat.say("hôm qua")
+    assert t.DATE_FORMAT in first and t.OFFER_PERSON not in first
+    second = chat.say("năm ngoái")
+    assert t.DATE_FORMAT in second and t.OFFER_PERSON in second
+    assert "Gặp nhân viên" in [b["title"] for b in chat.buttons]
+    assert "điện thoại" in chat.say("12/03/1990")
+
+
+def test_several_details_in_one_message_fill_the_form_at_once(stack: Stack, new_sender) -> None:
+    chat = Chat(stack, new_sender())
+    chat.say(start("tam-tru"))
+    assert "họ và tên" in chat.say("Nhà thuê")
+    reply = chat.say("Nguyễn Văn An, 001090123456, 12/03/1990, 0912345678")
+    assert "Địa chỉ" in reply and "email" not in reply.lower().split("địa chỉ")[-1]
+    reply = chat.say("số 5 ngõ 20 phố Huế, phường Hai Bà Trưng, Hà Nội")
+    assert t.SAME_ADDRESS_BUTTON in [b["title"] for b in chat.buttons], reply
+    chat.tap(t.SAME_ADDRESS_BUTTON)
+    chat.say("01/12/2026")
+    summary = chat.say("6")
+    if "Giấy tờ" not in summary:
+        summary = chat.say("bỏ qua")
+    assert "Nguyễn Văn An" in summary and "********3456" in summary and "12/03/1990" in summary
+    assert "0912345678" in summary and summary.count("số 5 ngõ 20 phố Huế") >= 2
+
+
+def test_the_person_a_certificate_is_about_can_be_the_applicant(stack: Stack, new_sender) -> None:
+    chat = Chat(stack, new_sender())
+    chat.say(start("trich-luc-ho-tich"))
+    assert "họ và tên" in chat.say("Khai sinh")
+    chat.say("Nguyễn Văn An, 001090123456, 12/03/1990, 0912345678")
+    reply = chat.say("số 5 ngõ 20 phố Huế, phường Hai Bà Trưng, Hà Nội")
+    assert "Họ tên người được cấp trích lục" in reply and t.ME_BUTTON in [b["title"] for b in chat.buttons]
+    reply = chat.tap(t.ME_BUTTON)
+    assert "Ngày sinh của người được cấp" not in reply and "Nơi đã đăng ký" in reply

@@ -60,10 +60,9 @@ def filed_code(reply: str) -> str:
 def test_birth_registration_is_filed_with_its_documents(stack: Stack, new_sender, kb: KnowledgeBase) -> None:
     chat = Chat(stack, new_sender())
     chat.say(start("khai-sinh"))
-    fill_applicant(chat)
+    fill_applicant(chat, case=("Nữ",))
     chat.say("nguyen gia bao")
     chat.say("01/06/2026")
-    chat.say("Nữ")
     chat.say("Bệnh viện Đa khoa tỉnh Thanh Hóa")
     chat.say("le thi mai")
     summary = chat.say("bỏ qua")
@@ -91,11 +90,10 @@ def test_temporary_residence_is_filed_with_its_fee_and_due_date(stack: Stack, ne
                                                                 kb: KnowledgeBase) -> None:
     chat = Chat(stack, new_sender())
     chat.say(start("tam-tru"))
-    fill_applicant(chat)
+    fill_applicant(chat, case=("Nhà thuê",))
     chat.say("số 5 ngõ 20 phố Huế, phường Hai Bà Trưng, Hà Nội")
     chat.say("01/12/2026")
     chat.say("12")
-    chat.say("Nhà thuê")
     summary = chat.say("Trần Văn Chủ")
     assert "Giấy tờ 1/2" in summary and "mẫu CT01" in summary
     review = send_documents(chat, kb, "tam-tru")
@@ -109,12 +107,9 @@ def test_temporary_residence_is_filed_with_its_fee_and_due_date(stack: Stack, ne
 def test_a_field_is_corrected_from_the_summary(stack: Stack, new_sender, kb: KnowledgeBase) -> None:
     chat = Chat(stack, new_sender())
     chat.say(start("ly-lich-tu-phap"))
-    fill_applicant(chat)
-    chat.say("Phiếu số 1")
+    fill_applicant(chat, case=("Phiếu số 1", "Thông thường", "Bản điện tử trên VNeID"))
     chat.say("bổ sung hồ sơ xin việc")
     chat.say("2")
-    chat.say("Thông thường")
-    chat.say("Bản điện tử trên VNeID")
     review = send_documents(chat, kb, "ly-lich-tu-phap")
     assert "0912345678" in review and "Số lượng phiếu yêu cầu: 2" in review
     choices = tap(chat, t.CORRECT_BUTTON)
@@ -138,8 +133,8 @@ def test_a_field_is_corrected_from_the_summary(stack: Stack, new_sender, kb: Kno
 def test_a_supplement_sent_in_the_chat_reaches_the_dossier(stack: Stack, new_sender, kb: KnowledgeBase) -> None:
     chat = Chat(stack, new_sender())
     chat.say(start("tam-tru"))
-    fill_applicant(chat)
-    for answer in ("số 5 ngõ 20 phố Huế, Hà Nội", "01/12/2026", "6", "Nhà thuê", "bỏ qua"):
+    fill_applicant(chat, case=("Nhà thuê",))
+    for answer in ("số 5 ngõ 20 phố Huế, Hà Nội", "01/12/2026", "6", "bỏ qua"):
         chat.say(answer)
     send_documents(chat, kb, "tam-tru")
     code = filed_code(tap(chat, t.CONFIRM_BUTTON))
@@ -160,7 +155,7 @@ def texts_only_receipt(reply: str) -> bool:
 def test_a_draft_is_resumed_after_leaving(stack: Stack, new_sender, kb: KnowledgeBase) -> None:
     chat = Chat(stack, new_sender())
     chat.say(start("tam-tru"))
-    fill_applicant(chat)
+    fill_applicant(chat, case=("Nhà thuê",))
     chat.say("số 5 ngõ 20 phố Huế, Hà Nội")
     assert t.CANCELLED in chat.say("hủy")
     # Coming back with a greeting: the offer, with both choices.
@@ -172,7 +167,6 @@ def test_a_draft_is_resumed_after_leaving(stack: Stack, new_sender, kb: Knowledg
     assert t.RESUMED.format(title="Đăng ký tạm trú") in resumed and "Ngày bắt đầu tạm trú" in resumed
     chat.say("01/12/2026")
     chat.say("6")
-    chat.say("Nhà thuê")
     summary = chat.say("bỏ qua")
     assert "Nguyễn Văn An" in summary and "Giấy tờ 1/2" in summary
     upload(chat)
@@ -195,12 +189,13 @@ def send_last_document(chat: Chat) -> str:
 def test_starting_again_discards_the_draft(stack: Stack, new_sender) -> None:
     chat = Chat(stack, new_sender())
     chat.say(start("tam-tru"))
+    chat.say("Nhà thuê")
     chat.say("Lê Hoàng Nam")
     chat.say("hủy")
     offer = chat.say(start("ly-lich-tu-phap"))
     assert t.DRAFT_OFFER.format(title="Đăng ký tạm trú") in offer
     opening = tap(chat, t.RESTART_BUTTON)
-    assert "lý lịch tư pháp" in opening and "họ và tên" in opening
+    assert "lý lịch tư pháp" in opening and "Loại phiếu" in opening
     early = upload(chat)  # a file before the document step is kept, and the question comes back
-    assert t.FILE_BEFORE_DOCUMENTS in early and "họ và tên" in early
-    assert "căn cước" in chat.say("Nguyễn Văn An")
+    assert t.FILE_BEFORE_DOCUMENTS in early and "Loại phiếu" in early
+    assert "Đối tượng nộp phí" in chat.say("Phiếu số 1")

@@ -252,3 +252,53 @@ def test_fields_by_type() -> None:
     assert check_field(purpose, "  để   xin việc ", TODAY) == "để xin việc"
     assert check_field(company, "Công ty TNHH ABC 123", TODAY) == "Công ty TNHH ABC 123"
     assert reason(check_field, purpose, "   ", TODAY) == t.TEXT_EMPTY
+
+
+# --- several details in one message, what was given already, questions typed mid-form -------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Nguyễn Văn An, 012345678901, 05/07/1990, 0912345678",
+     {"full_name": "Nguyễn Văn An", "cccd": "012345678901", "birth_date": "05/07/1990", "phone": "0912345678"}),
+    ("nguyen van an 001090123456 12/03/1990 0912 345 678",
+     {"full_name": "nguyen van an", "cccd": "001090123456", "birth_date": "12/03/1990", "phone": "0912345678"}),
+    ("tên tôi là Trần Thị Ngọc, cccd 001190012345, sđt 0987.654.321, email ngoc@gmail.com",
+     {"full_name": "tên tôi là Trần Thị Ngọc", "cccd": "001190012345", "phone": "0987654321",
+      "email": "ngoc@gmail.com"}),
+    ("Nguyễn Văn An, 001090123456, 12/03/1990, 0912345678, số 12 đường Lê Lợi, phường Trần Phú, TP Thanh Hóa",
+     {"full_name": "Nguyễn Văn An", "cccd": "001090123456", "birth_date": "12/03/1990", "phone": "0912345678",
+      "address": "số 12 đường Lê Lợi, phường Trần Phú, TP Thanh Hóa"}),
+])
+def test_several_details_in_one_message_are_all_read(text: str, expected: dict[str, str]) -> None:
+    from actions.validation import extract_details
+
+    assert extract_details(text) == expected
+    assert normalise_name(expected["full_name"]) in ("Nguyễn Văn An", "Nguyen Van An", "Trần Thị Ngọc")
+
+
+@pytest.mark.parametrize("text", ["Nguyễn Văn An", "số 12 đường Lê Lợi, phường Trần Phú", "hủy", "/request_human"])
+def test_one_answer_is_not_taken_for_several(text: str) -> None:
+    from actions.validation import extract_details
+
+    assert len(extract_details(text)) < 2
+
+
+def test_what_was_given_already_is_recognised() -> None:
+    from actions.validation import is_address_field, is_me, is_same_address
+
+    assert is_same_address("Giống địa chỉ trên") and is_same_address("giong dia chi tren")
+    assert is_me("Là tôi") and is_me("la toi") and not is_me("Lê Thị Mai")
+    assert is_address_field(FormField(name="delivery_address", label="Địa chỉ nhận thẻ (nếu chuyển phát)"))
+    assert is_address_field(FormField(name="previous", label="Nơi thường trú trước đây (nếu có)"))
+    assert not is_address_field(FormField(name="registration_place", label="Nơi đã đăng ký sự kiện hộ tịch"))
+
+
+@pytest.mark.parametrize(("text", "question"), [
+    ("le phi bao nhieu", True), ("cần giấy tờ gì", True), ("bn ngày thì có", True), ("nộp ở đâu?", True),
+    ("online dc ko", True), ("Nguyễn Văn An", False), ("thôn Tiền Phong, xã Tân Tiến", False),
+    ("Lê Văn Tiền", False), ("12/03/1990", False), ("Chuyển phát qua bưu chính", False),
+    ("số 12 đường Giá Rai, phường 3", False),
+])
+def test_a_question_typed_mid_form_is_told_from_an_answer(text: str, question: bool) -> None:
+    from actions.forms import is_question
+
+    assert is_question(text) is question

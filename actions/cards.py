@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 
+from bot.dossiers.fees import vnd as fee_vnd
 from knowledge_base.aspects import ASPECT_LABELS, Aspect
 from knowledge_base.schema import Faq, Fee, Procedure, RequiredDocument, SubmissionMethod
 from knowledge_base.variants import Clarification
@@ -285,6 +286,17 @@ def fees_text(procedure: Procedure, *, compact: bool = False) -> str:
     for fee in procedure.fees:
         lines.append(f"• {fee.label}: {_amount(fee, note_limit)}")
     return "\n".join(lines)
+
+
+def fee_summary(amount_vnd: int | None, explanation: str) -> str:
+    """The fee computed for one dossier (``bot.dossiers.fees.assess_fee``), the same words before
+    "Xác nhận nộp", in the filing message and in the payment offer: one line when one charge
+    explains it ("💰 Lệ phí cấp lại thẻ căn cước: 70.000 đ"), else the total and one line each."""
+    lines = [line for line in explanation.splitlines() if line.strip()]
+    if len(lines) == 1:
+        return f"💰 {lines[0]}"
+    head = f"💰 Phí, lệ phí: {fee_vnd(amount_vnd)}" if amount_vnd is not None else "💰 Phí, lệ phí:"
+    return "\n".join([head, *(f"• {line}" for line in lines)])
 
 
 def _days(text: str) -> str:

@@ -3,10 +3,13 @@ to confirm (or correct a field), filing, and a file sent later for a dossier tha
 supplement.
 
 ``documents_form`` has one cursor slot, ``document_item``: empty while items remain, ``done`` after
-the last. What was sent is kept in ``submission_documents`` ({"after": watermark, "items": [{name,
-ids, skipped}]}, in checklist order). A file reaches the dialogue as the internal message
-``/document_uploaded{"attachment_id": N}`` the gateway sends after storing it (web upload, Zalo,
-Telegram); a typed message makes the form look for files sent since the step began.
+the last. The checklist is the case's own (``Procedure.documents_for``: no rental contract after
+"nhập vào chỗ ở của người thân"): the required documents one at a time, then the optional ones
+asked once together ("Anh/Chị có thêm … không?", one "Không có" tap). What was sent is kept in
+``submission_documents`` ({"after": watermark, "items": [{name, ids, skipped}]}, in checklist
+order). A file reaches the dialogue as the internal message ``/document_uploaded{"attachment_id":
+N}`` the gateway sends after storing it (web upload, Zalo, Telegram); a typed message makes the
+form look for files sent since the step began.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions import cards
 from actions import submission_texts as t
 from actions.answers import KnowledgeAction
 from actions.attachments_lookup import AttachmentLookup, split_sender
@@ -34,8 +38,9 @@ from actions.submission import (
     summary_text,
 )
 from actions.validation import Invalid, is_skip, parse_date
-from bot.dossiers.backend import Applicant, DossierBackend, DossierDraft, SubmittedDocument
+from bot.dossiers.backend import Applicant, DossierBackend, DossierDraft, DossierView, SubmittedDocument
 from bot.dossiers.errors import DossierError
+from bot.dossiers.fees import assess_fee, vnd
 from bot.dossiers.status import DossierStatus
 from knowledge_base.schema import Procedure, RequiredDocument
 from knowledge_base.service import KnowledgeBase
@@ -54,26 +59,58 @@ def doc_state(tracker: Tracker) -> dict[str, Any]:
     return {"after": int(state.get("after") or 0), "items": list(state.get("items") or [])}
 
 
-def pending_document(procedure: Procedure | None, state: dict[str, Any]) -> RequiredDocument | None:
-    """The first checklist item not handled yet."""
+def optional_documents(procedure: Procedure, answers: dict[str, str]) -> list[RequiredDocument]:
+    return [d for d in procedure.documents_for(answers) if not d.required]
+
+
+def checklist(procedure: Procedure, answers: dict[str, str] | None = None) -> list[RequiredDocument]:
+    """The steps of the document checklist for this case: each required document, then the optional
+    ones as one step (a document of its own when there is only one)."""
+    needed = procedure.documents_for(answers or {})
+    optional = [d for d in needed if not d.required]
+    steps = [d for d in needed if d.required]
+    if len(optional) == 1:
+        steps.append(optional[0])
+    elif optional:
+        steps.append(RequiredDocument(name=t.OPTIONAL_GROUP + ": " + "; ".join(cards.short_name(d.name)
+                                                                              for d in optional),
+                                      required=False))
+    return steps
+
+
+def current_items(procedure: Procedure, state: dict[str, Any], answers: dict[str, str]) -> list[dict[str, Any]]:
+    """What was sent for the steps this case still has (a corrected answer may rule one out)."""
+    names = {step.name for step in checklist(procedure, answers)}
+    return [item for item in state["items"] if item["name"] in names]
+
+
+def pending_document(procedure: Procedure | None, state: dict[str, Any],
+                     answers: dict[str, str] | None = None) -> RequiredDocument | None:
+    """The first checklist step not handled yet."""
     if procedure is None:
         return None
-    index = len(state["items"])
-    return procedure.documents[index] if index < len(procedure.documents) else None
+    handled = {item["name"] for item in state["items"]}
+    return next((step for step in checklist(procedure, answers) if step.name not in handled), None)
+
+
+def answers_of(tracker: Tracker) -> dict[str, str]:
+    """The citizen's answers to the procedure's own form fields."""
+    return {k: str(v) for k, v in dict(tracker.get_slot(FIELDS) or {}).items()}
 
 
 def used_ids(state: dict[str, Any]) -> set[int]:
     return {int(i) for item in state["items"] for i in item.get("ids", [])}
 
 
-def handle_document(procedure: Procedure, state: dict[str, Any], ids: list[int]) -> dict[str, Any]:
+def handle_document(procedure: Procedure, state: dict[str, Any], ids: list[int],
+                    answers: dict[str, str] | None = None) -> dict[str, Any]:
     """Slot values after the pending item got ``ids`` (none: skipped)."""
-    document = pending_document(procedure, state)
+    document = pending_document(procedure, state, answers)
     items = list(state["items"])
     if document is not None:
         items.append({"name": document.name, "ids": ids, "skipped": not ids})
     updated = {**state, "items": items}
-    return {DOCS: updated, CURSOR: DONE if pending_document(procedure, updated) is None else None}
+    return {DOCS: updated, CURSOR: DONE if pending_document(procedure, updated, answers) is None else None}
 
 
 def _procedure(kb: KnowledgeBase, tracker: Tracker) -> Procedure | None:
@@ -92,17 +129,18 @@ def uploaded_id(tracker: Tracker) -> int | None:
         return None
 
 
-def money(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".")
-
-
 def review_message(dispatcher: CollectingDispatcher, draft: FormDraft, procedure: Procedure | None,
                    state: dict[str, Any]) -> None:
-    """Everything entered and sent, with "Xác nhận nộp" and "Sửa thông tin"."""
-    tail = [t.REVIEW_DOCS] if state["items"] else []
-    for item in state["items"]:
+    """Everything entered and sent, the fee this case owes, with "Xác nhận nộp" and "Sửa thông tin"."""
+    answers = {k: str(v) for k, v in draft.fields.items()}
+    items = current_items(procedure, state, answers) if procedure else state["items"]
+    tail = [t.REVIEW_DOCS] if items else []
+    for item in items:
         line = t.REVIEW_DOC_SKIPPED if item.get("skipped") else t.REVIEW_DOC_SENT
         tail.append(line.format(name=item["name"], count=len(item.get("ids", []))))
+    if procedure is not None:
+        fee = assess_fee(procedure, answers)
+        tail += ["", cards.fee_summary(fee.amount_vnd, fee.explanation)]
     tail += ["", t.REVIEW_ASK]
     dispatcher.utter_message(text=summary_text(draft, procedure, head=t.REVIEW_HEAD, tail=tail),
                              buttons=[{"title": t.CONFIRM_BUTTON, "payload": "/confirm_submission"},
@@ -110,7 +148,7 @@ def review_message(dispatcher: CollectingDispatcher, draft: FormDraft, procedure
 
 
 def documents_complete(procedure: Procedure | None, tracker: Tracker) -> bool:
-    return pending_document(procedure, doc_state(tracker)) is None
+    return pending_document(procedure, doc_state(tracker), answers_of(tracker)) is None
 
 
 class ValidateDocumentsForm(FormValidationAction):
@@ -140,7 +178,8 @@ class ValidateDocumentsForm(FormValidationAction):
                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         procedure = _procedure(self.kb, tracker)
         state = doc_state(tracker)
-        document = pending_document(procedure, state)
+        answers = answers_of(tracker)
+        document = pending_document(procedure, state, answers)
         if procedure is None or document is None:
             return {CURSOR: DONE}
         if slot_value == DONE:
@@ -162,11 +201,11 @@ class ValidateDocumentsForm(FormValidationAction):
                     dispatcher.utter_message(text=t.DOC_REQUIRED.format(name=document.name))
                     return {CURSOR: None}
                 dispatcher.utter_message(text=t.DOC_SKIPPED.format(name=document.name))
-                return handle_document(procedure, state, [])
+                return handle_document(procedure, state, [], answers)
             dispatcher.utter_message(text=t.DOC_WAITING.format(name=document.name))
             return {CURSOR: None}
         dispatcher.utter_message(text=t.DOC_RECEIVED.format(name=document.name))
-        return handle_document(procedure, state, ids)
+        return handle_document(procedure, state, ids, answers)
 
 
 class ActionAskDocumentItem(KnowledgeAction):
@@ -179,17 +218,23 @@ class ActionAskDocumentItem(KnowledgeAction):
                   domain: DomainDict) -> list[EventType]:
         procedure = _procedure(self.kb, tracker)
         state = doc_state(tracker)
-        document = pending_document(procedure, state)
+        answers = answers_of(tracker)
+        document = pending_document(procedure, state, answers)
         if procedure is None or document is None:
             return []
         copies = f" ({document.copies})" if document.copies else ""
-        text = t.DOC_ASK.format(index=len(state["items"]) + 1, total=len(procedure.documents),
-                                name=document.name, copies=copies) + t.DOC_ASK_HINT
-        buttons = []
-        if not document.required:
-            text += t.DOC_OPTIONAL
-            buttons.append({"title": t.SKIP_BUTTON, "payload": t.SKIP_PAYLOAD})
-        dispatcher.utter_message(text=text, buttons=buttons)
+        if document.required:
+            steps = checklist(procedure, answers)
+            text = t.DOC_ASK.format(index=steps.index(document) + 1, total=len(steps),
+                                    name=document.name, copies=copies) + t.DOC_ASK_HINT
+            dispatcher.utter_message(text=text)
+            return []
+        optional = optional_documents(procedure, answers)
+        if len(optional) == 1:
+            text = t.DOC_OPTIONAL_ONE.format(name=cards.short_name(document.name), copies=copies)
+        else:
+            text = t.DOC_OPTIONAL_MANY.format(items="\n".join(f"• {cards.short_name(d.name)}" for d in optional))
+        dispatcher.utter_message(text=text, buttons=[{"title": t.NONE_BUTTON, "payload": t.SKIP_PAYLOAD}])
         return []
 
 
@@ -201,14 +246,15 @@ def skip_document_events(kb: KnowledgeBase, tracker: Tracker,
         return None
     procedure = _procedure(kb, tracker)
     state = doc_state(tracker)
-    document = pending_document(procedure, state)
+    answers = answers_of(tracker)
+    document = pending_document(procedure, state, answers)
     if procedure is None or document is None:
         return None
     if document.required:
         dispatcher.utter_message(text=t.DOC_REQUIRED.format(name=document.name))
         return [FollowupAction(DOC_FORM)]
     dispatcher.utter_message(text=t.DOC_SKIPPED.format(name=document.name))
-    slots = handle_document(procedure, state, [])
+    slots = handle_document(procedure, state, [], answers)
     return [*(SlotSet(k, v) for k, v in slots.items()), FollowupAction(DOC_FORM)]
 
 
@@ -258,7 +304,7 @@ class ActionCorrectField(KnowledgeAction):
         return []
 
 
-def filing_draft(tracker: Tracker) -> DossierDraft:
+def filing_draft(tracker: Tracker, kb: KnowledgeBase | None = None) -> DossierDraft:
     """The dossier to file, from the slots (raises ValueError when something is missing)."""
     get = tracker.get_slot
     channel, sender_id = split_sender(tracker.sender_id)
@@ -269,8 +315,11 @@ def filing_draft(tracker: Tracker) -> DossierDraft:
                           birth_date=parse_date(str(get("birth_date"))), phone=str(get("phone")),
                           address=str(get("address")), email=str(get("email")) or None)
     state = doc_state(tracker)
+    procedure_id = str(get("procedure_id"))
+    procedure = kb.procedure(procedure_id) if kb is not None else None
+    items = current_items(procedure, state, answers_of(tracker)) if procedure else state["items"]
     documents = [SubmittedDocument(name=item["name"], attachment_ids=[int(i) for i in item["ids"]])
-                 for item in state["items"] if item.get("ids")]
+                 for item in items if item.get("ids")]
     return DossierDraft(procedure_id=str(get("procedure_id")), applicant=applicant,
                         fields={k: str(v) for k, v in dict(get(FIELDS) or {}).items()},
                         documents=documents, channel=channel, sender_id=sender_id)
@@ -295,7 +344,7 @@ class ActionFileDossier(KnowledgeAction):
             dispatcher.utter_message(text=t.NOTHING_TO_FILE)
             return []
         try:
-            draft = filing_draft(tracker)
+            draft = filing_draft(tracker, self.kb)
         except (ValueError, Invalid) as error:  # a field is missing or unreadable
             log.info("confirm without a complete form: %s", type(error).__name__)
             dispatcher.utter_message(text=t.NOTHING_TO_FILE)
@@ -318,19 +367,25 @@ class ActionFileDossier(KnowledgeAction):
             return []
         due = (t.FILED_DUE.format(due=f"{view.due_date:%d/%m/%Y}") if view.due_date
                else t.FILED_DUE_UNKNOWN)
-        if view.fee_due_vnd:
-            fee = t.FILED_FEE.format(amount=money(view.fee_due_vnd))
-        elif procedure.fees and procedure.fees[0].amount_vnd is None:
-            fee = t.FILED_FEE_LATER
-        else:
-            fee = t.FILED_NO_FEE
+        fee = filed_fee_text(view)
         buttons = [{"title": "Tra cứu hồ sơ", "payload": f'/track_dossier{{"dossier_code": "{view.code}"}}'}]
-        if view.fee_due_vnd:  # the fee is due at filing: offer to pay it now
-            buttons.insert(0, {"title": t.PAY_BUTTON, "payload": f'/pay_fee{{"dossier_code": "{view.code}"}}'})
+        if view.fee_due_vnd:  # the fee is due at filing: one tap to the pay link
+            buttons.insert(0, {"title": t.PAY_AMOUNT_BUTTON.format(amount=vnd(view.fee_due_vnd)),
+                               "payload": f'/pay_fee{{"dossier_code": "{view.code}"}}'})
         dispatcher.utter_message(text=t.FILED.format(code=view.code, due=due, fee=fee), buttons=buttons)
         await self.drafts.discard(tracker.sender_id)
         cleared = [SlotSet(slot, None) for slot in (*FORM_SLOTS, *DOC_SLOTS, "submission_draft")]
         return [*cleared, SlotSet("procedure_id", None)]
+
+
+def filed_fee_text(view: DossierView) -> str:
+    """The fee stored on the dossier at filing, in the words of the summary the citizen confirmed."""
+    if view.fee_explanation:
+        text = cards.fee_summary(view.fee_assessed_vnd, view.fee_explanation)
+        return text + ("\n" + t.FILED_PAY_NOW if view.fee_due_vnd else "")
+    if view.fee_due_vnd:  # a one-stop system that computes the fee itself
+        return cards.fee_summary(view.fee_due_vnd, f"Phí, lệ phí phải nộp: {vnd(view.fee_due_vnd)}")
+    return t.FILED_FEE_LATER if view.fee_assessed_vnd is None else t.FILED_NO_FEE
 
 
 class ActionReceiveDocument(KnowledgeAction):

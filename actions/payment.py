@@ -1,9 +1,11 @@
 """Paying a dossier's fee in the chat.
 
 ``action_offer_payment`` (intent ``pay_fee``) finds the citizen's dossier that owes a fee, states
-the amount from the catalog with its exemptions, and offers the enabled providers as buttons;
-``action_create_payment`` (button ``choose_payment``) makes the order and sends the pay link. The
-receipt arrives later, when the provider's verified callback reaches the gateway.
+the amount computed at filing (with its explanation and the exemptions), and, when one provider is
+enabled, makes the order at once and answers with one "Thanh toán 70.000 đ" button that opens the
+pay page; with several providers it offers them as buttons and ``action_create_payment`` (button
+``choose_payment``) makes the order and sends the pay link. The receipt arrives later, when the
+provider's verified callback reaches the gateway.
 
 Only the citizen who filed the dossier (same channel and account) can pay it in the chat; any other
 code gets the same reply as an unknown one, so the chat never reveals someone else's dossier.
@@ -17,15 +19,16 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import cards
 from actions.answers import KnowledgeAction
 from actions.attachments_lookup import split_sender
 from actions.tracking import find_code
 from bot.dossiers.backend import DossierView
 from bot.dossiers.codes import normalise_code
 from bot.dossiers.fees import exemptions
+from bot.dossiers.fees import vnd as money
 from bot.payments.providers.base import VIETNAM
-from bot.payments.receipts import money
-from bot.payments.service import PAYABLE, PaymentRefused
+from bot.payments.service import PAYABLE, OrderView, PaymentRefused
 from knowledge_base.service import KnowledgeBase
 
 if TYPE_CHECKING:
@@ -40,10 +43,12 @@ NOT_YOURS = ("Em không tìm thấy hồ sơ {code} trong các hồ sơ Anh/Ch�
              "Anh/Chị kiểm tra lại mã, hoặc thanh toán trên Cổng dịch vụ công.")
 CHOOSE_DOSSIER = "Anh/Chị muốn nộp phí cho hồ sơ nào?"
 OFFER = "Hồ sơ {code} — {title}\nSố tiền cần nộp: {amount}."
+SET_BY_STAFF = "Số tiền do cán bộ xác định khi xử lý hồ sơ."
 EXEMPT = "Được miễn: {cases}. Nếu Anh/Chị thuộc diện này, Anh/Chị không cần thanh toán; cán bộ sẽ kiểm tra."
 CHOOSE_PROVIDER = "Anh/Chị chọn cách thanh toán:"
 PAY_LINK = ("Anh/Chị mở đường dẫn sau để thanh toán {amount} qua {provider} (hiệu lực đến {until}):\n{url}\n"
             "Thanh toán xong, biên lai sẽ được gửi vào đây.")
+PAY_BUTTON = "Thanh toán {amount}"
 
 
 def pay_button(view: DossierView) -> dict[str, str]:
@@ -104,14 +109,37 @@ class ActionOfferPayment(PaymentAction):
         procedure = self.kb.procedure(view.procedure_id)
         lines = [OFFER.format(code=view.code, title=procedure.title if procedure else view.procedure_id,
                               amount=money(view.fee_due_vnd))]
+        if view.fee_explanation and view.fee_assessed_vnd == view.fee_due_vnd:
+            lines.append(cards.fee_summary(view.fee_assessed_vnd, view.fee_explanation))
+        elif view.fee_assessed_vnd != view.fee_due_vnd:
+            lines.append(SET_BY_STAFF)
         cases = [f.note or f.label for f in exemptions(procedure)] if procedure else []
         if cases:
             lines.append(EXEMPT.format(cases="; ".join(cases).rstrip(".")))
+        providers = self.payments.enabled()
+        if len(providers) == 1:  # nothing to choose: straight to the pay link
+            try:
+                order = await self.payments.create_order(view.code, providers[0].name)
+            except PaymentRefused as refused:
+                retry = {"title": "Thử lại", "payload": f'/pay_fee{{"dossier_code": "{view.code}"}}'}
+                dispatcher.utter_message(text="\n".join([*lines, str(refused)]), buttons=[retry, HUMAN])
+                return
+            text, button = pay_link(order, providers[0].title)
+            dispatcher.utter_message(text="\n".join([*lines, text]), buttons=[button])
+            return
         lines.append(CHOOSE_PROVIDER)
         buttons = [{"title": p.title,
                     "payload": f'/choose_payment{{"dossier_code": "{view.code}", "payment_provider": "{p.name}"}}'}
-                   for p in self.payments.enabled()]
+                   for p in providers]
         dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+
+
+def pay_link(order: OrderView, provider_title: str) -> tuple[str, dict[str, str]]:
+    """The pay link as text (channels that cannot open a link from a button) and as one button
+    "Thanh toán 70.000 đ" whose payload is the link itself (channels render it as a link)."""
+    until = f"{order.expires_at.astimezone(VIETNAM):%H:%M %d/%m}"
+    text = PAY_LINK.format(amount=money(order.amount_vnd), provider=provider_title, until=until, url=order.pay_url)
+    return text, {"title": PAY_BUTTON.format(amount=money(order.amount_vnd)), "payload": order.pay_url}
 
 
 class ActionCreatePayment(PaymentAction):
@@ -135,8 +163,6 @@ class ActionCreatePayment(PaymentAction):
             retry = {"title": "Chọn cách khác", "payload": f'/pay_fee{{"dossier_code": "{view.code}"}}'}
             dispatcher.utter_message(text=str(refused), buttons=[retry, HUMAN])
             return []
-        title = self.payments.providers[order.provider].title
-        until = f"{order.expires_at.astimezone(VIETNAM):%H:%M %d/%m}"
-        dispatcher.utter_message(text=PAY_LINK.format(amount=money(order.amount_vnd), provider=title,
-                                                      until=until, url=order.pay_url))
+        text, button = pay_link(order, self.payments.providers[order.provider].title)
+        dispatcher.utter_message(text=text, buttons=[button])
         return []

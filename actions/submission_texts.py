@@ -137,6 +137,13 @@ HUMAN_BUTTON = "Gặp nhân viên"
 DOC_ASK = "📎 Giấy tờ {index}/{total}. Anh/Chị gửi ảnh hoặc PDF của: {name}{copies}"
 DOC_ASK_HINT = "\nAnh/Chị bấm biểu tượng đính kèm để gửi ảnh chụp rõ nét hoặc tệp PDF."
 DOC_OPTIONAL = "\nGiấy tờ này không bắt buộc: nếu không có, Anh/Chị bấm “Bỏ qua”."
+# The optional documents come last, asked once together: one "Không có" tap when there are none.
+DOC_OPTIONAL_ONE = ("📎 Anh/Chị có thêm {name}{copies} không (không bắt buộc)? Có thì gửi ảnh hoặc PDF; "
+                    "không có thì bấm “Không có”.")
+DOC_OPTIONAL_MANY = ("📎 Anh/Chị có giấy tờ nào dưới đây không (không bắt buộc)?\n{items}\n"
+                     "Có thì gửi ảnh hoặc PDF (gửi cùng lúc được); không có thì bấm “Không có”.")
+OPTIONAL_GROUP = "Giấy tờ không bắt buộc"
+NONE_BUTTON = "Không có"
 DOC_RECEIVED = "✅ Đã nhận: {name}."
 DOC_SKIPPED = "Dạ, bỏ qua: {name}."
 DOC_REQUIRED = "Giấy tờ “{name}” là bắt buộc nên không bỏ qua được ạ. Anh/Chị gửi ảnh hoặc PDF giúp em."
@@ -161,10 +168,11 @@ FILED = ("🎉 Hồ sơ đã được nộp thành công!\nMã hồ sơ: {code}\
          "Anh/Chị lưu lại mã hồ sơ để tra cứu (gõ “tra cứu hồ sơ”). Em sẽ nhắn khi hồ sơ có thay đổi.")
 FILED_DUE = "Ngày hẹn trả kết quả: {due} (tính theo ngày làm việc)."
 FILED_DUE_UNKNOWN = "Ngày hẹn trả kết quả: cán bộ sẽ thông báo khi tiếp nhận hồ sơ."
-FILED_FEE = "Phí, lệ phí phải nộp: {amount} đồng."
 PAY_BUTTON = "Thanh toán lệ phí"
+PAY_AMOUNT_BUTTON = "Thanh toán {amount}"
 FILED_NO_FEE = "Thủ tục này không phải nộp lệ phí."
 FILED_FEE_LATER = "Phí, lệ phí (nếu có): cán bộ sẽ thông báo số tiền khi tiếp nhận hồ sơ."
+FILED_PAY_NOW = "Anh/Chị có thể thanh toán ngay trong trò chuyện này."
 FILE_FAILED = ("Xin lỗi Anh/Chị, em chưa nộp được hồ sơ lúc này ({reason}). Thông tin đã nhập vẫn được giữ. "
                "Anh/Chị thử lại sau ít phút hoặc gặp nhân viên hỗ trợ nhé.")
 RETRY_BUTTON = "Thử nộp lại"

@@ -1,6 +1,7 @@
 """Paying a fee in the chat, over real HTTP to a real Rasa and the gateway's sandbox provider: the
-offer (amount from the catalog, exemptions, providers as buttons), the pay link, the pay page, and
-the receipt pushed back into the conversation."""
+offer (the amount computed at filing, its explanation, exemptions; with one provider, one "Thanh
+toán 10.000 đ" button straight to the pay page), the pay page, and the receipt pushed back into the
+conversation."""
 
 from __future__ import annotations
 
@@ -41,18 +42,18 @@ def test_citizen_pays_the_fee_in_the_chat_and_gets_a_receipt(stack: Stack, new_s
     assert filed.fee_due_vnd == 10000   # the online rate, not the 20.000 đồng paid at the counter
 
     offer = chat.say("toi muon thanh toan le phi")
-    assert filed.code in offer and "10.000 đồng" in offer and "Được miễn" in offer
-    sandbox = next(b for b in chat.buttons if b["title"] == "Ví thử nghiệm")
-    link_reply = chat.say(sandbox["payload"])
-    assert "10.000 đồng" in link_reply and "biên lai" in link_reply
-    pay_url = LINK.search(link_reply).group(0)  # type: ignore[union-attr]
-    assert pay_url.startswith(stack.gateway_url + "/sandbox-pay/")
+    assert filed.code in offer and "Số tiền cần nộp: 10.000 đ" in offer and "Được miễn" in offer
+    assert "Lệ phí đăng ký thường trú – nộp trực tuyến: 10.000 đ" in offer  # how it was computed
+    # One provider: no choice to make, the one button opens the pay page.
+    assert [b["title"] for b in chat.buttons] == ["Thanh toán 10.000 đ"]
+    pay_url = chat.buttons[0]["payload"]
+    assert pay_url.startswith(stack.gateway_url + "/sandbox-pay/") and pay_url in offer and "biên lai" in offer
 
     back = pay_on_sandbox(pay_url)
     assert back.status_code == 303
     assert "Đã thanh toán" in httpx.get(back.headers["location"], timeout=30).text
     receipt = wait_for(lambda: "Biên lai thanh toán" in updates(stack, sender) and updates(stack, sender))
-    assert filed.code in receipt and "10.000 đồng" in receipt and "Ví thử nghiệm, mã giao dịch SB" in receipt
+    assert filed.code in receipt and "10.000 đ" in receipt and "Ví thử nghiệm, mã giao dịch SB" in receipt
 
     after = chat.say(f"thanh toán phí hồ sơ {filed.code}")
     assert "không còn khoản phí" in after
@@ -76,6 +77,7 @@ def test_several_dossiers_owing_a_fee_are_offered_as_buttons(stack: Stack, new_s
     first = run_async(registry(stack, kb).file(draft(kb, "doi-gplx", sender_id=sender)))
     second = run_async(registry(stack, kb).file(draft(kb, "ly-lich-tu-phap", sender_id=sender)))
     assert "hồ sơ nào" in chat.say("dong le phi")
-    assert {b["title"] for b in chat.buttons} == {f"{first.code} · 135.000 đồng", f"{second.code} · 200.000 đồng"}
+    assert {b["title"] for b in chat.buttons} == {f"{first.code} · 135.000 đ", f"{second.code} · 200.000 đ"}
     chosen = next(b for b in chat.buttons if b["title"].startswith(second.code))
-    assert "200.000 đồng" in chat.say(chosen["payload"])
+    assert "200.000 đ" in chat.say(chosen["payload"])
+    assert [b["title"] for b in chat.buttons] == ["Thanh toán 200.000 đ"]

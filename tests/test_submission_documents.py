@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from actions import submission_texts as t
-from actions.documents import money
+from bot.dossiers.fees import vnd
 from bot.dossiers.status import DossierStatus as S
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import Stack, run_async
@@ -36,19 +36,20 @@ def tap(chat: Chat, title: str) -> str:
 
 
 def send_documents(chat: Chat, kb: KnowledgeBase, procedure_id: str, skip_optional: bool = True) -> str:
-    """Answer the checklist: a photo for each required item, "bỏ qua" for optional ones."""
-    documents = kb.procedure(procedure_id).documents  # type: ignore[union-attr]
+    """Answer the checklist as the bot asks it: a photo for each required document ("Giấy tờ i/n"),
+    then the optional ones, asked once together: "Không có" (one tap), or a photo."""
     reply = ""
-    for index, document in enumerate(documents):
-        if document.required or not skip_optional:
-            reply = upload(chat, f"giay-{index}.png")
-            assert "Em đã nhận ảnh" in reply and t.DOC_RECEIVED.format(name=document.name) in reply
+    for index in range(len(kb.procedure(procedure_id).documents) + 1):  # type: ignore[union-attr]
+        titles = [b["title"] for b in chat.buttons]
+        if t.CONFIRM_BUTTON in titles:  # the summary to confirm
+            return reply
+        if t.NONE_BUTTON in titles:  # the optional ones, all at once
+            none = next(b for b in chat.buttons if b["title"] == t.NONE_BUTTON)
+            reply = chat.say(none["payload"]) if skip_optional else upload(chat, "them.png")
         else:
-            reply = chat.say("bỏ qua")
-            assert t.DOC_SKIPPED.format(name=document.name) in reply
-        if index + 1 < len(documents):
-            assert f"Giấy tờ {index + 2}/{len(documents)}" in reply and documents[index + 1].name in reply
-    return reply
+            reply = upload(chat, f"giay-{index}.png")
+            assert "Em đã nhận ảnh" in reply and "✅ Đã nhận: " in reply
+    raise AssertionError(f"the checklist never ended: {reply}")
 
 
 def filed_code(reply: str) -> str:
@@ -67,12 +68,12 @@ def test_birth_registration_is_filed_with_its_documents(stack: Stack, new_sender
     chat.say("le thi mai")
     summary = chat.say("bỏ qua")
     assert "CHƯA được nộp" in summary
-    assert "Giấy tờ 1/5" in summary and "Tờ khai đăng ký khai sinh theo mẫu (01 bản chính)" in summary
+    assert "Giấy tờ 1/4" in summary and "Tờ khai đăng ký khai sinh theo mẫu (01 bản chính)" in summary
     assert "ảnh hoặc PDF" in summary
     # A required document cannot be skipped, by button word or by typing.
     refused = chat.say("bỏ qua")
-    assert t.DOC_REQUIRED.format(name="Tờ khai đăng ký khai sinh theo mẫu") in refused and "Giấy tờ 1/5" in refused
-    assert "Giấy tờ 1/5" in chat.say("không có")
+    assert t.DOC_REQUIRED.format(name="Tờ khai đăng ký khai sinh theo mẫu") in refused and "Giấy tờ 1/4" in refused
+    assert "Giấy tờ 1/4" in chat.say("không có")
     review = send_documents(chat, kb, "khai-sinh", skip_optional=False)
     assert "xem lại hồ sơ Đăng ký khai sinh" in review and "Nguyen Gia Bao" in review
     assert "Giấy chứng sinh: 1 tệp" in review and "********3456" in review
@@ -81,7 +82,9 @@ def test_birth_registration_is_filed_with_its_documents(stack: Stack, new_sender
     code = filed_code(filed)
     view = run_async(registry(stack, kb).get(code))
     assert view is not None and view.status is S.NEW and view.sender_id == chat.sender
-    assert f"Ngày hẹn trả kết quả: {view.due_date:%d/%m/%Y}" in filed and t.FILED_NO_FEE in filed
+    assert f"Ngày hẹn trả kết quả: {view.due_date:%d/%m/%Y}" in filed
+    # Free on time, a provincial rate when late: the catalog cannot tell, staff will say.
+    assert "Lệ phí đăng ký khai sinh đúng hạn: không thu" in filed and view.fee_assessed_vnd is None
     # Filed: confirming again files nothing more.
     assert t.NOTHING_TO_FILE in chat.say("/confirm_submission")
 
@@ -101,7 +104,8 @@ def test_temporary_residence_is_filed_with_its_fee_and_due_date(stack: Stack, ne
     filed = tap(chat, t.CONFIRM_BUTTON)
     view = run_async(registry(stack, kb).get(filed_code(filed)))
     assert view is not None and view.fee_due_vnd == 7_000 and view.due_date is not None  # the online rate
-    assert f"{view.due_date:%d/%m/%Y}" in filed and f"{money(7_000)} đồng" in filed
+    assert f"{view.due_date:%d/%m/%Y}" in filed and "Lệ phí đăng ký tạm trú – nộp trực tuyến: 7.000 đ" in filed
+    assert chat.buttons[0]["title"] == "Thanh toán 7.000 đ"  # one tap to the pay link
 
 
 def test_a_field_is_corrected_from_the_summary(stack: Stack, new_sender, kb: KnowledgeBase) -> None:
@@ -122,10 +126,11 @@ def test_a_field_is_corrected_from_the_summary(stack: Stack, new_sender, kb: Kno
     assert "Số lượng phiếu" in tap(chat, "Số lượng phiếu yêu cầu")
     review = chat.say("3")
     assert "Số lượng phiếu yêu cầu: 3" in review and "Bản chụp thẻ căn cước" in review
+    assert "💰 Phí cung cấp thông tin lý lịch tư pháp: 200.000 đ" in review  # before "Xác nhận nộp"
     filed = tap(chat, t.CONFIRM_BUTTON)
     view = run_async(registry(stack, kb).get(filed_code(filed)))
     assert view is not None and view.phone_last4 == "4321" and view.fee_due_vnd == 200_000
-    assert f"{money(200_000)} đồng" in filed
+    assert f"💰 Phí cung cấp thông tin lý lịch tư pháp: {vnd(200_000)}" in filed
     if view.due_date is None:
         assert t.FILED_DUE_UNKNOWN in filed
 

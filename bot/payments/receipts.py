@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.dossiers.fees import vnd as money  # "70.000 đ", as on every page and message
 from bot.payments.providers.base import VIETNAM
 from channels.messages import Button, OutboundMessage
 
@@ -15,8 +16,6 @@ ORDER_STATUS_LABELS = {"pending": "Đang chờ thanh toán", "paid": "Đã thanh
                        "expired": "Đã hết hạn"}
 
 
-def money(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " đồng"
 
 
 def _track(code: str) -> Button:

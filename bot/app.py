@@ -101,11 +101,12 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         app.state.handoff = handoff
         app.state.cluster = cluster
         catalog_sync = cluster.catalog_sync(knowledge, sessions, app.state.catalog)  # None: one process
-        app.state.inbound = InboundPipeline(conversations, outbox, attachments, channels)
+        app.state.inbound = InboundPipeline(conversations, outbox, attachments, channels, sessions)
         background = [asyncio.create_task(outbox.run()),   # claims rows by compare-and-swap: on every replica
                       asyncio.create_task(cluster.exclusive(
                           "payments-reconcile", lambda: payments.run(settings.payment_reconcile_seconds))),
-                      asyncio.create_task(cluster.exclusive("handoff-sweep", handoff.run))]
+                      asyncio.create_task(cluster.exclusive("handoff-sweep", handoff.run)),
+                      asyncio.create_task(cluster.exclusive("inbound-recovery", app.state.inbound.run_recovery))]
         if catalog_sync is not None:
             background.append(asyncio.create_task(catalog_sync.run()))
         if "telegram" in channels and settings.telegram_mode == "polling":

@@ -3,24 +3,38 @@
 ``accept`` stores the message and returns at once (Zalo wants an answer within 2 seconds); the
 work — downloading files, asking Rasa, sending the replies through the outbox — continues in the
 background. A repeated delivery (same platform message id) is recognised and ignored.
+
+The platform is told "received" before the reply exists, and Zalo never delivers again after that:
+the stored message carries an "unanswered" mark (with its files) until its replies are queued, and
+``recover`` answers the marked ones a dead process left behind (run at start-up and every minute).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from bot import texts
 from bot.attachments import AttachmentRejected, AttachmentService
 from bot.conversations import ConversationService, Recorded
+from bot.models import Conversation, Message, utcnow
 from bot.outbox import Outbox
 from channels.base import Channel, FileTooLarge
 from channels.messages import InboundMessage, OutboundMessage
 
 log = logging.getLogger(__name__)
+
+UNANSWERED = "_unanswered"       # in Message.payload: the files still to fetch, until the replies are queued
+RECOVER_AFTER = dt.timedelta(seconds=60)     # older than any message still being worked on
+RECOVER_WITHIN = dt.timedelta(hours=6)       # older than this, a late answer does more harm than good
+RECOVER_EVERY_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -33,7 +47,10 @@ class IncomingFile:
 
 class InboundPipeline:
     def __init__(self, conversations: ConversationService, outbox: Outbox,
-                 attachments: AttachmentService, channels: Mapping[str, Channel]) -> None:
+                 attachments: AttachmentService, channels: Mapping[str, Channel],
+                 sessions: sessionmaker | None = None) -> None:
+        self._sessions = sessions
+        self._working: set[int] = set()   # message ids this process is answering now
         self._conversations = conversations
         self._outbox = outbox
         self._attachments = attachments
@@ -45,13 +62,68 @@ class InboundPipeline:
 
     async def accept(self, inbound: InboundMessage, files: list[IncomingFile] | None = None) -> bool:
         """Store and schedule; False when it is a duplicate delivery."""
-        recorded = await self._conversations.record(inbound)
+        files = files or []
+        marked = inbound.model_copy(update={"metadata": {
+            **inbound.metadata, UNANSWERED: [asdict(file) for file in files]}})
+        recorded = await self._conversations.record(marked)
         if recorded is None:
             return False
-        task = asyncio.create_task(self._process(recorded, inbound, files or []))
+        self._schedule(recorded, inbound, files)
+        return True
+
+    def _schedule(self, recorded: Recorded, inbound: InboundMessage, files: list[IncomingFile]) -> None:
+        self._working.add(recorded.message_id)
+        task = asyncio.create_task(self._process(recorded, inbound, files))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return True
+
+    async def recover(self) -> int:
+        """Answer the messages acknowledged by a process that died before replying; how many."""
+        if self._sessions is None:
+            return 0
+        left = await asyncio.to_thread(self._left_unanswered)
+        for recorded, inbound, files in left:
+            log.warning("answering message %s left unanswered by a stopped process", recorded.message_id)
+            self._schedule(recorded, inbound, files)
+        return len(left)
+
+    async def run_recovery(self, every: float = RECOVER_EVERY_SECONDS) -> None:
+        while True:
+            try:
+                await self.recover()
+            except Exception:
+                log.exception("recovering unanswered messages failed")
+            await asyncio.sleep(every)
+
+    def _left_unanswered(self) -> list[tuple[Recorded, InboundMessage, list[IncomingFile]]]:
+        assert self._sessions is not None
+        now = utcnow()
+        with self._sessions() as session:
+            rows = session.execute(
+                select(Message, Conversation).join(Conversation)
+                .where(Message.direction == "in", Conversation.channel.in_(list(self._channels)),
+                       Message.created_at > now - RECOVER_WITHIN, Message.created_at < now - RECOVER_AFTER)
+                .order_by(Message.id)).all()
+        left = []
+        for message, conversation in rows:
+            payload = message.payload or {}
+            if UNANSWERED not in payload or message.id in self._working:
+                continue
+            metadata = {k: v for k, v in payload.items() if k != UNANSWERED}
+            inbound = InboundMessage(channel=conversation.channel, sender_id=conversation.sender_id,
+                                     text=message.text, platform_message_id=message.platform_message_id,
+                                     metadata=metadata)
+            recorded = Recorded(conversation.id, message.id, conversation.rasa_sender_id, conversation.owner or "bot")
+            left.append((recorded, inbound, [IncomingFile(**f) for f in payload[UNANSWERED]]))
+        return left
+
+    def _answered(self, message_id: int) -> None:
+        if self._sessions is None:
+            return
+        with self._sessions() as session, session.begin():
+            message = session.get(Message, message_id)
+            if message is not None and message.payload and UNANSWERED in message.payload:
+                message.payload = {k: v for k, v in message.payload.items() if k != UNANSWERED} or None
 
     async def drain(self) -> None:
         """Wait for background work (tests, graceful shutdown)."""
@@ -60,8 +132,12 @@ class InboundPipeline:
 
     async def _process(self, recorded: Recorded, inbound: InboundMessage,
                        files: list[IncomingFile]) -> None:
-        async with self._turns[recorded.conversation_id]:
-            await self._work(recorded, inbound, files)
+        try:
+            async with self._turns[recorded.conversation_id]:
+                await self._work(recorded, inbound, files)
+                await asyncio.to_thread(self._answered, recorded.message_id)
+        finally:
+            self._working.discard(recorded.message_id)
 
     async def _work(self, recorded: Recorded, inbound: InboundMessage,
                     files: list[IncomingFile]) -> None:

@@ -3,6 +3,7 @@ the outbox, files, inline buttons, long texts, outages and polling."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -338,3 +339,25 @@ def test_a_person_answers_a_telegram_citizen_through_the_outbox(kb: KnowledgeBas
     assert not any("tạm gián đoạn" in text for text in sent)       # the citizen's message never went to Rasa
     [incoming] = gateway.rows(Message, Message.direction == "in")
     assert incoming.text == "em cần hỏi về hộ chiếu"
+
+
+def test_a_message_acknowledged_by_a_process_that_died_is_answered_after_restart(
+        kb: KnowledgeBase, tmp_path: Path, tg: TelegramStandin, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Telegram and Zalo do not deliver again after "200 OK": the next process must answer."""
+    from bot import inbound
+
+    settings = gateway_settings(tmp_path, tg)
+    dying = create_app(settings, kb=kb)
+    with TestClient(dying) as client, monkeypatch.context() as crash:
+        crash.setattr(inbound.InboundPipeline, "_schedule", lambda *args: None)   # dies before working
+        assert Gateway(client, dying, settings).post_update(message_update(70, CHAT, 700, text="làm hộ chiếu")) == 200
+    assert sent_texts(tg) == []
+    monkeypatch.setattr(inbound, "RECOVER_AFTER", dt.timedelta(0))   # no need to wait a minute here
+    restarted = create_app(settings, kb=kb)
+    with TestClient(restarted):
+        reply = wait_for(lambda: sent_texts(tg))
+        assert "tạm gián đoạn" in reply[0]                  # Rasa is down here: the outage reply, not silence
+    with restarted.state.sessions() as session:
+        [stored] = session.scalars(select(Message).where(Message.direction == "in")).all()
+        assert inbound.UNANSWERED not in (stored.payload or {})
+    assert len(sent_texts(tg)) == 1                          # answered once, not again by the next sweep

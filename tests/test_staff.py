@@ -381,3 +381,28 @@ def test_an_internal_note_stays_with_staff_and_never_reaches_the_citizen(env: En
     assert "Đã gọi xác minh với công an phường" in page and "Chờ bản gốc giấy khám" in page
     assert "Ghi chú nội bộ (chỉ cán bộ thấy, công dân không nhận được)" in page
     assert env.client.post(url, data={"status": "", "csrf_token": csrf}).status_code == 400
+
+
+def test_the_dossier_page_shows_the_fee_computed_at_filing_and_what_is_left_to_pay(env: Env) -> None:
+    """The amount and the explanation the citizen confirmed; staff asking another amount (status 6)
+    changes what is left to pay, not how the fee was computed."""
+    csrf = login(env.client, "tongdai")
+    page = env.client.get(f"/staff/dossiers/{env.dossier.code}").text
+    fee = page[page.index('id="fee"'):page.index("</section>", page.index('id="fee"'))]
+    assert "công dân đã thấy trước khi nộp" in fee and 'id="fee-assessed">135.000 đ<' in fee
+    assert "Lệ phí cấp giấy phép lái xe (đổi): 135.000 đ" in fee and 'id="fee-due">135.000 đ<' in fee
+    url = f"/staff/dossiers/{env.dossier.code}/status"
+    response = env.client.post(url, data={"status": "6", "note": "Phí sát hạch lại", "fee": "115000",
+                                          "csrf_token": csrf})
+    assert response.status_code == 303
+    page = env.client.get(f"/staff/dossiers/{env.dossier.code}").text
+    assert 'id="fee-assessed">135.000 đ<' in page and 'id="fee-due">115.000 đ<' in page
+
+
+@pytest.mark.parametrize("path", ["/staff/dossiers?page=²", "/staff/dossiers?page=99999999999999999999",
+                                  "/staff/attachments/²", "/staff/attachments/99999999999999999999",
+                                  "/staff/console/api/handoffs/99999999999999999999", "/staff/inbox?days=²",
+                                  "/staff/catalog/faq/khai-sinh?version=²"])
+def test_odd_numbers_in_staff_urls_are_not_found_not_a_crash(env: Env, path: str) -> None:
+    login(env.client, "quantri")
+    assert env.client.get(path).status_code < 500

@@ -37,6 +37,7 @@ from bot.catalog.models import STATE_LABELS
 from bot.catalog.preview import TryResult, try_question
 from bot.catalog.service import APPROVERS, CatalogError, CatalogService, InvalidRecord, VersionView
 from bot.catalog.startup import start_catalog
+from bot.routes.params import RowId, whole_number
 from bot.routes.staff import _audit, _content_disposition, error_page, render
 from knowledge_base.loaders import CatalogImportError
 from knowledge_base.schema import Level
@@ -139,7 +140,7 @@ def _edit_form(kind: Kind) -> Callable[..., Coroutine[Any, Any, Response]]:
             history = await asyncio.to_thread(catalog.history, kind, record_id)
         except CatalogError as error:
             raise _refused(error) from None
-        chosen = next((v for v in history if version.isdigit() and v.id == int(version)), None)
+        chosen = next((v for v in history if v.id == whole_number(version)), None)
         if chosen is None:   # my open draft if I have one, else the published version
             chosen = next((v for v in history if v.is_open and v.author == staff.username), None) \
                 or next((v for v in history if v.state == "published"), history[0])
@@ -163,7 +164,7 @@ def _save(kind: Kind) -> Callable[..., Coroutine[Any, Any, Response]]:
         action = str(form.get("action", "save"))
         record_id = str(form.get("record_id", "")) or None
         version_field = str(form.get("version_id", ""))
-        version_id = int(version_field) if version_field.isdigit() else None
+        version_id = whole_number(version_field)
         group = str(form.get("group", ""))[:128]
         question = str(form.get("try_question", "")).strip()
         version = await asyncio.to_thread(catalog.version, version_id) if version_id else None
@@ -258,7 +259,7 @@ async def review_queue(request: Request, done: str = "",
 
 
 @router.post("/catalog/versions/{version_id}/{action}")
-async def version_action(request: Request, version_id: int, action: str,
+async def version_action(request: Request, version_id: RowId, action: str,
                          staff: Staff = Depends(require_csrf)) -> Response:  # noqa: B008
     catalog = await get_catalog(request)
     form = await request.form()

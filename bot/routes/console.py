@@ -26,6 +26,7 @@ from bot.handoff.service import (
     teams_of,
 )
 from bot.models import Attachment, Conversation, Message, aware, utcnow
+from bot.routes.params import RowId
 from bot.routes.staff import _audit, render
 from bot.routes.staff import router as staff_router
 from bot.vntime import vn_iso
@@ -187,7 +188,7 @@ async def queue(request: Request, staff: Staff = Depends(require_staff())) -> di
 
 
 @router.get("/console/api/handoffs/{handoff_id}")
-async def handoff_detail(request: Request, handoff_id: int,
+async def handoff_detail(request: Request, handoff_id: RowId,
                          staff: Staff = Depends(require_staff())) -> Any:  # noqa: B008
     try:
         handoff = await _service(request).load_for(handoff_id, staff)
@@ -233,19 +234,19 @@ async def _answer(request: Request, staff: Staff, handoff_id: int, action: str, 
 
 
 @router.post("/console/api/handoffs/{handoff_id}/claim")
-async def claim(request: Request, handoff_id: int, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
+async def claim(request: Request, handoff_id: RowId, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
     return await _answer(request, staff, handoff_id, "claim", "", _service(request).claim(handoff_id, staff))
 
 
 @router.post("/console/api/handoffs/{handoff_id}/transfer")
-async def transfer(request: Request, handoff_id: int, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
+async def transfer(request: Request, handoff_id: RowId, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
     body: TransferBody = await _body(request, TransferBody)
     return await _answer(request, staff, handoff_id, "transfer", f"→ {body.team}: {body.note}",
                          _service(request).transfer(handoff_id, staff, body.team, body.note))
 
 
 @router.post("/console/api/handoffs/{handoff_id}/close")
-async def close(request: Request, handoff_id: int, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
+async def close(request: Request, handoff_id: RowId, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
     body: CloseBody = await _body(request, CloseBody)
     if body.outcome not in OUTCOMES:
         return JSONResponse({"error": "Kết quả không hợp lệ."}, status_code=400)
@@ -254,19 +255,19 @@ async def close(request: Request, handoff_id: int, staff: Staff = Depends(_csrf)
 
 
 @router.post("/console/api/handoffs/{handoff_id}/return")
-async def return_to_bot(request: Request, handoff_id: int, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
+async def return_to_bot(request: Request, handoff_id: RowId, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
     return await _answer(request, staff, handoff_id, "return", "",
                          _service(request).close(handoff_id, staff, "returned"))
 
 
 @router.post("/console/api/handoffs/{handoff_id}/reply")
-async def reply(request: Request, handoff_id: int, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
+async def reply(request: Request, handoff_id: RowId, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
     body: ReplyBody = await _body(request, ReplyBody)
     return await _send(request, staff, handoff_id, OutboundMessage(text=body.text.strip()))
 
 
 @router.post("/console/api/handoffs/{handoff_id}/files")
-async def send_file(request: Request, handoff_id: int, file: UploadFile = File(...),  # noqa: B008
+async def send_file(request: Request, handoff_id: RowId, file: UploadFile = File(...),  # noqa: B008
                     staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
     service = _service(request)
     try:
@@ -311,7 +312,7 @@ async def presence(request: Request, staff: Staff = Depends(_csrf)) -> Any:  # n
 
 
 @router.post("/console/api/callbacks/{callback_id}/done")
-async def callback_done(request: Request, callback_id: int, staff: Staff = Depends(_csrf)) -> Any:  # noqa: B008
+async def callback_done(request: Request, callback_id: RowId, staff: Staff = Depends(_csrf)) -> Any:  # noqa: B008
     body: DoneBody = await _body(request, DoneBody)
     try:
         done = await _service(request).mark_callback_done(callback_id, staff, body.note)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from bot.auth.service import Staff
 from bot.auth.web import make_route_class, require_staff
 from bot.insights.inbox import DEFAULT_DAYS, MAX_DAYS, REASON_LABELS, SIMILARITY_THRESHOLD, Inbox, InboxPage
+from bot.routes.params import whole_number
 from bot.routes.staff import error_page, render
 
 PERIODS = (7, 30, 90, 365)
@@ -31,7 +32,8 @@ def _inbox(request: Request) -> Inbox:
 
 def _days(value: str) -> int:
     # A mistyped ?days= falls back to the default rather than an error page.
-    return min(max(int(value), 1), MAX_DAYS) if value.strip().isdigit() else DEFAULT_DAYS
+    days = whole_number(value)
+    return min(max(days, 1), MAX_DAYS) if days is not None else DEFAULT_DAYS
 
 
 async def _page(request: Request, days: str) -> InboxPage:

@@ -43,6 +43,7 @@ from bot.dossiers.errors import DossierError, DossierNotFound
 from bot.dossiers.notices import NEXT_STEP
 from bot.dossiers.status import DossierStatus
 from bot.payments.receipts import ORDER_STATUS_LABELS
+from bot.routes.params import MAX_PAGE, whole_number
 from bot.vntime import vn_date, vn_time
 
 PAGE_SIZE = 20
@@ -161,9 +162,10 @@ def _parse_fee(value: str) -> tuple[int | None, str]:
     digits = value.strip().replace(".", "").replace(",", "").replace(" ", "")
     if not digits:
         return None, ""
-    if not digits.isdigit() or not 0 < int(digits) <= 1_000_000_000:
+    amount = whole_number(digits, 1_000_000_000)
+    if not amount:
         return None, "Số tiền phải là số đồng, lớn hơn 0 (ví dụ 135000)."
-    return int(digits), ""
+    return amount, ""
 
 
 def _parse_status(value: str) -> DossierStatus | None:
@@ -178,7 +180,7 @@ async def dossier_list(request: Request, status: str = "", procedure: str = "", 
                        staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
     chosen = _parse_status(status) if status else None
     procedure_id = procedure if procedure and request.app.state.kb.procedure(procedure) else None
-    number = max(1, int(page)) if page.isdigit() else 1
+    number = max(1, whole_number(page, MAX_PAGE) or 1)
     backend = request.app.state.dossiers
     error = ""
     views: list[DossierView] = []
@@ -319,8 +321,9 @@ def _content_disposition(filename: str) -> str:
 @router.get("/attachments/{attachment_id}")
 async def download(request: Request, attachment_id: str,
                    staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
-    found = (await asyncio.to_thread(staff_reads.attachment_file, request.app.state.sessions, int(attachment_id))
-             if attachment_id.isdigit() else None)
+    number = whole_number(attachment_id)
+    found = (await asyncio.to_thread(staff_reads.attachment_file, request.app.state.sessions, number)
+             if number else None)
     if found is None:
         raise StaffHTTPError(404, "Không tìm thấy tệp đính kèm.")
     store = LocalFileStore(request.app.state.settings.attachments_dir)

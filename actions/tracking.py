@@ -17,17 +17,18 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import submission_texts as t
 from actions.answers import KnowledgeAction
-from actions.forms import CitizenFormValidation
 from bot.dossiers.backend import DossierView
 from bot.dossiers.codes import CODE_PATTERN, normalise_code
 from bot.dossiers.errors import DossierError
 from bot.dossiers.notices import NEXT_STEP
 from bot.dossiers.status import DossierStatus
 from bot.dossiers.tracking import TrackingService
+from bot.vntime import VIETNAM, in_vietnam, vn_date
 from knowledge_base.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -36,11 +37,11 @@ PROOF = "tracking_proof"
 TRACKING_SLOTS = ("dossier_code", PROOF)
 # The one-stop system's codes (000.00.15.H12-250301-0012), as in data/nlu/entities.yml.
 ONESTOP_CODE = re.compile(r"\b\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}\b", re.IGNORECASE)
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
 MINE = "__mine__"   # dossier_code when the citizen asked for their own dossiers (several)
 MY_DOSSIERS_BUTTON = {"title": "Hồ sơ của tôi", "payload": "/track_dossier"}
 OWN_HEAD = "Các hồ sơ Anh/Chị đã nộp từ cuộc trò chuyện này ({count}):"
 OWN_LINE = "• {code} — {title}: {status} (nộp {day})"
+NO_OWN = "Cuộc trò chuyện này chưa nộp hồ sơ nào trực tuyến. Hồ sơ nộp ở nơi khác thì Anh/Chị tra bằng mã hồ sơ."
 OWN_TAIL = ("Anh/Chị bấm vào mã hồ sơ để xem chi tiết. Hồ sơ nộp từ số điện thoại hoặc tài khoản khác: "
             "Anh/Chị gõ mã hồ sơ.")
 
@@ -53,9 +54,8 @@ def view_button(view: DossierView) -> dict[str, str]:
 def own_text(views: list[DossierView], titles: dict[str, str]) -> str:
     lines = [OWN_HEAD.format(count=len(views))]
     for view in views:
-        day = view.submitted_at.astimezone(VIETNAM)
         lines.append(OWN_LINE.format(code=view.code, title=titles.get(view.procedure_id, view.procedure_id),
-                                     status=view.status.label, day=f"{day:%d/%m/%Y}"))
+                                     status=view.status.label, day=vn_date(view.submitted_at)))
     lines.append(OWN_TAIL)
     return "\n".join(lines)
 
@@ -81,7 +81,7 @@ def dossier_text(view: DossierView, title: str) -> str:
     if view.history:
         lines.append(t.TRACK_TIMELINE)
         for event in view.history:
-            at = event.at.astimezone(VIETNAM)
+            at = in_vietnam(event.at)
             note = f" — {event.note}" if event.note else ""
             lines.append(f"• {at:%d/%m/%Y} — {event.status.label}{note}")
     if view.due_date and view.status not in (DossierStatus.RETURNED, DossierStatus.REJECTED,
@@ -96,7 +96,7 @@ def dossier_text(view: DossierView, title: str) -> str:
     return "\n".join(lines)
 
 
-class ValidateTrackingForm(CitizenFormValidation):
+class ValidateTrackingForm(FormValidationAction):
     """``validate_tracking_form``: a code must look like one; the proof must be 4 digits, and is
     not asked of the conversation that filed the dossier."""
 
@@ -135,6 +135,7 @@ class ValidateTrackingForm(CitizenFormValidation):
             log.warning("own dossiers unavailable: %s", error)
             return {}
         if not views:
+            dispatcher.utter_message(text=NO_OWN)
             return {}
         return {"dossier_code": views[0].code if len(views) == 1 else MINE}
 

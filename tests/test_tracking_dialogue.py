@@ -103,3 +103,31 @@ def test_cancel_leaves_tracking(stack: Stack, new_sender) -> None:
     assert t.TRACK_CANCELLED in chat.say("hủy")
     reply = chat.say("le phi khai sinh")
     assert "4 số cuối" not in reply and t.TRACK_CODE_FORMAT not in reply
+
+
+@pytest.mark.rasa
+def test_my_dossiers_need_no_code_and_no_digits_in_the_conversation_that_filed_them(
+        stack: Stack, new_sender, kb: KnowledgeBase) -> None:
+    sender = new_sender()
+    dossiers = registry(stack, kb)
+    chat = Chat(stack, sender)
+    chat.say("xin chào")   # the conversation exists, as after filing in the chat
+    first = run_async(dossiers.file(draft(kb, "khai-sinh", sender_id=sender)))
+    only = chat.say("/track_dossier")   # the "Hồ sơ của tôi" button
+    assert first.code in only and "Đăng ký khai sinh" in only and S.NEW.label in only
+    assert "4 số cuối" not in only and "mã hồ sơ (ví dụ" not in only
+    second = run_async(dossiers.file(draft(kb, "ly-lich-tu-phap", sender_id=sender)))
+    run_async(dossiers.change_status(second.code, S.RECEIVED, "", "can-bo-1"))
+    listing = chat.say("/track_dossier")
+    assert first.code in listing and second.code in listing and S.RECEIVED.label in listing
+    assert "4 số cuối" not in listing
+    tap = next(b["payload"] for b in chat.buttons if second.code in b["payload"])
+    detail = chat.say(tap)
+    assert S.RECEIVED.label in detail and "4 số cuối" not in detail
+    typed = chat.say(f"tra cứu hồ sơ {first.code.lower()}")   # a code typed back: no digits either
+    assert S.NEW.label in typed and "4 số cuối" not in typed
+    # Someone else's conversation still proves ownership; with no dossier of its own it is told so.
+    stranger = Chat(stack, new_sender())
+    assert "4 số cuối" in stranger.say(f"tra cứu hồ sơ {first.code}")
+    nothing = Chat(stack, new_sender()).say("/track_dossier")
+    assert "chưa nộp hồ sơ nào" in nothing and "mã hồ sơ" in nothing

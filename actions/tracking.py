@@ -17,11 +17,11 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import submission_texts as t
 from actions.answers import KnowledgeAction
+from actions.forms import CitizenFormValidation
 from bot.dossiers.backend import DossierView
 from bot.dossiers.codes import CODE_PATTERN, normalise_code
 from bot.dossiers.errors import DossierError
@@ -96,7 +96,7 @@ def dossier_text(view: DossierView, title: str) -> str:
     return "\n".join(lines)
 
 
-class ValidateTrackingForm(FormValidationAction):
+class ValidateTrackingForm(CitizenFormValidation):
     """``validate_tracking_form``: a code must look like one; the proof must be 4 digits, and is
     not asked of the conversation that filed the dossier."""
 

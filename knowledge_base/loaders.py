@@ -7,6 +7,10 @@ Flat formats (CSV, Excel) hold one record per row. Lists are written one item pe
 (documents as ``name | copies | required(có/không) | template | note``; fees as
 ``label | amount | note | legal basis``; methods as ``direct``, ``postal`` or
 ``online | toàn trình | url``, optionally followed by ``| note``).  Nested JSON is accepted as-is.
+
+A fee, document or form field that depends on the case carries its rules as further parts:
+``khi request_type = Cấp lại; Cấp đổi`` (one part per field, choices separated by ";"), for a fee
+also ``kênh = trực tuyến`` and ``nhân theo number_of_copies (bản)``.
 """
 
 from __future__ import annotations
@@ -201,17 +205,52 @@ def _parts(line: str, count: int) -> list[str]:
     return parts + [""] * (count - len(parts))
 
 
+CHANNEL_WORDS = {"trực tuyến": "online", "trực tiếp": "direct", "bưu chính": "postal"}
+WHEN, CHANNEL, PER = "khi ", "kênh = ", "nhân theo "
+
+
+def rule_parts(item: dict[str, Any]) -> list[str]:
+    """A fee's, document's or form field's rules as flat parts (see the module docstring)."""
+    parts = [f"{WHEN}{name} = {'; '.join(choices)}" for name, choices in (item.get("when") or {}).items()]
+    if item.get("channel"):
+        parts.append(CHANNEL + next((w for w, m in CHANNEL_WORDS.items() if m == item["channel"]), item["channel"]))
+    if item.get("per"):
+        parts.append(f"{PER}{item['per']}" + (f" ({item['unit']})" if item.get("unit") else ""))
+    return parts
+
+
+def _rules(parts: list[str]) -> dict[str, Any]:
+    """The parts after an item's fixed ones; an unknown part is kept under its own words, so the
+    schema names it in the row's error."""
+    out: dict[str, Any] = {}
+    for part in filter(None, parts):
+        if part.startswith(WHEN):
+            name, _, choices = part.removeprefix(WHEN).partition("=")
+            out.setdefault("when", {})[name.strip()] = [c.strip() for c in choices.split(";") if c.strip()]
+        elif part.startswith(CHANNEL):
+            word = part.removeprefix(CHANNEL).strip()
+            out["channel"] = CHANNEL_WORDS.get(word, word)
+        elif part.startswith(PER):
+            per, _, unit = part.removeprefix(PER).partition("(")
+            out["per"], out["unit"] = per.strip(), unit.rstrip(")").strip()
+        else:
+            out[part] = ""
+    return out
+
+
 def _document(line: str) -> dict[str, Any]:
-    name, copies, required, template, note = _parts(line, 5)[:5]
+    parts = _parts(line, 5)
+    name, copies, required, template, note = parts[:5]
     return {"name": name, "copies": copies, "template": template, "note": note,
-            "required": required.lower() in TRUE_WORDS if required else True}
+            "required": required.lower() in TRUE_WORDS if required else True, **_rules(parts[5:])}
 
 
 def _fee(line: str) -> dict[str, Any]:
-    label, amount, note, basis = _parts(line, 4)[:4]
+    parts = _parts(line, 4)
+    label, amount, note, basis = parts[:4]
     digits = amount.replace(".", "").replace(",", "").replace("đ", "").strip()
     return {"label": label, "amount_vnd": digits if digits else None, "note": note,
-            "legal_basis": basis}
+            "legal_basis": basis, **_rules(parts[4:])}
 
 
 def _method(line: str) -> dict[str, Any]:
@@ -227,7 +266,8 @@ def _method(line: str) -> dict[str, Any]:
 
 
 def _form_field(line: str) -> dict[str, Any]:
-    name, label, kind, required, choices = _parts(line, 5)[:5]
+    parts = _parts(line, 5)
+    name, label, kind, required, choices = parts[:5]
     return {"name": name, "label": label, "type": kind or "text",
             "required": required.lower() in TRUE_WORDS if required else True,
-            "choices": [c.strip() for c in choices.split(";") if c.strip()]}
+            "choices": [c.strip() for c in choices.split(";") if c.strip()], **_rules(parts[5:])}

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from knowledge_base.importer import import_file
-from knowledge_base.loaders import CatalogImportError, load_catalog, read_records
+from knowledge_base.loaders import CatalogImportError, load_catalog, read_records, unflatten
 from knowledge_base.schema import Faq, Procedure
 
 HEADER = ["id", "code", "title", "aliases", "field", "level", "agency", "submit_at", "methods",
@@ -111,3 +111,15 @@ def test_import_merges_by_id_and_writes_nothing_when_invalid(tmp_path: Path) -> 
     with pytest.raises(CatalogImportError):
         import_file(broken, data)
     assert (data / "faqs.json").read_bytes() == before
+
+
+def test_fee_document_and_field_rules_survive_a_spreadsheet_round_trip() -> None:
+    """Staff edit procedures in Excel: how a fee depends on the case must come back unchanged."""
+    from bot.catalog.flat import flatten
+
+    for procedure in load_catalog().procedures:
+        assert Procedure.model_validate(unflatten(flatten(procedure))) == procedure, procedure.id
+    cells = flatten(next(p for p in load_catalog().procedures if p.id == "trich-luc-ho-tich"))
+    assert "| nhân theo number_of_copies (bản)" in cells["fees"]
+    fee = unflatten({"fees": "Phí | 8.000 | | | khi event_type = Khai sinh; Kết hôn | kênh = trực tuyến"})["fees"][0]
+    assert (fee["when"], fee["channel"]) == ({"event_type": ["Khai sinh", "Kết hôn"]}, "online")

@@ -14,7 +14,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from knowledge_base.loaders import LIST_FIELDS, CatalogImportError, RowError, detect_model, read_records, unflatten
+from knowledge_base.loaders import (
+    LIST_FIELDS,
+    CatalogImportError,
+    RowError,
+    detect_model,
+    read_records,
+    rule_parts,
+    unflatten,
+)
 from knowledge_base.schema import Faq, Procedure
 from knowledge_base.spreadsheet import protect
 
@@ -69,9 +77,13 @@ HINTS = {
     "conditions": "Mỗi dòng một điều kiện.",
     "legal_basis": "Mỗi dòng một văn bản.",
     "methods": "Mỗi dòng một cách: direct, postal hoặc online | toàn trình | https://… (thêm | ghi chú nếu cần).",
-    "documents": "Mỗi dòng: tên giấy tờ | số bản | bắt buộc (có/không) | mẫu | ghi chú.",
-    "fees": "Mỗi dòng: tên khoản | số tiền (để trống nếu chưa rõ, 0 nếu miễn) | ghi chú | căn cứ.",
-    "form_fields": "Mỗi dòng: tên_trường | nhãn | kiểu | bắt buộc | lựa chọn1;lựa chọn2.",
+    "documents": ("Mỗi dòng: tên giấy tờ | số bản | bắt buộc (có/không) | mẫu | ghi chú, thêm "
+                  "| khi tên_trường = lựa chọn1; lựa chọn2 nếu chỉ cần trong trường hợp đó."),
+    "fees": ("Mỗi dòng: tên khoản | số tiền (để trống nếu chưa rõ, 0 nếu miễn) | ghi chú | căn cứ, thêm "
+             "| khi tên_trường = lựa chọn, | kênh = trực tuyến, | nhân theo tên_trường (bản) "
+             "nếu mức phí tùy trường hợp."),
+    "form_fields": ("Mỗi dòng: tên_trường | nhãn | kiểu | bắt buộc | lựa chọn1;lựa chọn2, thêm "
+                    "| khi tên_trường_trước = lựa chọn nếu chỉ hỏi trong trường hợp đó."),
     "level": "trung ương, tỉnh, huyện hoặc xã.",
     "processing_time_days": "Chỉ ghi số, để trống nếu luật không quy định số ngày.",
     "checked_on": "Dạng NNNN-TT-NN, ví dụ 2026-11-29.",
@@ -100,13 +112,13 @@ def _cell(column: str, data: dict[str, Any]) -> str:
                          for m in data["methods"])
     if column == "documents":
         return "\n".join(_join(d["name"], d["copies"], "có" if d["required"] else "không", d["template"],
-                               d["note"]) for d in data["documents"])
+                               d["note"], *rule_parts(d)) for d in data["documents"])
     if column == "fees":
         return "\n".join(_join(f["label"], "" if f["amount_vnd"] is None else str(f["amount_vnd"]), f["note"],
-                               f["legal_basis"]) for f in data["fees"])
+                               f["legal_basis"], *rule_parts(f)) for f in data["fees"])
     if column == "form_fields":
         return "\n".join(_join(f["name"], f["label"], f["type"], "có" if f["required"] else "không",
-                               ";".join(f["choices"])) for f in data["form_fields"])
+                               ";".join(f["choices"]), *rule_parts(f)) for f in data["form_fields"])
     if column.startswith("processing_time_"):
         time = data["processing_time"]
         if column.endswith("text"):

@@ -81,7 +81,7 @@ def test_full_run_for_a_birth_registration(stack: Stack, new_sender) -> None:
     assert "12/03/1990" in summary and "0912345678" in summary and t.NOT_GIVEN in summary
     assert "Nguyen Gia Bao" in summary and "Nữ" in summary and "Le Thi Mai" in summary
     assert "CHƯA được nộp" in summary and "giấy tờ" in summary
-    assert "Giấy tờ 1/5" in summary  # the document step follows (tests/test_submission_documents.py)
+    assert "Giấy tờ 1/4" in summary  # 3 required documents, then the optional ones together
     # Leaving keeps a draft; the next message is an ordinary question again.
     assert t.CANCELLED in chat.say("hủy")
     assert "Lệ phí" in chat.say("le phi cap phieu ly lich tu phap")

@@ -200,7 +200,7 @@ class ValidateDocumentsForm(FormValidationAction):
                 if document.required:
                     dispatcher.utter_message(text=t.DOC_REQUIRED.format(name=document.name))
                     return {CURSOR: None}
-                dispatcher.utter_message(text=t.DOC_SKIPPED.format(name=document.name))
+                dispatcher.utter_message(text=t.DOC_NONE)
                 return handle_document(procedure, state, [], answers)
             dispatcher.utter_message(text=t.DOC_WAITING.format(name=document.name))
             return {CURSOR: None}
@@ -253,7 +253,7 @@ def skip_document_events(kb: KnowledgeBase, tracker: Tracker,
     if document.required:
         dispatcher.utter_message(text=t.DOC_REQUIRED.format(name=document.name))
         return [FollowupAction(DOC_FORM)]
-    dispatcher.utter_message(text=t.DOC_SKIPPED.format(name=document.name))
+    dispatcher.utter_message(text=t.DOC_NONE)
     slots = handle_document(procedure, state, [], answers)
     return [*(SlotSet(k, v) for k, v in slots.items()), FollowupAction(DOC_FORM)]
 

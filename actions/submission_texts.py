@@ -136,7 +136,6 @@ HUMAN_BUTTON = "Gặp nhân viên"
 
 DOC_ASK = "📎 Giấy tờ {index}/{total}. Anh/Chị gửi ảnh hoặc PDF của: {name}{copies}"
 DOC_ASK_HINT = "\nAnh/Chị bấm biểu tượng đính kèm để gửi ảnh chụp rõ nét hoặc tệp PDF."
-DOC_OPTIONAL = "\nGiấy tờ này không bắt buộc: nếu không có, Anh/Chị bấm “Bỏ qua”."
 # The optional documents come last, asked once together: one "Không có" tap when there are none.
 DOC_OPTIONAL_ONE = ("📎 Anh/Chị có thêm {name}{copies} không (không bắt buộc)? Có thì gửi ảnh hoặc PDF; "
                     "không có thì bấm “Không có”.")
@@ -144,8 +143,8 @@ DOC_OPTIONAL_MANY = ("📎 Anh/Chị có giấy tờ nào dưới đây không (
                      "Có thì gửi ảnh hoặc PDF (gửi cùng lúc được); không có thì bấm “Không có”.")
 OPTIONAL_GROUP = "Giấy tờ không bắt buộc"
 NONE_BUTTON = "Không có"
+DOC_NONE = "Dạ, Anh/Chị không gửi thêm giấy tờ."
 DOC_RECEIVED = "✅ Đã nhận: {name}."
-DOC_SKIPPED = "Dạ, bỏ qua: {name}."
 DOC_REQUIRED = "Giấy tờ “{name}” là bắt buộc nên không bỏ qua được ạ. Anh/Chị gửi ảnh hoặc PDF giúp em."
 DOC_WAITING = ("Em đang chờ ảnh hoặc PDF của: {name}. Anh/Chị gửi tệp giúp em, hoặc gõ “hủy” để dừng "
                "(thông tin đã nhập được giữ làm bản nháp).")

@@ -171,8 +171,7 @@ def test_a_procedure_without_an_online_method_is_refused_honestly(stack: Stack, 
 def test_a_request_naming_the_procedure_opens_the_form(stack: Stack, new_sender) -> None:
     chat = Chat(stack, new_sender())
     reply = chat.say("tôi muốn nộp hồ sơ đăng ký khai sinh cho con trực tuyến")
-    if chat.buttons:  # several procedures match: the citizen picks one
-        assert t.WHICH_PROCEDURE in reply
+    if t.WHICH_PROCEDURE in reply:  # several procedures match: the citizen picks one
         reply = chat.say(next(b["payload"] for b in chat.buttons if "khai-sinh\"" in b["payload"]))
     assert "Đăng ký khai sinh" in reply and "toàn trình" in reply and "Giới tính của trẻ" in reply
 

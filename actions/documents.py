@@ -368,7 +368,7 @@ class ActionFileDossier(KnowledgeAction):
         due = (t.FILED_DUE.format(due=f"{view.due_date:%d/%m/%Y}") if view.due_date
                else t.FILED_DUE_UNKNOWN)
         fee = filed_fee_text(view)
-        buttons = [{"title": "Tra cứu hồ sơ", "payload": f'/track_dossier{{"dossier_code": "{view.code}"}}'}]
+        buttons = [{"title": "Hồ sơ của tôi", "payload": f'/track_dossier{{"dossier_code": "{view.code}"}}'}]
         if view.fee_due_vnd:  # the fee is due at filing: one tap to the pay link
             buttons.insert(0, {"title": t.PAY_AMOUNT_BUTTON.format(amount=vnd(view.fee_due_vnd)),
                                "payload": f'/pay_fee{{"dossier_code": "{view.code}"}}'})

@@ -112,7 +112,7 @@ class ActionRestartSubmission(ActionStartSubmission):
 
 FORMS_WITH_DRAFTS = (FORM, "documents_form")
 MENU_BUTTONS = [{"title": "Hỏi thủ tục", "payload": "/ask_procedure"},
-                {"title": "Tra cứu hồ sơ", "payload": "/track_dossier"},
+                {"title": "Hồ sơ của tôi", "payload": "/track_dossier"},
                 {"title": "Gặp nhân viên", "payload": "/request_human"}]
 # What each form asks, in order (the submission form's order comes from its validator).
 FORM_ORDER = {"tracking_form": ("dossier_code", "tracking_proof"),

@@ -121,7 +121,7 @@ TRACK_UNAVAILABLE = ("Xin lỗi Anh/Chị, hệ thống hồ sơ đang tạm gi�
 TRACK_HEAD = "📌 Hồ sơ {code} — {title}\nTình trạng: {status}"
 TRACK_TIMELINE = "Quá trình xử lý:"
 TRACK_DUE = "Hẹn trả kết quả: {due}"
-TRACK_FEE = "Phí, lệ phí cần nộp: {amount} đồng"
+TRACK_FEE = "Phí, lệ phí cần nộp: {amount}"
 TRACK_NEXT = "Việc cần làm tiếp: {next}"
 TRACK_NEXT_STEP = {
     "SUPPLEMENT": "Anh/Chị gửi ảnh hoặc PDF của giấy tờ còn thiếu ngay trong cuộc trò chuyện này.",

@@ -25,6 +25,7 @@ from actions.forms import CitizenFormValidation
 from bot.dossiers.backend import DossierView
 from bot.dossiers.codes import CODE_PATTERN, normalise_code
 from bot.dossiers.errors import DossierError
+from bot.dossiers.fees import vnd
 from bot.dossiers.notices import NEXT_STEP
 from bot.dossiers.status import DossierStatus
 from bot.dossiers.tracking import TrackingService
@@ -71,10 +72,6 @@ def find_code(text: str) -> str | None:
     return normalise_code(text)
 
 
-def money(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".")
-
-
 def dossier_text(view: DossierView, title: str) -> str:
     """Status label, timeline (date — status — note), due date, fee and the next step."""
     lines = [t.TRACK_HEAD.format(code=view.code, title=title, status=view.status.label)]
@@ -90,7 +87,7 @@ def dossier_text(view: DossierView, title: str) -> str:
     if view.fee_due_vnd and view.status in (DossierStatus.NEW, DossierStatus.RECEIVED,
                                             DossierStatus.PROCESSING, DossierStatus.FEE_DUE,
                                             DossierStatus.SUPPLEMENT):
-        lines.append(t.TRACK_FEE.format(amount=money(view.fee_due_vnd)))
+        lines.append(t.TRACK_FEE.format(amount=vnd(view.fee_due_vnd)))
     next_step = t.TRACK_NEXT_STEP.get(view.status.name, NEXT_STEP[view.status])
     lines.append(t.TRACK_NEXT.format(next=next_step))
     return "\n".join(lines)

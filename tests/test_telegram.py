@@ -204,6 +204,15 @@ def test_long_button_payload_travels_as_a_short_token(gateway: Gateway, tg: Tele
     assert tapped.text == payload and tapped.platform_message_id == "cbcbq-2"
 
 
+def test_a_pay_link_button_opens_the_page_instead_of_coming_back_as_text(gateway: Gateway,
+                                                                         tg: TelegramStandin) -> None:
+    link = "https://pay.example.vn/p/ORD-1?t=abc"
+    gateway.notify(OutboundMessage(text="Mời Anh/Chị thanh toán.", buttons=[Button(title="Thanh toán 70.000 đ",
+                                                                                  payload=link)]))
+    [sent] = wait_for(lambda: tg.called("sendMessage"))
+    assert keyboard(sent) == [[{"text": "Thanh toán 70.000 đ", "url": link}]]
+
+
 def test_unknown_button_token_is_answered_politely_and_not_processed(gateway: Gateway, tg: TelegramStandin) -> None:
     assert gateway.post_update(callback_update(108, CHAT, "cbq-3", "tgcb:000000000000000000000000")) == 200
     [answer] = wait_for(lambda: tg.called("answerCallbackQuery"))

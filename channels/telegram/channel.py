@@ -92,6 +92,9 @@ class TelegramChannel:
             return None
         rows = []
         for button in buttons:
+            if button.payload.startswith(("https://", "http://")):   # a pay link: opens in the browser
+                rows.append([InlineKeyboardButton(button.title, url=button.payload)])
+                continue
             data = await asyncio.to_thread(self.callbacks.encode, button.payload or button.title)
             rows.append([InlineKeyboardButton(button.title, callback_data=data)])
         return InlineKeyboardMarkup(rows)

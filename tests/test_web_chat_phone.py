@@ -72,6 +72,9 @@ def tall_png(width: int = 300, height: int = 700) -> bytes:
 
 def test_the_newest_answer_and_its_buttons_are_in_view_and_spent_buttons_are_disabled(
         page: Page, stack: Stack) -> None:
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     open_chat(page, stack)
     ask(page, "doi bang lai xe het han can gi")
     answer = page.locator(".msg--bot").filter(has_text="Giấy tờ cần có").first   # later answers offer it as a button
@@ -115,6 +118,7 @@ def test_the_newest_answer_and_its_buttons_are_in_view_and_spent_buttons_are_dis
     page.wait_for_function("document.querySelector('.msg--bot:last-child img').complete")
     assert_fully_in_view(page, with_image.get_by_role("button", name="Gặp nhân viên"))
     page.unroute("**/webhooks/rest/webhook")
+    assert errors == []   # no script error, nothing the page's Content-Security-Policy refused
 
 
 def test_the_conversation_survives_a_reload_for_this_browser_only(page: Page, stack: Stack,

@@ -21,10 +21,11 @@ import faiss
 import numpy as np
 
 from knowledge_base.accents import AccentRestorer
+from knowledge_base.aspects import subject_words
 from knowledge_base.documents import Kind, SearchDocument, asking_part
 from knowledge_base.encoders import Encoder
-from knowledge_base.lexical import LexicalIndex
-from knowledge_base.normalise import Expander
+from knowledge_base.lexical import LexicalIndex, document_fields
+from knowledge_base.normalise import Expander, terms
 from knowledge_base.variants import Candidate, rank_siblings
 
 RRF_K = 5
@@ -70,6 +71,7 @@ class HybridIndex:
     def __init__(self, encoder: Encoder, expander: Expander | None = None) -> None:
         self.encoder = encoder
         self.expander = expander or Expander.from_yaml()
+        self._literal = self.expander.literal()   # what a question says, for ``coverage``
         self._lock = threading.Lock()
         self._documents: list[SearchDocument | None] = []
         self._positions: dict[str, int] = {}
@@ -236,6 +238,38 @@ class HybridIndex:
         asking = asking_part(query, QUERY_SYLLABLES)
         text = self._accents.restore(self.expander.rewrite(self._lexical.spell_out(asking)))
         return self.encoder.encode_queries([text])[0]
+
+    def coverage(self, query: str, document_id: str, ignore: frozenset[str] = frozenset()) -> tuple[float, float]:
+        """How well one record and a question say the same thing, by their words: the share of the
+        question's words (abbreviations and everyday phrases spelled out) the record contains
+        anywhere, and the share of the record's best-matched name the question itself says (its
+        abbreviations spelled out, not what its phrases suggest); both weighted by how telling each
+        word is among names. Terms
+        made only of syllables in ``ignore`` (what is asked, fillers) are left out of the question,
+        and a name's own fillers out of the name."""
+        document = self.document(document_id)
+        if document is None:
+            return 0.0, 0.0
+        with self._lock:
+            lexical = self._lexical
+        # Words the catalog does not know count as typed: "xăng" is not a typo of a catalog word.
+        asked = lexical.query_terms(query, correct=False)
+        content = [t for t in asked if not ignore.issuperset(t.split("_"))]
+        said = lexical.query_terms(query, self._literal, correct=False)   # "visa" does not name "hộ chiếu"
+        fields = document_fields(document, self.expander)
+        found = {t for terms in fields.values() for t in terms}
+        total = sum(map(lexical.name_weight, content))
+        covered = sum(lexical.name_weight(t) for t in content if t in found) / total if total else 1.0
+        recall = 0.0
+        for name in document.names:
+            # Of a name, only its subject counts: "… có làm việc không?" is how an FAQ asks.
+            subject = set(subject_words(name))
+            name_terms = {t for t in terms(name, self.expander) if subject.intersection(t.split("_"))}
+            for part in (name_terms, {t for t in name_terms if "_" not in t}):  # pairs, then words
+                weight = sum(map(lexical.name_weight, part))
+                if weight:
+                    recall = max(recall, sum(lexical.name_weight(t) for t in part if t in said) / weight)
+        return covered, recall
 
     def lexical_scores(self, query: str) -> np.ndarray:
         return self._lexical.scores(query)

@@ -122,6 +122,12 @@ class LexicalIndex:
     def __len__(self) -> int:
         return self._size
 
+    def name_weight(self, term: str) -> float:
+        """How telling ``term`` is among the catalog's names (its IDF there; a word no name uses
+        counts as much as the rarest)."""
+        field = self._fields["names"]
+        return field.idf.get(term) or field._idf(1)
+
     @property
     def overlay_size(self) -> int:
         return len(self._overlay)
@@ -147,10 +153,12 @@ class LexicalIndex:
         copy._overlay = {**self._overlay, position: {}}
         return copy
 
-    def query_terms(self, query: str) -> set[str]:
+    def query_terms(self, query: str, expander: Expander | None = None, *, correct: bool = True) -> set[str]:
+        """The terms of ``query``; without ``correct`` a word the catalog does not know stays as
+        typed (acronyms are still read), for judging how well a record covers it."""
         tokens: list[str] = []
-        for token in self._expander(syllables(query)):
-            tokens.extend(self._read(token))
+        for token in (expander or self._expander)(syllables(query)):
+            tokens.extend(self._read(token) if correct else self._as_acronym(token) or [token])
         return set(tokens + pairs(tokens))
 
     def spell_out(self, text: str) -> str:

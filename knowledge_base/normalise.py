@@ -74,6 +74,20 @@ class Expander:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return cls(replace=data.get("replace", {}), expand=data.get("expand", {}))
 
+    def literal(self) -> Expander:
+        """This dictionary without its everyday-phrase inferences ("sinh con" → "khai sinh", "visa"
+        → "hộ chiếu"): teen-code and abbreviations only (an abbreviation has no vowel, or its letters
+        are its expansion's initials: "cccd", "bhyt", "llttp"). What the citizen said, not what
+        it suggests."""
+        copy = object.__new__(Expander)
+        copy.__dict__.update(self.__dict__)
+        copy._expand = {k: v for k, v in self._expand.items() if _abbreviates(k, v)}
+        copy._full_forms = {k: v for k, v in self._full_forms.items() if k in self._replace or k in copy._expand}
+        keys = [*self._replace, *copy._expand]
+        copy._longest = max((len(k) for k in keys), default=1)
+        copy._starts = frozenset(k[0] for k in keys if k)
+        return copy
+
     def rewrite(self, text: str) -> str:
         """The question with every known abbreviation or everyday phrase replaced by its full,
         accented form ("xin llttp dc ko" → "xin lý lịch tư pháp được không"), for the encoder."""
@@ -117,6 +131,13 @@ class Expander:
                 out.append(tokens[i])
             i += size
         return out + added
+
+
+def _abbreviates(phrase: tuple[str, ...], expansion: list[str]) -> bool:
+    if len(phrase) != 1:
+        return False
+    word = phrase[0]
+    return not set("aeiou").intersection(word) or "".join(s[0] for s in expansion[:len(word)]) == word
 
 
 @lru_cache(maxsize=1)

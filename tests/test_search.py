@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from knowledge_base.documents import SearchDocument
 from knowledge_base.encoders import make_encoder
 from knowledge_base.index import HybridIndex
 from knowledge_base.schema import Faq
-from knowledge_base.service import KnowledgeBase
+from knowledge_base.service import EVIDENCE_TO_ANSWER, KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +40,42 @@ def test_kind_filter_returns_only_that_kind(kb: KnowledgeBase) -> None:
 def test_clear_question_is_confident_and_vague_one_is_not(kb: KnowledgeBase) -> None:
     assert kb.ask("thủ tục đăng ký kết hôn cần giấy tờ gì").confident
     assert not kb.ask("giấy tờ").confident
+
+
+# ---- honest when unsure (issue 14, item 5) ------------------------------------------------------
+OUT_OF_CATALOG = yaml.safe_load((ROOT / "tests" / "fixtures" / "out_of_catalog.yml").read_text(encoding="utf-8"))
+
+
+def test_questions_outside_the_catalog_get_no_confident_answer_nine_times_in_ten(kb: KnowledgeBase) -> None:
+    """62 citizen questions about procedures the catalog lacks, written before the rule was tuned:
+    a confident answer to any of them is a wrong answer."""
+    questions = [row["q"] for row in OUT_OF_CATALOG["questions"]]
+    assert len(questions) >= 50
+    confident = [(q, a.best.id) for q in questions if (a := kb.ask(q)).confident and a.best is not None]
+    assert len(confident) <= len(questions) // 10, confident
+
+
+@pytest.mark.parametrize("question", [
+    "thu tuc ly hon thuan tinh", "xin xac nhan ho ngheo", "lam giay phep kinh doanh xang dau",
+])
+def test_the_testers_questions_outside_the_catalog_are_not_answered(kb: KnowledgeBase, question: str) -> None:
+    answer = kb.ask(question)
+    assert not answer.confident and answer.evidence < EVIDENCE_TO_ANSWER
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("lam giay khai sinh cho con can gi", "khai-sinh"),
+    ("thủ tục đăng ký kết hôn cần giấy tờ gì", "ket-hon"),
+    ("doi bang lai xe het han", "doi-gplx"),
+    ("le phi llttp bao nhieu", "ly-lich-tu-phap"),
+    ("xin giay phep ban ruou", "ban-le-ruou"),
+    ("dang ky ho kinh doanh can gi", "ho-kinh-doanh"),
+    ("mat the can cuoc lam lai o dau", "can-cuoc"),
+    ("xin giấy xác nhận độc thân", "xac-nhan-tinh-trang-hon-nhan"),
+])
+def test_questions_the_catalog_answers_stay_confident(kb: KnowledgeBase, question: str, expected: str) -> None:
+    answer = kb.ask(question)
+    assert answer.confident and answer.best is not None and answer.best.id == expected
 
 
 @pytest.mark.parametrize("query", ["", "   ", "😀😀😀", "<script>alert(1)</script>", "x" * 10_000,

@@ -25,6 +25,7 @@ from actions import cards
 from actions import submission_texts as t
 from actions.answers import KnowledgeAction, entity, user_text
 from actions.attachments_lookup import AttachmentLookup
+from actions.case_words import inferred_case, recent_texts
 from actions.drafts import APPLICANT_KEYS, DraftStore, FormDraft
 from actions.forms import CitizenFormValidation
 from actions.validation import (
@@ -196,10 +197,17 @@ class ActionStartSubmission(KnowledgeAction):
             return [SlotSet("procedure_id", procedure.id), SlotSet(ALLOWED, False)]
         level = online.online_level or ""
         await self.insights.event(tracker.sender_id, "submission_started", procedure.id)
-        dispatcher.utter_message(text=t.START_ONLINE.format(title=procedure.title, level=level,
-                                                            level_note=t.LEVEL_NOTES.get(level, "")))
+        start = t.START_ONLINE.format(title=procedure.title, level=level, level_note=t.LEVEL_NOTES.get(level, ""))
+        named = inferred_case(procedure, recent_texts(tracker), field_applies)
+        if named:  # the question already said which case: not asked again
+            labels = {f.name: f.label for f in procedure.form_fields}
+            start += "\n" + t.CASE_FROM_QUESTION.format(answers="; ".join(
+                f"{labels[name]}: {value}" for name, value in named.items()))
+        dispatcher.utter_message(text=start)
         cleared: list[EventType] = [SlotSet(slot, None) for slot in (*FORM_SLOTS, *DOC_SLOTS) if slot != FIELDS]
-        return [*cleared, SlotSet(FIELDS, {}), SlotSet("procedure_id", procedure.id), SlotSet(ALLOWED, True)]
+        cursors = [SlotSet(c, v) for c, v in cursor_values(procedure, named).items() if v is not None]
+        return [*cleared, SlotSet(FIELDS, named), *cursors, SlotSet("procedure_id", procedure.id),
+                SlotSet(ALLOWED, True)]
 
 
 class ValidateSubmissionForm(CitizenFormValidation):

@@ -49,6 +49,8 @@ REQUIRED = "Mục này bắt buộc nên không bỏ qua được ạ."
 START_ONLINE = ("📝 Nộp hồ sơ: {title} — dịch vụ công trực tuyến {level}. {level_note}\n"
                 "Gõ “hủy” để dừng, “menu” để về trang chính, “quay lại” để sửa câu trước; "
                 "thông tin đã nhập luôn được giữ làm bản nháp.")
+CASE_FROM_QUESTION = ("Theo câu hỏi của Anh/Chị, em đã ghi: {answers}. Chưa đúng thì Anh/Chị sửa được "
+                      "ở bước xem lại trước khi nộp.")
 LEVEL_NOTES = {
     "toàn trình": "Anh/Chị không phải đến nộp hay nhận kết quả trực tiếp.",
     "một phần": "Anh/Chị khai và nộp hồ sơ trực tuyến, nhưng vẫn phải đến cơ quan cho một số bước "

@@ -176,6 +176,17 @@ def test_a_request_naming_the_procedure_opens_the_form(stack: Stack, new_sender)
     assert "Đăng ký khai sinh" in reply and "toàn trình" in reply and "Giới tính của trẻ" in reply
 
 
+def test_the_case_named_in_the_question_is_not_asked_again(stack: Stack, new_sender) -> None:
+    chat = Chat(stack, new_sender())
+    chat.say("cấp lại căn cước bị mất thì làm thế nào")
+    opening = chat.say(start("can-cuoc"))
+    assert "em đã ghi: Loại yêu cầu: Cấp lại; Lý do cấp lại: Bị mất thẻ" in opening
+    assert "Hình thức nhận thẻ" in opening and "Loại yêu cầu?" not in opening
+    # Nothing named: the form asks the case as usual.
+    other = Chat(stack, new_sender())
+    assert "Loại yêu cầu" in other.say(start("can-cuoc")) and "em đã ghi" not in other.last
+
+
 # ---- a way out of every question (issue #14, item 3) ------------------------------------------------
 
 def test_asking_for_a_person_mid_form_is_not_taken_as_an_answer_and_keeps_the_draft(stack: Stack, new_sender) -> None:

@@ -1,0 +1,64 @@
+"""The case a citizen already named in their question ("cấp lại căn cước bị mất"): the choice fields
+it answers are filled when the form opens, instead of being asked again.
+
+Strict on purpose, a wrong guess costs more than a question: a choice counts as named when its
+words (or one of its "/" or "," alternatives, two syllables at least) appear in that order in the
+question, or when two or more of the words that tell it from the field's other choices all appear;
+a field is filled only when exactly one of its choices is named. "Khác" is never guessed. The
+summary before "Xác nhận nộp" shows every answer and lets the citizen correct it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from rasa_sdk import Tracker
+
+from knowledge_base.normalise import syllables
+from knowledge_base.schema import FormField, Procedure
+
+RECENT_MESSAGES = 3       # the request and the question(s) just before it
+NEVER_GUESSED = {"khac"}
+
+
+def recent_texts(tracker: Tracker, limit: int = RECENT_MESSAGES) -> list[str]:
+    """The citizen's last typed messages (button payloads left out), newest last."""
+    typed = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
+    return [text for text in typed if text and not text.startswith("/")][-limit:]
+
+
+def _contains(words: list[str], phrase: list[str]) -> bool:
+    return any(words[i:i + len(phrase)] == phrase for i in range(len(words) - len(phrase) + 1))
+
+
+def _named(choice: str, others: list[str], words: list[str]) -> bool:
+    own = syllables(choice)
+    if not own or " ".join(own) in NEVER_GUESSED:
+        return False
+    alternatives = [syllables(part) for part in re.split(r"[/,]| hoặc ", choice)]
+    if any(len(part) >= 2 and _contains(words, part) for part in [own, *alternatives]):
+        return True
+    shared = set.intersection(*(set(syllables(o)) for o in others)) if others else set()
+    telling = set(own) - shared
+    return len(telling) >= 2 and telling <= set(words)
+
+
+def named_choice(field: FormField, words: list[str]) -> str | None:
+    """The one choice of ``field`` the words name, else None."""
+    named = [c for c in field.choices if _named(c, [o for o in field.choices if o != c], words)]
+    return named[0] if len(named) == 1 else None
+
+
+def inferred_case(procedure: Procedure, texts: Iterable[str], applies: object) -> dict[str, str]:
+    """Choice fields answered by ``texts``, in the catalog's order; ``applies(field, answers)``
+    says whether the answers so far leave the field to ask (the catalog's ``when``)."""
+    words = syllables(" ".join(texts))
+    answers: dict[str, str] = {}
+    for field in procedure.form_fields:
+        if field.type != "choice" or not applies(field, answers):  # type: ignore[operator]
+            continue
+        choice = named_choice(field, words)
+        if choice is not None:
+            answers[field.name] = choice
+    return answers

@@ -58,11 +58,12 @@ def answer_item(dispatcher: CollectingDispatcher, kb: KnowledgeBase, item_id: st
             messages = cards.all_documents_messages(procedure)
             for text in messages[:-1]:
                 dispatcher.utter_message(text=text)
-            dispatcher.utter_message(text=messages[-1], buttons=cards.all_documents_buttons(procedure))
+            dispatcher.utter_message(text=messages[-1], buttons=cards.with_feedback(
+                cards.all_documents_buttons(procedure), procedure.id))
         else:
             parts: list[Aspect] = [a for a in aspects if a in cards.SECTIONS]  # type: ignore[misc]
-            dispatcher.utter_message(text=cards.procedure_card(procedure, parts),
-                                     buttons=cards.procedure_buttons(procedure, parts))
+            dispatcher.utter_message(text=cards.procedure_card(procedure, parts), buttons=cards.with_feedback(
+                cards.procedure_buttons(procedure, parts), procedure.id))
         return [SlotSet("procedure_id", procedure.id)]
     faq = kb.faq(item_id)
     if faq is not None:
@@ -71,9 +72,11 @@ def answer_item(dispatcher: CollectingDispatcher, kb: KnowledgeBase, item_id: st
             messages = cards.faq_full_messages(faq)
             for text in messages[:-1]:
                 dispatcher.utter_message(text=text)
-            dispatcher.utter_message(text=messages[-1], buttons=cards.faq_buttons(faq, linked, full=True))
+            dispatcher.utter_message(text=messages[-1], buttons=cards.with_feedback(
+                cards.faq_buttons(faq, linked, full=True), faq.id))
         else:
-            dispatcher.utter_message(text=cards.faq_card(faq), buttons=cards.faq_buttons(faq, linked))
+            dispatcher.utter_message(text=cards.faq_card(faq), buttons=cards.with_feedback(
+                cards.faq_buttons(faq, linked), faq.id))
         return []
     dispatcher.utter_message(response="utter_item_not_found")
     return []
@@ -132,6 +135,30 @@ class KnowledgeAction(Action):
             return answer_item(dispatcher, self.kb, choice, aspects)
         return None
 
+    async def not_in_catalog(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str,
+                             result: Answerable) -> list[EventType]:
+        """Nothing in the catalog is close: say so, offer the portal's search and a person, and
+        put the question in the unanswered inbox."""
+        best = result.best
+        await self.insights.unanswered(tracker.sender_id, question, "out_of_catalog", best.id if best else "",
+                                       best.score if best else 0.0)
+        dispatcher.utter_message(text=cards.not_in_catalog_text(question), buttons=[cards.human_button()])
+        return []
+
+    async def not_sure(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str,
+                       result: Answerable) -> list[EventType]:
+        """Something close but not sure: the best hits as buttons and a person; a question naming a
+        subject is also told the catalog may not hold it, with the portal's search."""
+        assert result.best is not None
+        await self.insights.unanswered(tracker.sender_id, question, "low_confidence", result.best.id,
+                                       result.best.score)
+        buttons = [cards.choice_button(h.id, h.title) for h in result.hits[:3]]
+        buttons.append(cards.human_button())
+        # "giấy tờ" names no procedure: which one, not whether the catalog has it.
+        text = cards.not_sure_text(question) if subject_words(question) else cards.clarify_text()
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
 
 class ActionAnswerQuestion(KnowledgeAction):
     """Answer a question: directly when sure, with the top 3 as buttons when not."""
@@ -152,22 +179,16 @@ class ActionAnswerQuestion(KnowledgeAction):
                 and _is_follow_up(question, result.best.id if result.best else None, previous)):
             await self.answered(tracker, previous)
             return answer_item(dispatcher, self.kb, previous, aspects)
-        if result.best is None:
-            await self.insights.unanswered(tracker.sender_id, question, "fallback")
-            dispatcher.utter_message(response="utter_no_answer")
-            return []
+        if result.out_of_catalog:   # nothing close: never a look-alike procedure's card
+            return await self.not_in_catalog(dispatcher, tracker, question, result)
+        assert result.best is not None
         handled = await self.tell_variants_apart(dispatcher, tracker, question, result, aspects)
         if handled is not None:
             return handled
         if result.confident:
             await self.answered(tracker, result.best.id)
             return answer_item(dispatcher, self.kb, result.best.id, aspects)
-        await self.insights.unanswered(tracker.sender_id, question, "low_confidence", result.best.id,
-                                       result.best.score)
-        buttons = [cards.choice_button(h.id, h.title) for h in result.hits[:3]]
-        buttons.append(cards.human_button())
-        dispatcher.utter_message(text=cards.clarify_text(), buttons=buttons)
-        return []
+        return await self.not_sure(dispatcher, tracker, question, result)
 
 
 def _is_follow_up(question: str, best_id: str | None, previous: str) -> bool:

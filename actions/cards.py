@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
+from urllib.parse import urlencode
 
 from bot.dossiers.fees import vnd as fee_vnd
 from knowledge_base.aspects import ASPECT_LABELS, Aspect
@@ -54,6 +55,56 @@ def payload(intent: str, **entities: str) -> str:
 
 def human_button() -> dict[str, str]:
     return {"title": HUMAN, "payload": payload("request_human")}
+
+
+# ---- honest when unsure ------------------------------------------------------------------------
+# The national portal's search for procedures (the catalog's sources link its procedure pages).
+PORTAL_SEARCH = "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh.html"
+PORTAL_QUERY_CHARS = 200
+LIKED = "👍 Hữu ích"
+DISLIKED = "👎 Chưa đúng"
+
+
+def portal_search_url(question: str) -> str:
+    """The portal's search for the citizen's own words, escaped for a URL."""
+    return f"{PORTAL_SEARCH}?{urlencode({'keyword': ' '.join(question.split())[:PORTAL_QUERY_CHARS]})}"
+
+
+def not_in_catalog_text(question: str) -> str:
+    return ("Em chưa có thông tin về thủ tục này trong danh mục của Trung tâm, nên xin phép không trả lời "
+            "để tránh hướng dẫn sai ạ. Em đã ghi lại câu hỏi để cán bộ bổ sung.\n"
+            f"Anh/Chị có thể tra cứu trên Cổng Dịch vụ công quốc gia: {portal_search_url(question)}\n"
+            "hoặc bấm “Gặp nhân viên” để được hướng dẫn.")
+
+
+def not_sure_text(question: str) -> str:
+    return ("Em chưa tìm thấy đúng thủ tục Anh/Chị hỏi trong danh mục. Có phải Anh/Chị muốn hỏi một trong "
+            "các nội dung dưới đây?\n"
+            f"Nếu không phải, Anh/Chị tra cứu trên Cổng Dịch vụ công quốc gia: {portal_search_url(question)}\n"
+            "hoặc bấm “Gặp nhân viên”.")
+
+
+def disliked_text(question: str) -> str:
+    return ("Em xin lỗi vì câu trả lời chưa đúng ý Anh/Chị. Em đã ghi lại câu hỏi để cán bộ xem lại.\n"
+            f"Anh/Chị có thể tra cứu trên Cổng Dịch vụ công quốc gia: {portal_search_url(question)}\n"
+            "hoặc bấm “Gặp nhân viên” để được hướng dẫn ngay.")
+
+
+LIKED_TEXT = "Cảm ơn Anh/Chị đã phản hồi! Anh/Chị cần hỏi gì thêm cứ nhắn cho em nhé."
+
+
+def feedback_buttons(item_id: str) -> list[dict[str, str]]:
+    """👍/👎 on an answer: a rating of the answer (``action_store_rating``, subject ``answer``)."""
+    return [{"title": LIKED, "payload": payload("rate", score="5", rating_subject=f"answer:{item_id}")},
+            {"title": DISLIKED, "payload": payload("rate", score="1", rating_subject=f"answer:{item_id}")}]
+
+
+def with_feedback(buttons: list[dict[str, str]], item_id: str) -> list[dict[str, str]]:
+    """An answer's buttons plus 👍/👎, within ``MAX_BUTTONS``: the card's first buttons, a person,
+    then the two ratings."""
+    human = [b for b in buttons if b["title"] == HUMAN][:1]
+    own = [b for b in buttons if b["title"] != HUMAN][:MAX_BUTTONS - 2 - len(human)]
+    return [*own, *human, *feedback_buttons(item_id)]
 
 
 # ---- shortening --------------------------------------------------------------------------------

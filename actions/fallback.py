@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import cards
 from actions.answers import answer_item, user_text
 from actions.handoff import HandoffAction
-from knowledge_base.aspects import detect_aspects
+from knowledge_base.aspects import detect_aspects, subject_words
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -40,8 +40,8 @@ class ActionFallback(HandoffAction):
                   domain: dict[str, Any]) -> list[EventType]:
         question = user_text(tracker)
         result = await asyncio.to_thread(self.kb.ask, question)
-        handled = (await self.tell_variants_apart(dispatcher, tracker, question, result,
-                                                  detect_aspects(question)) if result.hits else None)
+        handled = (await self.tell_variants_apart(dispatcher, tracker, question, result, detect_aspects(question))
+                   if result.hits and not result.out_of_catalog else None)
         if handled is not None:   # one procedure at several levels: one question, not a guess
             return [*handled, SlotSet("fallback_streak", 0.0)]
         if result.confident and result.best is not None:
@@ -49,10 +49,15 @@ class ActionFallback(HandoffAction):
             events = answer_item(dispatcher, self.kb, result.best.id, detect_aspects(question))
             return [*events, SlotSet("fallback_streak", 0.0)]
         best = result.best
-        await self.insights.unanswered(tracker.sender_id, question, "fallback", best.id if best else "",
-                                       best.score if best else 0.0)
         streak = float(tracker.get_slot("fallback_streak") or 0.0)
         streak = streak + 1 if previous_user_intent(tracker) == FALLBACK_INTENT else 1.0
+        if (streak < 2 and best is not None and best.lexical_rank is not None and result.out_of_catalog
+                and subject_words(question)):
+            # Words of the catalog, but no procedure it holds: said so, with the portal and a person.
+            return [*await self.not_in_catalog(dispatcher, tracker, question, result),
+                    SlotSet("fallback_streak", streak)]
+        await self.insights.unanswered(tracker.sender_id, question, "fallback", best.id if best else "",
+                                       best.score if best else 0.0)
         if streak >= 2:
             dispatcher.utter_message(response="utter_fallback_handover")
             return [SlotSet("fallback_streak", 0.0), *await self.hand_over(dispatcher, tracker, "fallback")]

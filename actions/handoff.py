@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from actions import cards
 from actions.answers import KnowledgeAction
 from actions.attachments_lookup import split_sender
 from actions.forms import CitizenFormValidation
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from bot.handoff.service import HandoffService
 
 CALLBACK_SLOTS = ("callback_phone", "callback_topic")
-SUBJECTS = ("handoff", "conversation", "dossier")
+SUBJECTS = ("handoff", "conversation", "dossier", "answer")
 HOTLINE_FAQ = "duong-day-nong"
 NO_HANDOFF = "Hiện chưa chuyển được tới nhân viên. Anh/Chị gọi đường dây nóng của Trung tâm giúp em ạ."
 THANKS = {1: "Em xin lỗi vì trải nghiệm chưa tốt. Trung tâm sẽ xem lại để cải thiện.",
@@ -166,12 +167,32 @@ class ActionStoreRating(HandoffAction):
             score = int(next(tracker.get_latest_entity_values("score"), 0) or 0)
         except (TypeError, ValueError):
             score = 0
+        subject, _, subject_id = str(next(tracker.get_latest_entity_values("rating_subject"), "") or "").partition(":")
+        if subject == "answer" and 1 <= score <= 5:   # 👍/👎 under an answer card
+            return await self.rate_answer(dispatcher, tracker, score, subject_id)
         if not 1 <= score <= 5 or self.sessions is None:
             dispatcher.utter_message(text="Anh/Chị chọn từ 1 đến 5 sao giúp em ạ.")
             return []
-        subject, _, subject_id = str(next(tracker.get_latest_entity_values("rating_subject"), "") or "").partition(":")
         await asyncio.to_thread(self._store, tracker, score, subject, subject_id)
         dispatcher.utter_message(text=THANKS[score], buttons=[FEEDBACK_BUTTON])
+        return []
+
+    async def rate_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, score: int,
+                          item_id: str) -> list[EventType]:
+        """👍/👎 under an answer: a rating of that record; a 👎 also puts the question and the answer
+        given in the unanswered inbox, and offers the portal's search and a person."""
+        known = self.kb.procedure(item_id) or self.kb.faq(item_id)
+        item_id = item_id if known is not None else ""   # a forged payload rates nothing in particular
+        if self.sessions is not None:
+            await asyncio.to_thread(self._store, tracker, score, "answer", item_id)
+        if score >= 3:
+            dispatcher.utter_message(text=cards.LIKED_TEXT)
+            return []
+        question = last_question(tracker)
+        title = getattr(known, "title", None) or getattr(known, "question", "")
+        await self.insights.unanswered(tracker.sender_id, question or title, "disliked", item_id)
+        dispatcher.utter_message(text=cards.disliked_text(question or title),
+                                 buttons=[cards.human_button(), FEEDBACK_BUTTON])
         return []
 
     def _store(self, tracker: Tracker, score: int, subject: str, subject_id: str) -> None:
@@ -180,7 +201,7 @@ class ActionStoreRating(HandoffAction):
         found = conversation_id(self.sessions, tracker.sender_id)
         if found is None:
             return
-        procedure_id = str(tracker.get_slot("procedure_id") or "")
+        procedure_id = subject_id if subject == "answer" else str(tracker.get_slot("procedure_id") or "")
         with self.sessions() as session, session.begin():
             handoff = session.get(Handoff, int(subject_id)) if subject == "handoff" and subject_id.isdigit() else None
             if handoff is not None and handoff.conversation_id != found:

@@ -79,6 +79,30 @@ def test_ambiguous_question_gets_three_choices_then_the_choice(stack: Stack, new
     assert answer and chosen
 
 
+@pytest.mark.parametrize("question", ["thu tuc ly hon thuan tinh", "xin xac nhan ho ngheo",
+                                      "lam giay phep kinh doanh xang dau"])
+def test_a_procedure_outside_the_catalog_is_said_so_with_the_portal_and_a_person(
+        stack: Stack, new_sender, question: str) -> None:
+    replies = stack.chat(new_sender(), question)
+    text = texts(replies)
+    assert "Giấy tờ cần có" not in text and "Nguồn:" not in text   # not a look-alike's card
+    assert "chưa có thông tin về thủ tục này" in text or "chưa tìm thấy đúng thủ tục" in text
+    assert "https://dichvucong.gov.vn/" in text and "keyword=" in text
+    assert any(b["title"] == "Gặp nhân viên" for b in buttons(replies))
+
+
+def test_an_answer_offers_thumbs_and_a_thumbs_down_offers_the_portal_and_a_person(
+        stack: Stack, new_sender) -> None:
+    sender = new_sender()
+    replies = stack.chat(sender, "lam giay khai sinh cho con can giay to gi")
+    titles = [b["title"] for b in buttons(replies)]
+    assert "👍 Hữu ích" in titles and "👎 Chưa đúng" in titles
+    down = next(b for b in buttons(replies) if b["title"] == "👎 Chưa đúng")
+    sorry = stack.chat(sender, down["payload"])
+    assert "xin lỗi" in texts(sorry) and "dichvucong.gov.vn" in texts(sorry)
+    assert any(b["title"] == "Gặp nhân viên" for b in buttons(sorry))
+
+
 def test_nonsense_twice_hands_the_conversation_to_a_person(stack: Stack, new_sender) -> None:
     sender = new_sender()
     first = stack.chat(sender, "qwzx plof vrrt")

@@ -3,22 +3,32 @@ the staff page (in process: TestClient, temporary SQLite)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
+import json
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from actions.answers import ActionAnswerQuestion
+from actions.handoff import ActionStoreRating
 from bot.app import create_app
 from bot.auth import cli
 from bot.config import Settings
 from bot.db import create_schema, make_engine, make_sessionmaker
+from bot.handoff.models import Rating
 from bot.insights.inbox import (
     MAX_EXAMPLES,
     Group,
@@ -31,6 +41,8 @@ from bot.insights.inbox import (
     plain_form,
 )
 from bot.insights.models import UnansweredQuestion
+from bot.insights.recorder import Insights
+from bot.models import Conversation
 from bot.routes import inbox as inbox_routes
 from knowledge_base.schema import Faq
 from knowledge_base.service import KnowledgeBase
@@ -218,6 +230,67 @@ def test_a_confident_procedure_answer_does_not_hide(sessions: sessionmaker, kb: 
     assert group.found[0].kind == "procedure"
 
 
+# ---- honest when unsure: what reaches the inbox from the actions (in process, no Rasa) -------------
+def run_action(action: Any, text: str, entities: dict[str, str] | None = None,
+               events: list[dict[str, Any]] | None = None, sender: str = "web:citizen-1") -> list[dict[str, Any]]:
+    tracker = Tracker(sender, {}, {"text": text, "intent": {},
+                                   "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()]},
+                      events or [{"event": "user", "text": text}], False, None, None, None)
+    dispatcher = CollectingDispatcher()
+    with ThreadPoolExecutor(max_workers=1) as pool:   # a loop of its own, whatever ran before
+        pool.submit(asyncio.run, action.run(dispatcher, tracker, {})).result()
+    return dispatcher.messages
+
+
+@pytest.mark.parametrize("question", [
+    "thu tuc ly hon thuan tinh", "xin xac nhan ho ngheo", "lam giay phep kinh doanh xang dau",
+])
+def test_a_question_outside_the_catalog_says_so_offers_the_portal_and_a_person_and_reaches_the_inbox(
+        sessions: sessionmaker, kb: KnowledgeBase, question: str) -> None:
+    action = ActionAnswerQuestion(kb)
+    action.insights = Insights(sessions)
+    [reply] = run_action(action, question)
+    text = reply["text"]
+    assert "Giấy tờ cần có" not in text and "Nguồn:" not in text   # no card of a look-alike procedure
+    assert "chưa có thông tin về thủ tục này" in text or "chưa tìm thấy đúng thủ tục" in text
+    portal = re.search(r"https://dichvucong\.gov\.vn/\S+", text)
+    assert portal is not None and parse_qs(urlsplit(portal.group(0)).query)["keyword"] == [question]
+    assert "Gặp nhân viên" in [b["title"] for b in reply["buttons"]]
+    [group] = Inbox(sessions, kb).page().groups
+    assert group.representative == question and set(group.reasons) <= {"out_of_catalog", "low_confidence"}
+
+
+def test_every_answer_offers_thumbs_and_a_thumbs_down_reaches_the_inbox_with_the_answer_given(
+        sessions: sessionmaker, kb: KnowledgeBase) -> None:
+    question = "lam giay khai sinh cho con can giay to gi"
+    with sessions() as session, session.begin():
+        session.add(Conversation(channel="web", sender_id="citizen-1"))
+    answer = ActionAnswerQuestion(kb)
+    answer.insights = Insights(sessions)
+    [card] = run_action(answer, question)
+    titles = [b["title"] for b in card["buttons"]]
+    assert "Đăng ký khai sinh" in card["text"] and titles[-2:] == ["👍 Hữu ích", "👎 Chưa đúng"]
+    assert "Gặp nhân viên" in titles and len(titles) <= 5   # Zalo shows five buttons at most
+    assert Inbox(sessions, kb).page().groups == []           # answered: nothing for staff yet
+
+    rate = ActionStoreRating(kb, None, sessions)
+    rate.insights = Insights(sessions)
+    history = [{"event": "user", "text": question}, {"event": "bot", "text": card["text"]}]
+    up, down = (b["payload"] for b in card["buttons"][-2:])
+    [thanks] = run_action(rate, up, json.loads(up.removeprefix("/rate")), [*history, {"event": "user", "text": up}])
+    assert "Cảm ơn" in thanks["text"] and Inbox(sessions, kb).page().groups == []
+    [sorry] = run_action(rate, down, json.loads(down.removeprefix("/rate")),
+                         [*history, {"event": "user", "text": down}])
+    assert "xin lỗi" in sorry["text"] and "dichvucong.gov.vn" in sorry["text"]
+    assert "Gặp nhân viên" in [b["title"] for b in sorry["buttons"]]
+    [group] = Inbox(sessions, kb).page().groups
+    assert group.representative == question and group.reasons == {"disliked": 1}
+    assert group.examples[0].answered == "Đăng ký khai sinh"
+    with sessions() as session:
+        ratings = session.execute(select(Rating.subject, Rating.score, Rating.procedure_id)).all()
+    assert sorted(ratings) == [("answer", 1, "khai-sinh"), ("answer", 5, "khai-sinh")]
+
+
 # ---- the staff page -------------------------------------------------------------------------------
 def build_app(settings: Settings, kb: KnowledgeBase) -> FastAPI:
     app = create_app(settings, kb=kb)
@@ -292,6 +365,13 @@ def test_page_and_data_show_groups_with_a_link_to_the_faq_form(client: TestClien
 
     mark_group_resolved(sessions, card["key"], "mat-the-bhyt")
     assert [g["count"] for g in client.get("/staff/inbox/data.json").json()["groups"]] == [1]
+
+
+def test_the_page_shows_a_thumbs_down_with_the_answer_given(client: TestClient) -> None:
+    add(app_sessions(client), "lam giay khai sinh cho con", reason="disliked", best_id="khai-sinh")
+    login(client, "tnv")
+    page = client.get("/staff/inbox").text
+    assert "Người dân chê câu trả lời (👎)" in page and "Trợ lý đã trả lời bằng: Đăng ký khai sinh" in page
 
 
 def test_the_period_is_limited_to_one_to_365_days(client: TestClient) -> None:

@@ -52,6 +52,8 @@ DRAFT_PATH = "/staff/faqs/new"
 REASON_LABELS = {
     "fallback": "Không hiểu câu hỏi",
     "low_confidence": "Chưa chắc chắn, gợi ý 3 kết quả",
+    "out_of_catalog": "Ngoài danh mục thủ tục",
+    "disliked": "Người dân chê câu trả lời (👎)",
     "handoff": "Chuyển cho cán bộ",
 }
 
@@ -128,6 +130,7 @@ class Example:
     channel: str
     at: dt.datetime
     reason: str
+    answered: str = ""   # a 👎: the title of the answer the citizen was given
 
 
 @dataclass(frozen=True)
@@ -162,8 +165,8 @@ class Group:
         return {
             "key": self.key, "representative": self.representative, "count": self.count,
             "reasons": self.reasons, "channels": self.channels, "last_at": self.last_at.isoformat(),
-            "examples": [{"text": e.text, "channel": e.channel, "at": e.at.isoformat(), "reason": e.reason}
-                         for e in self.examples],
+            "examples": [{"text": e.text, "channel": e.channel, "at": e.at.isoformat(), "reason": e.reason,
+                          "answered": e.answered} for e in self.examples],
             "found": [dataclasses.asdict(f) for f in self.found], "confident": self.confident,
             "draft_url": self.draft_url,
         }
@@ -289,7 +292,7 @@ class Inbox:
         vectors = self._embed([self._embedding_text(phrasings[k]) for k in keys])
         weights = [len(phrasings[k].rows) for k in keys]
         groups = [self._make_group(keys, [phrasings[keys[i]] for i in members], vectors[members],
-                                   [weights[i] for i in members], members)
+                                   [weights[i] for i in members], members, self._title)
                   for members in cluster(vectors, weights, self.threshold)]
         return sorted(groups, key=lambda g: (-g.count, -g.last_at.timestamp(), g.key))
 
@@ -317,9 +320,16 @@ class Inbox:
             return np.zeros((0, encoder.dim), np.float32)
         return np.vstack([self._vectors[t] for t in texts]).astype(np.float32)
 
+    def _title(self, item_id: str) -> str:
+        procedure = self.kb.procedure(item_id)
+        if procedure is not None:
+            return procedure.title
+        faq = self.kb.faq(item_id)
+        return faq.question if faq is not None else item_id
+
     @staticmethod
     def _make_group(keys: list[str], phrasings: list[_Phrasing], vectors: np.ndarray, weights: list[int],
-                    members: list[int]) -> Group:
+                    members: list[int], title_of: Callable[[str], str] = str) -> Group:
         centroid = (vectors * np.asarray(weights, np.float32)[:, None]).sum(axis=0)
         central = int(np.argmax(vectors @ centroid))   # first wins a tie: the more frequent phrasing
         rows = sorted((r for p in phrasings for r in p.rows), key=lambda r: (aware(r.at), r.id), reverse=True)
@@ -328,7 +338,8 @@ class Inbox:
         for row in rows:   # the newest, one per wording
             if row.text not in seen and len(examples) < MAX_EXAMPLES:
                 seen.add(row.text)
-                examples.append(Example(row.text, row.channel, aware(row.at), row.reason))
+                answered = title_of(row.best_id) if row.reason == "disliked" and row.best_id else ""
+                examples.append(Example(row.text, row.channel, aware(row.at), row.reason, answered))
         member_keys = [keys[i] for i in members]
         return Group(
             key=member_keys[central], representative=phrasings[central].display(), count=len(rows),

@@ -28,6 +28,7 @@ from bot.handoff.hub import ConsoleHub
 from bot.handoff.service import HandoffService
 from bot.inbound import InboundPipeline
 from bot.insights.inbox import install_resolution_hook
+from bot.ops.file_modes import tighten
 from bot.ops.install import install_ops
 from bot.ops.logging import configure_logging
 from bot.ops.security_headers import NOSNIFF, NoSniffStaticFiles
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
             KnowledgeBase.open, settings.kb_data_dir, settings.kb_encoder, settings.kb_cache_dir)
         engine = make_engine(settings.database_url)
         await asyncio.to_thread(migrate, settings.database_url)  # locked: replicas may start together
+        tighten(settings.database_url, settings.attachments_dir)
         sessions = make_sessionmaker(engine)
         # Staff edits of the catalog (published versions in the database) survive restarts.
         app.state.catalog = await asyncio.to_thread(start_catalog, knowledge, sessions)
@@ -81,8 +83,16 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
                                  settings.handoff_agent_timeout_seconds, settings.handoff_default_wait_seconds)
         conversations = ConversationService(sessions, rasa, settings.max_message_chars, handoff)
         dossiers = make_dossier_backend(settings, sessions, knowledge, StatusNotifier(outbox))
-        payments = PaymentService(sessions, make_providers(settings), dossiers, outbox, settings.public_url,
-                                  settings.payment_order_minutes, settings.payment_reconcile_after_minutes)
+        # Guards of the money path, on even when the general rate limits are off (0 turns one off).
+        payments = PaymentService(
+            sessions, make_providers(settings), dossiers, outbox, settings.public_url,
+            settings.payment_order_minutes, settings.payment_reconcile_after_minutes,
+            api_limiter=cluster.rate_limiter("payments-api", settings.payment_api_ip_per_minute,
+                                             settings.payment_api_ip_burst)
+            if settings.payment_api_ip_per_minute > 0 else None,
+            refused_limiter=cluster.rate_limiter("payments-refused", settings.payment_refused_callbacks_per_minute,
+                                                 settings.payment_refused_callbacks_burst)
+            if settings.payment_refused_callbacks_per_minute > 0 else None)
         executor = ActionExecutor()
         for action in build_actions(knowledge, drafts=SqlDraftStore(sessions), dossiers=dossiers,
                                     sessions=sessions, payments=payments, handoff=handoff):

@@ -23,6 +23,8 @@ from pathlib import Path
 import httpx
 import yaml
 
+from bot.ops.file_modes import keep_files_private
+
 ROOT = Path(__file__).resolve().parent.parent
 RASA_VENV = Path(os.environ.get("RASA_VENV", ROOT / ".venv-rasa"))
 MODEL_DIR = ROOT / "models"
@@ -169,6 +171,7 @@ def run(gateway_port: int = 8000, rasa_port: int = 5005) -> int:
     # explicitly: a shell that starts us in the background would have SIGINT ignored).
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    keep_files_private()   # Rasa's tracker database and the gateway's files: this user only
     prepare()
     endpoints = ROOT / "var" / "endpoints.yml"
     endpoints.parent.mkdir(exist_ok=True)

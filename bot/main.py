@@ -3,7 +3,10 @@
 import logging
 
 from bot.app import create_app
+from bot.ops.file_modes import keep_files_private
 from bot.ops.heap import freeze_after_startup
+
+keep_files_private()
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 # httpx logs every request URL at INFO; conversation ids in those URLs are nobody's business.

@@ -486,3 +486,18 @@ def test_rasas_action_calls_are_not_held_to_the_chat_limit(gateway) -> None:
         {"event": "user", "text": "x" * 1000} for _ in range(200)]}, "domain": {}}
     answered = client.post("/actions/webhook", json=big, params={"token": "ops-internal"})
     assert answered.status_code not in (403, 413), answered.text
+
+
+def test_databases_and_attachments_are_readable_by_the_service_only(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """The SQLite file holds căn cước numbers in clear, attachments hold ID-card scans."""
+    database, files = tmp_path / "gw.db", tmp_path / "files"
+    database.touch(mode=0o644)
+    files.mkdir(mode=0o755)
+    database.chmod(0o644)
+    files.chmod(0o755)
+    settings = Settings(database_url=f"sqlite:///{database}", rasa_url=f"http://127.0.0.1:{free_port()}",
+                        attachments_dir=files)
+    with TestClient(create_app(settings, kb=kb)):
+        pass
+    assert database.stat().st_mode & 0o777 == 0o600
+    assert files.stat().st_mode & 0o777 == 0o700

@@ -18,7 +18,7 @@ from actions import build_actions
 from bot.attachments import AttachmentService, LocalFileStore
 from bot.catalog.startup import start_catalog
 from bot.cluster import Cluster
-from bot.config import Settings
+from bot.config import Settings, is_local_url
 from bot.conversations import ConversationService
 from bot.db import make_engine, make_sessionmaker, migrate
 from bot.dossiers.factory import make_dossier_backend
@@ -139,7 +139,9 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         await cluster.close(background)   # after the jobs let go of their leases
         engine.dispose()
 
+    docs = settings.api_docs if settings.api_docs is not None else is_local_url(settings.public_url)
     app = FastAPI(title="Trợ lý ảo dịch vụ công", version="0.1.0", lifespan=lifespan,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
                   description="Cổng vào của trợ lý ảo: trò chuyện, tìm kiếm, hành động Rasa.")
     app.include_router(chat.router)
     app.include_router(search.router)

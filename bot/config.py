@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -24,11 +25,15 @@ class Settings(BaseSettings):
     kb_cache_dir: Path = ROOT / "var" / "index"
     max_message_chars: int = 2000
     public_url: str = "http://127.0.0.1:8000"
+    # The OpenAPI pages (/docs, /redoc) load their script from a CDN: served on a local address
+    # only, unless set to true (a public deployment publishes docs/ instead).
+    api_docs: bool | None = None
     secret_key: str = ""               # signs links to files staff send; made once in var/ when empty
 
     # Attachments (photos, PDF) citizens send.
     attachments_dir: Path = ROOT / "var" / "attachments"
     max_upload_bytes: int = 10 * 1024 * 1024
+    file_link_days: int = 30           # links to files staff send citizens stop working after this
 
     # Zalo Official Account. The channel is off until app id, OA secret key and tokens are set.
     zalo_app_id: str = ""
@@ -104,3 +109,17 @@ class Settings(BaseSettings):
     zalopay_key1: str = ""
     zalopay_key2: str = ""
     zalopay_endpoint: str = "https://sb-openapi.zalopay.vn"
+
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_local_url(url: str) -> bool:
+    """``http://127.0.0.1…`` / ``http://localhost…``: only this machine can reach it. https means
+    a public deployment, whatever the host."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    return parts.scheme == "http" and (host in LOCAL_HOSTS or host.endswith(".localhost"))

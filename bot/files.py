@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import time
 from pathlib import Path
 
 from bot.config import Settings
@@ -30,8 +31,13 @@ def secret_key(settings: Settings) -> bytes:
     return path.read_text().strip().encode()
 
 
-def file_token(settings: Settings, attachment_id: int) -> str:
-    return hmac.new(secret_key(settings), f"file:{attachment_id}".encode(), hashlib.sha256).hexdigest()[:32]
+def file_token(settings: Settings, attachment_id: int, expires: int | None = None) -> str:
+    """``<expiry, unix seconds>.<signature>``: a link to a file staff sent works for
+    ``file_link_days`` only (a forwarded or leaked chat must not open an ID card for ever)."""
+    if expires is None:
+        expires = int(time.time()) + settings.file_link_days * 86_400
+    signature = hmac.new(secret_key(settings), f"file:{attachment_id}:{expires}".encode(), hashlib.sha256)
+    return f"{expires}.{signature.hexdigest()[:32]}"
 
 
 def citizen_link(settings: Settings, attachment_id: int) -> str:
@@ -39,4 +45,7 @@ def citizen_link(settings: Settings, attachment_id: int) -> str:
 
 
 def token_ok(settings: Settings, attachment_id: int, token: str) -> bool:
-    return tokens_match(file_token(settings, attachment_id), token)
+    expires, _, _ = token.partition(".")
+    if not (expires.isascii() and expires.isdigit()) or int(expires) < time.time():
+        return False
+    return tokens_match(file_token(settings, attachment_id, int(expires)), token)

@@ -198,3 +198,14 @@ def test_a_database_outage_is_a_polite_503_the_client_can_retry(offline, monkeyp
     assert "gửi lại sau ít giây" in response.json()["error"]
     monkeypatch.undo()
     assert post(client, "xin chào", message_id="m-9")   # the retry is answered normally
+
+
+def test_api_docs_that_load_a_cdn_script_are_served_on_a_local_address_only(kb: KnowledgeBase, tmp_path: Path) -> None:
+    base = {"database_url": f"sqlite:///{tmp_path / 'gw.db'}", "rasa_url": f"http://127.0.0.1:{free_port()}"}
+    local = TestClient(create_app(Settings(**base), kb=kb))
+    public = TestClient(create_app(Settings(**base, public_url="https://chatbot.example.gov.vn"), kb=kb))
+    opted_in = TestClient(create_app(Settings(**base, public_url="https://chatbot.example.gov.vn", api_docs=True),
+                                     kb=kb))
+    assert local.get("/docs").status_code == 200 and opted_in.get("/docs").status_code == 200
+    assert public.get("/docs").status_code == 404 and public.get("/redoc").status_code == 404
+    assert public.get("/openapi.json").status_code == 200   # the contract itself stays readable

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bot import texts
 from bot.app import create_app
+from bot.auth.models import AuditEntry
 from bot.auth.service import Staff
 from bot.config import Settings
 from bot.dossiers.calendar import TIMEZONE, WorkingCalendar
@@ -388,3 +389,60 @@ def test_the_queue_names_the_problem_and_the_transcript_shows_words_not_payloads
     assert not any(text.startswith("/") for text in citizen)
     assert citizen[0] == "đổi bằng lái xe hết hạn cần giấy tờ gì"     # the opening /greet is hidden
     assert citizen[-1] == "[Bấm nút] Gặp nhân viên"
+
+
+# ---- who reads what (#15 item 5) ----------------------------------------------------------------------
+PERSONAL = "căn cước của em là 001099012345, số điện thoại 0912 345 678, email an.nguyen@gmail.com"
+
+
+def audited(gateway: Gateway, action: str) -> list[tuple[str, str]]:
+    with gateway.app.state.sessions() as session:
+        return [(e.actor, e.target) for e in session.scalars(select(AuditEntry).where(AuditEntry.action == action)
+                                                             .order_by(AuditEntry.id))]
+
+
+def test_transcripts_mask_personal_data_and_only_supervisors_reveal_it_audited(
+        gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: the console showed a volunteer the citizen's căn cước, phone and e-mail in full,
+    while the dossier page masks them."""
+    queued = gateway.queue_citizen("c1")
+    gateway.say("c1", PERSONAL)
+    csrf = gateway.login("tnv")
+    url = f"/staff/console/api/handoffs/{queued.handoff_id}"
+    assert gateway.client.post(f"{url}/claim", headers={"X-CSRF-Token": csrf}).status_code == 200
+    sent = gateway.client.post(f"{url}/reply", headers={"X-CSRF-Token": csrf},
+                               json={"text": "Em ghi nhận số 0912345678 của Anh/Chị."})
+    assert "0912345678" not in sent.text and "091*****678" in sent.json()["text"]
+    for query in ("", "?reveal=1"):                                   # a volunteer cannot reveal
+        detail = gateway.client.get(url + query)
+        assert detail.status_code == 200 and detail.json()["revealed"] is False
+        assert detail.json()["can_reveal"] is False
+        body = detail.text
+        assert "001099012345" not in body and "0912 345 678" not in body and "0912345678" not in body
+        assert "an.nguyen@gmail.com" not in body
+        citizen = [m["text"] for m in detail.json()["messages"] if m["author"] == "citizen"]
+        assert "căn cước của em là 001******345, số điện thoại 091*****678, email a***@gmail.com" in citizen
+    create_user(monkeypatch, gateway.settings, "giamsat", "supervisor")
+    gateway.login("giamsat")
+    masked = gateway.client.get(url).json()
+    assert masked["can_reveal"] is True and masked["revealed"] is False and "001099012345" not in str(masked)
+    revealed = gateway.client.get(url + "?reveal=1").json()
+    assert revealed["revealed"] is True and PERSONAL in [m["text"] for m in revealed["messages"]]
+    assert audited(gateway, "handoff.reveal") == [("giamsat", f"handoff:{queued.handoff_id}")]
+    assert [actor for actor, _ in audited(gateway, "handoff.view")] == ["tnv", "tnv", "giamsat"]
+
+
+def test_the_queue_summary_and_callback_topics_are_masked(gateway: Gateway) -> None:
+    gateway.say("c1", "xin chào")
+    conversation_id = gateway.conversation("c1").id
+    queued = gateway.run(gateway.handoff.request(conversation_id, "complaint", {}))
+    with gateway.app.state.sessions() as session, session.begin():   # a row stored before masking
+        session.get(Handoff, queued.handoff_id).summary = {"question": PERSONAL}
+    gateway.run(gateway.handoff.request_callback(conversation_id, "0912345678", "gọi lại số 0912 345 678"))
+    gateway.login("tongdai")
+    queue = gateway.client.get("/staff/console/api/queue").json()
+    assert "001099012345" not in str(queue["waiting"]) and "001******345" in str(queue["waiting"])
+    [callback] = queue["callbacks"]
+    assert callback["phone"] == "0912345678"            # the hotline calls this number back
+    assert callback["topic"] == "gọi lại số 091*****678"
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from bot.app import create_app
 from bot.auth import cli
@@ -17,7 +19,9 @@ from bot.auth.models import AuditEntry, StaffSession, StaffUser
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
 from bot.dossiers.backend import DossierView
+from bot.dossiers.models import DossierRecord
 from bot.dossiers.status import DossierStatus as S
+from bot.insights.models import UnansweredQuestion
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import free_port, run_async
 from tests.staff_support import CCCD, PASSWORD, PNG, create_user, file_dossier, staff_settings
@@ -406,3 +410,34 @@ def test_the_dossier_page_shows_the_fee_computed_at_filing_and_what_is_left_to_p
 def test_odd_numbers_in_staff_urls_are_not_found_not_a_crash(env: Env, path: str) -> None:
     login(env.client, "quantri")
     assert env.client.get(path).status_code < 500
+
+
+# ---- personal data and files by role (#15 item 5) ---------------------------------------------------
+def _sessions(env: Env) -> sessionmaker:
+    return make_sessionmaker(make_engine(env.settings.database_url))
+
+
+def test_answers_the_citizen_typed_are_masked_like_the_applicant(env: Env) -> None:
+    """Before: an answer the catalog no longer lists was shown as typed, phone number and all."""
+    with _sessions(env)() as session, session.begin():
+        record = session.scalars(select(DossierRecord).where(DossierRecord.code == env.dossier.code)).one()
+        record.fields = {**record.fields, "lien_he_khac": "gọi 0987 654 321 hoặc an.nguyen@gmail.com"}
+    login(env.client, "tongdai")
+    page = env.client.get(f"/staff/dossiers/{env.dossier.code}").text
+    assert "Lien he khac" in page and "098*****321" in page and "a***@gmail.com" in page
+    assert "0987 654 321" not in page and "an.nguyen@gmail.com" not in page
+    env.client.cookies.clear()
+    login(env.client, "giamsat")
+    page = env.client.get(f"/staff/dossiers/{env.dossier.code}?reveal=1").text
+    assert "gọi 0987 654 321 hoặc an.nguyen@gmail.com" in page
+
+
+def test_the_inbox_masks_questions_stored_before_masking_knew_their_format(env: Env) -> None:
+    with _sessions(env)() as session, session.begin():
+        session.add(UnansweredQuestion(text="số 0912 345 678 đăng ký sim chính chủ thế nào", reason="fallback",
+                                       channel="web", at=dt.datetime.now(dt.UTC)))
+    login(env.client, "tnv")
+    page = env.client.get("/staff/inbox").text
+    data = env.client.get("/staff/inbox/data.json").text
+    for shown in (page, data):
+        assert "091*****678" in shown and "0912 345 678" not in shown and "0912+345+678" not in shown

@@ -4,7 +4,11 @@ catalog's labels, and the statuses staff may choose now (one submit each).
 Masking (as for căn cước and phone since the first release): only supervisors and admins reveal
 personal data, and each reveal is audited; everyone else sees the last 4 digits of numbers, the
 year of a birth date, the first letter and domain of an e-mail and the last part of an address
-(phường/xã, huyện, tỉnh), enough to check a dossier without reading its holder's identity."""
+(phường/xã, huyện, tỉnh), enough to check a dossier without reading its holder's identity.
+
+The same rule holds wherever staff read what citizens typed (the console's transcripts, the queue,
+answers the form did not type-check): ``shown_text`` masks căn cước, phone numbers and e-mails with
+``bot.privacy.mask`` unless the reader revealed them (``may_reveal``; the caller audits it)."""
 
 from __future__ import annotations
 
@@ -13,13 +17,32 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.auth.models import ROLES
 from bot.dossiers.status import DossierStatus
 from bot.dossiers.transitions import plan
+from bot.privacy import mask
 from knowledge_base.schema import Procedure
 
 HIDDEN = "••••••"
 NOT_GIVEN = "(không khai)"
 PERSONAL_TYPES = {"cccd", "phone", "email"}
+FULL_PERSONAL_DATA = ("supervisor", "admin")   # may reveal personal data in full, each time audited
+DOSSIER_READERS = ROLES                        # every staff role reads dossiers (volunteers masked)
+
+
+def may_reveal(role: str) -> bool:
+    """Whether this role may see personal data in full (after an audited reveal)."""
+    return role in FULL_PERSONAL_DATA
+
+
+def may_read_dossier(role: str) -> bool:
+    """Whether this role opens a dossier's page (and so downloads the files filed with it)."""
+    return role in DOSSIER_READERS
+
+
+def shown_text(text: str, full: bool) -> str:
+    """A text a citizen (or anyone in a conversation) typed, as staff read it: masked unless revealed."""
+    return text if full else mask(text)
 
 
 def last4(value: str) -> str:
@@ -77,12 +100,14 @@ def answers(procedure: Procedure | None, given: dict[str, Any], full: bool) -> l
         elif field.type in PERSONAL_TYPES and not full:
             rows.append(Answer(field.label, mask_email(value) if field.type == "email" else mask_number(value), True))
         else:
-            rows.append(Answer(field.label, value))
+            shown = shown_text(value, full)
+            rows.append(Answer(field.label, shown, shown != value))
     for name, raw in given.items():
         if name in known or name.startswith("_"):
             continue
         value = _text(raw)
-        rows.append(Answer(name.replace("_", " ").capitalize(), value or NOT_GIVEN))
+        shown = shown_text(value, full)
+        rows.append(Answer(name.replace("_", " ").capitalize(), shown or NOT_GIVEN, shown != value))
     return rows
 
 

@@ -1,4 +1,10 @@
-"""The handoff console: the page, its JSON API and its WebSocket (contract in docs/console.md)."""
+"""The handoff console: the page, its JSON API and its WebSocket (contract in docs/console.md).
+
+An agent reads the handoffs waiting in their team's queue, the one they handle and, for a day, the
+ones they handled (``bot.handoff.service.can_read``); any other id answers 404 like a missing one.
+What citizens typed is shown with căn cước, phone numbers and e-mails masked, by the dossier page's
+rule (``bot.dossiers.staff_view``): supervisors and admins may reveal a transcript with
+``?reveal=1``, and each reveal is audited."""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from sqlalchemy import select
 from bot.attachments import AttachmentRejected
 from bot.auth.service import Staff, tokens_match
 from bot.auth.web import SESSION_COOKIE, StaffHTTPError, get_auth, require_staff
+from bot.dossiers.staff_view import may_reveal, shown_text
 from bot.files import citizen_link
 from bot.handoff.models import CallbackRequest, Handoff
 from bot.handoff.service import (
@@ -86,7 +93,8 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return vn_iso(moment)
 
 
-def handoff_json(handoff: Handoff, conversation: Conversation | None, names: dict[str, str]) -> dict[str, Any]:
+def handoff_json(handoff: Handoff, conversation: Conversation | None, names: dict[str, str],
+                 full: bool = False) -> dict[str, Any]:
     queued = aware(handoff.queued_at)
     channel = conversation.channel if conversation else ""
     sender = conversation.sender_id if conversation else ""
@@ -96,13 +104,15 @@ def handoff_json(handoff: Handoff, conversation: Conversation | None, names: dic
             "citizen": f"{CHANNEL_LABELS.get(channel, channel)} …{sender[-4:]}",
             "queued_at": _iso(queued), "waiting_seconds": max(0, int((utcnow() - queued).total_seconds())),
             "agent": handoff.agent, "agent_name": names.get(handoff.agent or "", handoff.agent),
-            "transfer_note": handoff.transfer_note, "outcome": handoff.outcome,
-            "summary": {k: handoff.summary.get(k, "") for k in ("procedure", "dossier_code", "question")}}
+            "transfer_note": shown_text(handoff.transfer_note, full), "outcome": handoff.outcome,
+            "summary": {k: shown_text(str(handoff.summary.get(k) or ""), full)
+                        for k in ("procedure", "dossier_code", "question")}}
 
 
 def callback_json(request: CallbackRequest, conversation: Conversation | None) -> dict[str, Any]:
     channel = conversation.channel if conversation else ""
-    return {"id": request.id, "phone": request.phone, "topic": request.topic,
+    # The number to call stays whole (only the hotline, supervisors and admins see callbacks).
+    return {"id": request.id, "phone": request.phone, "topic": shown_text(request.topic, False),
             "channel_label": CHANNEL_LABELS.get(channel, channel), "created_at": _iso(request.created_at),
             "call_after": _iso(request.call_after), "status": request.status, "done_by": request.done_by}
 
@@ -129,14 +139,18 @@ def _queue(request: Request, staff: Staff) -> dict[str, Any]:
             "callbacks": [callback_json(c, conversations.get(c.conversation_id)) for c in callbacks]}
 
 
-def message_json(message: Message, files: list[Attachment], names: dict[str, str]) -> dict[str, Any]:
+def message_json(message: Message, files: list[Attachment], names: dict[str, str],
+                 full: bool = False) -> dict[str, Any]:
+    """One message as staff read it: personal data masked unless ``full`` (an audited reveal)."""
     author, _, username = message.author.partition(":")
     payload = message.payload or {}
     return {"id": message.id, "author": author, "author_name": names.get(username) if username else None,
-            "text": message.text, "at": _iso(message.created_at),
-            "buttons": [str(b.get("title", "")) for b in payload.get("buttons") or [] if isinstance(b, dict)],
-            "attachments": [{"id": f.id, "filename": f.filename, "url": f"/staff/attachments/{f.id}",
-                             "content_type": f.content_type} for f in files]}
+            "text": shown_text(message.text, full), "at": _iso(message.created_at),
+            "buttons": [shown_text(str(b.get("title", "")), full) for b in payload.get("buttons") or []
+                        if isinstance(b, dict)],
+            "attachments": [{"id": f.id, "filename": shown_text(f.filename, full),
+                             "url": f"/staff/attachments/{f.id}", "content_type": f.content_type}
+                            for f in files]}
 
 
 def _tapped(messages: list[Message]) -> dict[int, str | None]:
@@ -156,7 +170,7 @@ def _tapped(messages: list[Message]) -> dict[int, str | None]:
     return tapped
 
 
-def _transcript(request: Request, conversation_id: int) -> list[dict[str, Any]]:
+def _transcript(request: Request, conversation_id: int, full: bool = False) -> list[dict[str, Any]]:
     names = _names(request)
     with request.app.state.sessions() as session:
         messages = list(session.scalars(select(Message).where(Message.conversation_id == conversation_id)
@@ -167,11 +181,11 @@ def _transcript(request: Request, conversation_id: int) -> list[dict[str, Any]]:
     tapped = _tapped(messages)
     shown = []
     for message in messages:
-        item = message_json(message, files.get(message.id, []), names)
+        item = message_json(message, files.get(message.id, []), names, full)
         if message.id in tapped:
             if tapped[message.id] is None and not item["attachments"]:
                 continue
-            item["text"] = tapped[message.id] or ""
+            item["text"] = shown_text(tapped[message.id] or "", full)
         shown.append(item)
     return shown
 
@@ -188,15 +202,16 @@ async def queue(request: Request, staff: Staff = Depends(require_staff())) -> di
 
 
 @router.get("/console/api/handoffs/{handoff_id}")
-async def handoff_detail(request: Request, handoff_id: RowId,
+async def handoff_detail(request: Request, handoff_id: RowId, reveal: str = "",
                          staff: Staff = Depends(require_staff())) -> Any:  # noqa: B008
     try:
         handoff = await _service(request).load_for(handoff_id, staff)
     except HandoffError as error:
         return _error(error)
+    full = bool(reveal) and may_reveal(staff.role)
     conversation = (await asyncio.to_thread(_conversations, request, {handoff.conversation_id})).get(
         handoff.conversation_id)
-    messages = await asyncio.to_thread(_transcript, request, handoff.conversation_id)
+    messages = await asyncio.to_thread(_transcript, request, handoff.conversation_id, full)
     dossiers = []
     if conversation is not None:
         for view in await request.app.state.dossiers.list(channel=conversation.channel,
@@ -204,9 +219,10 @@ async def handoff_detail(request: Request, handoff_id: RowId,
             procedure = request.app.state.kb.procedure(view.procedure_id)
             dossiers.append({"code": view.code, "title": procedure.title if procedure else view.procedure_id,
                              "status_label": view.status.label})
-    await _audit(request, staff, "handoff.view", f"handoff:{handoff_id}")
+    await _audit(request, staff, "handoff.reveal" if full else "handoff.view", f"handoff:{handoff_id}")
     names = await asyncio.to_thread(_names, request)
-    return {"handoff": handoff_json(handoff, conversation, names), "messages": messages, "dossiers": dossiers}
+    return {"handoff": handoff_json(handoff, conversation, names, full), "messages": messages,
+            "dossiers": dossiers, "revealed": full, "can_reveal": may_reveal(staff.role)}
 
 
 @router.get("/console/api/canned")

@@ -1,9 +1,11 @@
 """The unanswered-questions inbox for staff: ``/staff/inbox`` (page) and ``/staff/inbox/data.json``.
-Every staff role may read it; the questions are stored masked, so no personal data is shown."""
+Every staff role may read it; the questions are stored masked, and masked again when shown (rows
+stored before the masking knew a format, such as "0912 345 678"), so no personal data is shown."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
@@ -11,6 +13,7 @@ from fastapi.responses import JSONResponse
 from bot.auth.service import Staff
 from bot.auth.web import make_route_class, require_staff
 from bot.insights.inbox import DEFAULT_DAYS, MAX_DAYS, REASON_LABELS, SIMILARITY_THRESHOLD, Inbox, InboxPage
+from bot.privacy import mask
 from bot.routes.params import whole_number
 from bot.routes.staff import error_page, render
 
@@ -36,8 +39,16 @@ def _days(value: str) -> int:
     return min(max(days, 1), MAX_DAYS) if days is not None else DEFAULT_DAYS
 
 
+def _masked(page: InboxPage) -> InboxPage:
+    """The citizens' words with căn cước, phone numbers and e-mails masked (the FAQ draft link too)."""
+    groups = [dataclasses.replace(g, representative=mask(g.representative),
+                                  examples=[dataclasses.replace(e, text=mask(e.text)) for e in g.examples])
+              for g in page.groups]
+    return dataclasses.replace(page, groups=groups)
+
+
 async def _page(request: Request, days: str) -> InboxPage:
-    return await asyncio.to_thread(_inbox(request).page, _days(days))
+    return _masked(await asyncio.to_thread(_inbox(request).page, _days(days)))
 
 
 @router.get("/inbox")

@@ -47,7 +47,7 @@ from bot.routes.params import MAX_PAGE, whole_number
 from bot.vntime import vn_date, vn_time
 
 PAGE_SIZE = 20
-FULL_PERSONAL_DATA = ("supervisor", "admin")         # may reveal căn cước and phone in full
+FULL_PERSONAL_DATA = staff_view.FULL_PERSONAL_DATA  # may reveal căn cước and phone in full
 CHANGE_STATUS = ("hotline", "supervisor", "admin")   # volunteers only read dossiers
 NOTE_REQUIRED = {DossierStatus.SUPPLEMENT, DossierStatus.REJECTED, DossierStatus.STOPPED, DossierStatus.FEE_DUE}
 NOTE_HINTS = {

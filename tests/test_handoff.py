@@ -286,7 +286,7 @@ def test_console_api_needs_a_session_a_csrf_header_and_the_right_team(gateway: G
     csrf = gateway.login("tnv")
     claim = f"/staff/console/api/handoffs/{queued.handoff_id}/claim"
     assert gateway.client.post(claim).status_code == 403                          # no CSRF header
-    assert gateway.client.post(claim, headers={"X-CSRF-Token": csrf}).status_code == 403   # other team
+    assert gateway.client.post(claim, headers={"X-CSRF-Token": csrf}).status_code == 404   # other team: unseen
     assert gateway.client.get("/staff/console/api/queue").json()["waiting"] == []
     with gateway.app.state.sessions() as session:
         assert session.scalars(select(CallbackRequest)).all() == []
@@ -445,4 +445,32 @@ def test_the_queue_summary_and_callback_topics_are_masked(gateway: Gateway) -> N
     [callback] = queue["callbacks"]
     assert callback["phone"] == "0912345678"            # the hotline calls this number back
     assert callback["topic"] == "gọi lại số 091*****678"
+
+
+def test_a_handoff_is_read_by_its_agent_or_its_queue_and_a_closed_one_by_its_agent_for_a_day(
+        gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: any volunteer opened any volunteer handoff by id, taken by a colleague or closed
+    long ago; another team's got a 403 that told it exists."""
+    queued = gateway.queue_citizen("c1")
+    url = f"/staff/console/api/handoffs/{queued.handoff_id}"
+    create_user(monkeypatch, gateway.settings, "giamsat", "supervisor")
+
+    def status_for(username: str) -> int:
+        gateway.login(username)
+        return gateway.client.get(url).status_code
+
+    assert [status_for(u) for u in ("tnv", "tnv2", "tongdai", "giamsat")] == [200, 200, 404, 200]   # waiting
+    agent = staff("tnv", "volunteer")
+    gateway.run(gateway.handoff.claim(queued.handoff_id, agent))
+    assert [status_for(u) for u in ("tnv", "tnv2", "tongdai", "giamsat")] == [200, 404, 404, 200]   # taken
+    gateway.run(gateway.handoff.close(queued.handoff_id, agent, "resolved"))
+    assert [status_for(u) for u in ("tnv", "tnv2", "tongdai", "giamsat")] == [200, 404, 404, 200]   # closed
+    with gateway.app.state.sessions() as session, session.begin():
+        session.get(Handoff, queued.handoff_id).closed_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)
+    assert [status_for(u) for u in ("tnv", "tnv2", "tongdai", "giamsat")] == [404, 404, 404, 200]   # a day later
+    gateway.login("tnv2")
+    missing = gateway.client.get("/staff/console/api/handoffs/999999")
+    refused = gateway.client.get(url)
+    assert (refused.status_code, refused.json()) == (missing.status_code, missing.json())   # no oracle
+    assert {actor for actor, _ in audited(gateway, "handoff.view")} == {"tnv", "tnv2", "giamsat"}
 

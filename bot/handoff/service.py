@@ -49,6 +49,9 @@ UNSTAFFED = "unstaffed"   # outcome of a request nobody could take (out of hours
 UNSTAFFED_REPEAT = dt.timedelta(minutes=10)
 PROBLEM_LOOKBACK = 30     # citizen messages read back to find what the request is about
 ACK_EVERY = dt.timedelta(minutes=2)   # "still waiting" reminders at most this often
+SUPERVISING = ("supervisor", "admin")    # read every handoff, open or closed
+CLOSED_READABLE = dt.timedelta(hours=24)  # how long the agent who handled a closed handoff still reads it
+NOT_FOUND = "Không có cuộc trò chuyện này."
 
 
 class HandoffError(Exception):
@@ -85,6 +88,22 @@ class Unstaffed:
 
 def teams_of(staff: Staff) -> tuple[str, ...]:
     return ROLE_TEAMS.get(staff.role, ())
+
+
+def can_read(handoff: Handoff, staff: Staff, now: dt.datetime | None = None) -> bool:
+    """Who reads a handoff (its transcript, its files): supervisors and admins, any; an agent, one
+    waiting in a queue of their team, the one they handle, and one they handled for
+    ``CLOSED_READABLE`` after it closed. Not a colleague's conversation, not an old one."""
+    if staff.role in SUPERVISING:
+        return True
+    if handoff.status == "waiting":
+        return handoff.team in teams_of(staff)
+    if not handoff.agent or handoff.agent != staff.username:
+        return False
+    if handoff.status == "active":
+        return True
+    closed = aware(handoff.closed_at)
+    return closed is not None and (now or utcnow()) - closed <= CLOSED_READABLE
 
 
 class HandoffService:
@@ -245,7 +264,16 @@ class HandoffService:
 
     # ---- reads for the console -------------------------------------------------------------------
     async def load_for(self, handoff_id: int, staff: Staff) -> Handoff:
+        """The handoff if ``staff`` may read it (``can_read``); else ``NotFound``, as for an id
+        that does not exist, so that an id tells nothing to whoever may not read it."""
         return await self._load_for(handoff_id, staff)
+
+    def may_read_conversation(self, conversation_id: int, staff: Staff) -> bool:
+        """Whether ``staff`` may read some handoff of this conversation (so its transcript and files)."""
+        now = utcnow()
+        with self.sessions() as session:
+            return any(can_read(h, staff, now) for h in session.scalars(
+                select(Handoff).where(Handoff.conversation_id == conversation_id)))
 
     def queue(self, staff: Staff) -> tuple[list[Handoff], list[Handoff], list[CallbackRequest]]:
         """Waiting handoffs of the agent's teams (oldest first), the agent's own, open callbacks."""
@@ -280,8 +308,8 @@ class HandoffService:
 
     async def _load_for(self, handoff_id: int, staff: Staff) -> Handoff:
         handoff = await self._load(handoff_id)
-        if handoff.team not in teams_of(staff) and handoff.agent != staff.username:
-            raise Forbidden("Cuộc trò chuyện này thuộc đội khác.")
+        if not can_read(handoff, staff):
+            raise NotFound(NOT_FOUND)
         return handoff
 
     async def _owned(self, handoff_id: int, staff: Staff) -> Handoff:
@@ -294,7 +322,7 @@ class HandoffService:
         with self.sessions() as session:
             handoff = session.get(Handoff, handoff_id)
         if handoff is None:
-            raise NotFound("Không có cuộc trò chuyện này.")
+            raise NotFound(NOT_FOUND)
         return handoff
 
     def _rasa_sender(self, conversation_id: int) -> str:

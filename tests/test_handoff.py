@@ -30,7 +30,7 @@ from bot.handoff.service import HandoffError, HandoffService, Queued, Unstaffed
 from bot.models import Conversation, Message
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import free_port, wait_for
-from tests.staff_support import create_user
+from tests.staff_support import PNG, create_user
 from tests.test_staff import login
 
 ALWAYS = "00:00-24:00"
@@ -474,3 +474,29 @@ def test_a_handoff_is_read_by_its_agent_or_its_queue_and_a_closed_one_by_its_age
     assert (refused.status_code, refused.json()) == (missing.status_code, missing.json())   # no oracle
     assert {actor for actor, _ in audited(gateway, "handoff.view")} == {"tnv", "tnv2", "giamsat"}
 
+
+def test_staff_download_only_attachments_of_handoffs_they_may_read_and_every_try_is_audited(
+        gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: any logged-in volunteer downloaded any attachment by its sequential id."""
+    queued = gateway.queue_citizen("c1")
+    attachments = gateway.app.state.attachments
+    scan = attachments.save(gateway.conversation("c1").id, None, "cccd mặt trước.png", PNG)
+    gateway.say("c2", "xin chào")                                    # never asked for a person
+    stray = attachments.save(gateway.conversation("c2").id, None, "cccd.png", PNG)
+    create_user(monkeypatch, gateway.settings, "giamsat", "supervisor")
+    gateway.run(gateway.handoff.claim(queued.handoff_id, staff("tnv", "volunteer")))
+
+    def download(username: str, attachment_id: int) -> int:
+        gateway.login(username)
+        response = gateway.client.get(f"/staff/attachments/{attachment_id}")
+        assert response.status_code != 200 or response.content == PNG
+        return response.status_code
+
+    assert [download(u, scan.id) for u in ("tnv", "tnv2", "tongdai", "giamsat")] == [200, 404, 404, 200]
+    assert [download(u, stray.id) for u in ("tnv", "giamsat")] == [404, 404]
+    assert download("tnv", 999999) == 404
+    assert audited(gateway, "attachment.download") == [("tnv", f"attachment:{scan.id}"),
+                                                       ("giamsat", f"attachment:{scan.id}")]
+    assert audited(gateway, "attachment.refused") == [
+        ("tnv2", f"attachment:{scan.id}"), ("tongdai", f"attachment:{scan.id}"), ("tnv", f"attachment:{stray.id}"),
+        ("giamsat", f"attachment:{stray.id}"), ("tnv", "attachment:999999")]

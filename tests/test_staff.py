@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.app import create_app
+from bot.attachments import AttachmentService, LocalFileStore
 from bot.auth import cli
 from bot.auth.models import AuditEntry, StaffSession, StaffUser
 from bot.config import Settings
@@ -22,6 +23,7 @@ from bot.dossiers.backend import DossierView
 from bot.dossiers.models import DossierRecord
 from bot.dossiers.status import DossierStatus as S
 from bot.insights.models import UnansweredQuestion
+from bot.models import Conversation
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import free_port, run_async
 from tests.staff_support import CCCD, PASSWORD, PNG, create_user, file_dossier, staff_settings
@@ -430,6 +432,28 @@ def test_answers_the_citizen_typed_are_masked_like_the_applicant(env: Env) -> No
     login(env.client, "giamsat")
     page = env.client.get(f"/staff/dossiers/{env.dossier.code}?reveal=1").text
     assert "gọi 0987 654 321 hoặc an.nguyen@gmail.com" in page
+
+
+def test_an_attachment_of_no_dossier_and_no_handoff_is_not_found_for_anyone(env: Env) -> None:
+    """Before: any logged-in staff member downloaded any file by its sequential id, a căn cước
+    scan a citizen sent in a chat included."""
+    sessions = _sessions(env)
+    with sessions() as session, session.begin():
+        conversation = Conversation(channel="web", sender_id="stranger")
+        session.add(conversation)
+        session.flush()
+        conversation_id = conversation.id
+    scan = AttachmentService(sessions, LocalFileStore(env.settings.attachments_dir),
+                             env.settings.max_upload_bytes).save(conversation_id, None, "cccd.png", PNG)
+    for username in ("tnv", "quantri"):
+        env.client.cookies.clear()
+        login(env.client, username)
+        response = env.client.get(f"/staff/attachments/{scan.id}")
+        assert response.status_code == 404 and PNG not in response.content
+        assert env.client.get(f"/staff/attachments/{env.photo_id}").status_code == 200   # the dossier's file
+    assert [(e.actor, e.target) for e in env.audit("attachment.refused")] == [
+        ("tnv", f"attachment:{scan.id}"), ("quantri", f"attachment:{scan.id}")]
+    assert len(env.audit("attachment.download")) == 2
 
 
 def test_the_inbox_masks_questions_stored_before_masking_knew_their_format(env: Env) -> None:

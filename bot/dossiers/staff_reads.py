@@ -47,7 +47,8 @@ class AttachmentFile:
     filename: str
     content_type: str
     storage_key: str
-    dossier_codes: list[str]
+    dossier_codes: list[str]   # the dossiers it was filed in
+    conversation_id: int       # the conversation it was sent in (its handoffs decide who reads it)
 
 
 def _code(code: str) -> str:
@@ -87,7 +88,8 @@ def documents(sessions: sessionmaker, code: str) -> list[DocumentFile]:
 
 
 def attachment_file(sessions: sessionmaker, attachment_id: int) -> AttachmentFile | None:
-    """An attachment and the dossiers it was filed in (for the audit log)."""
+    """An attachment, the dossiers it was filed in and its conversation: what decides who may
+    download it, and what the audit log names."""
     with sessions() as session:
         row = session.get(Attachment, attachment_id)
         if row is None:
@@ -95,4 +97,5 @@ def attachment_file(sessions: sessionmaker, attachment_id: int) -> AttachmentFil
         codes = session.scalars(
             select(DossierRecord.code).join(DossierDocumentRecord, DossierDocumentRecord.dossier_id == DossierRecord.id)
             .where(DossierDocumentRecord.attachment_id == attachment_id).distinct()).all()
-        return AttachmentFile(row.id, row.filename, row.content_type, row.storage_key, list(codes))
+        return AttachmentFile(row.id, row.filename, row.content_type, row.storage_key, list(codes),
+                              row.conversation_id)

@@ -318,13 +318,24 @@ def _content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
+def _may_download(request: Request, staff: Staff, found: staff_reads.AttachmentFile) -> bool:
+    """A file goes to whoever may read where it is: a dossier it was filed in (the dossier page's
+    rule), or a handoff of the conversation it was sent in (the console's rule: the agent who
+    handles it, the team's queue, supervisors). Knowing its id is not enough."""
+    if found.dossier_codes and staff_view.may_read_dossier(staff.role):
+        return True
+    return bool(request.app.state.handoff.may_read_conversation(found.conversation_id, staff))
+
+
 @router.get("/attachments/{attachment_id}")
 async def download(request: Request, attachment_id: str,
                    staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
+    """Every try is audited; a file the staff member may not read answers 404 like a missing one."""
     number = whole_number(attachment_id)
     found = (await asyncio.to_thread(staff_reads.attachment_file, request.app.state.sessions, number)
              if number else None)
-    if found is None:
+    if found is None or not await asyncio.to_thread(_may_download, request, staff, found):
+        await _audit(request, staff, "attachment.refused", f"attachment:{attachment_id[:100]}")
         raise StaffHTTPError(404, "Không tìm thấy tệp đính kèm.")
     store = LocalFileStore(request.app.state.settings.attachments_dir)
     try:

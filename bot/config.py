@@ -89,10 +89,16 @@ class Settings(BaseSettings):
     staff_session_idle_minutes: int = 30
     staff_session_max_hours: int = 12
 
-    # Online payment of fees. A provider is offered when its credentials are set; the sandbox (a
-    # local stand-in of a provider, with its own pay page) is on by default in the embedded mode.
-    payment_sandbox: bool = True
-    payment_sandbox_secret: str = "sandbox-secret-change-me"
+    # Online payment of fees. A provider is offered when its credentials are set. The sandbox (a
+    # local stand-in of a provider, with its own pay page, no real money) is offered only when no real
+    # provider is set and the public URL is http on 127.0.0.1/localhost, unless set true/false here.
+    payment_sandbox: bool | None = None
+    payment_sandbox_secret: str = ""         # empty: derived from the secret key (var/secret.key), per install
+    # Always on, even with rate_limits_enabled=false (0 turns one off):
+    payment_api_ip_per_minute: float = 10    # POST /api/payments per client IP (dossier codes are guessable)
+    payment_api_ip_burst: int = 10
+    payment_refused_callbacks_per_minute: float = 10  # refused (unsigned, malformed) callbacks kept per IP
+    payment_refused_callbacks_burst: int = 20
     payment_order_minutes: int = 15          # a pay link expires after this; reconciliation then closes it
     payment_reconcile_seconds: int = 60      # how often pending orders are checked with the provider
     payment_reconcile_after_minutes: int = 5  # an order pending this long without callback is queried

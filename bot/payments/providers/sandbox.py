@@ -88,7 +88,9 @@ class SandboxBank:
         browser is sent back to. A second click changes nothing but the callback is sent again,
         as real providers retry."""
         transaction = self.transactions[order_id]
-        if transaction.state == "open":
+        # "Hủy" then "Thanh toán" (back button, second thought) is a payment, as with real
+        # providers that report a cancelled attempt and later a successful one: paid is final.
+        if transaction.state == "open" or (pay and transaction.state == "cancelled"):
             transaction.state = "paid" if pay else "cancelled"
             if pay:
                 transaction.transaction_no = f"SB{secrets.randbelow(10**10):010d}"
@@ -140,10 +142,13 @@ class SandboxProvider:
     name = "sandbox"
     title = "Ví thử nghiệm"
 
-    def __init__(self, secret: str, public_url: str, bank: SandboxBank) -> None:
+    def __init__(self, secret: str, public_url: str, bank: SandboxBank, warning: str = "") -> None:
         self.secret = secret
         self.public_url = public_url.rstrip("/")
         self.bank = bank
+        # Non-empty when the sandbox runs where it should not (next to real providers, or on a
+        # public URL): shown on its pay page and in /api/payments/providers.
+        self.warning = warning
 
     async def create(self, request: PaymentRequest) -> CreatedPayment:
         self.bank.open(request)

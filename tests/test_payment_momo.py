@@ -175,6 +175,16 @@ def test_authorized_9000_is_not_paid(provider: MomoProvider) -> None:
     assert provider.verify_callback(json_callback(signed_ipn(resultCode=9000, message="Authorized."))).paid is False
 
 
+@pytest.mark.parametrize("code", [1000, 7000, 7002, 8000, 9000])
+def test_non_final_codes_are_pending_not_failed(provider: MomoProvider, code: int) -> None:
+    notification = provider.verify_callback(json_callback(signed_ipn(resultCode=code, message="Processing")))
+    assert notification.paid is False and notification.pending is True
+
+
+def test_a_refusal_is_final(provider: MomoProvider) -> None:
+    assert provider.verify_callback(json_callback(signed_ipn(resultCode=1006, message="Denied"))).pending is False
+
+
 def test_ipn_with_tampered_amount_is_rejected(provider: MomoProvider) -> None:
     body = signed_ipn()
     body["amount"] = 1000
@@ -217,6 +227,7 @@ def test_ipn_with_unreadable_amount_is_malformed(provider: MomoProvider) -> None
 
 @pytest.mark.parametrize(("outcome", "status"), [
     (Outcome.CONFIRMED, 204), (Outcome.FAILURE_RECORDED, 204), (Outcome.ALREADY_CONFIRMED, 204),
+    (Outcome.PENDING_NOTED, 204),
     (Outcome.ORDER_NOT_FOUND, 204), (Outcome.AMOUNT_MISMATCH, 204), (Outcome.BAD_SIGNATURE, 400),
     (Outcome.MALFORMED, 400), (Outcome.ERROR, 500)])
 def test_answer_for_every_outcome(provider: MomoProvider, outcome: Outcome, status: int) -> None:

@@ -120,13 +120,14 @@ def test_ipn_of_a_paid_order_is_read() -> None:
 
 def test_ipn_of_a_cancelled_payment_is_read_as_not_paid() -> None:
     note = provider().verify_callback(callback(signed(CANCELLED_TEXT)))
-    assert (note.order_id, note.amount_vnd, note.paid) == (ORDER, 135000, False)
+    assert (note.order_id, note.amount_vnd, note.paid, note.pending) == (ORDER, 135000, False, False)
     assert note.provider_status == "ResponseCode=24;TransactionStatus=02"
 
 
 def test_response_code_alone_does_not_mean_paid() -> None:
     text = PAID_TEXT.replace("vnp_TransactionStatus=00", "vnp_TransactionStatus=01")
-    assert provider().verify_callback(callback(signed(text))).paid is False
+    note = provider().verify_callback(callback(signed(text)))
+    assert note.paid is False and note.pending is True   # 01: not finished yet, not a failure
 
 
 def test_tampered_amount_is_a_bad_signature() -> None:
@@ -193,6 +194,7 @@ def test_signed_but_malformed_callbacks_are_refused(text: str) -> None:
 ANSWERS = {
     Outcome.CONFIRMED: ("00", "Confirm Success"),
     Outcome.FAILURE_RECORDED: ("00", "Confirm Success"),
+    Outcome.PENDING_NOTED: ("00", "Confirm Success"),     # MoMo 7000-like "not yet": noted, order stays pending
     Outcome.ORDER_NOT_FOUND: ("01", "Order not found"),
     Outcome.ALREADY_CONFIRMED: ("02", "Order already confirmed"),
     Outcome.AMOUNT_MISMATCH: ("04", "invalid amount"),

@@ -241,6 +241,7 @@ def test_signed_data_that_is_not_json_is_malformed(provider: ZalopayProvider) ->
 
 @pytest.mark.parametrize(("outcome", "code", "message"), [
     (Outcome.CONFIRMED, 1, "success"), (Outcome.FAILURE_RECORDED, 1, "success"),
+    (Outcome.PENDING_NOTED, 1, "success"),
     (Outcome.ALREADY_CONFIRMED, 2, "already confirmed"), (Outcome.ORDER_NOT_FOUND, -1, "order not found"),
     (Outcome.AMOUNT_MISMATCH, -1, "amount mismatch"), (Outcome.BAD_SIGNATURE, -1, "mac not equal"),
     (Outcome.MALFORMED, -1, "malformed callback"), (Outcome.ERROR, 0, "internal error, please retry")])

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,9 +51,12 @@ class Gateway:
     free: DossierView           # khai-sinh: exempt
     vnpay: VnpayStandIn
 
-    def create(self, provider: str = "sandbox", code: str | None = None) -> httpx.Response:
-        return httpx.post(f"{self.url}/api/payments",
-                          json={"dossier_code": code or self.dossier.code, "provider": provider}, timeout=30)
+    def create(self, provider: str = "sandbox", code: str | None = None, proof: str | None = None) -> httpx.Response:
+        """An order through the API, proving ownership with the phone's last 4 digits by default."""
+        body = {"dossier_code": code or self.dossier.code, "provider": provider}
+        if proof != "":
+            body["proof"] = proof or self.dossier.phone_last4
+        return httpx.post(f"{self.url}/api/payments", json=body, timeout=30)
 
     def sandbox_callback(self, order_id: str, amount: int, status: str = "paid", number: str = "SB1",
                          secret: str = SANDBOX_SECRET) -> httpx.Response:
@@ -95,7 +99,8 @@ def gateway(kb: KnowledgeBase, tmp_path: Path, db_url: str) -> Iterator[Gateway]
     with running_vnpay(free_port()) as vnpay:
         settings = staff_settings(
             tmp_path, free_port(), database_url=db_url, public_url=f"http://127.0.0.1:{port}",
-            payment_sandbox_secret=SANDBOX_SECRET,
+            payment_sandbox=True, payment_sandbox_secret=SANDBOX_SECRET,   # next to VNPay: explicitly
+            payment_api_ip_burst=1000, payment_refused_callbacks_burst=1000,
             vnpay_tmn_code=vnpay.tmn_code, vnpay_hash_secret=vnpay.hash_secret, vnpay_pay_url=vnpay.pay_url,
             vnpay_api_url=vnpay.api_url, payment_reconcile_seconds=3600)
         dossier, _ = file_dossier(kb, settings, sender_id="citizen-1", procedure_id="doi-gplx")
@@ -121,7 +126,7 @@ def test_an_order_carries_the_catalog_fee_and_a_link(gateway: Gateway) -> None:
     assert body["amount"] == 135000
     assert body["pay_url"] == f"{gateway.url}/sandbox-pay/{body['order_id']}"
     status = gateway.order(body["order_id"])
-    assert status["status"] == "pending" and status["dossier_code"] == gateway.dossier.code
+    assert status["status"] == "pending" and status["amount"] == 135000
     # A second tap on the same provider gives the same order, not a second link for the same fee.
     assert gateway.create().json()["order_id"] == body["order_id"]
     providers = httpx.get(f"{gateway.url}/api/payments/providers").json()
@@ -131,6 +136,7 @@ def test_an_order_carries_the_catalog_fee_and_a_link(gateway: Gateway) -> None:
 def test_orders_that_cannot_be_made_are_refused_with_a_reason(gateway: Gateway) -> None:
     unknown = gateway.create(code="HS-0000-0000")
     assert unknown.status_code == 404 and "Không tìm thấy hồ sơ" in unknown.json()["error"]
+    assert gateway.create(proof="0000").json() == unknown.json()   # a wrong proof: the same answer
     exempt = gateway.create(code=gateway.free.code)
     assert exempt.status_code == 409 and "không còn khoản phí" in exempt.json()["error"]
     disabled = gateway.create(provider="momo")
@@ -141,7 +147,75 @@ def test_orders_that_cannot_be_made_are_refused_with_a_reason(gateway: Gateway) 
     assert httpx.get(f"{gateway.url}/api/payments/TT000").status_code == 404
 
 
+# ---- ownership (#15 item 3) ---------------------------------------------------------------------------
+def test_an_order_needs_proof_that_the_dossier_is_yours(gateway: Gateway) -> None:
+    unknown = gateway.create(code="HS-0000-0000")
+    no_proof = gateway.create(proof="")
+    wrong = gateway.create(proof="9999")
+    # No such dossier, no proof, a wrong proof: one answer, which says nothing of the dossier.
+    assert unknown.status_code == no_proof.status_code == wrong.status_code == 404
+    assert unknown.json() == no_proof.json() == wrong.json()
+    assert "135.000" not in wrong.text and gateway.dossier.code not in wrong.text
+    assert gateway.create(proof=gateway.dossier.phone_last4).status_code == 201
+    assert gateway.create(proof=f"số cuối {gateway.dossier.phone_last4}").status_code == 201
+
+
+def test_the_web_conversation_that_filed_the_dossier_needs_no_digits(gateway: Gateway) -> None:
+    from bot.routes.chat import SESSION_COOKIE, _signature
+    cookie = f"{SESSION_COOKIE}=citizen-1.{_signature(gateway.app.state.settings, 'citizen-1')}"
+    body = {"dossier_code": gateway.dossier.code, "provider": "sandbox"}
+    owner = httpx.post(f"{gateway.url}/api/payments", json=body, headers={"Cookie": cookie}, timeout=30)
+    assert owner.status_code == 201, owner.text
+    stranger = f"{SESSION_COOKIE}=citizen-2.{_signature(gateway.app.state.settings, 'citizen-2')}"
+    other = httpx.post(f"{gateway.url}/api/payments", json=body, headers={"Cookie": stranger}, timeout=30)
+    forged = httpx.post(f"{gateway.url}/api/payments", json=body, headers={"Cookie": "tro_ly_ao_chat=citizen-1.00"})
+    assert other.status_code == forged.status_code == 404
+
+
+def test_guessing_the_digits_is_throttled_per_address(gateway: Gateway) -> None:
+    answers = [gateway.create(proof=f"{n:04d}").status_code for n in range(1000, 1006)]
+    assert answers[:5] == [404] * 5 and answers[5] == 429
+    blocked = gateway.create()   # even the right digits, from this address, for a while
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+
+
+def test_an_order_status_reveals_no_dossier_code(gateway: Gateway) -> None:
+    first = gateway.create().json()["order_id"]
+    second = gateway.create(provider="vnpay").json()["order_id"]
+    for order_id in (first, second):
+        assert re.fullmatch(r"TT[0-9A-HJKMNP-TV-Z]{12}", order_id)   # 60 random bits: not guessable
+        answer = httpx.get(f"{gateway.url}/api/payments/{order_id}", timeout=30)
+        assert answer.status_code == 200 and "dossier_code" not in answer.json()
+        assert gateway.dossier.code not in answer.text and "Nguyễn" not in answer.text
+    assert first != second
+
+
 # ---- the sandbox, clicked through over HTTP ---------------------------------------------------------
+def test_a_sandbox_next_to_a_real_provider_says_so(gateway: Gateway) -> None:
+    providers = {p["name"]: p for p in httpx.get(f"{gateway.url}/api/payments/providers").json()}
+    assert "warning" not in providers["vnpay"] and "không chuyển tiền thật" in providers["sandbox"]["warning"]
+    order_id = gateway.create().json()["order_id"]
+    page = httpx.get(f"{gateway.url}/sandbox-pay/{order_id}").text
+    assert 'id="sandbox-warning"' in page and "không chuyển tiền thật" in page
+
+
+def test_a_cancelled_sandbox_attempt_does_not_block_paying(gateway: Gateway) -> None:
+    order_id = gateway.create().json()["order_id"]
+    pay_url = f"{gateway.url}/sandbox-pay/{order_id}"
+    token = httpx.get(pay_url).text.split('name="form_token" value="')[1].split('"')[0]
+    # Without the pay page's token nobody can cancel the citizen's order.
+    assert httpx.post(pay_url, data={"action": "cancel", "form_token": "stolen?"}).status_code == 400
+    assert httpx.post(pay_url, data={"action": "cancel", "form_token": "ế"}).status_code == 400
+    assert gateway.order(order_id)["status"] == "pending"
+    httpx.post(pay_url, data={"action": "cancel", "form_token": token})
+    assert gateway.order(order_id)["status"] == "failed"
+    page = httpx.get(pay_url).text
+    assert 'id="pay"' in page and 'id="cancel"' not in page   # paying is still offered
+    back = httpx.post(pay_url, data={"action": "pay", "form_token": token})
+    assert back.status_code == 303 and gateway.order(order_id)["status"] == "paid"
+    assert gateway.dossier_now().fee_due_vnd == 0 and len(gateway.notices("Biên lai thanh toán")) == 1
+
+
 def test_paying_on_the_sandbox_page_pays_the_dossier_and_sends_a_receipt(gateway: Gateway) -> None:
     order_id = gateway.create().json()["order_id"]
     page = httpx.get(f"{gateway.url}/sandbox-pay/{order_id}")
@@ -193,7 +267,7 @@ def test_a_callback_is_trusted_only_with_signature_order_and_amount(gateway: Gat
     assert gateway.order(order_id)["status"] == "pending"
     assert gateway.dossier_now().fee_due_vnd == 135000
     assert gateway.notices("Biên lai") == []
-    # Every callback, good or bad, is kept raw for audit.
+    # Every callback, good or bad, is kept for audit (refused ones as a small record).
     assert callbacks(gateway) == [("sandbox", "bad_signature"), ("sandbox", "amount_mismatch"),
                                   ("sandbox", "order_not_found"), ("sandbox", "bad_signature"),
                                   ("sandbox", "malformed")]

@@ -19,6 +19,9 @@ MULTIPART_SLACK_BYTES = 1024 * 1024  # multipart framing and the other form fiel
 ACTION_SERVER_PATHS = ("/actions/",)
 ACTION_SERVER_LIMIT_BYTES = 16 * 1024 * 1024
 UPLOAD_PATHS = ("/api/chat/upload", "/staff/")   # where multipart files are accepted
+# Payment providers' callbacks are a few KB (VNPay's is a query string): anything bigger is junk.
+PAYMENT_CALLBACK_PATHS = ("/payments/",)
+PAYMENT_CALLBACK_LIMIT_BYTES = 16 * 1024
 
 
 def too_large_message(limit: int) -> str:
@@ -48,6 +51,8 @@ class BodyLimitMiddleware:
         forms, webhooks) the small one."""
         if path.startswith(ACTION_SERVER_PATHS):
             return ACTION_SERVER_LIMIT_BYTES
+        if path.startswith(PAYMENT_CALLBACK_PATHS):
+            return min(PAYMENT_CALLBACK_LIMIT_BYTES, self.json_limit)
         content_type = headers.get("content-type", "").lower()
         uploads = content_type.startswith("multipart/") and path.startswith(UPLOAD_PATHS)
         return self.multipart_limit if uploads else self.json_limit

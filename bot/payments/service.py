@@ -1,9 +1,17 @@
 """Payment orders and the money rules.
 
-A callback is trusted only when its signature verifies, the order exists, the amount matches and
-the order is still open. The order moves to ``paid`` by one conditional UPDATE (``WHERE status IN
-open``), so of two callbacks racing for one order exactly one wins; only the winner sends the
-receipt and tells the dossier. Every callback, good or bad, is stored raw before it is judged.
+A callback is trusted only when its signature verifies, the order exists and the amount matches.
+Each order follows one state machine (docs/payments.md):
+
+    pending ──paid──▶ paid          pending ──"still processing"──▶ pending (nothing changes)
+    pending ──not paid──▶ failed    pending ──reconciliation, long past expiry──▶ expired
+    failed / expired ──paid──▶ paid (money taken is money taken: recorded, or flagged for refund)
+
+An order becomes ``paid`` by one conditional UPDATE (``WHERE status IN payable``) with the dossier's
+orders locked, so of two callbacks racing exactly one wins, and of two orders of one dossier the
+first paid settles the fee and the other is flagged ``refund_due``. Only verified callbacks are
+stored in full, before they are acted on; a refused one leaves a small record, and only while its
+sender stays under a rate limit, so unsigned junk cannot fill the disk.
 """
 
 from __future__ import annotations
@@ -20,8 +28,10 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.dossiers.backend import DossierBackend, DossierView
 from bot.dossiers.status import DossierStatus
+from bot.dossiers.tracking import TrackingService
 from bot.dossiers.transitions import FINAL
 from bot.models import aware, utcnow
+from bot.ops.limits import RateLimiter
 from bot.ops.metrics import METRICS
 from bot.outbox import Outbox
 from bot.payments import receipts
@@ -43,9 +53,15 @@ from channels.messages import OutboundMessage
 log = logging.getLogger(__name__)
 
 ORDER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
-OPEN = ("pending", "expired")   # a payment arriving after the link expired is still money taken
+# States a "paid" notification moves to paid: money taken after the link expired, or after a
+# "cancelled"/"failed" report (VNPay 24 then 00), is still money taken.
+OPEN = ("pending", "expired", "failed")
 PAYABLE = frozenset(DossierStatus) - FINAL - {DossierStatus.STOPPED}
-MAX_STORED_BODY = 64 * 1024
+MAX_STORED_BODY = 16 * 1024     # what providers send is a few KB; the route refuses more
+REFUSED_KEPT_BYTES = 512        # of a refused callback only the start is kept, for the audit
+REFUSED = frozenset({Outcome.BAD_SIGNATURE, Outcome.MALFORMED})
+NO_MATCH = ("Không tìm thấy hồ sơ khớp với mã và thông tin xác minh đã gửi. Anh/Chị kiểm tra lại mã hồ sơ "
+            "và 4 số cuối của số điện thoại hoặc căn cước đã dùng khi nộp.")
 EXPIRY_GRACE = dt.timedelta(minutes=30)  # a provider may still finish a payment begun just before expiry
 
 
@@ -65,6 +81,23 @@ class ProviderNotEnabled(PaymentRefused):
 
 class ProviderUnavailable(PaymentRefused):
     http_status = 502
+
+
+class TooManyAttempts(PaymentRefused):
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class HandledCallback:
+    """The provider's answer, and how long a refused sender must wait (0: not rate-limited)."""
+
+    answer: CallbackAnswer
+    outcome: Outcome
+    retry_after: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -99,8 +132,14 @@ def to_view(order: PaymentOrder) -> OrderView:
 class PaymentService:
     def __init__(self, sessions: sessionmaker, providers: Mapping[str, PaymentProvider],
                  dossiers: DossierBackend, outbox: Outbox, public_url: str, order_minutes: int = 15,
-                 reconcile_after_minutes: int = 5) -> None:
+                 reconcile_after_minutes: int = 5, api_limiter: RateLimiter | None = None,
+                 refused_limiter: RateLimiter | None = None) -> None:
         self.sessions = sessions
+        # POST /api/payments per client IP, and refused callbacks per sender IP (None: unlimited)
+        self.api_limiter = api_limiter
+        self.refused_limiter = refused_limiter
+        # Proof that a dossier is the requester's: the same rules (and failure throttle) as tracking
+        self.ownership = TrackingService(dossiers)
         self.providers = dict(providers)
         self.dossiers = dossiers
         self.outbox = outbox
@@ -155,6 +194,26 @@ class PaymentService:
                                       "phút hoặc chọn cách thanh toán khác.") from error
         return await asyncio.to_thread(self._set_link, order.id, created.pay_url, created.provider_ref)
 
+    async def create_order_for(self, code: str, provider_name: str, proof: str, owner: str | None,
+                               client_ip: str) -> OrderView:
+        """``POST /api/payments``: an order only for whoever proves the dossier is theirs — the web
+        conversation that filed it (``owner``, ``web:<sender>`` from the chat's signed cookie) or
+        the last 4 digits of the phone or căn cước used to file it. No such dossier and a wrong
+        proof get the same answer; attempts are limited per IP, failures per IP and per code."""
+        if self.api_limiter is not None:
+            wait = await self.api_limiter.hit(f"payments-api:{client_ip}")
+            if wait:
+                raise TooManyAttempts("Anh/Chị thử quá nhiều lần, vui lòng thử lại sau ít phút.", int(wait) + 1)
+        if provider_name not in self.providers:
+            raise ProviderNotEnabled(f"Hình thức thanh toán “{provider_name}” chưa được hỗ trợ.")
+        result = await self.ownership.track(code, proof, owner or f"ip:{client_ip}")
+        if result.outcome == "throttled":
+            raise TooManyAttempts("Anh/Chị thử quá nhiều lần, vui lòng thử lại sau "
+                                  f"{max(1, result.retry_after_seconds // 60)} phút.", result.retry_after_seconds)
+        if result.outcome != "ok" or result.dossier is None:
+            raise UnknownDossier(NO_MATCH)
+        return await self.create_order(result.dossier.code, provider_name, client_ip=client_ip)
+
     async def get(self, order_id: str) -> OrderView | None:
         return await asyncio.to_thread(self._get, order_id)
 
@@ -164,54 +223,75 @@ class PaymentService:
 
     # ---- callbacks ------------------------------------------------------------------------------
     async def handle_callback(self, provider_name: str, callback: IncomingCallback,
-                              remote_addr: str = "", source: str = "callback") -> CallbackAnswer:
-        """Store the callback raw, judge it, act on it once, and answer as the provider expects."""
+                              remote_addr: str = "", source: str = "callback") -> HandledCallback:
+        """Verify first; store a verified callback in full, then act on it once; answer as the
+        provider expects. A refused callback (unsigned, unreadable) is never answered with
+        success; it leaves a small record while its sender stays under the refused-callback rate
+        limit, nothing past it (then ``retry_after`` > 0: the route answers 429)."""
         provider = self.providers[provider_name]
-        record_id = await asyncio.to_thread(self._store_raw, provider_name, source, callback, remote_addr)
-        order_id, detail = "", ""
         try:
             notification = provider.verify_callback(callback)
-            order_id = notification.order_id
+        except (BadSignature, MalformedCallback) as refusal:
+            outcome = Outcome.BAD_SIGNATURE if isinstance(refusal, BadSignature) else Outcome.MALFORMED
+            return await self._refuse(provider_name, source, callback, remote_addr, outcome, str(refusal))
+        except Exception as error:  # a bug in a provider's parser: refused, never trusted
+            log.exception("payment callback from %s could not be read", provider_name)
+            return await self._refuse(provider_name, source, callback, remote_addr, Outcome.MALFORMED,
+                                      f"{type(error).__name__}: {error}")
+        record_id = await asyncio.to_thread(self._store_raw, provider_name, source, callback, remote_addr)
+        try:
             outcome, detail = await self.apply(provider_name, notification)
-        except BadSignature as error:
-            outcome, detail = Outcome.BAD_SIGNATURE, str(error)
-        except MalformedCallback as error:
-            outcome, detail = Outcome.MALFORMED, str(error)
         except Exception as error:  # ours, not the provider's: let it retry
             log.exception("payment callback from %s could not be handled", provider_name)
             outcome, detail = Outcome.ERROR, f"{type(error).__name__}: {error}"
-        if outcome not in (Outcome.CONFIRMED, Outcome.FAILURE_RECORDED, Outcome.ALREADY_CONFIRMED):
+        if outcome not in (Outcome.CONFIRMED, Outcome.FAILURE_RECORDED, Outcome.ALREADY_CONFIRMED,
+                           Outcome.PENDING_NOTED):
             log.warning("payment callback from %s refused: %s (%s)", provider_name, outcome, detail)
-        await asyncio.to_thread(self._judge_raw, record_id, order_id, outcome, detail)
+        await asyncio.to_thread(self._judge_raw, record_id, notification.order_id, outcome, detail)
         METRICS.payment_outcome(provider_name, outcome.value)
-        return provider.answer(outcome)
+        return HandledCallback(provider.answer(outcome), outcome)
+
+    async def _refuse(self, provider_name: str, source: str, callback: IncomingCallback, remote_addr: str,
+                      outcome: Outcome, detail: str) -> HandledCallback:
+        provider = self.providers[provider_name]
+        METRICS.payment_outcome(provider_name, outcome.value)
+        wait = await self.refused_limiter.hit(f"payments-refused:{remote_addr}") if self.refused_limiter else 0.0
+        if wait:   # a flood: nothing stored, nothing logged per request
+            return HandledCallback(provider.answer(outcome), outcome, retry_after=wait)
+        log.warning("payment callback from %s refused: %s (%s)", provider_name, outcome, detail[:300])
+        await asyncio.to_thread(self._store_refused, provider_name, source, callback, remote_addr, outcome, detail)
+        return HandledCallback(provider.answer(outcome), outcome)
 
     async def apply(self, provider_name: str, notification: Notification) -> tuple[Outcome, str]:
-        """The money rules, once the signature is known good."""
+        """The money rules, once the signature is known good (the state machine above)."""
         order = await asyncio.to_thread(self._load, notification.order_id)
         if order is None or order.provider != provider_name:
             return Outcome.ORDER_NOT_FOUND, f"no order {notification.order_id!r} for {provider_name}"
         if notification.amount_vnd != order.amount_vnd:
             return Outcome.AMOUNT_MISMATCH, f"amount {notification.amount_vnd} != {order.amount_vnd}"
         if not notification.paid:
+            if notification.pending:   # MoMo 7000, VNPay 01: the provider has not decided yet
+                return Outcome.PENDING_NOTED, f"{notification.provider_status}; order is {order.status}"
             if await asyncio.to_thread(self._close, order.id, "failed", notification.provider_status):
                 await self._tell_citizen(order, receipts.failed(to_view(order), self._title(order)))
                 return Outcome.FAILURE_RECORDED, notification.provider_status
             return Outcome.ALREADY_CONFIRMED, f"order is {order.status}"
         won = await asyncio.to_thread(self._mark_paid, order.id, notification)
-        if not won:
+        if won is None:
             return Outcome.ALREADY_CONFIRMED, "replay or concurrent callback: nothing changed"
-        await self._settle(order.id)
-        return Outcome.CONFIRMED, notification.provider_txn
+        await self._settle(order.id, paid_elsewhere=won)
+        late = f" (order was {order.status})" if order.status != "pending" else ""
+        return Outcome.CONFIRMED, notification.provider_txn + late
 
     # ---- after the money arrived -----------------------------------------------------------------
-    async def _settle(self, order_id: str) -> None:
-        """Tell the dossier and the citizen. A dossier already paid through another order means
-        the citizen paid twice: the order is flagged for a refund instead."""
+    async def _settle(self, order_id: str, paid_elsewhere: bool) -> None:
+        """Tell the dossier and the citizen. A dossier whose fee was already paid — through another
+        order (decided when the order was marked paid), or otherwise (nothing due any more) —
+        means the citizen paid twice: the order is flagged for a refund instead."""
         order = await asyncio.to_thread(self._load, order_id)
         assert order is not None
         view = to_view(order)
-        double = await asyncio.to_thread(self._paid_elsewhere, order)
+        double = paid_elsewhere or await self._nothing_due(order)
         if double:
             await asyncio.to_thread(self._flag_refund, order.id)
             log.warning("order %s: dossier %s already paid through another order; refund due",
@@ -220,6 +300,17 @@ class PaymentService:
             return
         await self._tell_citizen(order, receipts.receipt(view, self._title(order)))
         await self._record_on_dossier(order)
+
+    async def _nothing_due(self, order: PaymentOrder) -> bool:
+        """The dossier no longer owes anything (paid at the counter, waived by staff). Unknown when
+        the backend is down: then the payment is recorded later, by reconciliation."""
+        try:
+            view = await self.dossiers.get(order.dossier_code)
+        except Exception:
+            log.warning("order %s: dossier %s unreachable; its fee is taken as still due", order.id,
+                        order.dossier_code)
+            return False
+        return view is not None and view.fee_due_vnd <= 0
 
     async def _record_on_dossier(self, order: PaymentOrder) -> None:
         note = receipts.dossier_note(to_view(order), self._title(order))
@@ -338,22 +429,28 @@ class PaymentService:
                 .values(status=status, provider_status=provider_status[:255], closed_at=utcnow())).rowcount
         return changed == 1
 
-    def _mark_paid(self, order_id: str, notification: Notification) -> bool:
-        """The one place an order becomes paid: a conditional UPDATE, so one winner at most."""
+    def _mark_paid(self, order_id: str, notification: Notification) -> bool | None:
+        """The one place an order becomes paid: a conditional UPDATE, so one winner at most. None
+        when it was already paid (a replay); else whether another order of the dossier was paid
+        first (this one then owes a refund). The dossier's orders are locked for the decision
+        (PostgreSQL: FOR UPDATE; SQLite: the UPDATE takes the database's write lock first)."""
         with self.sessions() as session, session.begin():
+            code = session.scalar(select(PaymentOrder.dossier_code).where(PaymentOrder.id == order_id))
+            if code is None:
+                return None
+            if session.get_bind().dialect.name != "sqlite":
+                session.execute(select(PaymentOrder.id).where(PaymentOrder.dossier_code == code)
+                                .order_by(PaymentOrder.id).with_for_update())
             changed = session.execute(
                 update(PaymentOrder).where(PaymentOrder.id == order_id, PaymentOrder.status.in_(OPEN))
                 .values(status="paid", paid_at=notification.paid_at or utcnow(),
                         provider_txn=notification.provider_txn[:128],
                         provider_status=notification.provider_status[:255], closed_at=utcnow())).rowcount
-        return changed == 1
-
-    def _paid_elsewhere(self, order: PaymentOrder) -> bool:
-        with self.sessions() as session:
+            if changed != 1:
+                return None
             return session.scalar(select(PaymentOrder.id).where(
-                PaymentOrder.dossier_code == order.dossier_code, PaymentOrder.id != order.id,
-                PaymentOrder.status == "paid", PaymentOrder.refund_due.is_(False),
-                PaymentOrder.paid_at <= order.paid_at)) is not None
+                PaymentOrder.dossier_code == code, PaymentOrder.id != order_id,
+                PaymentOrder.status == "paid", PaymentOrder.refund_due.is_(False))) is not None
 
     def _flag_refund(self, order_id: str) -> None:
         with self.sessions() as session, session.begin():
@@ -385,6 +482,17 @@ class PaymentService:
             session.add(record)
             session.flush()
             return record.id
+
+    def _store_refused(self, provider: str, source: str, callback: IncomingCallback, remote_addr: str,
+                       outcome: Outcome, detail: str) -> None:
+        """A small record of a refused callback: its start, sizes, sender, outcome; no headers."""
+        query = "&".join(f"{k}={v}" for k, v in callback.query.items())
+        sizes = f"body {len(callback.body)} bytes, query {len(query)} chars"
+        with self.sessions() as session, session.begin():
+            session.add(PaymentCallback(provider=provider, source=source, query_string=query[:REFUSED_KEPT_BYTES],
+                                        body=bytes(callback.body[:REFUSED_KEPT_BYTES]), headers={},
+                                        remote_addr=remote_addr[:64], outcome=str(outcome),
+                                        detail=f"{detail[:400]} ({sizes})"))
 
     def _judge_raw(self, record_id: int, order_id: str, outcome: Outcome | str, detail: str) -> None:
         with self.sessions() as session, session.begin():

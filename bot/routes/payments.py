@@ -1,5 +1,6 @@
-"""Payments over HTTP: the API for integration (create an order, read its status), the providers'
-callbacks (IPN), and the page a citizen lands on after paying."""
+"""Payments over HTTP: the API for integration (create an order for a dossier one proves is one's
+own, read an order's status), the providers' callbacks (IPN), and the page a citizen lands on after
+paying."""
 
 from __future__ import annotations
 
@@ -15,16 +16,27 @@ from pydantic import BaseModel, Field
 from bot.auth.web import SECURITY_HEADERS
 from bot.payments.providers.base import VIETNAM, IncomingCallback
 from bot.payments.receipts import ORDER_STATUS_LABELS, money
-from bot.payments.service import NOTIFY_PATHS, OrderView, PaymentRefused, PaymentService
+from bot.payments.service import (
+    MAX_STORED_BODY,
+    NOTIFY_PATHS,
+    OrderView,
+    PaymentRefused,
+    PaymentService,
+    TooManyAttempts,
+)
+from bot.routes.chat import _cookie_sender
 
 router = APIRouter(tags=["payments"])
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "web" / "templates"))
-MAX_CALLBACK_BYTES = 64 * 1024
+MAX_CALLBACK_BYTES = MAX_STORED_BODY   # providers send a few KB; bot/ops/body_limit.py cuts at the same size
 
 
 class PaymentCreate(BaseModel):
     dossier_code: str = Field(min_length=4, max_length=64, description="Mã hồ sơ, ví dụ HS-7K3M-Q9TX")
     provider: Literal["vnpay", "momo", "zalopay", "sandbox"]
+    proof: str = Field(default="", max_length=32,
+                       description="4 số cuối của số điện thoại hoặc căn cước đã dùng khi nộp hồ sơ; không cần "
+                                   "khi gửi kèm cookie phiên trò chuyện web đã nộp hồ sơ")
 
 
 class PaymentCreated(BaseModel):
@@ -36,8 +48,9 @@ class PaymentCreated(BaseModel):
 
 
 class PaymentStatus(BaseModel):
+    """What the holder of an order id (the pay link) may know: no dossier code, no personal data."""
+
     order_id: str
-    dossier_code: str
     provider: str
     amount: int
     status: Literal["pending", "paid", "failed", "expired"]
@@ -52,32 +65,46 @@ def _service(request: Request) -> PaymentService:
     return request.app.state.payments
 
 
-@router.get("/api/payments/providers", summary="Các hình thức thanh toán đang bật")
+@router.get("/api/payments/providers", summary="Các hình thức thanh toán đang bật (kèm cảnh báo nếu có)")
 async def providers(request: Request) -> list[dict[str, str]]:
-    return [{"name": p.name, "title": p.title} for p in _service(request).enabled()]
+    listed = []
+    for provider in _service(request).enabled():
+        item = {"name": provider.name, "title": provider.title}
+        if getattr(provider, "warning", ""):   # the sandbox where it should not be
+            item["warning"] = provider.warning  # type: ignore[attr-defined]
+        listed.append(item)
+    return listed
 
 
 @router.post("/api/payments", status_code=201, response_model=PaymentCreated,
-             summary="Tạo lệnh thanh toán phí của một hồ sơ",
-             responses={404: {"description": "Không có hồ sơ"}, 409: {"description": "Không có khoản phí cần trả"},
-                        422: {"description": "Nhà cung cấp không được bật"},
+             summary="Tạo lệnh thanh toán phí của một hồ sơ, cho người chứng minh được hồ sơ là của mình",
+             responses={404: {"description": "Không có hồ sơ, hoặc xác minh không khớp (cùng một câu trả lời)"},
+                        409: {"description": "Không có khoản phí cần trả"},
+                        422: {"description": "Nhà cung cấp không được bật, hoặc trường không hợp lệ"},
+                        429: {"description": "Thử quá nhiều lần từ địa chỉ này hoặc với mã này"},
                         502: {"description": "Nhà cung cấp không phản hồi"}})
 async def create_payment(body: PaymentCreate, request: Request) -> Any:
     client_ip = request.client.host if request.client else "127.0.0.1"
+    sender = _cookie_sender(request)   # the web chat's browser-bound sender, when its cookie came along
     try:
-        order = await _service(request).create_order(body.dossier_code, body.provider, client_ip=client_ip)
+        order = await _service(request).create_order_for(body.dossier_code, body.provider, body.proof,
+                                                         f"web:{sender}" if sender else None, client_ip)
+    except TooManyAttempts as refused:
+        return JSONResponse({"error": str(refused)}, status_code=429,
+                            headers={"Retry-After": str(max(1, refused.retry_after))})
     except PaymentRefused as refused:
         return JSONResponse({"error": str(refused)}, status_code=refused.http_status)
     return PaymentCreated(order_id=order.order_id, amount=order.amount_vnd, pay_url=order.pay_url,
                           provider=order.provider, expires_at=order.expires_at)
 
 
-@router.get("/api/payments/{order_id}", response_model=PaymentStatus, summary="Trạng thái một lệnh thanh toán")
+@router.get("/api/payments/{order_id}", response_model=PaymentStatus,
+            summary="Trạng thái một lệnh thanh toán (không kèm mã hồ sơ hay thông tin cá nhân)")
 async def payment_status(order_id: str, request: Request) -> Any:
     order = await _service(request).get(order_id)
     if order is None:
         raise HTTPException(404, "Không có lệnh thanh toán này.")
-    return PaymentStatus(order_id=order.order_id, dossier_code=order.dossier_code, provider=order.provider,
+    return PaymentStatus(order_id=order.order_id, provider=order.provider,
                          amount=order.amount_vnd, status=order.status, provider_txn=order.provider_txn,  # type: ignore[arg-type]
                          created_at=order.created_at, expires_at=order.expires_at, paid_at=order.paid_at,
                          refund_due=order.refund_due)
@@ -91,7 +118,11 @@ async def _callback(provider: str, request: Request) -> Response:
     if len(body) > MAX_CALLBACK_BYTES:
         raise HTTPException(413, "Callback quá lớn.")
     callback = IncomingCallback(query=dict(request.query_params), body=body, headers=dict(request.headers))
-    answer = await service.handle_callback(provider, callback, request.client.host if request.client else "")
+    handled = await service.handle_callback(provider, callback, request.client.host if request.client else "")
+    answer = handled.answer
+    if handled.retry_after:   # refused callbacks from this address over the limit: the same refusal, as 429
+        return Response(answer.body, status_code=429, media_type=answer.media_type,
+                        headers={"Retry-After": str(max(1, int(handled.retry_after) + 1))})
     return Response(answer.body, status_code=answer.status_code, media_type=answer.media_type)
 
 

@@ -55,6 +55,9 @@ class Notification:
     provider_txn: str            # the provider's transaction number ("" when none)
     provider_status: str         # the provider's own result code(s), for the audit record
     paid_at: dt.datetime | None = None  # aware, when the provider gives it
+    # Not paid *yet*: the provider is still processing (MoMo 7000, VNPay TransactionStatus 01). The
+    # order stays pending; only a final "not paid" marks it failed.
+    pending: bool = False
 
 
 class QueryState(enum.StrEnum):
@@ -79,6 +82,7 @@ class Outcome(enum.StrEnum):
 
     CONFIRMED = "confirmed"                  # order paid now
     FAILURE_RECORDED = "failure_recorded"    # provider said not paid; order marked failed
+    PENDING_NOTED = "pending_noted"          # provider said still processing; order stays pending
     ALREADY_CONFIRMED = "already_confirmed"  # replay, or order no longer pending
     ORDER_NOT_FOUND = "order_not_found"
     AMOUNT_MISMATCH = "amount_mismatch"

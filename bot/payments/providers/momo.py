@@ -174,7 +174,8 @@ class MomoProvider:
         result_code = _int(values["resultCode"], "resultCode")
         return Notification(order_id=order_id, amount_vnd=_int(values["amount"], "amount"),
                             paid=result_code == SUCCESS, provider_txn=_text(values["transId"]),
-                            provider_status=str(result_code), paid_at=_from_ms(values["responseTime"]))
+                            provider_status=str(result_code), paid_at=_from_ms(values["responseTime"]),
+                            pending=result_code in PENDING_CODES)   # 7000 processing: not a failure
 
     def verify_callback(self, callback: IncomingCallback) -> Notification:
         try:

@@ -51,6 +51,7 @@ QUERY_RESPONSE_FIELDS = ("vnp_ResponseId", "vnp_Command", "vnp_ResponseCode", "v
 _ANSWERS: dict[Outcome, tuple[str, str]] = {
     Outcome.CONFIRMED: ("00", "Confirm Success"),
     Outcome.FAILURE_RECORDED: ("00", "Confirm Success"),
+    Outcome.PENDING_NOTED: ("00", "Confirm Success"),
     Outcome.ORDER_NOT_FOUND: ("01", "Order not found"),
     Outcome.ALREADY_CONFIRMED: ("02", "Order already confirmed"),
     Outcome.AMOUNT_MISMATCH: ("04", "invalid amount"),
@@ -140,10 +141,11 @@ class VnpayProvider:
             paid_at = _parse_vn_time(fields.get("vnp_PayDate", ""))
         except ValueError as unreadable:
             raise MalformedCallback(f"VNPay callback: bad vnp_PayDate {fields['vnp_PayDate']!r}") from unreadable
-        return Notification(order_id=order_id, amount_vnd=amount, paid=response_code == "00" and status == "00",
+        paid = response_code == "00" and status == "00"
+        return Notification(order_id=order_id, amount_vnd=amount, paid=paid,
                             provider_txn=fields.get("vnp_TransactionNo", ""),
                             provider_status=f"ResponseCode={response_code};TransactionStatus={status}",
-                            paid_at=paid_at)
+                            paid_at=paid_at, pending=not paid and status == "01")   # 01: not finished yet
 
     def verify_callback(self, callback: IncomingCallback) -> Notification:
         return self._read(callback.query)

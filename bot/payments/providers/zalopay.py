@@ -50,6 +50,7 @@ REQUEST_ERROR_SUB_CODES = frozenset({-401, -402, -429, -500, -999})
 _ANSWERS: dict[Outcome, tuple[int, str]] = {
     Outcome.CONFIRMED: (1, "success"),
     Outcome.FAILURE_RECORDED: (1, "success"),
+    Outcome.PENDING_NOTED: (1, "success"),
     Outcome.ALREADY_CONFIRMED: (2, "already confirmed"),
     Outcome.ORDER_NOT_FOUND: (-1, "order not found"),
     Outcome.AMOUNT_MISMATCH: (-1, "amount mismatch"),

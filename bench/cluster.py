@@ -27,6 +27,7 @@ both databases, its Redis keys, its temporary directory (unless ``keep_logs``).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import secrets
 import shutil
@@ -46,6 +47,8 @@ import httpx  # noqa: E402
 import psycopg  # noqa: E402
 
 from bot import launcher  # noqa: E402
+from bot.rasa_client import RasaClient, RasaUnavailable  # noqa: E402
+from bot.warmup import warm_rasa  # noqa: E402
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -161,6 +164,9 @@ class Cluster:
         for replica in self.rasa_replicas:
             if not self.wait_ready(replica, 420):
                 raise RuntimeError(f"rasa {replica.index} did not start; see {replica.log}")
+        for replica in self.gateway_replicas:     # /ready: Rasa reached and the warm-up done (bot/warmup.py)
+            if not launcher.wait_until(f"{replica.url}/ready", 180, replica.process):
+                raise RuntimeError(f"gateway {replica.index} never became ready (warm); see {replica.log}")
         if not launcher.wait_until(f"{self.public_url}/ready", 60):
             raise RuntimeError("the public /ready does not answer 200")
         self.say("all replicas ready")
@@ -271,11 +277,26 @@ lock_store:
                 response = httpx.get(f"{replica.url}/status", params={"token": launcher.internal_token()},
                                      timeout=2.0)
                 if response.status_code == 200 and response.json().get("model_file"):
-                    return True
+                    return self._warm_rasa(replica)
             except (httpx.HTTPError, ValueError):
                 pass
             time.sleep(1.0)
         return False
+
+    def _warm_rasa(self, replica: Replica) -> bool:
+        """A replica that joins under load must not take it cold (issue #15, item 16)."""
+        async def warm() -> float:
+            client = RasaClient(replica.url, timeout=60, token=launcher.internal_token())
+            try:
+                return await warm_rasa(client, f"cluster{replica.index}")
+            finally:
+                await client.aclose()
+        try:
+            self.say(f"rasa {replica.index} warmed in {asyncio.run(warm()):.1f} s")
+        except RasaUnavailable as error:
+            self.say(f"rasa {replica.index} warm-up failed: {error}")
+            return False
+        return True
 
     def replica(self, kind: str, index: int) -> Replica:
         return (self.gateway_replicas if kind == "gateway" else self.rasa_replicas)[index]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -42,6 +43,7 @@ from bot.routes import inbox as inbox_routes
 from bot.routes import payments as payment_routes
 from bot.routes import staff as staff_pages
 from bot.submission_drafts import SqlDraftStore
+from bot.warmup import warm_until_ready
 from channels.registry import build_channels
 from channels.telegram import polling as telegram_polling
 from knowledge_base.service import KnowledgeBase
@@ -119,6 +121,12 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
                       asyncio.create_task(cluster.exclusive("inbound-recovery", app.state.inbound.run_recovery))]
         if catalog_sync is not None:
             background.append(asyncio.create_task(catalog_sync.run()))
+        app.state.warm = False     # /ready says no until Rasa and the search have been warmed
+
+        def mark_warm() -> None:
+            app.state.warm = True
+
+        background.append(asyncio.create_task(warm_until_ready(rasa, knowledge.ask, str(os.getpid()), mark_warm)))
         if "telegram" in channels and settings.telegram_mode == "polling":
             # No public URL: fetch updates instead of receiving the webhook.
             background.append(telegram_polling.start(channels["telegram"], app.state.inbound))
@@ -172,11 +180,12 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/ready", tags=["ops"], summary="Sẵn sàng phục vụ (Rasa đã nạp mô hình)")
+    @app.get("/ready", tags=["ops"], summary="Sẵn sàng phục vụ (Rasa đã nạp mô hình, đã chạy khởi động nóng)")
     async def ready(request: Request) -> JSONResponse:
         rasa_ready = await request.app.state.rasa.ready()
-        body = {"rasa": rasa_ready, "documents": len(request.app.state.kb.index)}
-        return JSONResponse(body, status_code=200 if rasa_ready else 503)
+        warm = bool(getattr(request.app.state, "warm", False))
+        body = {"rasa": rasa_ready, "warm": warm, "documents": len(request.app.state.kb.index)}
+        return JSONResponse(body, status_code=200 if rasa_ready and warm else 503)
 
     @app.exception_handler(DBAPIError)
     async def database_unavailable(_: Request, exc: DBAPIError) -> JSONResponse:

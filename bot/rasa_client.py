@@ -48,6 +48,26 @@ class RasaClient:
             return False
         return response.status_code == 200 and bool(response.json().get("model_file"))
 
+    async def parse(self, text: str) -> dict[str, Any]:
+        """NLU only (``/model/parse``): intent and entities, no tracker, no action."""
+        return await self._api("POST", "/model/parse", {"text": text})
+
+    async def predict(self, sender_id: str, text: str) -> dict[str, Any]:
+        """Add ``text`` to a tracker and ask the policies for the next action, without running it."""
+        path = f"/conversations/{quote(sender_id, safe=':')}"
+        await self._api("POST", f"{path}/messages", {"text": text, "sender": "user"})
+        return await self._api("POST", f"{path}/predict", None)
+
+    async def _api(self, method: str, path: str, body: Any) -> dict[str, Any]:
+        try:
+            response = await self._http.request(method, f"{self._base}{path}", json=body, params=self._api_params)
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"Rasa không phản hồi: {exc!r}") from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa trả về HTTP {response.status_code}")
+        data = response.json()
+        return data if isinstance(data, dict) else {}
+
     async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         """Append tracker events (used to pause and resume a conversation)."""
         try:

@@ -161,3 +161,11 @@ def test_a_returned_dossier_is_rated_for_its_procedure(stack: Stack, new_sender,
         rating = session.scalars(select(Rating).join(Conversation, Rating.conversation_id == Conversation.id)
                                  .where(Conversation.sender_id == sender)).one()
     assert (rating.score, rating.subject, rating.procedure_id) == (4, "dossier", "ly-lich-tu-phap")
+
+
+def test_the_gateway_is_ready_only_once_rasa_and_search_are_warm(stack: Stack) -> None:
+    """A replica put under load the moment it said ready must not answer cold (issue #15, item 16)."""
+    body = httpx.get(f"{stack.gateway_url}/ready", timeout=10).json()
+    assert body["rasa"] is True and body["warm"] is True
+    log = stack.logs.read_text()
+    assert "warm: 24 messages through Rasa" in log

@@ -165,6 +165,7 @@ def test_the_conversation_survives_a_reload_for_this_browser_only(page: Page, st
 
 
 def test_errors_say_what_happened_and_the_message_is_kept(page: Page, stack: Stack, tmp_path: Path) -> None:
+    page.clock.install()   # timers run as the test says, to reach the 30 s answer timeout at once
     open_chat(page, stack)
     webhook = "**/webhooks/rest/webhook"
 
@@ -194,6 +195,13 @@ def test_errors_say_what_happened_and_the_message_is_kept(page: Page, stack: Sta
     failed.get_by_role("button", name="Gửi lại").click(timeout=10_000)
     expect(failed.locator(".msg__error")).to_contain_text("mất kết nối mạng. Anh/Chị kiểm tra mạng")
     expect(page.locator(".msg--user")).to_have_count(1)
+
+    page.unroute(webhook)   # no answer at all: after 30 s the page says so instead of "…" forever
+    page.route(webhook, lambda route: None)
+    failed.get_by_role("button", name="Gửi lại").click()
+    expect(page.locator(".msg--typing")).to_have_count(1)
+    page.clock.run_for(31_000)
+    expect(failed.locator(".msg__error")).to_contain_text("Hệ thống chưa trả lời kịp")
 
     page.unroute(webhook)   # the network is back: "Gửi lại" delivers it, once
     failed.get_by_role("button", name="Gửi lại").click()

@@ -19,6 +19,7 @@
   let updatesAfter = Number(localStorage.getItem(updatesKey) || 0);
   let maxUploadBytes = 10 * 1024 * 1024;
   let busy = false;
+  const ANSWER_TIMEOUT_MS = 30000;   // the gateway answers within Rasa's timeout (10 s) even when Rasa is down
 
   // ---- text and links -----------------------------------------------------------------------
   const linkPattern = /https?:\/\/[^\s<>"']+/g;
@@ -184,6 +185,9 @@
   }
 
   function failureText(response, upload) {
+    if (response === "timeout") {
+      return "Hệ thống chưa trả lời kịp (mạng chậm hoặc đang bận). Anh/Chị bấm “Gửi lại” nhé.";
+    }
     if (!response) {
       return "Không gửi được vì mất kết nối mạng. Anh/Chị kiểm tra mạng rồi bấm “Gửi lại” nhé.";
     }
@@ -215,7 +219,8 @@
     again.type = "button";
     again.className = "choice choice--retry";
     again.textContent = "Gửi lại";
-    const wait = response && (response.status === 429 || response.status >= 500) ? waitSeconds(response) : null;
+    const wait = response && response !== "timeout" && (response.status === 429 || response.status >= 500)
+      ? waitSeconds(response) : null;
     if (wait) {   // a resend before the wait ends would be refused again
       again.disabled = true;
       setTimeout(() => { again.disabled = false; }, wait * 1000);
@@ -239,11 +244,14 @@
     busy = true;
     sendButton.disabled = true;
     let response = null;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), ANSWER_TIMEOUT_MS);   // never "…" forever on a bad network
     try {
       response = await fetch("/webhooks/rest/webhook", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ sender, message, message_id: messageId }),
+        signal: abort.signal,
       });
       if (!response.ok) throw new Error("HTTP " + response.status);
       const replies = await response.json();
@@ -252,7 +260,8 @@
       return true;
     } catch (error) {
       typing.remove();
-      if (response && response.ok) response = null;   // the answer was cut off on the way
+      if (abort.signal.aborted) response = "timeout";
+      else if (response && response.ok) response = null;   // the answer was cut off on the way
       const retry = () => {   // the same id: the server answers it once, even if it did arrive
         if (input.value.trim() === message) input.value = "";
         send(message, shownAs, messageId);
@@ -269,6 +278,7 @@
       }
       return false;
     } finally {
+      clearTimeout(timer);
       busy = false;
       sendButton.disabled = false;
       // After typing, the box stays ready; after a tap, no keyboard pops up over the answer.

@@ -136,3 +136,11 @@ def test_polling_with_the_sender_in_a_header_keeps_its_own_rate_limit() -> None:
     assert polls == [200, 200, 429]
     # Another browser is not held back by s1's polling.
     assert client.get("/api/chat/updates", params={"sender": "x"}, headers={"X-Chat-Sender": "s2"}).status_code == 200
+
+
+def test_the_cookie_is_secure_when_the_public_address_is_https(kb: KnowledgeBase, tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'gw.db'}", rasa_url=f"http://127.0.0.1:{free_port()}",
+                        secret_key="test-secret", attachments_dir=str(tmp_path / "files"),
+                        public_url="https://dichvucong.example.gov.vn")
+    with TestClient(create_app(settings, kb=kb)) as client:   # TLS ends at the proxy: the app sees http
+        assert "Secure" in client.post("/api/chat/session").headers["set-cookie"]

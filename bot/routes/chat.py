@@ -22,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot import texts
 from bot.attachments import AttachmentRejected
+from bot.config import Settings
 from bot.conversations import Recorded
 from bot.files import secret_key
 from bot.models import Conversation, Message, OutboxItem
@@ -119,7 +120,7 @@ async def chat_session(request: Request,
     if bound:  # set again each visit: the 30 days count from the last one
         response.set_cookie(SESSION_COOKIE, f"{sender}.{_signature(settings, sender)}",
                             max_age=SESSION_DAYS * 86_400, path="/api/chat", httponly=True,
-                            samesite="strict", secure=request.url.scheme == "https")
+                            samesite="strict", secure=_https(request, settings))
     return response
 
 
@@ -149,8 +150,13 @@ async def chat_history(request: Request) -> JSONResponse:
     return JSONResponse(history.model_dump(exclude_none=True), headers=NO_STORE)
 
 
-def _signature(settings: Any, sender: str) -> str:
+def _signature(settings: Settings, sender: str) -> str:
     return hmac.new(secret_key(settings), f"web-chat:{sender}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _https(request: Request, settings: Settings) -> bool:
+    """Served over https, here or at the proxy in front (whose public address says so)."""
+    return request.url.scheme == "https" or settings.public_url.startswith("https://")
 
 
 def _cookie_sender(request: Request) -> str | None:

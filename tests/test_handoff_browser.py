@@ -42,6 +42,7 @@ def test_citizen_asks_for_a_person_and_an_agent_answers(page: Page, browser: Bro
     expect(agent.locator("#handoff")).to_have_attribute("data-status", "active")
     expect(agent.locator("#transcript .msg--citizen").last).to_contain_text("cho tôi gặp nhân viên")
     expect(agent.locator("#transcript .msg--bot").first).to_be_visible()     # the bot's turns too
+    expect(agent.locator("#reveal")).to_be_hidden()          # a volunteer never reads personal data in full
 
     expect(page.locator(".msg--bot").last).to_contain_text("Lê Thị Hoa", timeout=15_000)
     agent.fill("#reply", "Chào Anh/Chị, em là Hoa, em hỗ trợ Anh/Chị ngay ạ.")

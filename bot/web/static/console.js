@@ -10,6 +10,7 @@
   const SESSION_ENDED = "Phiên đăng nhập đã hết, vui lòng đăng nhập lại";
   const NETWORK_ERROR = "Không kết nối được với máy chủ, đang thử lại…";
   const CALLBACK_ROLES = ["hotline", "supervisor", "admin"];
+  const SUPERVISING_ROLES = ["supervisor", "admin"];   // read every handoff; may reveal personal data
   const TEAM_LABELS = { volunteer: "Tình nguyện viên", hotline: "Tổng đài" };
   const AUTHOR_LABELS = { citizen: "Công dân", bot: "Trợ lý ảo", staff: "Cán bộ", system: "Hệ thống" };
   const AUTHORS = ["citizen", "bot", "staff", "system"];
@@ -42,7 +43,7 @@
     file: $("file"), cannedQ: $("canned-q"), canned: $("canned"), dossiers: $("dossiers"),
     transferForm: $("transfer-form"), transferTeam: $("transfer-team"), transferNote: $("transfer-note"),
     transfer: $("transfer"), closeForm: $("close-form"), outcome: $("outcome"), close: $("close"),
-    returnBot: $("return-bot"),
+    returnBot: $("return-bot"), reveal: $("reveal"),
   };
 
   const state = {
@@ -56,6 +57,7 @@
     busy: false,            // an action on the open handoff is in flight
     stick: true,            // the agent is at the bottom of the transcript
     errorKind: "",          // "network" errors clear themselves when the server answers again
+    reveal: false,          // a supervisor asked for personal data in full (each read audited)
   };
 
   // ---- small helpers ------------------------------------------------------------------------------
@@ -449,11 +451,22 @@
     return !(h.agent && me && me.username && h.agent !== me.username);
   }
 
-  // The gateway shows a handoff to the agents of its team and to its agent only.
+  // The gateway shows a handoff waiting in a queue to that team's agents, an active or closed one
+  // to its agent only (a closed one for a day), and every handoff to supervisors and admins.
   function readable(h) {
     const me = state.me;
     if (!h || !me || !Array.isArray(me.teams)) return true;
-    return me.teams.includes(h.team) || (Boolean(h.agent) && h.agent === me.username);
+    if (SUPERVISING_ROLES.includes(me.role)) return true;
+    if (Boolean(h.agent) && h.agent === me.username) return true;
+    return h.status === "waiting" && me.teams.includes(h.team);
+  }
+
+  function renderReveal(data) {
+    if (!el.reveal) return;
+    el.reveal.hidden = !data.can_reveal;
+    state.reveal = Boolean(data.revealed);
+    el.reveal.setAttribute("aria-pressed", state.reveal ? "true" : "false");
+    el.reveal.textContent = state.reveal ? "Ẩn thông tin cá nhân" : "Hiện đầy đủ thông tin cá nhân (ghi nhật ký)";
   }
 
   function updateControls() {
@@ -639,6 +652,7 @@
     el.reply.value = "";
     el.transferNote.value = "";
     el.outcome.selectedIndex = 0;
+    if (el.reveal) el.reveal.hidden = true;
     state.stick = true;
   }
 
@@ -647,7 +661,7 @@
     const seq = ++state.loadSeq;
     let data;
     try {
-      data = await api("GET", `/handoffs/${encodeURIComponent(id)}`);
+      data = await api("GET", `/handoffs/${encodeURIComponent(id)}${state.reveal ? "?reveal=1" : ""}`);
     } catch (error) {
       if (seq !== state.loadSeq) return;
       if (error instanceof ApiError && (error.status === 403 || error.status === 404) && state.handoff
@@ -667,6 +681,7 @@
       state.handoff = data.handoff;
       renderHandoffHead(data.handoff);
     }
+    renderReveal(data);
     upsertMessages(Array.isArray(data.messages) ? data.messages : [], true);
     renderDossiers(Array.isArray(data.dossiers) ? data.dossiers : []);
   }
@@ -676,6 +691,7 @@
       state.openId = id;
       state.handoff = null;
       state.gone = false;
+      state.reveal = false;   // a reveal is for one conversation, never carried to the next
       state.loadSeq++;
       clearPanel();
       if (!el.canned.childElementCount) loadCanned();
@@ -1014,6 +1030,15 @@
   el.returnBot.addEventListener("click", () => {
     act("/return", undefined, applyHandoff);
   });
+
+  // Supervisors and admins: personal data in full for this conversation (the gateway audits each read).
+  if (el.reveal) {
+    el.reveal.addEventListener("click", () => {
+      if (!state.openId || state.ended) return;
+      state.reveal = !state.reveal;
+      loadHandoff(state.openId);
+    });
+  }
 
   // ---- start --------------------------------------------------------------------------------------
   // Default transfer target: the hotline (the usual escalation for a volunteer).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
@@ -116,6 +117,14 @@ def test_ipn_of_a_paid_order_is_read() -> None:
     assert note.provider_status == "ResponseCode=00;TransactionStatus=00"
     assert note.paid_at == dt.datetime(2025, 3, 1, 3, 15, 0, tzinfo=dt.UTC)
     assert note.paid_at.utcoffset() == dt.timedelta(hours=7)
+
+
+def test_values_with_tilde_and_star_are_signed_as_vnpay_encodes_them() -> None:
+    """VNPay's encoders write "~" as %7E and keep "*"; Python's quote_plus does the opposite."""
+    text = re.sub(r"vnp_OrderInfo=[^&]*", "vnp_OrderInfo=Ma+HS%7E01*A", PAID_TEXT)
+    assert "%7E01*A" in text
+    note = provider().verify_callback(callback(signed(text)))
+    assert note.paid and note.order_id == ORDER
 
 
 def test_ipn_of_a_cancelled_payment_is_read_as_not_paid() -> None:

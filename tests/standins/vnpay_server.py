@@ -58,7 +58,11 @@ class VnpayStandIn:
         """Sorted vnp_* fields, form-encoded with '+' for spaces, as VNPay signs URLs."""
         signed = sorted((k, v) for k, v in params.items()
                         if k.startswith("vnp_") and k not in ("vnp_SecureHash", "vnp_SecureHashType"))
-        return self.hmac_hex(urlencode(signed, quote_via=quote_plus))
+        # As VNPay's Java URLEncoder: "*" kept, "~" written %7E (Python's quote_plus differs on both).
+        def java_encode(text: str, *_: object) -> str:
+            return quote_plus(text, safe="*").replace("~", "%7E")
+
+        return self.hmac_hex(urlencode(signed, quote_via=java_encode))
 
     def sign_pipe(self, body: dict[str, Any], order: list[str]) -> str:
         return self.hmac_hex("|".join(str(body.get(name, "")) for name in order))

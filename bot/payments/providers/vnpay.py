@@ -61,9 +61,15 @@ _ANSWERS: dict[Outcome, tuple[str, str]] = {
 }
 
 
+def _url_encode(text: str) -> str:
+    """As VNPay's own encoders (Java's URLEncoder, PHP's urlencode): "*" kept, "~" as %7E — Python's
+    quote_plus does the opposite, and a value with either was signed differently (answer 97)."""
+    return quote_plus(text, safe="*").replace("~", "%7E")
+
+
 def _encode(params: Mapping[str, str]) -> str:
-    """The signed text of a pay URL / IPN: ``k=v`` sorted by key, each part quote_plus-encoded."""
-    return "&".join(f"{quote_plus(key)}={quote_plus(value)}" for key, value in sorted(params.items()))
+    """The signed text of a pay URL / IPN: ``k=v`` sorted by key, each part URL-encoded as VNPay does."""
+    return "&".join(f"{_url_encode(key)}={_url_encode(value)}" for key, value in sorted(params.items()))
 
 
 def _vn_time(moment: dt.datetime) -> str:

@@ -374,6 +374,19 @@ def test_reconciliation_closes_an_order_never_paid(gateway: Gateway) -> None:
     assert gateway.order(order_id)["status"] == "expired"
 
 
+def test_money_taken_after_an_order_expired_is_caught_by_asking_once_more(gateway: Gateway) -> None:
+    """The provider said nothing (then the order expired); the citizen paid late and the IPN was lost."""
+    order = gateway.create(provider="vnpay").json()
+    httpx.get(order["pay_url"])
+    much_later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    gateway.reconcile(now=much_later)
+    assert gateway.order(order["order_id"])["status"] == "expired"
+    gateway.vnpay.pay(order["order_id"])                    # paid at VNPay after all; no IPN reaches us
+    assert gateway.reconcile(now=much_later + dt.timedelta(minutes=10)) == {"paid": 1}
+    assert gateway.order(order["order_id"])["status"] == "paid" and gateway.dossier_now().fee_due_vnd == 0
+    assert gateway.reconcile(now=much_later + dt.timedelta(minutes=20)) == {}   # asked once, not for ever
+
+
 def test_sandbox_signature_matches_an_independent_hmac() -> None:
     body = b'{"order_id":"TT1","amount_vnd":1000}'
     expected = hmac.new(b"k", body, hashlib.sha256).hexdigest()

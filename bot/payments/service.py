@@ -63,6 +63,7 @@ REFUSED = frozenset({Outcome.BAD_SIGNATURE, Outcome.MALFORMED})
 NO_MATCH = ("Không tìm thấy hồ sơ khớp với mã và thông tin xác minh đã gửi. Anh/Chị kiểm tra lại mã hồ sơ "
             "và 4 số cuối của số điện thoại hoặc căn cước đã dùng khi nộp.")
 EXPIRY_GRACE = dt.timedelta(minutes=30)  # a provider may still finish a payment begun just before expiry
+RECHECK_CLOSED_WITHIN = dt.timedelta(hours=24)  # failed or expired orders asked about once more, this long
 
 
 class PaymentRefused(Exception):
@@ -336,7 +337,9 @@ class PaymentService:
         telling the dossier about payments it has not taken note of. Returns counts per outcome."""
         now = now or utcnow()
         counts: dict[str, int] = {}
-        for order in await asyncio.to_thread(self._stale, now - self.reconcile_after):
+        stale = await asyncio.to_thread(self._stale, now - self.reconcile_after)
+        closed = await asyncio.to_thread(self._closed_unpaid, now)
+        for order in [*stale, *closed]:
             result = await self._reconcile_one(order, now)
             counts[result] = counts.get(result, 0) + 1
         for order in await asyncio.to_thread(self._unrecorded):
@@ -464,6 +467,20 @@ class PaymentService:
         with self.sessions() as session:
             return list(session.scalars(select(PaymentOrder).where(
                 PaymentOrder.status == "pending", PaymentOrder.created_at <= before).limit(200)))
+
+    def _closed_unpaid(self, now: dt.datetime) -> list[PaymentOrder]:
+        """Orders closed failed or expired in the last day and not asked about since: asked once
+        more, because a citizen's money can be taken after the provider said "not paid" and the
+        "paid" notification may never come."""
+        asked_since = select(PaymentCallback.id).where(
+            PaymentCallback.order_id == PaymentOrder.id, PaymentCallback.source == "query",
+            PaymentCallback.received_at > PaymentOrder.closed_at)
+        with self.sessions() as session:
+            return list(session.scalars(select(PaymentOrder).where(
+                PaymentOrder.status.in_(("failed", "expired")),
+                PaymentOrder.closed_at > now - RECHECK_CLOSED_WITHIN,
+                PaymentOrder.closed_at <= now - self.reconcile_after,
+                ~asked_since.exists()).limit(200)))
 
     def _unrecorded(self) -> list[PaymentOrder]:
         with self.sessions() as session:

@@ -302,9 +302,14 @@ def test_posts_without_the_right_csrf_token_are_refused(env: Env, token: str | N
 
 
 def test_attachment_download_is_audited_and_never_sniffed(env: Env) -> None:
-    login(env.client, "tnv")
+    login(env.client, "tnv")                  # a volunteer sees what was filed, not the scans themselves
     page = env.client.get(f"/staff/dossiers/{env.dossier.code}").text
-    assert f"/staff/attachments/{env.photo_id}" in page and "Giấy khám sức khỏe" in page
+    assert "Giấy khám sức khỏe" in page and f"/staff/attachments/{env.photo_id}" not in page
+    assert env.client.get(f"/staff/attachments/{env.photo_id}").status_code == 404
+    env.client.cookies.clear()
+    login(env.client, "tongdai")
+    page = env.client.get(f"/staff/dossiers/{env.dossier.code}").text
+    assert f"/staff/attachments/{env.photo_id}" in page
     response = env.client.get(f"/staff/attachments/{env.photo_id}")
     assert response.status_code == 200 and response.content == PNG
     assert response.headers["content-type"] == "image/png"
@@ -312,7 +317,7 @@ def test_attachment_download_is_audited_and_never_sniffed(env: Env) -> None:
     assert "filename*=UTF-8''gi%E1%BA%A5y" in response.headers["content-disposition"]
     assert response.headers["x-content-type-options"] == "nosniff"
     [entry] = env.audit("attachment.download")
-    assert (entry.actor, entry.target, entry.detail) == ("tnv", f"attachment:{env.photo_id}", env.dossier.code)
+    assert (entry.actor, entry.target, entry.detail) == ("tongdai", f"attachment:{env.photo_id}", env.dossier.code)
     assert env.client.get("/staff/attachments/99999").status_code == 404
 
 
@@ -445,14 +450,14 @@ def test_an_attachment_of_no_dossier_and_no_handoff_is_not_found_for_anyone(env:
         conversation_id = conversation.id
     scan = AttachmentService(sessions, LocalFileStore(env.settings.attachments_dir),
                              env.settings.max_upload_bytes).save(conversation_id, None, "cccd.png", PNG)
-    for username in ("tnv", "quantri"):
+    for username in ("tongdai", "quantri"):
         env.client.cookies.clear()
         login(env.client, username)
         response = env.client.get(f"/staff/attachments/{scan.id}")
         assert response.status_code == 404 and PNG not in response.content
         assert env.client.get(f"/staff/attachments/{env.photo_id}").status_code == 200   # the dossier's file
     assert [(e.actor, e.target) for e in env.audit("attachment.refused")] == [
-        ("tnv", f"attachment:{scan.id}"), ("quantri", f"attachment:{scan.id}")]
+        ("tongdai", f"attachment:{scan.id}"), ("quantri", f"attachment:{scan.id}")]
     assert len(env.audit("attachment.download")) == 2
 
 

@@ -28,6 +28,8 @@ NOT_GIVEN = "(không khai)"
 PERSONAL_TYPES = {"cccd", "phone", "email"}
 FULL_PERSONAL_DATA = ("supervisor", "admin")   # may reveal personal data in full, each time audited
 DOSSIER_READERS = ROLES                        # every staff role reads dossiers (volunteers masked)
+# Filed documents (căn cước scans among them) open for those who process dossiers, not volunteers.
+DOSSIER_FILE_READERS = ("hotline", "supervisor", "admin")
 
 
 def may_reveal(role: str) -> bool:
@@ -36,8 +38,13 @@ def may_reveal(role: str) -> bool:
 
 
 def may_read_dossier(role: str) -> bool:
-    """Whether this role opens a dossier's page (and so downloads the files filed with it)."""
+    """Whether this role opens a dossier's page."""
     return role in DOSSIER_READERS
+
+
+def may_open_dossier_files(role: str) -> bool:
+    """Whether this role downloads the documents filed with a dossier (the page lists them for all)."""
+    return role in DOSSIER_FILE_READERS
 
 
 def shown_text(text: str, full: bool) -> str:

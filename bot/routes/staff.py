@@ -235,7 +235,8 @@ async def _detail(request: Request, staff: Staff, code: str, reveal: bool = Fals
         "applicant": applicant, "cccd": applicant["cccd"], "phone": applicant["phone"],
         "answers": staff_view.answers(procedure, details.answers, full) if details else [],
         "revealed": full, "can_reveal": staff.role in FULL_PERSONAL_DATA and details is not None,
-        "files": files, "payments": payments, "payment_labels": ORDER_STATUS_LABELS,
+        "files": files, "can_open_files": staff_view.may_open_dossier_files(staff.role),
+        "payments": payments, "payment_labels": ORDER_STATUS_LABELS,
         "choices": staff_view.status_choices(view.status, staff.role == "admin"),
         "citizen_reads": NEXT_STEP,
         "note_hints": {s.label: h for s, h in NOTE_HINTS.items()},
@@ -322,7 +323,7 @@ def _may_download(request: Request, staff: Staff, found: staff_reads.AttachmentF
     """A file goes to whoever may read where it is: a dossier it was filed in (the dossier page's
     rule), or a handoff of the conversation it was sent in (the console's rule: the agent who
     handles it, the team's queue, supervisors). Knowing its id is not enough."""
-    if found.dossier_codes and staff_view.may_read_dossier(staff.role):
+    if found.dossier_codes and staff_view.may_open_dossier_files(staff.role):
         return True
     return bool(request.app.state.handoff.may_read_conversation(found.conversation_id, staff))
 

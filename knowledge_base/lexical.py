@@ -224,7 +224,9 @@ class _SpellingIndex:
     def __init__(self, vocabulary: Iterable[str]) -> None:
         self._known = set(vocabulary)
         self._by_deletion: dict[str, str] = {}
-        for word in sorted(self._known, key=len):
+        # Sorted (shortest, then alphabetical) and never in a set's order: the same typo must be
+        # corrected to the same word in every process, whatever Python's hash seed.
+        for word in sorted(self._known, key=lambda w: (len(w), w)):
             for variant in _deletions(word):
                 self._by_deletion.setdefault(variant, word)
 
@@ -236,7 +238,7 @@ class _SpellingIndex:
         copy = object.__new__(_SpellingIndex)
         copy._known = self._known | set(new)
         copy._by_deletion = dict(self._by_deletion)
-        for word in sorted(new, key=len):
+        for word in sorted(new, key=lambda w: (len(w), w)):
             for variant in _deletions(word):
                 copy._by_deletion.setdefault(variant, word)
         return copy
@@ -257,5 +259,6 @@ class _SpellingIndex:
         return token
 
 
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+def _deletions(word: str) -> list[str]:
+    """``word`` without one of its letters, in position order (each once)."""
+    return list(dict.fromkeys(word[:i] + word[i + 1:] for i in range(len(word))))

@@ -1,4 +1,5 @@
 from knowledge_base.normalise import Expander, has_diacritics, strip_diacritics, syllables, terms
+from tests.conftest import ROOT
 
 
 def test_diacritics_are_stripped_including_d_bar() -> None:
@@ -24,3 +25,18 @@ def test_multi_syllable_phrase_wins_over_single() -> None:
 def test_terms_include_syllable_pairs_and_the_shipped_dictionary() -> None:
     result = terms("lam cccd o dau")
     assert "can_cuoc" in result and "lam_cccd" in result
+
+
+def test_spelling_correction_is_the_same_in_every_process() -> None:
+    """Ties were broken in a set's order, which depends on Python's hash seed: a typo went to one
+    catalog word in one process and to another after a restart."""
+    import subprocess
+    import sys
+
+    script = ("from knowledge_base.lexical import _SpellingIndex\n"
+              "ix = _SpellingIndex(['thue', 'thuc', 'thua', 'thuy', 'khai', 'khau', 'khac', 'cuoc', 'cuoi'])\n"
+              "print([ix.correct(t) for t in ['thuu', 'khaa', 'cuoo', 'thxe', 'kahi']])")
+    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              env={"PYTHONHASHSEED": str(seed), "PATH": ""}, cwd=ROOT).stdout
+               for seed in range(6)}
+    assert len(outputs) == 1, outputs

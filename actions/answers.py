@@ -142,7 +142,8 @@ class KnowledgeAction(Action):
         best = result.best
         await self.insights.unanswered(tracker.sender_id, question, "out_of_catalog", best.id if best else "",
                                        best.score if best else 0.0)
-        dispatcher.utter_message(text=cards.not_in_catalog_text(question), buttons=[cards.human_button()])
+        dispatcher.utter_message(text=cards.not_in_catalog_text(question),
+                                 buttons=[cards.portal_button(question), cards.human_button()])
         return []
 
     async def not_sure(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str,
@@ -153,9 +154,10 @@ class KnowledgeAction(Action):
         await self.insights.unanswered(tracker.sender_id, question, "low_confidence", result.best.id,
                                        result.best.score)
         buttons = [cards.choice_button(h.id, h.title) for h in result.hits[:3]]
-        buttons.append(cards.human_button())
         # "giấy tờ" names no procedure: which one, not whether the catalog has it.
-        text = cards.not_sure_text(question) if subject_words(question) else cards.clarify_text()
+        named = bool(subject_words(question))
+        text = cards.not_sure_text(question) if named else cards.clarify_text()
+        buttons += [cards.portal_button(question), cards.human_button()] if named else [cards.human_button()]
         dispatcher.utter_message(text=text, buttons=buttons)
         return []
 

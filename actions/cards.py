@@ -70,24 +70,29 @@ def portal_search_url(question: str) -> str:
     return f"{PORTAL_SEARCH}?{urlencode({'keyword': ' '.join(question.split())[:PORTAL_QUERY_CHARS]})}"
 
 
+PORTAL_BUTTON = "Tra cứu Cổng DVC quốc gia"
+
+
+def portal_button(question: str) -> dict[str, str]:
+    """A link button (every channel opens an http payload in the browser) to the portal's search."""
+    return {"title": PORTAL_BUTTON, "payload": portal_search_url(question)}
+
+
 def not_in_catalog_text(question: str) -> str:
     return ("Em chưa có thông tin về thủ tục này trong danh mục của Trung tâm, nên xin phép không trả lời "
             "để tránh hướng dẫn sai ạ. Em đã ghi lại câu hỏi để cán bộ bổ sung.\n"
-            f"Anh/Chị có thể tra cứu trên Cổng Dịch vụ công quốc gia: {portal_search_url(question)}\n"
-            "hoặc bấm “Gặp nhân viên” để được hướng dẫn.")
+            "Anh/Chị có thể tra cứu trên Cổng Dịch vụ công quốc gia hoặc gặp nhân viên (nút bên dưới).")
 
 
 def not_sure_text(question: str) -> str:
     return ("Em chưa tìm thấy đúng thủ tục Anh/Chị hỏi trong danh mục. Có phải Anh/Chị muốn hỏi một trong "
-            "các nội dung dưới đây?\n"
-            f"Nếu không phải, Anh/Chị tra cứu trên Cổng Dịch vụ công quốc gia: {portal_search_url(question)}\n"
-            "hoặc bấm “Gặp nhân viên”.")
+            "các nội dung dưới đây? Nếu không phải, Anh/Chị tra cứu trên Cổng Dịch vụ công quốc gia "
+            "hoặc gặp nhân viên.")
 
 
 def disliked_text(question: str) -> str:
     return ("Em xin lỗi vì câu trả lời chưa đúng ý Anh/Chị. Em đã ghi lại câu hỏi để cán bộ xem lại.\n"
-            f"Anh/Chị có thể tra cứu trên Cổng Dịch vụ công quốc gia: {portal_search_url(question)}\n"
-            "hoặc bấm “Gặp nhân viên” để được hướng dẫn ngay.")
+            "Anh/Chị có thể tra cứu trên Cổng Dịch vụ công quốc gia hoặc gặp nhân viên để được hướng dẫn ngay.")
 
 
 LIKED_TEXT = "Cảm ơn Anh/Chị đã phản hồi! Anh/Chị cần hỏi gì thêm cứ nhắn cho em nhé."

@@ -191,8 +191,9 @@ class ActionStoreRating(HandoffAction):
         question = last_question(tracker)
         title = getattr(known, "title", None) or getattr(known, "question", "")
         await self.insights.unanswered(tracker.sender_id, question or title, "disliked", item_id)
-        dispatcher.utter_message(text=cards.disliked_text(question or title),
-                                 buttons=[cards.human_button(), FEEDBACK_BUTTON])
+        asked = question or title
+        dispatcher.utter_message(text=cards.disliked_text(asked),
+                                 buttons=[cards.portal_button(asked), cards.human_button(), FEEDBACK_BUTTON])
         return []
 
     def _store(self, tracker: Tracker, score: int, subject: str, subject_id: str) -> None:

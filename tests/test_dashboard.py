@@ -130,6 +130,9 @@ def seed(database_url: str) -> None:
             rating(c1, "conversation", "", 5, vn(3, 1)), rating(c3, "handoff", "volunteer", 4, vn(3, 2)),
             rating(c3, "handoff", "hotline", 2, vn(3, 2)), rating(c1, "dossier", "", 4, vn(3, 5)),
             rating(c5, "conversation", "", 1, vn(2, 28)),
+            # 👍/👎 under answer cards: counted apart, never in the 1–5 average
+            rating(c1, "answer", "", 5, vn(3, 1)), rating(c3, "answer", "", 1, vn(3, 2)),
+            rating(c3, "answer", "", 1, vn(3, 3)),
         ])
     engine.dispose()
 
@@ -218,6 +221,7 @@ def test_top_items_submissions_payments_on_time_and_satisfaction(client: TestCli
                                         "no_due_date": 0, "share": 50.0}
     sat = data["satisfaction"]
     assert (sat["count"], sat["average"]) == (4, 3.75)
+    assert sat["answers"] == {"helpful": 1, "not_helpful": 2}
     assert sat["distribution"] == {"1": 0, "2": 1, "3": 0, "4": 2, "5": 1}
     assert [(d["day"], d["count"], d["average"]) for d in sat["days"] if d["count"]] == [
         ("2025-03-01", 1, 5.0), ("2025-03-02", 2, 3.0), ("2025-03-05", 1, 4.0)]

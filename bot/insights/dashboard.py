@@ -321,9 +321,14 @@ def _average(scores: list[int]) -> dict[str, Any]:
     return {"count": len(scores), "average": round(sum(scores) / len(scores), 2) if scores else None}
 
 
+ANSWER_FEEDBACK = "answer"   # 👍/👎 under an answer card: counted apart, never averaged with 1–5 stars
+
+
 def satisfaction(session: Session, period: Period) -> dict[str, Any]:
-    rows = session.execute(select(Rating.created_at, Rating.score, Rating.channel, Rating.team, Rating.subject)
-                           .where(*_in(Rating.created_at, period), Rating.score.is_not(None))).all()  # comments alone
+    scored = session.execute(select(Rating.created_at, Rating.score, Rating.channel, Rating.team, Rating.subject)
+                             .where(*_in(Rating.created_at, period), Rating.score.is_not(None))).all()  # comments alone
+    rows = [row for row in scored if row.subject != ANSWER_FEEDBACK]
+    thumbs = [row.score for row in scored if row.subject == ANSWER_FEEDBACK]
     days: dict[dt.date, list[int]] = defaultdict(list)
     weeks: dict[dt.date, list[int]] = defaultdict(list)
     channels: dict[str, list[int]] = defaultdict(list)
@@ -344,6 +349,7 @@ def satisfaction(session: Session, period: Period) -> dict[str, Any]:
         "by_channel": {c: _average(channels[c]) for c in _ordered(channels, CHANNEL_ORDER)},
         "by_team": {t: _average(teams[t]) for t in _ordered(teams, ("", *TEAM_ORDER))},
         "by_subject": {s: _average(subjects[s]) for s in sorted(subjects)},
+        "answers": {"helpful": sum(1 for s in thumbs if s >= 3), "not_helpful": sum(1 for s in thumbs if s < 3)},
     }
 
 

@@ -292,6 +292,8 @@ def _csv_rows(data: dict[str, Any], title: Any) -> dict[str, list[Row]]:
         for key, entry in groups.items():
             add("satisfaction", "Số lượt đánh giá", f"{prefix}: {_label(labels, key)}", WHOLE_PERIOD, entry["count"])
             add("satisfaction", "Điểm trung bình", f"{prefix}: {_label(labels, key)}", WHOLE_PERIOD, entry["average"])
+    add("satisfaction", "Câu trả lời hữu ích (👍)", "Tất cả", WHOLE_PERIOD, sat["answers"]["helpful"])
+    add("satisfaction", "Câu trả lời chưa đúng (👎)", "Tất cả", WHOLE_PERIOD, sat["answers"]["not_helpful"])
     return rows
 
 

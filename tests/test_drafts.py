@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from actions.drafts import FormDraft, InMemoryDraftStore
-from actions.submission import answer_field, pending_field, summary_text
+from actions.submission import CASE_CURSOR, answer_field, pending_field, summary_text
 from knowledge_base.service import KnowledgeBase
 
 
@@ -30,8 +30,9 @@ def test_in_memory_store_keeps_the_latest_draft_per_sender() -> None:
 def test_fields_are_asked_in_catalog_order_and_the_summary_masks_the_cccd(kb: KnowledgeBase) -> None:
     procedure = kb.procedure("khai-sinh")
     assert procedure is not None
-    collected: dict[str, str] = {}
-    answers = ["Nguyen Gia Bao", "01/06/2026", "Nữ", "Bệnh viện tỉnh", "Le Thi Mai", ""]
+    # The case (a choice) is asked first, with its own cursor; then the other fields in catalog order.
+    collected: dict[str, str] = answer_field(procedure, {}, "Nữ", cursor=CASE_CURSOR)["procedure_fields"]
+    answers = ["Nguyen Gia Bao", "01/06/2026", "Bệnh viện tỉnh", "Le Thi Mai", ""]
     for answer in answers:
         slots = answer_field(procedure, collected, answer)
         collected = slots["procedure_fields"]

@@ -215,7 +215,7 @@ def test_a_portal_faq_is_shortened_with_its_source_and_linked_cards(national_sta
     assert "…" in text and PORTAL_FAQ.source.url in text  # type: ignore[union-attr]
     assert len(text) < len(PORTAL_FAQ.answer) + 300
     titles = [b["title"] for b in buttons(replies)]
-    assert titles[0] == "Xem đầy đủ" and titles[-1] == "Gặp nhân viên" and len(titles) == 4
+    assert titles[0] == "Xem đầy đủ" and "Gặp nhân viên" in titles and len(titles) <= 5   # Zalo's limit
     assert all(len(t) <= 60 for t in titles)
     full = texts(tap(national_stack, sender, replies, "Xem đầy đủ"))
     assert "để kiểm tra, đối chiếu." in full

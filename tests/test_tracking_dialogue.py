@@ -45,7 +45,7 @@ def test_the_dossier_text_has_status_timeline_due_date_fee_and_next_step() -> No
     assert "HS-7M2K-QX9P" in text and S.FEE_DUE.label in text
     assert "• 02/03/2026 — Mới đăng ký — Nộp trực tuyến" in text
     assert "• 03/03/2026 — " + S.FEE_DUE.label + " — Nộp lệ phí bản sao" in text
-    assert "09/03/2026" in text and "50.000 đồng" in text and t.TRACK_NEXT_STEP["FEE_DUE"] in text
+    assert "09/03/2026" in text and "50.000 đ" in text and t.TRACK_NEXT_STEP["FEE_DUE"] in text
 
 
 # ---- dialogue --------------------------------------------------------------------------------------

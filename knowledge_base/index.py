@@ -82,6 +82,9 @@ class HybridIndex:
         self._passage_owner = np.zeros(0, dtype=np.int32)
         self._accents = AccentRestorer([])
         self._query_vector = lru_cache(maxsize=2048)(self._encode_query)
+        # A record's words for ``coverage``, kept with the record they were read from (an upsert
+        # replaces the record, so a stale entry is recognised by identity).
+        self._record_words: dict[str, tuple[SearchDocument, frozenset[str], list[frozenset[str]]]] = {}
 
     # ---- building -----------------------------------------------------------------------------
     def build(self, documents: Sequence[SearchDocument], progress: Progress | None = None,
@@ -256,20 +259,31 @@ class HybridIndex:
         asked = lexical.query_terms(query, correct=False)
         content = [t for t in asked if not ignore.issuperset(t.split("_"))]
         said = lexical.query_terms(query, self._literal, correct=False)   # "visa" does not name "hộ chiếu"
-        fields = document_fields(document, self.expander)
-        found = {t for terms in fields.values() for t in terms}
+        found, names = self._words_of(document)
         total = sum(map(lexical.name_weight, content))
         covered = sum(lexical.name_weight(t) for t in content if t in found) / total if total else 1.0
         recall = 0.0
-        for name in document.names:
-            # Of a name, only its subject counts: "… có làm việc không?" is how an FAQ asks.
-            subject = set(subject_words(name))
-            name_terms = {t for t in terms(name, self.expander) if subject.intersection(t.split("_"))}
+        for name_terms in names:
             for part in (name_terms, {t for t in name_terms if "_" not in t}):  # pairs, then words
                 weight = sum(map(lexical.name_weight, part))
                 if weight:
                     recall = max(recall, sum(lexical.name_weight(t) for t in part if t in said) / weight)
         return covered, recall
+
+    def _words_of(self, document: SearchDocument) -> tuple[frozenset[str], list[frozenset[str]]]:
+        """Every term of the record, and each name's subject terms ("… có làm việc không?" is how
+        an FAQ asks: only its subject counts); read once per record, not on every question."""
+        kept = self._record_words.get(document.id)
+        if kept is not None and kept[0] is document:
+            return kept[1], kept[2]
+        fields = document_fields(document, self.expander)
+        found = frozenset(t for field_terms in fields.values() for t in field_terms)
+        names = []
+        for name in document.names:
+            subject = set(subject_words(name))
+            names.append(frozenset(t for t in terms(name, self.expander) if subject.intersection(t.split("_"))))
+        self._record_words[document.id] = (document, found, names)
+        return found, names
 
     def lexical_scores(self, query: str) -> np.ndarray:
         return self._lexical.scores(query)

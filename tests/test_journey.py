@@ -144,4 +144,5 @@ def test_question_to_result_notice_in_at_most_twelve_turns(stack: Stack, new_sen
     assert view.fee_due_vnd == fee, filed
     pay(citizen)
     assert result_notice(stack, kb, code, citizen.sender)
+    print(f"\n{question!r}: {citizen.turns} citizen turns from the question to the result notice")
     assert citizen.turns <= MAX_TURNS, f"{citizen.turns} citizen turns"

@@ -5,7 +5,8 @@ work — downloading files, asking Rasa, sending the replies through the outbox 
 background. A repeated delivery (same platform message id) is recognised and ignored.
 
 The platform is told "received" before the reply exists, and Zalo never delivers again after that:
-the stored message carries an "unanswered" mark (with its files) until its replies are queued, and
+the stored message carries an "unanswered" mark (with its files) until its replies are queued (in
+the same transaction: a message is answered exactly once), and
 ``recover`` answers the marked ones a dead process left behind (run at start-up and every minute).
 """
 
@@ -25,13 +26,12 @@ from bot import texts
 from bot.attachments import AttachmentRejected, AttachmentService
 from bot.conversations import ConversationService, Recorded
 from bot.models import Conversation, Message, utcnow
-from bot.outbox import Outbox
+from bot.outbox import UNANSWERED, Outbox  # UNANSWERED holds the files still to fetch
 from channels.base import Channel, FileTooLarge
 from channels.messages import InboundMessage, OutboundMessage
 
 log = logging.getLogger(__name__)
 
-UNANSWERED = "_unanswered"       # in Message.payload: the files still to fetch, until the replies are queued
 RECOVER_AFTER = dt.timedelta(seconds=60)     # older than any message still being worked on
 RECOVER_WITHIN = dt.timedelta(hours=6)       # older than this, a late answer does more harm than good
 RECOVER_EVERY_SECONDS = 60.0
@@ -117,14 +117,6 @@ class InboundPipeline:
             left.append((recorded, inbound, [IncomingFile(**f) for f in payload[UNANSWERED]]))
         return left
 
-    def _answered(self, message_id: int) -> None:
-        if self._sessions is None:
-            return
-        with self._sessions() as session, session.begin():
-            message = session.get(Message, message_id)
-            if message is not None and message.payload and UNANSWERED in message.payload:
-                message.payload = {k: v for k, v in message.payload.items() if k != UNANSWERED} or None
-
     async def drain(self) -> None:
         """Wait for background work (tests, graceful shutdown)."""
         while self._tasks:
@@ -135,7 +127,6 @@ class InboundPipeline:
         try:
             async with self._turns[recorded.conversation_id]:
                 await self._work(recorded, inbound, files)
-                await asyncio.to_thread(self._answered, recorded.message_id)
         finally:
             self._working.discard(recorded.message_id)
 
@@ -151,10 +142,12 @@ class InboundPipeline:
                                                                          attachment_id)
             if inbound.text.strip() or not files:
                 replies += await self._conversations.respond(recorded, inbound)
-            await asyncio.to_thread(self._outbox.enqueue, recorded.conversation_id, replies)
+            await asyncio.to_thread(self._outbox.enqueue, recorded.conversation_id, replies,
+                                    answers=recorded.message_id)
         except Exception:
             log.exception("processing message %s failed", recorded.message_id)
-            await asyncio.to_thread(self._outbox.enqueue, recorded.conversation_id, [texts.SILENT])
+            await asyncio.to_thread(self._outbox.enqueue, recorded.conversation_id, [texts.SILENT],
+                                    answers=recorded.message_id)
 
     async def _store_file(self, recorded: Recorded, channel_name: str,
                           file: IncomingFile) -> tuple[OutboundMessage, int | None]:

@@ -21,6 +21,8 @@ from channels.base import Channel, DeliveryError
 from channels.messages import OutboundMessage
 
 log = logging.getLogger(__name__)
+# In a stored citizen's message (``Message.payload``): acknowledged to the platform, not answered yet.
+UNANSWERED = "_unanswered"
 
 MAX_ATTEMPTS = 12
 BASE_DELAY_SECONDS = 2.0
@@ -40,11 +42,12 @@ class Outbox:
         return name in self._channels
 
     def enqueue(self, conversation_id: int, messages: Sequence[OutboundMessage],
-                kind: str = "reply") -> list[int]:
+                kind: str = "reply", answers: int | None = None) -> list[int]:
         """Store messages for a conversation; returns the outbox ids. ``kind`` is ``reply`` (the
         bot's answer, already in the transcript) or ``notice`` (a proactive message, written to the
-        transcript here)."""
-        return self._enqueue(conversation_id, messages, kind, "system" if kind == "notice" else None)[0]
+        transcript here). ``answers``: the stored message these replies answer loses its
+        "unanswered" mark in the same transaction (see ``bot/inbound.py``): answered exactly once."""
+        return self._enqueue(conversation_id, messages, kind, "system" if kind == "notice" else None, answers)[0]
 
     def send_as(self, conversation_id: int, messages: Sequence[OutboundMessage], author: str,
                 kind: str = "reply") -> list[int]:
@@ -53,8 +56,12 @@ class Outbox:
         return self._enqueue(conversation_id, messages, kind, author)[1]
 
     def _enqueue(self, conversation_id: int, messages: Sequence[OutboundMessage], kind: str,
-                 author: str | None) -> tuple[list[int], list[int]]:
+                 author: str | None, answers: int | None = None) -> tuple[list[int], list[int]]:
         with self._sessions() as session, session.begin():
+            if answers is not None:
+                answered = session.get(Message, answers)
+                if answered is not None and answered.payload and UNANSWERED in answered.payload:
+                    answered.payload = {k: v for k, v in answered.payload.items() if k != UNANSWERED} or None
             conversation = session.get(Conversation, conversation_id)
             if conversation is None:
                 raise KeyError(f"conversation {conversation_id}")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.db import make_engine, make_sessionmaker
 from bot.models import Conversation, Message, OutboxItem
-from bot.outbox import Outbox
+from bot.outbox import UNANSWERED, Outbox
 from channels.base import DeliveryError
 from channels.messages import OutboundMessage
 from tests.conftest import run_async
@@ -119,3 +119,23 @@ def test_a_notice_is_kept_in_the_transcript(sessions) -> None:
     with sessions() as session:
         stored = session.scalars(select(Message.text).where(Message.author == "system")).all()
     assert stored == ["Hồ sơ của Anh/Chị đã được tiếp nhận."]
+
+
+def test_replies_and_the_answered_mark_are_one_transaction(sessions) -> None:
+    """A message acknowledged to Zalo/Telegram stays marked until its replies are queued; both in one
+    transaction, so a restart neither answers it twice nor leaves it unanswered (bot/inbound.py)."""
+    with sessions() as session, session.begin():
+        asked = Message(conversation_id=1, direction="in", text="lệ phí hộ chiếu",
+                        payload={"zalo_event": "user_send_text", UNANSWERED: []})
+        session.add(asked)
+        session.flush()
+        asked_id = asked.id
+    outbox = Outbox(sessions, {"zalo": RecordingChannel()})
+    with pytest.raises(KeyError):                       # the queueing fails: the mark stays
+        outbox.enqueue(999, texts("Lệ phí 200.000 đ"), answers=asked_id)
+    with sessions() as session:
+        assert UNANSWERED in session.get(Message, asked_id).payload
+    outbox.enqueue(1, texts("Lệ phí 200.000 đ"), answers=asked_id)
+    with sessions() as session:
+        assert session.get(Message, asked_id).payload == {"zalo_event": "user_send_text"}
+        assert len(session.scalars(select(OutboxItem)).all()) == 1

@@ -42,6 +42,22 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
                      "--disable-component-update", "--disable-sync"]}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2id with its lowest cost in this process: the staff tests hash and check a few hundred
+    passwords (0.14 s each at the production cost). Servers the tests start as processes keep the
+    real cost; so does ``tests/test_staff.py``'s check of the stored hash's algorithm."""
+    from argon2 import PasswordHasher
+
+    from bot.auth import passwords
+
+    real_hasher, real_dummy = passwords._hasher, passwords._DUMMY_HASH
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    passwords._DUMMY_HASH = passwords._hasher.hash("không-phải-mật-khẩu-thật")
+    yield
+    passwords._hasher, passwords._DUMMY_HASH = real_hasher, real_dummy
+
+
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     """The sample catalog with the embedded encoder (index vectors cached in var/index)."""

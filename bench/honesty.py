@@ -40,6 +40,7 @@ from knowledge_base.service import (  # noqa: E402
     EVIDENCE_TO_SUGGEST,
     KnowledgeBase,
 )
+from knowledge_base.variants import contradicts  # noqa: E402
 
 OUT_OF_CATALOG = ROOT / "tests" / "fixtures" / "out_of_catalog.yml"
 MAX_CONFIDENT_OUTSIDE = 0.08   # what the cross-validation allows on its training folds
@@ -80,7 +81,8 @@ def outcome(kb: KnowledgeBase, question: str, wanted: list[str], fold: int = 0) 
     first = hits[0]
     second = hits[1].score if len(hits) > 1 else 0.0
     ranked = bool(subject_words(question)) and (
-        (first.lexical_rank == 1 and first.dense_rank == 1) or first.score - second >= CONFIDENT_MARGIN)
+        (first.lexical_rank == 1 and first.dense_rank == 1) or first.score - second >= CONFIDENT_MARGIN) \
+        and not contradicts(question, first.title)   # as KnowledgeBase.ask: another act or issue
     return Outcome(question, tuple(wanted), fold, ranked, answer.evidence, answer.closest,
                    tuple(h.id for h in hits[:3]))
 

@@ -13,6 +13,7 @@ from knowledge_base.index import Hit, HybridIndex, Progress
 from knowledge_base.loaders import DATA_DIR, load_catalog
 from knowledge_base.normalise import syllables
 from knowledge_base.schema import Catalog, Faq, Procedure
+from knowledge_base.variants import contradicts
 
 DEFAULT_CACHE = Path(__file__).resolve().parent.parent / "var" / "index"
 
@@ -103,7 +104,8 @@ class KnowledgeBase:
         if not subject:
             return Answerable(hits, False)
         evidence = [self.evidence(question, hit.id, subject) for hit in hits[:SUGGESTED]]
-        return Answerable(hits, ranked_first and evidence[0] >= EVIDENCE_TO_ANSWER, evidence[0], max(evidence))
+        sure = ranked_first and evidence[0] >= EVIDENCE_TO_ANSWER and not contradicts(question, first.title)
+        return Answerable(hits, sure, evidence[0], max(evidence))
 
     def evidence(self, question: str, item_id: str, subject: list[str] | None = None) -> float:
         """The mean of how much of the question the record covers and how much of its name the

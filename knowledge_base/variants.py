@@ -135,6 +135,27 @@ def asked(question: str) -> dict[Facet, str]:
     return said
 
 
+# Acts that make another procedure of the same subject ("giải thể công ty" is not "thành lập công
+# ty"), and a title's own words for which issue it is ("… lần đầu" is not a reissue).
+_ACTS = ("thanh lap", "giai the", "cham dut", "tam ngung", "thu hoi", "huy bo", "sap nhap", "hop nhat")
+_TITLE_ISSUE = [("lan dau", "cấp mới"), ("cap moi", "cấp mới"), ("cap lai", "cấp lại"), ("cap doi", "cấp đổi"),
+                ("gia han", "gia hạn")]
+
+
+def contradicts(question: str, title: str) -> bool:
+    """The question names another act or another issue than the title does (the citizen asks to
+    dissolve, the record founds; asks a reissue, the record is "… lần đầu"): the record, however
+    close its words, answers another procedure."""
+    text, name = f" {_plain(question)} ", f" {_plain(title)} "
+    asked_acts = {act for act in _ACTS if f" {act} " in text}
+    title_acts = {act for act in _ACTS if f" {act} " in name}
+    if asked_acts and title_acts and not asked_acts & title_acts:
+        return True
+    wanted = asked(question).get("variant")
+    issues = {issue for words, issue in _TITLE_ISSUE if f" {words} " in name}
+    return bool(wanted and issues and wanted not in issues)
+
+
 @dataclass(frozen=True)
 class Clarification:
     """One question: which value of ``facets`` (usually one) — each option answers with one item."""

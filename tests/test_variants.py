@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions import cards
-from knowledge_base.variants import Candidate, Clarification, asked, facets, resolve
+from knowledge_base.variants import Candidate, Clarification, asked, contradicts, facets, resolve
 
 
 def candidates(*titles: str, levels: tuple[str | None, ...] = ()) -> list[Candidate]:
@@ -170,3 +170,17 @@ def test_search_order_puts_the_named_variant_first_and_else_the_plain_one() -> N
     assert rank_siblings("làm hộ chiếu ở cục quản lý xuất nhập cảnh", levels) == ["tw", "tinh"]
     assert rank_siblings("làm hộ chiếu", levels) == ["tinh", "tw"]     # nothing named: search order
     assert rank_siblings("đăng ký tàu biển", [hits[2], hits[0]]) == []   # no sibling: nothing to do
+
+
+@pytest.mark.parametrize(("question", "title", "expected"), [
+    ("giai the cong ty tnhh", "Đăng ký thành lập công ty trách nhiệm hữu hạn", True),
+    ("cap lai so do bi mat", "Cấp Giấy chứng nhận quyền sử dụng đất lần đầu", True),
+    ("thanh lap cong ty tnhh", "Đăng ký thành lập công ty trách nhiệm hữu hạn", False),
+    ("cap lai can cuoc bi mat", "Cấp, đổi, cấp lại thẻ căn cước", False),
+    ("cấp lại lý lịch tư pháp", "Cấp Phiếu lý lịch tư pháp", False),     # the title names no issue
+    ("doi bang lai xe het han", "Đổi giấy phép lái xe", False),
+])
+def test_a_record_for_another_act_or_issue_contradicts_the_question(question: str, title: str,
+                                                                     expected: bool) -> None:
+    """Close words, another procedure: "giải thể" is not "thành lập", a reissue is not "… lần đầu"."""
+    assert contradicts(question, title) is expected

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.dossiers.backend import DossierView
+from bot.dossiers.fees import vnd
 from bot.dossiers.status import DossierStatus
 from bot.handoff.texts import rating_buttons
 from bot.outbox import Outbox
@@ -34,7 +35,7 @@ def notice_for(view: DossierView) -> OutboundMessage:
     note = f"\nGhi chú: {latest.note}" if latest and latest.note else ""
     due = f"\nHẹn trả kết quả: {view.due_date:%d/%m/%Y}." if view.due_date and view.status in (
         DossierStatus.RECEIVED, DossierStatus.PROCESSING) else ""
-    fee = (f"\nSố tiền: {view.fee_due_vnd:,} đồng.".replace(",", ".")
+    fee = (f"\nSố tiền: {vnd(view.fee_due_vnd)}."
            if view.status is DossierStatus.FEE_DUE and view.fee_due_vnd else "")
     buttons = [Button(title="Tra cứu hồ sơ", payload=f'/track_dossier{{"dossier_code": "{view.code}"}}')]
     if view.status is DossierStatus.RETURNED:   # done: how did it go?

@@ -40,6 +40,7 @@ from bot.dossiers import staff_reads, staff_view
 from bot.dossiers.backend import DossierView
 from bot.dossiers.codes import normalise_code
 from bot.dossiers.errors import DossierError, DossierNotFound
+from bot.dossiers.fees import vnd
 from bot.dossiers.notices import NEXT_STEP
 from bot.dossiers.status import DossierStatus
 from bot.payments.receipts import ORDER_STATUS_LABELS
@@ -68,11 +69,7 @@ def _vn_date(day: dt.date | None) -> str:
     return vn_date(day)
 
 
-def _vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " đ"
-
-
-TEMPLATES.env.filters.update(vn_time=_vn_time, vn_date=_vn_date, vnd=_vnd)
+TEMPLATES.env.filters.update(vn_time=_vn_time, vn_date=_vn_date, vnd=vnd)
 
 
 def mask(last4: str) -> str:

@@ -26,3 +26,9 @@ def test_rasa_and_the_gateway_share_the_internal_token_in_production() -> None:
         assert "ASSISTANT_INTERNAL_TOKEN" in compose["services"][service]["environment"], service
     assert "--auth-token" in (DEPLOY / "rasa.Dockerfile").read_text()
     assert "token: ${ASSISTANT_INTERNAL_TOKEN}" in (DEPLOY / "endpoints.yml").read_text()
+
+
+def test_the_public_server_never_serves_actions_or_metrics() -> None:
+    public = (DEPLOY / "nginx.conf").read_text().split("# ---- internal:", 1)[0]
+    for location in ("location ^~ /actions {", "location = /metrics {"):
+        assert location + "\n            return 404;" in public, location

@@ -131,7 +131,6 @@ TRACK_NEXT_STEP = {
 }
 TRACK_CANCELLED = "Dạ, em đã dừng tra cứu. Anh/Chị cần hỏi gì khác cứ nhắn cho em nhé."
 TRACK_AGAIN_BUTTON = "Tra cứu lại"
-PAY_BUTTON = "Thanh toán"
 HUMAN_BUTTON = "Gặp nhân viên"
 
 # --- documents, the summary to confirm, filing ------------------------------------------------------

@@ -72,6 +72,18 @@ def find_code(text: str) -> str | None:
     return normalise_code(text)
 
 
+def owes_fee(view: DossierView) -> bool:
+    """A fee is still to pay on a dossier that is going on (not finished, stopped or withdrawn)."""
+    return bool(view.fee_due_vnd) and view.status in (DossierStatus.NEW, DossierStatus.RECEIVED,
+                                                      DossierStatus.PROCESSING, DossierStatus.FEE_DUE,
+                                                      DossierStatus.SUPPLEMENT)
+
+
+def pay_button(view: DossierView) -> dict[str, str]:
+    return {"title": t.PAY_AMOUNT_BUTTON.format(amount=vnd(view.fee_due_vnd)),
+            "payload": f'/pay_fee{{"dossier_code": "{view.code}"}}'}
+
+
 def dossier_text(view: DossierView, title: str) -> str:
     """Status label, timeline (date — status — note), due date, fee and the next step."""
     lines = [t.TRACK_HEAD.format(code=view.code, title=title, status=view.status.label)]
@@ -84,9 +96,7 @@ def dossier_text(view: DossierView, title: str) -> str:
     if view.due_date and view.status not in (DossierStatus.RETURNED, DossierStatus.REJECTED,
                                              DossierStatus.WITHDRAWN, DossierStatus.STOPPED):
         lines.append(t.TRACK_DUE.format(due=f"{view.due_date:%d/%m/%Y}"))
-    if view.fee_due_vnd and view.status in (DossierStatus.NEW, DossierStatus.RECEIVED,
-                                            DossierStatus.PROCESSING, DossierStatus.FEE_DUE,
-                                            DossierStatus.SUPPLEMENT):
+    if owes_fee(view):
         lines.append(t.TRACK_FEE.format(amount=vnd(view.fee_due_vnd)))
     next_step = t.TRACK_NEXT_STEP.get(view.status.name, NEXT_STEP[view.status])
     lines.append(t.TRACK_NEXT.format(next=next_step))
@@ -194,9 +204,7 @@ class ActionTrackDossier(KnowledgeAction):
             return reset
         view = result.dossier
         procedure = self.kb.procedure(view.procedure_id)
-        buttons = [human]
-        if view.status is DossierStatus.FEE_DUE:
-            buttons.insert(0, {"title": t.PAY_BUTTON, "payload": "/pay_fee"})
+        buttons = [pay_button(view), human] if owes_fee(view) else [human]
         dispatcher.utter_message(text=dossier_text(view, procedure.title if procedure else view.procedure_id),
                                  buttons=buttons)
         return reset

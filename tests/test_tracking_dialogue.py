@@ -13,6 +13,7 @@ from actions.tracking import dossier_text, find_code
 from bot.db import make_engine, make_sessionmaker
 from bot.dossiers.backend import DossierView, StatusEvent
 from bot.dossiers.codes import new_code
+from bot.dossiers.fees import vnd
 from bot.dossiers.registry import EmbeddedRegistry
 from bot.dossiers.status import DossierStatus as S
 from knowledge_base.service import KnowledgeBase
@@ -124,6 +125,8 @@ def test_my_dossiers_need_no_code_and_no_digits_in_the_conversation_that_filed_t
     tap = next(b["payload"] for b in chat.buttons if second.code in b["payload"])
     detail = chat.say(tap)
     assert S.RECEIVED.label in detail and "4 số cuối" not in detail
+    owed = run_async(dossiers.get(second.code)).fee_due_vnd   # type: ignore[union-attr]
+    assert owed and f"Thanh toán {vnd(owed)}" in [b["title"] for b in chat.buttons]   # paid from here
     typed = chat.say(f"tra cứu hồ sơ {first.code.lower()}")   # a code typed back: no digits either
     assert S.NEW.label in typed and "4 số cuối" not in typed
     # Someone else's conversation still proves ownership; with no dossier of its own it is told so.

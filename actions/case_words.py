@@ -12,7 +12,7 @@ summary before "Xác nhận nộp" shows every answer and lets the citizen corre
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rasa_sdk import Tracker
 
@@ -53,13 +53,14 @@ def named_choice(field: FormField, words: list[str]) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
-def inferred_case(procedure: Procedure, texts: Iterable[str], applies: object) -> dict[str, str]:
+def inferred_case(procedure: Procedure, texts: Iterable[str],
+                  applies: Callable[[FormField, dict[str, str]], bool]) -> dict[str, str]:
     """Choice fields answered by ``texts``, in the catalog's order; ``applies(field, answers)``
     says whether the answers so far leave the field to ask (the catalog's ``when``)."""
     words = syllables(" ".join(texts))
     answers: dict[str, str] = {}
     for field in procedure.form_fields:
-        if field.type != "choice" or not applies(field, answers):  # type: ignore[operator]
+        if field.type != "choice" or not applies(field, answers):
             continue
         choice = named_choice(field, words)
         if choice is not None:

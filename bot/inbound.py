@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import sessionmaker
 
 from bot import texts
@@ -102,7 +102,9 @@ class InboundPipeline:
             rows = session.execute(
                 select(Message, Conversation).join(Conversation)
                 .where(Message.direction == "in", Conversation.channel.in_(list(self._channels)),
-                       Message.created_at > now - RECOVER_WITHIN, Message.created_at < now - RECOVER_AFTER)
+                       Message.created_at > now - RECOVER_WITHIN, Message.created_at < now - RECOVER_AFTER,
+                       # only marked rows leave the database (JSON as text: SQLite and PostgreSQL alike)
+                       cast(Message.payload, String).contains(UNANSWERED))
                 .order_by(Message.id)).all()
         left = []
         for message, conversation in rows:

@@ -46,7 +46,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 def cheap_password_hashing() -> Iterator[None]:
     """Argon2id with its lowest cost in this process: the staff tests hash and check a few hundred
     passwords (0.14 s each at the production cost). Servers the tests start as processes keep the
-    real cost; so does ``tests/test_staff.py``'s check of the stored hash's algorithm."""
+    real cost, and the stored hashes are still Argon2id (what ``tests/test_staff.py`` checks)."""
     from argon2 import PasswordHasher
 
     from bot.auth import passwords

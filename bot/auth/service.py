@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.auth.models import ROLES, AuditEntry, StaffSession, StaffUser
 from bot.auth.passwords import check_strength, hash_password, needs_rehash, verify_password
 from bot.models import aware, utcnow
-from bot.tokens import tokens_match as tokens_match  # CSRF checks import it from here
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 # Failed logins in FAILURE_WINDOW before more tries are refused (OWASP's "device cookie" scheme):

@@ -26,10 +26,11 @@ from bot.config import Settings
 from bot.conversations import Recorded
 from bot.files import secret_key
 from bot.models import Conversation, Message, OutboxItem
+from bot.routes.params import MAX_ROW_ID
+from bot.tokens import tokens_match
 from channels.messages import InboundMessage, OutboundMessage
 
 router = APIRouter(tags=["chat"])
-MAX_ROW_ID = 2**63 - 1   # the databases' largest integer: a bigger ``after`` overflowed in the driver (a 500)
 SENDER_HEADER = "X-Chat-Sender"
 SESSION_COOKIE = "tro_ly_ao_chat"
 SESSION_DAYS = 30
@@ -163,10 +164,9 @@ def _cookie_sender(request: Request) -> str | None:
     """The sender of a valid session cookie; None when absent, malformed or not signed by us."""
     value = request.cookies.get(SESSION_COOKIE, "")
     sender, _, signature = value.rpartition(".")
-    if not sender or len(sender) > 128 or not signature.isascii():
+    if not sender or len(sender) > 128:
         return None
-    expected = _signature(request.app.state.settings, sender)
-    return sender if hmac.compare_digest(signature, expected) else None
+    return sender if tokens_match(_signature(request.app.state.settings, sender), signature) else None
 
 
 def _web_conversation_exists(sessions: sessionmaker, sender: str) -> bool:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 
 from bot.attachments import AttachmentRejected
-from bot.auth.service import Staff, tokens_match
+from bot.auth.service import Staff
 from bot.auth.web import SESSION_COOKIE, StaffHTTPError, get_auth, require_staff
 from bot.dossiers.staff_view import may_reveal, shown_text
 from bot.files import citizen_link
@@ -36,6 +36,7 @@ from bot.models import Attachment, Conversation, Message, aware, utcnow
 from bot.routes.params import RowId
 from bot.routes.staff import _audit, render
 from bot.routes.staff import router as staff_router
+from bot.tokens import tokens_match
 from bot.vntime import vn_iso
 from channels.messages import OutboundMessage
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.attachments import LocalFileStore
 from bot.auth.models import ROLE_LABELS, AuditEntry
-from bot.auth.service import AuthError, LoginRateLimited, Staff, tokens_match
+from bot.auth.service import AuthError, LoginRateLimited, Staff
 from bot.auth.web import (
     CSRF_MESSAGE,
     FORBIDDEN_MESSAGE,
@@ -45,6 +45,7 @@ from bot.dossiers.notices import NEXT_STEP
 from bot.dossiers.status import DossierStatus
 from bot.payments.receipts import ORDER_STATUS_LABELS
 from bot.routes.params import MAX_PAGE, whole_number
+from bot.tokens import tokens_match
 from bot.vntime import vn_date, vn_time
 
 PAGE_SIZE = 20

@@ -32,6 +32,7 @@ $(NATIONAL_DIR)/.loaded: $(NATIONAL_FILES) | setup
 test: setup-dev browser
 	$(PYTHON) -m bot prepare
 	$(PYTHON) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PYTHON) -m pytest
 
 setup: $(VENV)/.installed-app $(RASA_VENV)/.installed
@@ -71,6 +72,7 @@ browser:
 
 lint: setup-dev
 	$(PYTHON) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: setup-dev
 	$(PYTHON) bench/retrieval_quality.py

@@ -1,4 +1,4 @@
-"""Read-only look-ups of the files a citizen sent in the conversation (``bot.models.Attachment``),
+"""Read-only look-ups of the files a citizen sent in the conversation (``bot.conversation.models.Attachment``),
 for the actions that collect a dossier's documents. Rasa's tracker id is ``channel:sender``."""
 
 from __future__ import annotations
@@ -9,13 +9,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.models import Attachment, Conversation
-
-
-def split_sender(rasa_sender: str) -> tuple[str, str]:
-    """``"web:abc"`` → ``("web", "abc")`` (the gateway's Rasa tracker ids)."""
-    channel, _, sender_id = rasa_sender.partition(":")
-    return (channel, sender_id) if sender_id else ("web", rasa_sender)
+from bot.conversation.models import Attachment, Conversation
+from bot.conversation.senders import split_sender
 
 
 class AttachmentLookup:

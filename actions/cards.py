@@ -17,7 +17,8 @@ import re
 from collections.abc import Callable, Sequence
 from urllib.parse import urlencode
 
-from bot.dossiers.fees import vnd as fee_vnd
+from bot.core.money import vnd as fee_vnd
+from bot.core.money import vnd_words as vnd
 from knowledge_base.aspects import ASPECT_LABELS, Aspect
 from knowledge_base.schema import Faq, Fee, Procedure, RequiredDocument, SubmissionMethod
 from knowledge_base.variants import Clarification
@@ -42,10 +43,6 @@ SEE_ALL_DOCUMENTS = "Xem đủ giấy tờ"
 SEE_FULL_ANSWER = "Xem đầy đủ"
 HUMAN = "Gặp nhân viên"
 
-
-def vnd(amount: int) -> str:
-    """``150000`` → ``150.000 đồng`` (Vietnamese thousands separator)."""
-    return f"{amount:,}".replace(",", ".") + " đồng"
 
 
 def payload(intent: str, **entities: str) -> str:

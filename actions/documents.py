@@ -26,129 +26,41 @@ from rasa_sdk.types import DomainDict
 from actions import cards
 from actions import submission_texts as t
 from actions.answers import KnowledgeAction
-from actions.attachments_lookup import AttachmentLookup, split_sender
-from actions.drafts import APPLICANT_KEYS, DraftStore, FormDraft
-from actions.submission import (
+from actions.attachments_lookup import AttachmentLookup
+from actions.submission_steps import (
+    CURSOR,
+    DOCS,
     DONE,
     FIELD_CURSOR,
     FIELDS,
     FORM_SLOTS,
+    HUMAN,
+    _procedure,
+    answers_of,
+    checklist,
     collected_draft,
+    current_items,
+    doc_state,
+    documents_complete,
+    handle_document,
+    optional_documents,
+    pending_document,
+    review_message,
     save_progress,
-    summary_text,
+    uploaded_id,
+    used_ids,
 )
 from actions.validation import Invalid, is_skip, parse_date
+from bot.conversation.senders import split_sender
+from bot.core.money import vnd
 from bot.dossiers.backend import Applicant, DossierBackend, DossierDraft, DossierView, SubmittedDocument
+from bot.dossiers.drafts import APPLICANT_KEYS, DraftStore
 from bot.dossiers.errors import DossierError
-from bot.dossiers.fees import assess_fee, vnd
 from bot.dossiers.status import DossierStatus
-from knowledge_base.schema import Procedure, RequiredDocument
 from knowledge_base.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
-DOC_FORM = "documents_form"
-CURSOR = "document_item"
-DOCS = "submission_documents"
-UPLOADED = "document_uploaded"
 DOC_SLOTS = (CURSOR, DOCS)
-HUMAN = {"title": t.HUMAN_BUTTON, "payload": '/request_human{"handoff_reason": "submission_failed"}'}
-
-
-def doc_state(tracker: Tracker) -> dict[str, Any]:
-    state = tracker.get_slot(DOCS) or {}
-    return {"after": int(state.get("after") or 0), "items": list(state.get("items") or [])}
-
-
-def optional_documents(procedure: Procedure, answers: dict[str, str]) -> list[RequiredDocument]:
-    return [d for d in procedure.documents_for(answers) if not d.required]
-
-
-def checklist(procedure: Procedure, answers: dict[str, str] | None = None) -> list[RequiredDocument]:
-    """The steps of the document checklist for this case: each required document, then the optional
-    ones as one step (a document of its own when there is only one)."""
-    needed = procedure.documents_for(answers or {})
-    optional = [d for d in needed if not d.required]
-    steps = [d for d in needed if d.required]
-    if len(optional) == 1:
-        steps.append(optional[0])
-    elif optional:
-        steps.append(RequiredDocument(name=t.OPTIONAL_GROUP + ": " + "; ".join(cards.short_name(d.name)
-                                                                              for d in optional),
-                                      required=False))
-    return steps
-
-
-def current_items(procedure: Procedure, state: dict[str, Any], answers: dict[str, str]) -> list[dict[str, Any]]:
-    """What was sent for the steps this case still has (a corrected answer may rule one out)."""
-    names = {step.name for step in checklist(procedure, answers)}
-    return [item for item in state["items"] if item["name"] in names]
-
-
-def pending_document(procedure: Procedure | None, state: dict[str, Any],
-                     answers: dict[str, str] | None = None) -> RequiredDocument | None:
-    """The first checklist step not handled yet."""
-    if procedure is None:
-        return None
-    handled = {item["name"] for item in state["items"]}
-    return next((step for step in checklist(procedure, answers) if step.name not in handled), None)
-
-
-def answers_of(tracker: Tracker) -> dict[str, str]:
-    """The citizen's answers to the procedure's own form fields."""
-    return {k: str(v) for k, v in dict(tracker.get_slot(FIELDS) or {}).items()}
-
-
-def used_ids(state: dict[str, Any]) -> set[int]:
-    return {int(i) for item in state["items"] for i in item.get("ids", [])}
-
-
-def handle_document(procedure: Procedure, state: dict[str, Any], ids: list[int],
-                    answers: dict[str, str] | None = None) -> dict[str, Any]:
-    """Slot values after the pending item got ``ids`` (none: skipped)."""
-    document = pending_document(procedure, state, answers)
-    items = list(state["items"])
-    if document is not None:
-        items.append({"name": document.name, "ids": ids, "skipped": not ids})
-    updated = {**state, "items": items}
-    return {DOCS: updated, CURSOR: DONE if pending_document(procedure, updated, answers) is None else None}
-
-
-def _procedure(kb: KnowledgeBase, tracker: Tracker) -> Procedure | None:
-    procedure_id = tracker.get_slot("procedure_id")
-    return kb.procedure(procedure_id) if procedure_id else None
-
-
-def uploaded_id(tracker: Tracker) -> int | None:
-    """The attachment the gateway announced with ``/document_uploaded``, if this message is one."""
-    if (tracker.latest_message.get("intent") or {}).get("name") != UPLOADED:
-        return None
-    value = next(tracker.get_latest_entity_values("attachment_id"), None)
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def review_message(dispatcher: CollectingDispatcher, draft: FormDraft, procedure: Procedure | None,
-                   state: dict[str, Any]) -> None:
-    """Everything entered and sent, the fee this case owes, with "Xác nhận nộp" and "Sửa thông tin"."""
-    answers = {k: str(v) for k, v in draft.fields.items()}
-    items = current_items(procedure, state, answers) if procedure else state["items"]
-    tail = [t.REVIEW_DOCS] if items else []
-    for item in items:
-        line = t.REVIEW_DOC_SKIPPED if item.get("skipped") else t.REVIEW_DOC_SENT
-        tail.append(line.format(name=item["name"], count=len(item.get("ids", []))))
-    if procedure is not None:
-        fee = assess_fee(procedure, answers)
-        tail += ["", cards.fee_summary(fee.amount_vnd, fee.explanation)]
-    tail += ["", t.REVIEW_ASK]
-    dispatcher.utter_message(text=summary_text(draft, procedure, head=t.REVIEW_HEAD, tail=tail),
-                             buttons=[{"title": t.CONFIRM_BUTTON, "payload": "/confirm_submission"},
-                                      {"title": t.CORRECT_BUTTON, "payload": "/correct_field"}])
-
-
-def documents_complete(procedure: Procedure | None, tracker: Tracker) -> bool:
-    return pending_document(procedure, doc_state(tracker), answers_of(tracker)) is None
 
 
 class ValidateDocumentsForm(FormValidationAction):
@@ -236,26 +148,6 @@ class ActionAskDocumentItem(KnowledgeAction):
             text = t.DOC_OPTIONAL_MANY.format(items="\n".join(f"• {cards.short_name(d.name)}" for d in optional))
         dispatcher.utter_message(text=text, buttons=[{"title": t.NONE_BUTTON, "payload": t.SKIP_PAYLOAD}])
         return []
-
-
-def skip_document_events(kb: KnowledgeBase, tracker: Tracker,
-                         dispatcher: CollectingDispatcher) -> list[EventType] | None:
-    """"bỏ qua" (understood as a cancel phrase) while a document is asked: skip it when optional,
-    refuse when required; None when no document is being asked."""
-    if tracker.get_slot("requested_slot") != CURSOR:
-        return None
-    procedure = _procedure(kb, tracker)
-    state = doc_state(tracker)
-    answers = answers_of(tracker)
-    document = pending_document(procedure, state, answers)
-    if procedure is None or document is None:
-        return None
-    if document.required:
-        dispatcher.utter_message(text=t.DOC_REQUIRED.format(name=document.name))
-        return [FollowupAction(DOC_FORM)]
-    dispatcher.utter_message(text=t.DOC_NONE)
-    slots = handle_document(procedure, state, [], answers)
-    return [*(SlotSet(k, v) for k, v in slots.items()), FollowupAction(DOC_FORM)]
 
 
 class ActionReviewSubmission(KnowledgeAction):

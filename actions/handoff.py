@@ -17,16 +17,17 @@ from sqlalchemy.orm import sessionmaker
 
 from actions import cards
 from actions.answers import KnowledgeAction
-from actions.attachments_lookup import split_sender
 from actions.forms import CitizenFormValidation
 from actions.validation import Invalid, check_phone, check_text
+from bot.conversation.models import Conversation
+from bot.conversation.senders import split_sender
+from bot.core.privacy import mask
+from bot.core.vntime import utcnow
 from bot.dossiers.models import DossierRecord
 from bot.handoff.hours import ServiceHours
 from bot.handoff.models import Handoff, Rating
 from bot.handoff.service import REASONS
 from bot.handoff.texts import callback_stored, rating_buttons
-from bot.models import Conversation, utcnow
-from bot.privacy import mask
 from channels.messages import OutboundMessage
 from knowledge_base.service import KnowledgeBase
 

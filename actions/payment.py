@@ -21,12 +21,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cards
 from actions.answers import KnowledgeAction
-from actions.attachments_lookup import split_sender
 from actions.tracking import find_code
+from bot.conversation.senders import split_sender
+from bot.core.money import vnd as money
 from bot.dossiers.backend import DossierView
 from bot.dossiers.codes import normalise_code
 from bot.dossiers.fees import exemptions
-from bot.dossiers.fees import vnd as money
 from bot.payments.providers.base import VIETNAM
 from bot.payments.service import PAYABLE, OrderView, PaymentRefused
 from knowledge_base.service import KnowledgeBase

@@ -4,42 +4,32 @@ stopped (a question of the form, a document, or the summary)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import submission_texts as t
-from actions.answers import KnowledgeAction
-from actions.drafts import APPLICANT_KEYS, DraftStore, FormDraft
-from actions.submission import (
+from actions.answers import KnowledgeAction, user_text
+from actions.forms import answer_question
+from actions.submission import ActionStartSubmission
+from actions.submission_steps import (
     ALLOWED,
+    CASE_CURSOR,
     DONE,
     DRAFT,
     FIELD_CURSOR,
     FIELDS,
     FORM,
-    ActionStartSubmission,
+    collected_draft,
     cursor_values,
+    is_case_field,
+    offer_buttons,
+    pending_draft,
     pending_field,
 )
+from bot.dossiers.drafts import APPLICANT_KEYS, DraftStore
 from knowledge_base.service import KnowledgeBase
-
-
-def offer_buttons(kb: KnowledgeBase, draft: FormDraft, procedure_id: str | None) -> tuple[str, list[dict[str, Any]]]:
-    procedure = kb.procedure(draft.procedure_id)
-    title = procedure.title if procedure else draft.procedure_id
-    restart = f'/restart_submission{{"procedure_id": "{procedure_id}"}}' if procedure_id else "/restart_submission"
-    return t.DRAFT_OFFER.format(title=title), [{"title": t.RESUME_BUTTON.format(title=title),
-                                                "payload": "/resume_draft"},
-                                               {"title": t.RESTART_BUTTON, "payload": restart}]
-
-
-async def pending_draft(drafts: DraftStore, sender_id: str) -> FormDraft | None:
-    draft = await drafts.load(sender_id)
-    return draft if draft is not None and not draft.is_empty else None
 
 
 class ActionGreet(KnowledgeAction):
@@ -139,7 +129,6 @@ class ActionLeaveForm(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        from actions.submission import collected_draft
 
         loop = (tracker.active_loop or {}).get("name")
         events: list[EventType] = [SlotSet("requested_slot", None), SlotSet("form_failures", None)]
@@ -198,7 +187,6 @@ class ActionGoBack(KnowledgeAction):
         return [*events, SlotSet("form_failures", None)]
 
     def _back_in_submission(self, tracker: Tracker, requested: str) -> list[EventType]:
-        from actions.submission import CASE_CURSOR, cursor_values, is_case_field
 
         procedure = self.kb.procedure(str(tracker.get_slot("procedure_id") or ""))
         if procedure is None:
@@ -239,8 +227,6 @@ class ActionAnswerInForm(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        from actions.answers import user_text
-        from actions.forms import answer_question
 
         await answer_question(self.kb, dispatcher, tracker, user_text(tracker))
         return []

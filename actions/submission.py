@@ -26,8 +26,36 @@ from actions import submission_texts as t
 from actions.answers import KnowledgeAction, entity, user_text
 from actions.attachments_lookup import AttachmentLookup
 from actions.case_words import inferred_case, recent_texts
-from actions.drafts import APPLICANT_KEYS, DraftStore, FormDraft
 from actions.forms import CitizenFormValidation
+from actions.submission_steps import (
+    ALLOWED,
+    CASE_CURSOR,
+    CURSORS,
+    DOC_FORM,
+    DOC_SLOTS,
+    DOCS,
+    DONE,
+    DRAFT,
+    FIELD_CURSOR,
+    FIELDS,
+    FORM,
+    FORM_SLOTS,
+    _as_text,
+    answer_field,
+    collected_draft,
+    cursor_values,
+    doc_state,
+    documents_complete,
+    field_applies,
+    is_case_field,
+    offer_buttons,
+    pending_draft,
+    pending_field,
+    review_message,
+    save_progress,
+    skip_document_events,
+    summary_text,
+)
 from actions.validation import (
     Invalid,
     check_address,
@@ -45,109 +73,18 @@ from actions.validation import (
     is_person_name,
     is_same_address,
     is_skip,
-    mask_cccd,
     normalise_name,
     parse_date,
     strip_email,
 )
+from bot.dossiers.drafts import APPLICANT_KEYS, DraftStore
 from knowledge_base.normalise import syllables
 from knowledge_base.schema import FormField, Procedure
 from knowledge_base.service import KnowledgeBase
 
-FORM = "submission_form"
-CASE_CURSOR = "case_field"
-FIELD_CURSOR = "procedure_field"
-CURSORS = (CASE_CURSOR, FIELD_CURSOR)
-FIELDS = "procedure_fields"
-DRAFT = "submission_draft"
-ALLOWED = "submission_allowed"
-DONE = "done"
-FORM_SLOTS = (*APPLICANT_KEYS, CASE_CURSOR, FIELD_CURSOR, FIELDS)
-DOC_SLOTS = ("document_item", "submission_documents")  # see actions.documents
 # "nộp hồ sơ online" alone names no procedure; a longer request usually does.
 MIN_WORDS_NAMING_A_PROCEDURE = 6
 MAX_CHOICES = 3
-
-
-def _as_text(value: Any) -> str:
-    """A slot candidate as text (an entity mapping may give a list)."""
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return "" if value is None else str(value)
-
-
-def is_case_field(field: FormField) -> bool:
-    """A choice about the case (request type, reason, …): asked before the applicant's details."""
-    return field.type == "choice"
-
-
-def field_applies(field: FormField, collected: dict[str, str]) -> bool:
-    """False when the earlier answers rule the field out (the catalog's ``when``, if it has one)."""
-    applies = getattr(field, "applies", None)
-    if callable(applies):
-        return bool(applies(collected))
-    when = getattr(field, "when", None)
-    if not when:
-        return True
-    return all(_matches(collected.get(name), wanted) for name, wanted in dict(when).items())
-
-
-def _matches(answer: str | None, wanted: Any) -> bool:
-    options = wanted if isinstance(wanted, list | tuple | set) else [wanted]
-    return answer is not None and any(str(o).casefold() == answer.casefold() for o in options)
-
-
-def cursor_of(field: FormField) -> str:
-    return CASE_CURSOR if is_case_field(field) else FIELD_CURSOR
-
-
-def pending_field(procedure: Procedure | None, collected: dict[str, str],
-                  cursor: str | None = None) -> FormField | None:
-    """The first catalog field not answered yet that the answers do not rule out (skipped optional
-    fields are answered with ""); with ``cursor``, only the fields that cursor asks."""
-    if procedure is None:
-        return None
-    return next((f for f in procedure.form_fields
-                 if f.name not in collected and (cursor is None or cursor_of(f) == cursor)
-                 and field_applies(f, collected)), None)
-
-
-def cursor_values(procedure: Procedure | None, collected: dict[str, str]) -> dict[str, str | None]:
-    """Each cursor: empty while it has a field to ask, ``done`` after."""
-    return {c: None if pending_field(procedure, collected, c) is not None else DONE for c in CURSORS}
-
-
-def answer_field(procedure: Procedure, collected: dict[str, str], value: str,
-                 cursor: str = FIELD_CURSOR, extra: dict[str, str] | None = None) -> dict[str, Any]:
-    """Slot values after ``value`` answers the cursor's pending field (and ``extra`` others)."""
-    field = pending_field(procedure, collected, cursor)
-    updated = dict(collected)
-    if field is not None:
-        updated[field.name] = value
-    updated.update(extra or {})
-    return {FIELDS: updated, **cursor_values(procedure, updated)}
-
-
-def collected_draft(tracker: Tracker, complete: bool = False,
-                    changes: dict[str, Any] | None = None) -> FormDraft:
-    """What the citizen entered so far, from the form's slots (with ``changes`` not applied yet)."""
-    def slot(name: str) -> Any:
-        return changes[name] if changes and name in changes else tracker.get_slot(name)
-
-    applicant = {key: str(slot(key)) for key in APPLICANT_KEYS if slot(key) is not None}
-    return FormDraft(sender_id=tracker.sender_id, procedure_id=str(slot("procedure_id") or ""),
-                     applicant=applicant, fields=dict(slot(FIELDS) or {}), complete=complete,
-                     documents=slot("submission_documents"))
-
-
-async def save_progress(drafts: DraftStore | None, tracker: Tracker, events: list[EventType]) -> None:
-    """Keep the draft after every answer, so nothing is lost if the citizen leaves."""
-    if drafts is None:
-        return
-    changes = {e["name"]: e.get("value") for e in events if e.get("event") == "slot" and "name" in e}
-    draft = collected_draft(tracker, changes=changes)
-    if draft.procedure_id and not draft.is_empty:
-        await drafts.save(draft)
 
 
 class ActionStartSubmission(KnowledgeAction):
@@ -162,7 +99,6 @@ class ActionStartSubmission(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        from actions.resume import offer_buttons, pending_draft
 
         draft = await pending_draft(self.drafts, tracker.sender_id) if self.drafts is not None else None
         if draft is not None:  # a dossier left half-way: continue it or start again
@@ -488,7 +424,6 @@ class ActionCancelSubmission(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        from actions.documents import skip_document_events
 
         skipped = self._skip_events(tracker)
         if skipped is not None:
@@ -524,7 +459,6 @@ class ActionSubmissionCollected(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        from actions.documents import DOC_FORM, DOCS, doc_state, documents_complete, review_message
 
         draft = collected_draft(tracker, complete=True)
         procedure = self.kb.procedure(draft.procedure_id)
@@ -544,22 +478,4 @@ class ActionSubmissionCollected(KnowledgeAction):
         after = await self.lookup.last_id(tracker.sender_id) if self.lookup else 0
         return [*events, SlotSet(DOCS, {"after": after, "items": []}), FollowupAction(DOC_FORM)]
 
-
-def summary_text(draft: FormDraft, procedure: Procedure | None, head: str = t.SUMMARY_HEAD,
-                 tail: list[str] | None = None) -> str:
-    """The short summary shown after the form; the căn cước shows only its last 4 digits."""
-    title = procedure.title if procedure else draft.procedure_id
-    lines = [head.format(title=title)]
-    for key, label in t.SUMMARY_LABELS.items():
-        value = draft.applicant.get(key) or t.NOT_GIVEN
-        if key == "cccd" and draft.applicant.get(key):
-            value = mask_cccd(value)
-        lines.append(f"• {label}: {value}")
-    for field in procedure.form_fields if procedure else []:
-        if field.name in draft.fields:
-            value = draft.fields[field.name] or t.NOT_GIVEN
-            if field.type == "cccd" and draft.fields[field.name]:
-                value = mask_cccd(value)
-            lines.append(f"• {field.label}: {value}")
-    return "\n".join([*lines, "", *(tail if tail is not None else [t.SUMMARY_NEXT])])
 

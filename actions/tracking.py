@@ -22,14 +22,14 @@ from rasa_sdk.types import DomainDict
 from actions import submission_texts as t
 from actions.answers import KnowledgeAction
 from actions.forms import CitizenFormValidation
+from bot.core.money import vnd
+from bot.core.vntime import VIETNAM, in_vietnam, vn_date
 from bot.dossiers.backend import DossierView
 from bot.dossiers.codes import CODE_PATTERN, normalise_code
 from bot.dossiers.errors import DossierError
-from bot.dossiers.fees import vnd
 from bot.dossiers.notices import NEXT_STEP
 from bot.dossiers.status import DossierStatus
 from bot.dossiers.tracking import TrackingService
-from bot.vntime import VIETNAM, in_vietnam, vn_date
 from knowledge_base.service import KnowledgeBase
 
 log = logging.getLogger(__name__)

@@ -47,8 +47,8 @@ import httpx  # noqa: E402
 import psycopg  # noqa: E402
 
 from bot import launcher  # noqa: E402
-from bot.rasa_client import RasaClient, RasaUnavailable  # noqa: E402
-from bot.warmup import warm_rasa  # noqa: E402
+from bot.conversation.rasa_client import RasaClient, RasaUnavailable  # noqa: E402
+from bot.conversation.warmup import warm_rasa  # noqa: E402
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -68,8 +68,8 @@ def pg_admin(sql: str, database: str = "postgres") -> None:
 
 
 def gateway_has_redis_setting() -> bool:
-    """``ASSISTANT_REDIS_URL`` is being added to bot/config.py; use it only when it is there."""
-    from bot.config import Settings
+    """``ASSISTANT_REDIS_URL`` is being added to bot/core/config.py; use it only when it is there."""
+    from bot.core.config import Settings
 
     return "redis_url" in Settings.model_fields
 
@@ -164,7 +164,8 @@ class Cluster:
         for replica in self.rasa_replicas:
             if not self.wait_ready(replica, 420):
                 raise RuntimeError(f"rasa {replica.index} did not start; see {replica.log}")
-        for replica in self.gateway_replicas:     # /ready: Rasa reached and the warm-up done (bot/warmup.py)
+        # /ready: Rasa reached and the warm-up done (bot/conversation/warmup.py)
+        for replica in self.gateway_replicas:
             if not launcher.wait_until(f"{replica.url}/ready", 180, replica.process):
                 raise RuntimeError(f"gateway {replica.index} never became ready (warm); see {replica.log}")
         if not launcher.wait_until(f"{self.public_url}/ready", 60):
@@ -438,7 +439,7 @@ http {{
         lines += [f"  gateway DB: {self.gateway_db_url}",
                   f"  Rasa tracker DB: {self.rasa_db_name}; Redis lock prefix {self.tag} (db 1)",
                   "  gateway Redis: " + (f"ASSISTANT_REDIS_URL db 0, prefix {self.redis_prefix}"
-                                         if self.uses_gateway_redis else "not in bot/config.py yet: off")]
+                                         if self.uses_gateway_redis else "not in bot/core/config.py yet: off")]
         return "\n".join(lines)
 
 

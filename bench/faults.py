@@ -295,7 +295,7 @@ class Money:
         self.settle_failures: dict[str, str] = {}
 
     def file_dossiers(self, count: int) -> None:
-        from bot.db import make_engine, make_sessionmaker
+        from bot.core.db import make_engine, make_sessionmaker
         from bot.dossiers.backend import Applicant, DossierDraft
         from bot.dossiers.registry import EmbeddedRegistry
         from knowledge_base.loaders import load_catalog

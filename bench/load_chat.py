@@ -61,7 +61,7 @@ FOLLOW_UPS = ["lệ phí bao nhiêu", "le phi bao nhieu", "mất bao lâu", "bao
               "nộp ở đâu", "nop online dc ko", "cần mang giấy tờ gì", "phí bao nhiêu vậy"]
 CLOSINGS = ["cảm ơn", "cam on nhe", "tạm biệt", "ok cảm ơn bạn", "thanks", "tam biet"]
 
-# The gateway's own stand-in replies (bot/texts.py RASA_DOWN, SILENT): polite, but not the bot's
+# The gateway's own stand-in replies (bot/conversation/texts.py RASA_DOWN, SILENT): polite, but not the bot's
 # answer, so they count as errors here ("outage_reply", "silent_reply").
 FALLBACK_REPLIES = {"trợ lý ảo đang tạm gián đoạn": "outage_reply", "em chưa trả lời được câu này": "silent_reply"}
 RESERVOIR = 50_000   # latency samples kept per target: percentiles stay exact-ish, memory stays bounded

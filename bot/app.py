@@ -7,7 +7,6 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,42 +14,54 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from rasa_sdk.executor import ActionExecutor
 from sqlalchemy.exc import DBAPIError
 
-from actions import build_actions
-from bot.attachments import AttachmentService, LocalFileStore
+from actions import endpoint as action_endpoint
+from actions.registry import build_actions
+from bot.auth import routes as account_pages
+from bot.catalog import routes as catalog_pages
+from bot.catalog import search_routes
 from bot.catalog.startup import start_catalog
+from bot.catalog.sync import CatalogSync
 from bot.cluster import Cluster
-from bot.config import Settings, is_local_url
-from bot.conversations import ConversationService
-from bot.db import make_engine, make_sessionmaker, migrate
+from bot.conversation import file_routes
+from bot.conversation import routes as chat_routes
+from bot.conversation.attachments import AttachmentService, LocalFileStore
+from bot.conversation.inbound import InboundPipeline
+from bot.conversation.outbox import Outbox
+from bot.conversation.rasa_client import RasaClient
+from bot.conversation.service import ConversationService
+from bot.conversation.warmup import warm_until_ready
+from bot.core.config import Settings, is_local_url
+from bot.core.db import make_engine, make_sessionmaker, migrate
+from bot.core.errors import ServiceError
+from bot.core.pages import STATIC_DIRS, template_file
+from bot.dossiers import routes as dossier_pages
+from bot.dossiers.draft_store import SqlDraftStore
 from bot.dossiers.factory import make_dossier_backend
 from bot.dossiers.notices import StatusNotifier
+from bot.handoff import routes as console_routes
 from bot.handoff.hours import ServiceHours
 from bot.handoff.hub import ConsoleHub
 from bot.handoff.service import HandoffService
-from bot.inbound import InboundPipeline
+from bot.insights import dashboard_routes as dashboard_pages
+from bot.insights import inbox_routes
+from bot.insights.gauges import QueueGauges
 from bot.insights.inbox import install_resolution_hook
 from bot.ops.file_modes import tighten
 from bot.ops.install import install_ops
 from bot.ops.logging import configure_logging
 from bot.ops.security_headers import NOSNIFF, NoSniffStaticFiles
-from bot.outbox import Outbox
+from bot.payments import routes as payment_routes
+from bot.payments import sandbox_routes
 from bot.payments.factory import make_providers
 from bot.payments.service import PaymentService
-from bot.rasa_client import RasaClient
-from bot.routes import actions, catalog_admin, chat, console, files, sandbox_pay, search, staff_users, telegram, zalo
-from bot.routes import dashboard as dashboard_pages
-from bot.routes import inbox as inbox_routes
-from bot.routes import payments as payment_routes
-from bot.routes import staff as staff_pages
-from bot.submission_drafts import SqlDraftStore
-from bot.warmup import warm_until_ready
 from channels.registry import build_channels
 from channels.telegram import polling as telegram_polling
+from channels.telegram import webhook as telegram_webhook
+from channels.zalo import webhook as zalo_webhook
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.validation_messages import reason
 
 log = logging.getLogger(__name__)
-WEB_DIR = Path(__file__).with_name("web")
 
 
 def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None) -> FastAPI:
@@ -112,7 +123,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         app.state.payments = payments
         app.state.handoff = handoff
         app.state.cluster = cluster
-        catalog_sync = cluster.catalog_sync(knowledge, sessions, app.state.catalog)  # None: one process
+        catalog_sync = CatalogSync.for_cluster(cluster, knowledge, sessions, app.state.catalog)  # None: one process
         app.state.inbound = InboundPipeline(conversations, outbox, attachments, channels, sessions)
         background = [asyncio.create_task(outbox.run()),   # claims rows by compare-and-swap: on every replica
                       asyncio.create_task(cluster.exclusive(
@@ -151,26 +162,28 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     app = FastAPI(title="Trợ lý ảo dịch vụ công", version="0.1.0", lifespan=lifespan,
                   docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
                   description="Cổng vào của trợ lý ảo: trò chuyện, tìm kiếm, hành động Rasa.")
-    app.include_router(chat.router)
-    app.include_router(search.router)
-    app.include_router(actions.router)
-    app.include_router(telegram.router)
-    app.include_router(zalo.router)
-    app.include_router(staff_pages.router)
-    app.include_router(staff_users.router)
+    app.include_router(chat_routes.router)
+    app.include_router(search_routes.router)
+    app.include_router(action_endpoint.router)
+    app.include_router(telegram_webhook.router)
+    app.include_router(zalo_webhook.router)
+    app.include_router(dossier_pages.router)
+    app.include_router(account_pages.router)
     app.include_router(dashboard_pages.router)
-    app.include_router(catalog_admin.router)
+    app.include_router(catalog_pages.router)
     app.include_router(inbox_routes.router)
     app.include_router(payment_routes.router)
-    app.include_router(sandbox_pay.router)
-    app.include_router(console.router)
-    app.include_router(console.ws_router)
-    app.include_router(files.router)
-    app.mount("/static", NoSniffStaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.include_router(sandbox_routes.router)
+    app.include_router(console_routes.router)
+    app.include_router(console_routes.ws_router)
+    app.include_router(file_routes.router)
+    # Each capability ships its own CSS and JS; one /static serves them all.
+    static_packages = [(f"bot.{folder.parent.name}", "static") for folder in STATIC_DIRS]
+    app.mount("/static", NoSniffStaticFiles(packages=static_packages), name="static")
 
     @app.get("/", include_in_schema=False)
     async def web_chat() -> FileResponse:
-        return FileResponse(WEB_DIR / "chat.html", media_type="text/html; charset=utf-8", headers=NOSNIFF)
+        return FileResponse(template_file("chat.html"), media_type="text/html; charset=utf-8", headers=NOSNIFF)
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> Response:
@@ -194,6 +207,11 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         return JSONResponse({"error": "Hệ thống đang bận, Anh/Chị vui lòng gửi lại sau ít giây."},
                             status_code=503, headers={"Retry-After": "5"})
 
+    @app.exception_handler(ServiceError)
+    async def refused(_: Request, exc: ServiceError) -> JSONResponse:
+        # The one handler of refusals with a reason (staff pages render theirs as a page instead).
+        return JSONResponse({"error": str(exc)}, status_code=exc.status_code, headers=exc.headers())
+
     @app.exception_handler(RecursionError)
     async def too_deeply_nested(_: Request, exc: RecursionError) -> JSONResponse:
         # json.loads on thousands of nested "[" gives up with RecursionError: a bad request, not a crash.
@@ -206,5 +224,6 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
                    "reason": reason(e)} for e in exc.errors()]
         return JSONResponse({"error": "Yêu cầu không hợp lệ", "details": errors}, status_code=422)
 
-    install_ops(app, settings, make_limiter=cluster.rate_limiter)   # request ids, metrics, body size, rate limits
+    # request ids, metrics (with the queue gauges), body size, rate limits
+    install_ops(app, settings, make_limiter=cluster.rate_limiter, collectors=[QueueGauges(app.state)])
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -54,3 +55,11 @@ class OutboundMessage(BaseModel):
         if self.custom is not None:
             out["custom"] = self.custom
         return out
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file the citizen sent, to be fetched from the platform."""
+
+    url: str
+    filename: str = ""

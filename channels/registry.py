@@ -11,7 +11,7 @@ from sqlalchemy.orm import sessionmaker
 from channels.base import Channel
 
 if TYPE_CHECKING:
-    from bot.config import Settings
+    from bot.core.config import Settings
 
 
 def build_channels(settings: Settings, sessions: sessionmaker,

@@ -8,11 +8,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from knowledge_base.loaders import detect_model, load_catalog, read_records
+from knowledge_base.loaders import FAQS_FILE, PROCEDURES_FILE, detect_model, load_catalog, read_records
 from knowledge_base.schema import Catalog, Faq, Procedure
-
-PROCEDURES_FILE = "procedures.json"
-FAQS_FILE = "faqs.json"
 
 
 def import_file(path: Path, data_dir: Path, dry_run: bool = False, *,

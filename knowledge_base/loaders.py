@@ -30,6 +30,9 @@ from knowledge_base.spreadsheet import unprotect
 from knowledge_base.validation_messages import reason
 
 DATA_DIR = Path(__file__).with_name("data")
+# The files ``import`` writes into a data folder (other names there are read too).
+PROCEDURES_FILE = "procedures.json"
+FAQS_FILE = "faqs.json"
 T = TypeVar("T", bound=BaseModel)
 
 LIST_FIELDS = {"aliases", "steps", "conditions", "legal_basis", "alt_questions", "tags",

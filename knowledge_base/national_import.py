@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge_base import national, portal_faqs, provincial
-from knowledge_base.importer import FAQS_FILE, PROCEDURES_FILE
-from knowledge_base.loaders import CatalogImportError, RowError, load_catalog, validate_rows
+from knowledge_base.loaders import FAQS_FILE, PROCEDURES_FILE, CatalogImportError, RowError, load_catalog, validate_rows
 from knowledge_base.schema import Catalog, Faq, Procedure
 
 Record = dict[str, Any]

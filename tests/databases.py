@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot.db import migrate
+from bot.core.db import migrate
 
 
 def migrated_sqlite(path: Path) -> Path:

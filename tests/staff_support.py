@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.attachments import AttachmentService, LocalFileStore
 from bot.auth import cli
-from bot.config import Settings
-from bot.db import make_engine, make_sessionmaker, migrate
+from bot.conversation.attachments import AttachmentService, LocalFileStore
+from bot.conversation.models import Conversation
+from bot.core.config import Settings
+from bot.core.db import make_engine, make_sessionmaker, migrate
 from bot.dossiers.backend import Applicant, DossierDraft, DossierView, SubmittedDocument
 from bot.dossiers.registry import EmbeddedRegistry
-from bot.models import Conversation
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import run_async
 

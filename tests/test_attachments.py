@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.attachments import AttachmentRejected, LocalFileStore, check_file
+from bot.conversation.attachments import AttachmentRejected, LocalFileStore, check_file
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100 + b"\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 30 + b"IEND\xaeB`\x82"

@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from bot.app import create_app
 from bot.auth.models import AuditEntry
 from bot.catalog import hooks
+from bot.catalog import routes as catalog_admin
 from bot.catalog.models import CatalogVersion
 from bot.catalog.service import CatalogService
 from bot.catalog.startup import apply_published, start_catalog
-from bot.config import Settings
-from bot.routes import catalog_admin
+from bot.core.config import Settings
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import free_port
 from tests.staff_support import PASSWORD, create_user, staff_settings

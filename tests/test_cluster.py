@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
 from bot.app import create_app
+from bot.catalog.sync import CatalogSync
 from bot.cluster.bus import RedisBus, redis_client
-from bot.cluster.catalog_sync import CatalogSync
 from bot.cluster.lease import LeaseLock, RedisLease, run_exclusive
 from bot.cluster.limits import RedisTokenBucketLimiter
 from bot.handoff.service import HandoffService
@@ -142,7 +142,8 @@ def test_the_catalog_sync_applies_what_the_database_says_not_the_message(kb: Kno
             return lambda: None
 
     from bot.catalog.startup import start_catalog
-    from bot.db import create_schema, make_engine, make_sessionmaker
+    from bot.core.db import make_engine, make_sessionmaker
+    from bot.schema import create_schema
     engine = make_engine(f"sqlite:///{tmp_path / 'c.db'}")
     create_schema(engine)
     sessions = make_sessionmaker(engine)

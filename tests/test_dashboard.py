@@ -18,15 +18,15 @@ from sqlalchemy.orm import Session
 
 from bot.app import create_app
 from bot.auth.models import AuditEntry
-from bot.db import make_engine, make_sessionmaker, migrate
-from bot.dossiers.calendar import TIMEZONE
+from bot.conversation.models import Conversation, Message
+from bot.core.calendar import TIMEZONE
+from bot.core.db import make_engine, make_sessionmaker, migrate
 from bot.dossiers.models import DossierRecord, DossierStatusRecord
 from bot.handoff.models import Handoff, Rating
+from bot.insights import dashboard_routes as dashboard
 from bot.insights.dashboard import p90, parse_period
 from bot.insights.models import AnalyticsEvent
-from bot.models import Conversation, Message
 from bot.payments.models import PaymentOrder
-from bot.routes import dashboard
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import free_port
 from tests.staff_support import PASSWORD, create_user, staff_settings

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from bot.conversation.models import Conversation, OutboxItem
+from bot.conversation.outbox import Outbox
 from bot.dossiers.notices import StatusNotifier
 from bot.dossiers.registry import EmbeddedRegistry
 from bot.dossiers.status import DossierStatus
-from bot.models import Conversation, OutboxItem
-from bot.outbox import Outbox
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import run_async
 from tests.test_dossiers import draft, sessions  # noqa: F401  (fixture)

@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.db import make_engine, make_sessionmaker
+from bot.conversation.models import Attachment, Conversation
+from bot.core.calendar import TIMEZONE, WorkingCalendar, add_working_days, is_working_day
+from bot.core.db import make_engine, make_sessionmaker
 from bot.dossiers.backend import Applicant, DossierDraft, DossierView, SubmittedDocument
-from bot.dossiers.calendar import TIMEZONE, WorkingCalendar, add_working_days, is_working_day
 from bot.dossiers.codes import CODE_PATTERN, new_code, normalise_code
 from bot.dossiers.errors import (
     BackendAuthError,
@@ -28,7 +29,6 @@ from bot.dossiers.http_backend import HttpDossierBackend
 from bot.dossiers.models import DossierDocumentRecord, DossierRecord
 from bot.dossiers.registry import EmbeddedRegistry
 from bot.dossiers.status import DossierStatus as S
-from bot.models import Attachment, Conversation
 from knowledge_base.schema import FormField
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import ROOT, free_port, run_async

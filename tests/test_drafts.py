@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from actions.drafts import FormDraft, InMemoryDraftStore
 from actions.submission import CASE_CURSOR, answer_field, pending_field, summary_text
+from bot.dossiers.drafts import FormDraft, InMemoryDraftStore
 from knowledge_base.service import KnowledgeBase
 
 

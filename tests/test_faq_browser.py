@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from bot.config import Settings
+from bot.core.config import Settings
 from tests.conftest import Stack
 from tests.staff_support import PASSWORD, create_user
 

@@ -10,7 +10,8 @@ from pydantic import ValidationError
 
 from actions.cards import fee_summary
 from actions.documents import checklist
-from bot.dossiers.fees import assess_fee, exemptions, online_fee_vnd, vnd
+from bot.core.money import vnd
+from bot.dossiers.fees import assess_fee, exemptions, online_fee_vnd
 from knowledge_base.loaders import load_catalog
 from knowledge_base.schema import Procedure
 

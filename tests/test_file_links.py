@@ -1,12 +1,12 @@
-"""Links to files staff send citizens (bot/files.py): signed, and only for ``file_link_days``."""
+"""Links to files staff send citizens (bot/conversation/files.py): signed, and only for ``file_link_days``."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-from bot.config import Settings
-from bot.files import citizen_link, file_token, token_ok
+from bot.conversation.files import citizen_link, file_token, token_ok
+from bot.core.config import Settings
 
 
 def test_a_file_link_opens_until_it_expires_and_cannot_be_extended(tmp_path: Path) -> None:

@@ -28,8 +28,8 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.config import Settings
-from bot.db import make_engine, make_sessionmaker
+from bot.core.config import Settings
+from bot.core.db import make_engine, make_sessionmaker
 from bot.payments.models import PaymentCallback
 from channels.zalo.signature import compute_signature
 from knowledge_base.service import KnowledgeBase

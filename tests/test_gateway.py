@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from bot.app import create_app
-from bot.config import Settings
+from bot.core.config import Settings
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import free_port
 
@@ -129,7 +129,7 @@ def test_readiness_reports_rasa_down_and_web_chat_is_served(offline) -> None:
 
 
 def test_web_notice_is_fetched_once_by_its_own_sender_only(offline) -> None:
-    from bot.outbox import Outbox
+    from bot.conversation.outbox import Outbox
     from channels.messages import OutboundMessage
     from channels.web import WebChannel
     from tests.conftest import run_async

@@ -18,16 +18,16 @@ from fastapi import FastAPI, WebSocketDisconnect
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bot import texts
 from bot.app import create_app
 from bot.auth.models import AuditEntry
 from bot.auth.service import Staff
-from bot.config import Settings
-from bot.dossiers.calendar import TIMEZONE, WorkingCalendar
+from bot.conversation import texts
+from bot.conversation.models import Conversation, Message
+from bot.core.calendar import TIMEZONE, WorkingCalendar
+from bot.core.config import Settings
 from bot.handoff.hours import ServiceHours
 from bot.handoff.models import CallbackRequest, Handoff
 from bot.handoff.service import HandoffError, HandoffService, Queued, Unstaffed
-from bot.models import Conversation, Message
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import free_port, wait_for
 from tests.staff_support import PNG, create_user

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from bot import launcher
-from bot.config import Settings
-from bot.db import make_engine, make_sessionmaker
+from bot.conversation.models import Conversation
+from bot.core.config import Settings
+from bot.core.db import make_engine, make_sessionmaker
 from bot.handoff.models import CallbackRequest, Rating
-from bot.models import Conversation
 from tests.conftest import Stack, wait_for
 from tests.staff_support import create_user
 from tests.test_staff import login

@@ -26,9 +26,11 @@ from actions.answers import ActionAnswerQuestion
 from actions.handoff import ActionStoreRating
 from bot.app import create_app
 from bot.auth import cli
-from bot.config import Settings
-from bot.db import create_schema, make_engine, make_sessionmaker
+from bot.conversation.models import Conversation
+from bot.core.config import Settings
+from bot.core.db import make_engine, make_sessionmaker
 from bot.handoff.models import Rating
+from bot.insights import inbox_routes as inbox_routes
 from bot.insights.inbox import (
     MAX_EXAMPLES,
     Group,
@@ -42,8 +44,7 @@ from bot.insights.inbox import (
 )
 from bot.insights.models import UnansweredQuestion
 from bot.insights.recorder import Insights
-from bot.models import Conversation
-from bot.routes import inbox as inbox_routes
+from bot.schema import create_schema
 from knowledge_base.schema import Faq
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import free_port

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.db import make_engine, make_sessionmaker
+from bot.conversation.models import OutboxItem
+from bot.core.db import make_engine, make_sessionmaker
 from bot.dossiers.status import DossierStatus as S
-from bot.models import OutboxItem
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import Stack, run_async, wait_for
 from tests.test_gateway import PNG
@@ -110,9 +110,9 @@ def pay(citizen: Citizen) -> None:
 
 def result_notice(stack: Stack, kb: KnowledgeBase, code: str, sender: str) -> str:
     """Staff move the dossier on to "Đã trả kết quả"; the citizen is told on the chat."""
+    from bot.conversation.outbox import Outbox
     from bot.dossiers.notices import StatusNotifier
     from bot.dossiers.registry import EmbeddedRegistry
-    from bot.outbox import Outbox
 
     sessions = make_sessionmaker(make_engine(stack.database_url))
     dossiers = EmbeddedRegistry(sessions, kb, on_status_change=StatusNotifier(Outbox(sessions, {})))

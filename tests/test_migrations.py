@@ -15,20 +15,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select, text
 
-from bot.db import (
+from bot.conversation.models import Conversation, Message, OutboxItem
+from bot.core.db import (
     BASELINE_REVISION,
     MigrationError,
     current_revision,
     head_revision,
-    import_models,
     make_engine,
     make_sessionmaker,
     migrate,
-    schema_differences,
 )
 from bot.dossiers.models import DossierRecord
-from bot.models import Conversation, Message, OutboxItem
 from bot.payments.models import PaymentCallback
+from bot.schema import import_models, schema_differences
 from tests.conftest import ROOT
 from tests.databases import PostgresServer
 

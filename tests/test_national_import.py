@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bot.catalog.models import CatalogItem, CatalogVersion
 from bot.catalog.startup import seed_if_empty
-from bot.db import make_engine, make_sessionmaker, migrate
+from bot.core.db import make_engine, make_sessionmaker, migrate
 from knowledge_base import national
 from knowledge_base import national_fields as nf
 from knowledge_base.__main__ import main

@@ -19,9 +19,11 @@ from pydantic import BaseModel
 from starlette.websockets import WebSocketDisconnect
 
 from bot.app import create_app
-from bot.config import Settings
+from bot.conversation.models import Conversation, OutboxItem
+from bot.core.config import Settings
+from bot.core.privacy import mask
 from bot.handoff.models import Handoff
-from bot.models import Conversation, OutboxItem
+from bot.insights.gauges import QueueGauges
 from bot.ops.body_limit import BodyLimitMiddleware
 from bot.ops.install import install_ops
 from bot.ops.limits import TOO_FAST, TokenBucketLimiter, install_rate_limits
@@ -29,7 +31,6 @@ from bot.ops.logging import JsonFormatter, RequestIdFilter, configure_logging
 from bot.ops.metrics import METRICS, GatewayMetrics, install_metrics
 from bot.ops.request_id import HEADER, install_request_id, new_request_id
 from bot.payments.models import PaymentOrder
-from bot.privacy import mask
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import free_port, run_async
 
@@ -45,7 +46,7 @@ class FakeClock:
 
 
 def ops_settings(**overrides: Any) -> SimpleNamespace:
-    """The defaults of bot.config.Settings (limits on), without reading the environment."""
+    """The defaults of bot.core.config.Settings (limits on), without reading the environment."""
     base = {name: field.default for name, field in Settings.model_fields.items()}
     return SimpleNamespace(**{**base, "rate_limits_enabled": True, **overrides})
 
@@ -160,7 +161,8 @@ def test_gateway_websocket_still_reaches_the_console(gateway) -> None:
 
 def test_metrics_token() -> None:
     app = FastAPI()
-    install_metrics(app, token="s3cret", metrics=GatewayMetrics(process_metrics=False))
+    install_metrics(app, token="s3cret", metrics=GatewayMetrics(process_metrics=False),
+                    collectors=[QueueGauges(app.state)])
     client = TestClient(app)
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.db import make_engine, make_sessionmaker
-from bot.models import Conversation, Message, OutboxItem
-from bot.outbox import UNANSWERED, Outbox
+from bot.conversation.models import Conversation, Message, OutboxItem
+from bot.conversation.outbox import UNANSWERED, Outbox
+from bot.core.db import make_engine, make_sessionmaker
 from channels.base import DeliveryError
 from channels.messages import OutboundMessage
 from tests.conftest import run_async
@@ -123,7 +123,7 @@ def test_a_notice_is_kept_in_the_transcript(sessions) -> None:
 
 def test_replies_and_the_answered_mark_are_one_transaction(sessions) -> None:
     """A message acknowledged to Zalo/Telegram stays marked until its replies are queued; both in one
-    transaction, so a restart neither answers it twice nor leaves it unanswered (bot/inbound.py)."""
+    transaction, so a restart neither answers it twice nor leaves it unanswered (bot/conversation/inbound.py)."""
     with sessions() as session, session.begin():
         asked = Message(conversation_id=1, direction="in", text="lệ phí hộ chiếu",
                         payload={"zalo_event": "user_send_text", UNANSWERED: []})

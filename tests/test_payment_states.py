@@ -30,10 +30,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.app import create_app
-from bot.config import Settings
-from bot.db import make_engine, make_sessionmaker
+from bot.conversation.models import Message
+from bot.core.config import Settings
+from bot.core.db import make_engine, make_sessionmaker
 from bot.dossiers.backend import DossierView
-from bot.models import Message
 from bot.payments.factory import SANDBOX_WARNING, make_providers, sandbox_decision, sandbox_secret
 from bot.payments.models import PaymentCallback, PaymentOrder
 from bot.payments.service import new_order_id

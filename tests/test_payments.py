@@ -23,11 +23,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from bot.app import create_app
-from bot.db import make_engine, make_sessionmaker
+from bot.conversation.models import Message
+from bot.core.db import make_engine, make_sessionmaker
 from bot.dossiers.backend import DossierView
 from bot.dossiers.models import DossierPaymentRecord
 from bot.dossiers.status import DossierStatus
-from bot.models import Message
 from bot.payments.factory import make_providers
 from bot.payments.models import PaymentCallback, PaymentOrder
 from bot.payments.service import PaymentService
@@ -161,7 +161,7 @@ def test_an_order_needs_proof_that_the_dossier_is_yours(gateway: Gateway) -> Non
 
 
 def test_the_web_conversation_that_filed_the_dossier_needs_no_digits(gateway: Gateway) -> None:
-    from bot.routes.chat import SESSION_COOKIE, _signature
+    from bot.conversation.routes import SESSION_COOKIE, _signature
     cookie = f"{SESSION_COOKIE}=citizen-1.{_signature(gateway.app.state.settings, 'citizen-1')}"
     body = {"dossier_code": gateway.dossier.code, "provider": "sandbox"}
     owner = httpx.post(f"{gateway.url}/api/payments", json=body, headers={"Cookie": cookie}, timeout=30)

@@ -1,4 +1,4 @@
-from bot.privacy import mask
+from bot.core.privacy import mask
 
 
 def test_cccd_phone_and_email_are_masked() -> None:

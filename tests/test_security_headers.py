@@ -10,7 +10,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.app import WEB_DIR, create_app
+from bot.app import create_app
+from bot.core.pages import STATIC_DIRS
 from bot.ops.security_headers import NoSniffStaticFiles
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import free_port
@@ -79,7 +80,7 @@ def test_web_chat_page_sends_nosniff(client: TestClient) -> None:
     assert response.status_code == 200 and response.headers.get("x-content-type-options") == "nosniff"
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in (WEB_DIR / "static").iterdir()))
+@pytest.mark.parametrize("name", sorted(p.name for folder in STATIC_DIRS for p in folder.iterdir()))
 def test_static_files_send_nosniff(client: TestClient, name: str) -> None:
     response = client.get(f"/static/{name}")
     assert response.status_code == 200 and response.headers.get("x-content-type-options") == "nosniff"

@@ -14,16 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.app import create_app
-from bot.attachments import AttachmentService, LocalFileStore
 from bot.auth import cli
 from bot.auth.models import AuditEntry, StaffSession, StaffUser
-from bot.config import Settings
-from bot.db import make_engine, make_sessionmaker
+from bot.conversation.attachments import AttachmentService, LocalFileStore
+from bot.conversation.models import Conversation
+from bot.core.config import Settings
+from bot.core.db import make_engine, make_sessionmaker
 from bot.dossiers.backend import DossierView
 from bot.dossiers.models import DossierRecord
 from bot.dossiers.status import DossierStatus as S
 from bot.insights.models import UnansweredQuestion
-from bot.models import Conversation
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import free_port, run_async
 from tests.staff_support import CCCD, PASSWORD, PNG, create_user, file_dossier, staff_settings

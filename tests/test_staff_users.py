@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.auth import cli
+from bot.auth import routes as staff_users
 from bot.auth.models import AuditEntry, StaffSession, StaffUser
 from bot.auth.service import AccountConflict, StaffAuth
-from bot.config import Settings
-from bot.db import make_engine, make_sessionmaker
-from bot.routes import staff_users
+from bot.core.config import Settings
+from bot.core.db import make_engine, make_sessionmaker
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import free_port
 from tests.staff_support import PASSWORD, create_user, staff_settings

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.config import Settings
-from bot.db import make_engine, make_sessionmaker
+from bot.core.config import Settings
+from bot.core.db import make_engine, make_sessionmaker
 from bot.dossiers.models import DossierDocumentRecord, DossierRecord
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import Stack, free_port, wait_for

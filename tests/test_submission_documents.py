@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from actions import submission_texts as t
-from bot.dossiers.fees import vnd
+from bot.core.money import vnd
 from bot.dossiers.status import DossierStatus as S
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import Stack, run_async

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import sessionmaker
 
-from actions.attachments_lookup import AttachmentLookup, split_sender
+from actions.attachments_lookup import AttachmentLookup
 from actions.documents import handle_document, pending_document
-from actions.drafts import FormDraft
-from bot.submission_drafts import SqlDraftStore
+from bot.conversation.senders import split_sender
+from bot.dossiers.draft_store import SqlDraftStore
+from bot.dossiers.drafts import FormDraft
 from knowledge_base.service import KnowledgeBase
 from tests.conftest import run_async
 from tests.test_dossiers import attachment, sessions  # noqa: F401  (fixture)

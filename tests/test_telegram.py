@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.auth.service import Staff
-from bot.config import Settings
-from bot.models import Attachment, Conversation, Message, OutboxItem
+from bot.conversation.models import Attachment, Conversation, Message, OutboxItem
+from bot.core.config import Settings
 from channels import telegram
 from channels.base import DeliveryError
 from channels.messages import Button, OutboundMessage
@@ -353,7 +353,7 @@ def test_a_person_answers_a_telegram_citizen_through_the_outbox(kb: KnowledgeBas
 def test_a_message_acknowledged_by_a_process_that_died_is_answered_after_restart(
         kb: KnowledgeBase, tmp_path: Path, tg: TelegramStandin, monkeypatch: pytest.MonkeyPatch) -> None:
     """Telegram and Zalo do not deliver again after "200 OK": the next process must answer."""
-    from bot import inbound
+    from bot.conversation import inbound
 
     settings = gateway_settings(tmp_path, tg)
     dying = create_app(settings, kb=kb)

@@ -10,10 +10,10 @@ import pytest
 
 from actions import submission_texts as t
 from actions.tracking import dossier_text, find_code
-from bot.db import make_engine, make_sessionmaker
+from bot.core.db import make_engine, make_sessionmaker
+from bot.core.money import vnd
 from bot.dossiers.backend import DossierView, StatusEvent
 from bot.dossiers.codes import new_code
-from bot.dossiers.fees import vnd
 from bot.dossiers.registry import EmbeddedRegistry
 from bot.dossiers.status import DossierStatus as S
 from knowledge_base.service import KnowledgeBase

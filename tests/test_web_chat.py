@@ -6,9 +6,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from bot.db import make_engine, make_sessionmaker
-from bot.models import Conversation
-from bot.outbox import Outbox
+from bot.conversation.models import Conversation
+from bot.conversation.outbox import Outbox
+from bot.core.db import make_engine, make_sessionmaker
 from channels.messages import OutboundMessage
 from tests.conftest import Stack
 

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.config import Settings
-from bot.outbox import Outbox
-from bot.routes.chat import SESSION_COOKIE
+from bot.conversation.outbox import Outbox
+from bot.conversation.routes import SESSION_COOKIE
+from bot.core.config import Settings
 from channels.messages import OutboundMessage
 from channels.web import WebChannel
 from knowledge_base.service import KnowledgeBase
@@ -99,7 +99,7 @@ def test_notices_in_the_history_are_not_fetched_again_as_updates(app_client: Tes
     app = app_client.app
     from sqlalchemy import select
 
-    from bot.models import Conversation
+    from bot.conversation.models import Conversation
     with app.state.sessions() as session:
         conversation_id = session.scalar(select(Conversation.id).where(Conversation.sender_id == sender))
     outbox = Outbox(app.state.sessions, {"web": WebChannel()})
@@ -119,7 +119,7 @@ def test_notices_in_the_history_are_not_fetched_again_as_updates(app_client: Tes
 
 
 def test_history_keeps_the_last_messages_only(app_client: TestClient) -> None:
-    from bot.routes.chat import HISTORY_LIMIT
+    from bot.conversation.routes import HISTORY_LIMIT
     sender = app_client.post("/api/chat/session").json()["sender"]
     for n in range(HISTORY_LIMIT):
         say(app_client, sender, f"câu hỏi số {n}")

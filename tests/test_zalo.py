@@ -22,9 +22,10 @@ from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.auth.service import Staff
-from bot.config import Settings
-from bot.db import create_schema, make_engine, make_sessionmaker
-from bot.models import Attachment, Conversation, Message, OutboxItem, PlatformToken
+from bot.conversation.models import Attachment, Conversation, Message, OutboxItem, PlatformToken
+from bot.core.config import Settings
+from bot.core.db import make_engine, make_sessionmaker
+from bot.schema import create_schema
 from channels import zalo
 from channels.base import DeliveryError, FileTooLarge
 from channels.messages import Button, OutboundMessage

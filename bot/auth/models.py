@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base
-from bot.models import utcnow
+from bot.core.db import Base
+from bot.core.vntime import utcnow
 
 ROLES: tuple[str, ...] = ("volunteer", "hotline", "reviewer", "supervisor", "admin")
 ROLE_LABELS: dict[str, str] = {

@@ -5,14 +5,18 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from bot.core.errors import ServiceError
+
 MIN_LENGTH = 10
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so the answer takes as long as for a real user.
 _DUMMY_HASH = _hasher.hash("không-phải-mật-khẩu-thật")
 
 
-class WeakPassword(ValueError):
+class WeakPassword(ServiceError, ValueError):
     """The password is refused; the message is Vietnamese."""
+
+    status_code = 422
 
 
 MAX_LENGTH = 256          # Argon2 takes any length; a megabyte "password" only costs us time

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.auth.models import ROLES, AuditEntry, StaffSession, StaffUser
 from bot.auth.passwords import check_strength, hash_password, needs_rehash, verify_password
-from bot.models import aware, utcnow
+from bot.core.errors import ServiceError
+from bot.core.vntime import aware, utcnow
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 # Failed logins in FAILURE_WINDOW before more tries are refused (OWASP's "device cookie" scheme):
@@ -27,25 +28,35 @@ FAILURE_WINDOW = dt.timedelta(minutes=15)
 LAST_SEEN_RESOLUTION = dt.timedelta(seconds=30)  # fewer writes: last_seen moves at most this often
 
 
-class AuthError(ValueError):
+class AuthError(ServiceError, ValueError):
     """A refused request; the message is Vietnamese and can be shown as is."""
+
+    status_code = 400
 
 
 class UnknownUser(AuthError):
-    """No account by that username (HTTP 404 on the staff pages)."""
+    """No account by that username."""
+
+    status_code = 404
 
 
 class AccountConflict(AuthError):
     """The change clashes with the other accounts: a taken username, or it would lock the admins out
-    (HTTP 409 on the staff pages)."""
+    """
+
+    status_code = 409
 
 
 class LoginFailed(AuthError):
+    status_code = 401
+
     def __init__(self) -> None:
         super().__init__("Tên đăng nhập hoặc mật khẩu không đúng.")
 
 
 class LoginRateLimited(AuthError):
+    status_code = 429
+
     def __init__(self) -> None:
         minutes = int(FAILURE_WINDOW.total_seconds() // 60)
         super().__init__(f"Đăng nhập sai quá {MAX_FAILURES} lần. Vui lòng thử lại sau {minutes} phút "

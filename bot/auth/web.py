@@ -17,8 +17,10 @@ from fastapi.responses import PlainTextResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
 from bot.auth.service import Staff, StaffAuth
-from bot.files import secret_key
-from bot.tokens import tokens_match
+from bot.core.errors import ServiceError
+from bot.core.secrets import secret_key
+from bot.core.tokens import tokens_match
+from bot.ops.security_headers import SECURITY_HEADERS
 
 SESSION_COOKIE = "staff_session"
 LOGIN_CSRF_COOKIE = "staff_login_csrf"
@@ -26,22 +28,13 @@ DEVICE_COOKIE = "staff_device"    # this browser logged in as an account before 
 DEVICE_DAYS = 180
 COOKIE_PATH = "/staff"
 LOGIN_PATH = "/staff/login"
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
 
 
-class StaffHTTPError(Exception):
-    """A refused staff request; ``message`` is Vietnamese and shown on an error page."""
+class StaffHTTPError(ServiceError):
+    """A refused staff request; the message is Vietnamese and shown on an error page."""
 
     def __init__(self, status_code: int, message: str) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.message = message
+        super().__init__(message, status_code)
 
 
 class LoginRequired(Exception):
@@ -159,7 +152,7 @@ def make_route_class(error_page: ErrorPage) -> type[APIRoute]:
                         response = RedirectResponse(f"{LOGIN_PATH}?next={target}", status_code=303)
                     else:
                         response = PlainTextResponse("Vui lòng đăng nhập.", status_code=401)
-                except StaffHTTPError as error:
+                except ServiceError as error:   # any refusal with a reason: the error page
                     response = error_page(request, error.status_code, error.message)
                 response.headers.update(SECURITY_HEADERS)
                 return response

@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base
-from bot.models import utcnow
+from bot.core.db import Base
+from bot.core.vntime import utcnow
 
 
 class VersionState(StrEnum):

@@ -22,7 +22,8 @@ from bot.catalog.diff import FieldChange, diff
 from bot.catalog.flat import MODELS, Kind, Record, kind_of
 from bot.catalog.hooks import on_faq_published
 from bot.catalog.models import OPEN_STATES, CatalogItem, CatalogVersion, VersionState
-from bot.models import aware, utcnow
+from bot.core.errors import ServiceError
+from bot.core.vntime import aware, utcnow
 from knowledge_base.loaders import CatalogImportError, RowError, validate_rows
 from knowledge_base.normalise import strip_diacritics
 from knowledge_base.schema import Faq, Procedure
@@ -37,22 +38,20 @@ MAX_COMMENT = 2000
 Published = Callable[[str, int, int], None]   # (kind, catalog item id, published version id)
 
 
-class CatalogError(Exception):
-    """A refused action; the message is Vietnamese, for the page. ``status`` suits an HTTP reply."""
-
-    status = 400
+class CatalogError(ServiceError):
+    """A refused action; the message is Vietnamese, for the page."""
 
 
 class NotFound(CatalogError):
-    status = 404
+    status_code = 404
 
 
 class NotAllowed(CatalogError):
-    status = 403
+    status_code = 403
 
 
 class StaleBase(CatalogError):
-    status = 409
+    status_code = 409
 
 
 class InvalidRecord(CatalogError):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.catalog.flat import MODELS, Record
 from bot.catalog.models import CatalogItem, CatalogVersion, VersionState
 from bot.catalog.service import INITIAL_AUTHOR, CatalogService
-from bot.models import utcnow
+from bot.core.vntime import utcnow
 from knowledge_base.schema import Faq
 from knowledge_base.service import KnowledgeBase
 

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 
@@ -16,13 +16,6 @@ from bot.cluster.bus import Bus, LocalBus, RedisBus, redis_client
 from bot.cluster.lease import Lease, LeaseLock, LocalLease, RedisLease, run_exclusive
 from bot.cluster.limits import RedisTokenBucketLimiter
 from bot.ops.limits import RateLimiter, TokenBucketLimiter
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import sessionmaker
-
-    from bot.catalog.service import CatalogService
-    from bot.cluster.catalog_sync import CatalogSync
-    from knowledge_base.service import KnowledgeBase
 
 __all__ = ["Bus", "Cluster", "Lease", "LocalBus", "LocalLease", "RedisBus", "RedisLease", "run_exclusive"]
 
@@ -98,21 +91,12 @@ class Cluster:
             return None
         return LeaseLock(lambda: self.lease(name, ttl=60.0))
 
-    # ---- rate limits and the catalog ------------------------------------------------------------
+    # ---- rate limits ------------------------------------------------------------
     def rate_limiter(self, name: str, per_minute: float, burst: int) -> RateLimiter:
         if not self.distributed:
             return TokenBucketLimiter(per_minute, burst)
         return RedisTokenBucketLimiter(lambda: self.redis, f"{self.prefix}:rate:{name}:", per_minute, burst)
 
-    def catalog_sync(self, kb: KnowledgeBase, sessions: sessionmaker, catalog: CatalogService) -> CatalogSync | None:
-        """Index reloads published on other replicas (None in the embedded mode: nobody else publishes)."""
-        if self.bus is None:
-            return None
-        from bot.cluster.catalog_sync import CatalogSync
-
-        sync = CatalogSync(kb, sessions, self.bus, self.catalog_poll_seconds)
-        catalog.published_listeners.append(sync.announce)
-        return sync
 
 
 async def _await(job: Callable[[], Awaitable[None]]) -> None:

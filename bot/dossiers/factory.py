@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 from sqlalchemy.orm import sessionmaker
 
-from bot.config import Settings
+from bot.core.calendar import WorkingCalendar
+from bot.core.config import Settings
 from bot.dossiers.backend import DossierBackend
-from bot.dossiers.calendar import WorkingCalendar
 from bot.dossiers.http_backend import HttpDossierBackend
 from bot.dossiers.registry import EmbeddedRegistry, Listener
 from knowledge_base.service import KnowledgeBase

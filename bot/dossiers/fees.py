@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.money import vnd
 from knowledge_base.normalise import strip_diacritics
 from knowledge_base.schema import Fee, MethodKind, Procedure, holds
 
@@ -26,10 +27,6 @@ NOT_COVERED = "Danh mục chưa ghi mức phí cho trường hợp này: " + STA
 SEVERAL_RATES = "Thủ tục có nhiều mức phí tùy trường hợp: " + STAFF_SET + "."
 NO_FEE = "Thủ tục này không thu phí, lệ phí."
 
-
-def vnd(amount: int) -> str:
-    """``70000`` → ``70.000 đ``: the one way an amount of money is written to citizens and staff."""
-    return f"{amount:,}".replace(",", ".") + " đ"
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.db import Base
-from bot.models import utcnow
+from bot.core.db import Base
+from bot.core.vntime import utcnow
 
 
 class DossierRecord(Base):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import logging
 
+from bot.conversation.outbox import Outbox
+from bot.core.money import vnd
 from bot.dossiers.backend import DossierView
-from bot.dossiers.fees import vnd
 from bot.dossiers.status import DossierStatus
 from bot.handoff.texts import rating_buttons
-from bot.outbox import Outbox
 from channels.messages import Button, OutboundMessage
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.conversation.models import Attachment, Conversation
+from bot.core.calendar import WorkingCalendar, default_calendar
+from bot.core.vntime import aware, utcnow
 from bot.dossiers.backend import DossierDraft, DossierView, StatusEvent, SubmittedDocument
-from bot.dossiers.calendar import WorkingCalendar, default_calendar
 from bot.dossiers.codes import new_code, normalise_code
 from bot.dossiers.errors import DossierNotFound, InvalidDraft, UnknownProcedure
 from bot.dossiers.fees import assess_fee
@@ -24,7 +26,6 @@ from bot.dossiers.models import (
 )
 from bot.dossiers.status import DossierStatus
 from bot.dossiers.transitions import check_accepts_documents, check_transition, step_note
-from bot.models import Attachment, Conversation, aware, utcnow
 from knowledge_base.service import KnowledgeBase
 
 Listener = Callable[[DossierView], Awaitable[None]]

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from bot.conversation.models import Attachment
 from bot.dossiers.codes import normalise_code
 from bot.dossiers.models import DossierDocumentRecord, DossierRecord
-from bot.models import Attachment
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ year of a birth date, the first letter and domain of an e-mail and the last part
 
 The same rule holds wherever staff read what citizens typed (the console's transcripts, the queue,
 answers the form did not type-check): ``shown_text`` masks căn cước, phone numbers and e-mails with
-``bot.privacy.mask`` unless the reader revealed them (``may_reveal``; the caller audits it)."""
+``bot.core.privacy.mask`` unless the reader revealed them (``may_reveal``; the caller audits it)."""
 
 from __future__ import annotations
 
@@ -18,23 +18,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.auth.models import ROLES
+from bot.auth.reveal import FULL_PERSONAL_DATA, may_reveal, shown_text  # noqa: F401  (part of this page's rules)
 from bot.dossiers.status import DossierStatus
 from bot.dossiers.transitions import plan
-from bot.privacy import mask
 from knowledge_base.schema import Procedure
 
 HIDDEN = "••••••"
 NOT_GIVEN = "(không khai)"
 PERSONAL_TYPES = {"cccd", "phone", "email"}
-FULL_PERSONAL_DATA = ("supervisor", "admin")   # may reveal personal data in full, each time audited
 DOSSIER_READERS = ROLES                        # every staff role reads dossiers (volunteers masked)
 # Filed documents (căn cước scans among them) open for those who process dossiers, not volunteers.
 DOSSIER_FILE_READERS = ("hotline", "supervisor", "admin")
-
-
-def may_reveal(role: str) -> bool:
-    """Whether this role may see personal data in full (after an audited reveal)."""
-    return role in FULL_PERSONAL_DATA
 
 
 def may_read_dossier(role: str) -> bool:
@@ -45,11 +39,6 @@ def may_read_dossier(role: str) -> bool:
 def may_open_dossier_files(role: str) -> bool:
     """Whether this role downloads the documents filed with a dossier (the page lists them for all)."""
     return role in DOSSIER_FILE_READERS
-
-
-def shown_text(text: str, full: bool) -> str:
-    """A text a citizen (or anyone in a conversation) typed, as staff read it: masked unless revealed."""
-    return text if full else mask(text)
 
 
 def last4(value: str) -> str:

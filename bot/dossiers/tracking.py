@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.conversation.senders import rasa_sender
 from bot.dossiers.backend import DossierBackend, DossierView
 from bot.dossiers.codes import normalise_code
 
@@ -69,7 +70,7 @@ class FailureThrottle:
 
 def is_owner(view: DossierView, requester: str) -> bool:
     """``requester`` is the Rasa sender id ``channel:sender``: the conversation that filed it."""
-    return f"{view.channel}:{view.sender_id}" == requester
+    return rasa_sender(view.channel, view.sender_id) == requester
 
 
 class TrackingService:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.dossiers.calendar import TIMEZONE, WorkingCalendar, default_calendar, parse_time
+from bot.core.calendar import TIMEZONE, WorkingCalendar, default_calendar, parse_time
 
 Span = tuple[dt.time, dt.time]
 END_OF_DAY = dt.time.max   # "24:00": open until midnight, so a 24/7 line is "00:00-24:00"

@@ -20,15 +20,17 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.auth.service import Staff
+from bot.conversation.models import Conversation, Message
+from bot.conversation.outbox import Outbox
+from bot.conversation.rasa_client import RasaClient, RasaUnavailable
+from bot.core.errors import ServiceError
+from bot.core.vntime import aware, utcnow
 from bot.handoff import texts
 from bot.handoff.hours import ServiceHours
 from bot.handoff.hub import ConsoleHub
 from bot.handoff.models import AgentPresence, CallbackRequest, Handoff
 from bot.handoff.summary import problem
-from bot.models import Conversation, Message, aware, utcnow
 from bot.ops.metrics import METRICS
-from bot.outbox import Outbox
-from bot.rasa_client import RasaClient, RasaUnavailable
 from channels.messages import OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ CLOSED_READABLE = dt.timedelta(hours=24)  # how long the agent who handled a clo
 NOT_FOUND = "Không có cuộc trò chuyện này."
 
 
-class HandoffError(Exception):
+class HandoffError(ServiceError):
     """A refused console action; ``str()`` is Vietnamese for the agent."""
 
     status_code = 409

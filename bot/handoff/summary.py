@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.privacy import mask
+from bot.core.privacy import mask
 from knowledge_base.normalise import strip_diacritics
 
 MAX_MESSAGES = 2

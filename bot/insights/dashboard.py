@@ -2,7 +2,7 @@
 
 Queries are plain SELECTs with portable aggregates (COUNT, SUM, MIN, GROUP BY): every date is
 bucketed in Python, in Asia/Ho_Chi_Minh time, so the same code runs on SQLite and PostgreSQL.
-Stored datetimes are UTC (``bot.models.utcnow``); SQLite hands them back naive, so a naive value
+Stored datetimes are UTC (``bot.conversation.models.utcnow``); SQLite hands them back naive, so a naive value
 is read as UTC.
 """
 
@@ -19,14 +19,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.dossiers.calendar import TIMEZONE
+from bot.conversation.models import Conversation, Message
+from bot.core.calendar import TIMEZONE
+from bot.core.errors import ServiceError
+from bot.core.vntime import as_utc, in_vietnam
 from bot.dossiers.models import DossierRecord, DossierStatusRecord
 from bot.dossiers.status import DossierStatus
 from bot.handoff.models import Handoff, Rating
 from bot.insights.models import AnalyticsEvent
-from bot.models import Conversation, Message
 from bot.payments.models import PaymentOrder
-from bot.vntime import as_utc, in_vietnam
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366                      # one year at most: every figure is bucketed in Python
@@ -36,8 +37,10 @@ CHANNEL_ORDER = ("web", "zalo", "telegram")
 TEAM_ORDER = ("volunteer", "hotline")
 
 
-class RangeError(ValueError):
+class RangeError(ServiceError, ValueError):
     """A refused date range; ``str()`` is Vietnamese for the supervisor."""
+
+    status_code = 422
 
 
 @dataclass(frozen=True)

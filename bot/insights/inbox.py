@@ -26,8 +26,8 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
+from bot.core.vntime import aware, utcnow
 from bot.insights.models import ResolvedInboxGroup, UnansweredQuestion
-from bot.models import aware, utcnow
 from knowledge_base.normalise import Expander, has_diacritics, strip_diacritics
 from knowledge_base.service import KnowledgeBase
 

@@ -9,9 +9,9 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from bot.conversation.models import Conversation
+from bot.core.privacy import mask
 from bot.insights.models import AnalyticsEvent, UnansweredQuestion
-from bot.models import Conversation
-from bot.privacy import mask
 
 log = logging.getLogger(__name__)
 MAX_QUESTION = 500

@@ -1,5 +1,5 @@
 """Logs for production: one JSON object per line (or plain text for a terminal), with the request
-id and with personal data (căn cước, phone numbers, e-mails) masked by ``bot.privacy.mask``."""
+id and with personal data (căn cước, phone numbers, e-mails) masked by ``bot.core.privacy.mask``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import logging
 import sys
 from typing import Any
 
+from bot.core.privacy import mask
 from bot.ops.request_id import current_request_id
-from bot.privacy import mask
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {

@@ -12,7 +12,7 @@ import hmac
 import logging
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -26,15 +26,10 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
-from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.handoff.models import Handoff
 from bot.ops.routing import route_template
-from bot.payments.models import PaymentOrder
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +41,7 @@ KNOWN_TEAMS = ("volunteer", "hotline")
 _LABEL_SAFE = re.compile(r"[^a-z0-9_]+")
 
 
-def _label(value: str, fallback: str = "none") -> str:
+def metric_label(value: str, fallback: str = "none") -> str:
     """Bound a label taken from app data: lower-case ``[a-z0-9_]``, at most 32 characters."""
     cleaned = _LABEL_SAFE.sub("_", str(value).lower()).strip("_")[:32]
     return cleaned or fallback
@@ -84,72 +79,14 @@ class GatewayMetrics:
 
     def handoff_requested(self, team: str, reason: str) -> None:
         """Call where a handoff is created (``team`` may be empty when nobody is online)."""
-        self.handoffs_requested.labels(_label(team), _label(reason)).inc()
+        self.handoffs_requested.labels(metric_label(team), metric_label(reason)).inc()
 
     def payment_outcome(self, provider: str, outcome: str, source: str = "callback") -> None:
         """Call with the ``Outcome`` the payment service decided (a ``StrEnum``: its value is used)."""
-        self.payment_outcomes.labels(_label(provider), _label(source), _label(outcome)).inc()
+        self.payment_outcomes.labels(metric_label(provider), metric_label(source), metric_label(outcome)).inc()
 
 
 METRICS = GatewayMetrics()
-
-
-class StateCollector(Collector):
-    """Gauges read from the database at scrape time, through what the lifespan put in ``app.state``.
-    Before the lifespan ran (or when the database fails) only ``gateway_database_up`` is reported."""
-
-    def __init__(self, state: State) -> None:
-        self._state = state
-
-    def describe(self) -> Iterable[Metric]:
-        return []  # no query at registration time
-
-    def collect(self) -> Iterator[Metric]:
-        up = GaugeMetricFamily("gateway_database_up", "1 when the gauges below could be read.")
-        sessions = getattr(self._state, "sessions", None)
-        outbox = getattr(self._state, "outbox", None)
-        if sessions is None or outbox is None:
-            up.add_metric([], 0)
-            yield up
-            return
-        try:
-            queued = outbox.pending_count()
-            with sessions() as session:
-                handoffs = session.execute(
-                    select(Handoff.status, Handoff.team, func.count()).where(
-                        Handoff.status.in_(["waiting", "active"])).group_by(Handoff.status, Handoff.team)).all()
-                orders = session.execute(
-                    select(PaymentOrder.provider, func.count()).where(PaymentOrder.status == "pending")
-                    .group_by(PaymentOrder.provider)).all()
-        except Exception:  # a scrape must still answer, and say the database is not readable
-            log.warning("metrics: database gauges unavailable", exc_info=True)
-            up.add_metric([], 0)
-            yield up
-            return
-        up.add_metric([], 1)
-        yield up
-
-        outbox_gauge = GaugeMetricFamily("gateway_outbox_pending", "Outbox messages not yet delivered.")
-        outbox_gauge.add_metric([], queued)
-        yield outbox_gauge
-
-        # Zeros for the known teams, so "waiting > 0" alerts see a series even when all is quiet.
-        counts = {(status, team): 0 for status in ("waiting", "active") for team in KNOWN_TEAMS}
-        counts.update({(status, _label(team)): n for status, team, n in handoffs})
-        handoff_gauge = GaugeMetricFamily("gateway_handoffs", "Handoffs open now, by status and team.",
-                                          labels=["status", "team"])
-        for (status, team), n in sorted(counts.items()):
-            handoff_gauge.add_metric([status, team], n)
-        yield handoff_gauge
-
-        enabled = getattr(getattr(self._state, "payments", None), "providers", {}) or {}
-        pending = {_label(name): 0 for name in enabled}
-        pending.update({_label(provider): n for provider, n in orders})
-        orders_gauge = GaugeMetricFamily("gateway_payment_orders_pending", "Payment orders still pending.",
-                                         labels=["provider"])
-        for provider, n in sorted(pending.items()):
-            orders_gauge.add_metric([provider], n)
-        yield orders_gauge
 
 
 class MetricsMiddleware:
@@ -181,14 +118,18 @@ class MetricsMiddleware:
                                          time.perf_counter() - start)
 
 
-def install_metrics(app: FastAPI, token: str = "", metrics: GatewayMetrics = METRICS) -> GatewayMetrics:
+def install_metrics(app: FastAPI, token: str = "", metrics: GatewayMetrics = METRICS,
+                    collectors: Iterable[Collector] = ()) -> GatewayMetrics:
     """Add the HTTP middleware and ``GET /metrics``; with ``token`` set, scrapes need
-    ``Authorization: Bearer <token>``. The metrics object is also put in ``app.state.metrics``."""
+    ``Authorization: Bearer <token>``. ``collectors`` add gauges read at scrape time (the queues of
+    the capabilities above, which this module must not import). The metrics object is also put in
+    ``app.state.metrics``."""
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.state.metrics = metrics
     # Gauges per app (they read this app's state); counters are per process.
     app_registry = CollectorRegistry()
-    app_registry.register(StateCollector(app.state))
+    for collector in collectors:
+        app_registry.register(collector)
     if not token:
         log.warning("GET %s is not protected by a token: keep it off the public network", METRICS_PATH)
     expected = f"Bearer {token}".encode()

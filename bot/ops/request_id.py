@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.core.privacy import mask
 from bot.ops.routing import route_template
-from bot.privacy import mask
 
 HEADER = "X-Request-ID"
 # Ids that a proxy or client commonly sends (UUIDs, hex, base64url); nothing that could break a log line.

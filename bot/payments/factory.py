@@ -12,8 +12,8 @@ import hmac
 import logging
 from dataclasses import dataclass
 
-from bot.config import Settings, is_local_url
-from bot.files import secret_key
+from bot.core.config import Settings, is_local_url
+from bot.core.secrets import secret_key
 from bot.payments.providers.base import PaymentProvider
 from bot.payments.providers.momo import MomoProvider
 from bot.payments.providers.sandbox import SandboxBank, SandboxProvider

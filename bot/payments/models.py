@@ -8,8 +8,12 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base
-from bot.models import utcnow
+from bot.core.db import Base
+from bot.core.vntime import utcnow
+
+# How staff and citizens read an order's status.
+ORDER_STATUS_LABELS = {"pending": "Đang chờ thanh toán", "paid": "Đã thanh toán", "failed": "Không thành công",
+                       "expired": "Đã hết hạn"}
 
 
 class PaymentOrder(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.dossiers.fees import vnd as money  # "70.000 đ", as on every page and message
+from bot.core.money import vnd as money
 from bot.payments.providers.base import VIETNAM
 from channels.messages import Button, OutboundMessage
 
@@ -12,8 +12,6 @@ if TYPE_CHECKING:
     from bot.payments.service import OrderView
 
 
-ORDER_STATUS_LABELS = {"pending": "Đang chờ thanh toán", "paid": "Đã thanh toán", "failed": "Không thành công",
-                       "expired": "Đã hết hạn"}
 
 
 

@@ -26,16 +26,17 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
+from bot.conversation.outbox import Outbox
+from bot.core.errors import ServiceError
+from bot.core.vntime import aware, utcnow
 from bot.dossiers.backend import DossierBackend, DossierView
 from bot.dossiers.status import DossierStatus
 from bot.dossiers.tracking import TrackingService
 from bot.dossiers.transitions import FINAL
-from bot.models import aware, utcnow
 from bot.ops.limits import RateLimiter
 from bot.ops.metrics import METRICS
-from bot.outbox import Outbox
 from bot.payments import receipts
-from bot.payments.models import PaymentCallback, PaymentOrder
+from bot.payments.models import ORDER_STATUS_LABELS, PaymentCallback, PaymentOrder
 from bot.payments.providers.base import (
     BadSignature,
     CallbackAnswer,
@@ -66,30 +67,33 @@ EXPIRY_GRACE = dt.timedelta(minutes=30)  # a provider may still finish a payment
 RECHECK_CLOSED_WITHIN = dt.timedelta(hours=24)  # failed or expired orders asked about once more, this long
 
 
-class PaymentRefused(Exception):
+class PaymentRefused(ServiceError):
     """An order that cannot be made; ``str()`` is a Vietnamese sentence for the citizen."""
 
-    http_status = 409
+    status_code = 409
 
 
 class UnknownDossier(PaymentRefused):
-    http_status = 404
+    status_code = 404
 
 
 class ProviderNotEnabled(PaymentRefused):
-    http_status = 422
+    status_code = 422
 
 
 class ProviderUnavailable(PaymentRefused):
-    http_status = 502
+    status_code = 502
 
 
 class TooManyAttempts(PaymentRefused):
-    http_status = 429
+    status_code = 429
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(max(1, self.retry_after))}
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,10 @@ class OrderView:
     paid_at: dt.datetime | None
     provider_txn: str
     refund_due: bool
+
+    @property
+    def status_label(self) -> str:
+        return ORDER_STATUS_LABELS.get(self.status, self.status)
 
 
 def new_order_id() -> str:

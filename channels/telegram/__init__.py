@@ -1,5 +1,5 @@
 """Telegram bot channel (python-telegram-bot v22): sending, file download, update parsing,
-webhook route (``bot/routes/telegram.py``) and a polling mode (``polling.py``).
+webhook route (``channels/telegram/webhook.py``) and a polling mode (``polling.py``).
 See ``docs/channels-telegram.md``."""
 
 from __future__ import annotations
@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 from telegram import Bot
 
-from bot.db import make_engine, make_sessionmaker
+from bot.core.db import make_engine, make_sessionmaker
 from channels.telegram.callbacks import CallbackStore
 from channels.telegram.channel import FILE_PREFIX, TelegramChannel
 
 if TYPE_CHECKING:
-    from bot.config import Settings
+    from bot.core.config import Settings
 
 __all__ = ["FILE_PREFIX", "TelegramChannel", "build"]
 

@@ -11,8 +11,8 @@ from sqlalchemy import DateTime, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from bot.db import Base
-from bot.models import utcnow
+from bot.core.db import Base
+from bot.core.vntime import utcnow
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit on InlineKeyboardButton.callback_data
 TOKEN_PREFIX = "tgcb:"

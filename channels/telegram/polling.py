@@ -14,7 +14,7 @@ from channels.telegram.channel import seconds
 from channels.telegram.updates import handle_update
 
 if TYPE_CHECKING:
-    from bot.inbound import InboundPipeline
+    from bot.conversation.inbound import InboundPipeline
     from channels.telegram.channel import TelegramChannel
 
 log = logging.getLogger(__name__)

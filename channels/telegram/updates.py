@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, CallbackQuery, Message, Update
 
-from bot.inbound import IncomingFile
-from channels.messages import InboundMessage
+from channels.messages import InboundMessage, IncomingFile
 from channels.telegram.channel import FILE_PREFIX
 
 if TYPE_CHECKING:
-    from bot.inbound import InboundPipeline
+    from bot.conversation.inbound import InboundPipeline
     from channels.telegram.channel import TelegramChannel
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from channels.zalo.tokens import TokenStore
 from channels.zalo.window import ReplyWindow
 
 if TYPE_CHECKING:
-    from bot.config import Settings
+    from bot.core.config import Settings
 
 log = logging.getLogger(__name__)
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)

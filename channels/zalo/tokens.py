@@ -20,7 +20,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from bot.models import PlatformToken, aware, utcnow
+from bot.conversation.models import PlatformToken
+from bot.core.vntime import aware, utcnow
 from channels.zalo.client import ZaloClient
 from channels.zalo.errors import ZaloAuthError
 

@@ -9,7 +9,8 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.models import Conversation, aware, utcnow
+from bot.conversation.models import Conversation
+from bot.core.vntime import aware, utcnow
 
 REPLY_WINDOW = dt.timedelta(hours=48)
 Mode = Literal["cs", "transaction", "blocked"]

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from bot.dossiers.calendar import WorkingCalendar
+from bot.core.calendar import WorkingCalendar
 from bot.dossiers.errors import InvalidTransition
 from bot.dossiers.status import DossierStatus
 from bot.dossiers.transitions import check_accepts_documents, check_transition

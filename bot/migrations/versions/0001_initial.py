@@ -1,6 +1,6 @@
 """Initial schema: every table as releases before migrations created them with ``create_all``.
 
-Databases made by those releases are stamped with this revision by ``bot.db.migrate`` (after their
+Databases made by those releases are stamped with this revision by ``bot.core.db.migrate`` (after their
 tables and columns are checked), so it must keep describing exactly that schema: never edit it,
 add a new revision instead.
 

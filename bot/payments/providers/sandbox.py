@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from bot.core.tokens import tokens_match
 from bot.payments.providers.base import (
     BadSignature,
     CallbackAnswer,
@@ -33,7 +34,6 @@ from bot.payments.providers.base import (
     QueryResult,
     QueryState,
 )
-from bot.tokens import tokens_match
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 PAY_PATH = "/sandbox-pay"

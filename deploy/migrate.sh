@@ -9,8 +9,8 @@ python -m bot db upgrade || status=$?
 if [ "$status" -eq 2 ]; then
   echo "migrate: 'python -m bot db upgrade' not available in this release; creating missing tables" >&2
   python - <<'PY'
-from bot.core.config import Settings
-from bot.core.db import create_schema, make_engine
+from bot.config import Settings  # an older release: modules at their old places
+from bot.db import create_schema, make_engine
 
 engine = make_engine(Settings().database_url)
 create_schema(engine)

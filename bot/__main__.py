@@ -1,3 +1,3 @@
-from bot.launcher import main
+from bot.cli import main
 
 raise SystemExit(main())

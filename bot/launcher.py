@@ -1,10 +1,7 @@
 """Run the whole assistant on one machine: train Rasa and build the index when their inputs changed,
 start the Rasa engine and the gateway, print the addresses, stop both on Ctrl-C.
 
-    python -m bot run        # everything, in the foreground
-    python -m bot prepare    # only train / build what is out of date
-    python -m bot user …     # staff accounts: create, list, disable (bot/auth/cli.py)
-    python -m bot db …       # database schema: upgrade, current, check (bot/migrations/cli.py)
+The commands (``python -m bot run | prepare | user … | db …``) are in ``bot/cli.py``.
 """
 
 from __future__ import annotations
@@ -203,25 +200,3 @@ def run(gateway_port: int = 8000, rasa_port: int = 5005) -> int:
         stop(gateway)
         stop(rasa)
         print("Đã dừng Rasa và cổng.", flush=True)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = argv if argv is not None else sys.argv[1:]
-    command = args[0] if args else "run"
-    if command == "prepare":
-        prepare()
-        return 0
-    if command == "user":
-        from bot.auth import cli  # staff accounts: create, list, disable
-
-        return cli.main(args[1:])
-    if command == "db":
-        from bot.migrations import cli as db_cli  # schema migrations
-
-        return db_cli.main(args[1:])
-    if command == "run":
-        port = int(os.environ.get("ASSISTANT_PORT", "8000"))
-        rasa_port = int(os.environ.get("RASA_PORT", "5005"))
-        return run(port, rasa_port)
-    print(__doc__)
-    return 2

@@ -1,0 +1,128 @@
+"""When Rasa is unsure (actions/fallback.py) and when the citizen asks for a person, rates or gives a
+callback number (actions/handoff.py), with no handoff service and no database: what the citizen is
+told then is the hotline, never silence."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.fallback import ActionFallback
+from actions.handoff import ActionOfferHuman, ActionStoreRating, ValidateCallbackForm
+from actions.payment import ActionOfferPayment
+from knowledge_base.service import KnowledgeBase
+from tests.support.tracker import bot_event, make_tracker, run, user_event
+
+FALLBACK = "nlu_fallback"
+REPHRASE = "Xin lỗi, em chưa hiểu ý Anh/Chị."
+HANDOVER = "Em vẫn chưa hiểu được câu hỏi, xin lỗi Anh/Chị. Em chuyển Anh/Chị sang nhân viên hỗ trợ."
+NO_HANDOFF = "Hiện chưa chuyển được tới nhân viên. Anh/Chị gọi đường dây nóng của Trung tâm giúp em ạ."
+
+
+@pytest.fixture(scope="module")
+def fallback(kb: KnowledgeBase) -> ActionFallback:
+    return ActionFallback(kb, None, None)
+
+
+def after_a_fallback(text: str = "xyz qqq") -> list[dict]:
+    """The turn before: a message Rasa did not understand, answered by the fallback."""
+    return [user_event(text, FALLBACK), {"event": "action", "name": "action_fallback"}, bot_event(REPHRASE),
+            {"event": "slot", "name": "fallback_streak", "value": 1.0}, {"event": "action", "name": "action_listen"}]
+
+
+def test_the_first_misunderstanding_asks_to_rephrase(fallback: ActionFallback) -> None:
+    result = run(fallback, make_tracker("asdkjh qwe", intent=FALLBACK))
+    [text] = result.texts
+    assert text.startswith(REPHRASE)
+    assert "Hỏi thủ tục" in result.titles()
+    assert result.slots == {"fallback_streak": 1.0}
+
+
+def test_the_second_misunderstanding_in_a_row_hands_over_to_a_person(fallback: ActionFallback) -> None:
+    result = run(fallback, make_tracker("asdkjh qwe", intent=FALLBACK, history=after_a_fallback(),
+                                        slots={"fallback_streak": 1.0}))
+    # Without a handoff service (or outside a known conversation) the person is the hotline.
+    assert result.texts[:2] == [HANDOVER, NO_HANDOFF]
+    assert "Đường dây nóng" in result.texts[2] and "Cán bộ không bao giờ hỏi mật khẩu" in result.texts[2]
+    assert result.slots == {"fallback_streak": 0.0}   # counted afresh after the handover
+    assert not any(e["event"] == "pause" for e in result.events)   # nobody queued: the bot keeps answering
+
+
+def test_a_misunderstanding_after_an_understood_message_starts_counting_again(fallback: ActionFallback) -> None:
+    history = [user_event("xin chào", "greet"), bot_event("Xin chào Anh/Chị!")]
+    result = run(fallback, make_tracker("asdkjh qwe", intent=FALLBACK, history=history,
+                                        slots={"fallback_streak": 1.0}))
+    assert result.texts[0].startswith(REPHRASE) and HANDOVER not in result.texts
+    assert result.slots == {"fallback_streak": 1.0}
+
+
+def test_the_catalog_answers_what_the_intent_model_missed(fallback: ActionFallback) -> None:
+    result = run(fallback, make_tracker("làm căn cước mất bao nhiêu tiền", intent=FALLBACK,
+                                        history=after_a_fallback(), slots={"fallback_streak": 1.0}))
+    [card] = result.texts
+    assert card.startswith("📄 Cấp, đổi, cấp lại thẻ căn cước") and "70.000 đồng" in card
+    assert result.slots == {"procedure_id": "can-cuoc", "fallback_streak": 0.0}
+
+
+def test_close_catalog_records_are_offered_when_unsure(fallback: ActionFallback) -> None:
+    result = run(fallback, make_tracker("thu tuc ly hon thuan tinh", intent=FALLBACK))
+    assert result.texts == ["Em chưa chắc đã hiểu đúng ý Anh/Chị. Có phải Anh/Chị hỏi về một trong các nội dung này?"]
+    assert "Cấp Giấy xác nhận tình trạng hôn nhân" in result.titles()
+    assert all(b["payload"].startswith("/choose{") for b in result.buttons())
+    assert result.slots == {"fallback_streak": 1.0}
+
+
+def test_a_procedure_outside_the_catalog_is_said_to_be_missing_the_first_time(fallback: ActionFallback) -> None:
+    result = run(fallback, make_tracker("xin giay phep bay flycam", intent=FALLBACK))
+    assert result.texts[0].startswith("Em chưa có thông tin về thủ tục này trong danh mục của Trung tâm")
+    assert result.titles() == ["Tra cứu Cổng DVC quốc gia", "Gặp nhân viên"]
+    assert result.slots == {"fallback_streak": 1.0}
+
+
+def test_asking_for_a_person_without_a_handoff_service_gives_the_hotline(kb: KnowledgeBase) -> None:
+    result = run(ActionOfferHuman(kb, None, None), make_tracker("cho tôi gặp nhân viên", intent="request_human"))
+    assert result.texts[0] == NO_HANDOFF
+    assert "Tổng đài Cổng Dịch vụ công quốc gia: 18001096" in result.texts[1]
+    assert result.events == []
+
+
+def test_a_thumbs_down_under_an_answer_apologises_and_offers_the_portal_and_a_person(kb: KnowledgeBase) -> None:
+    history = [user_event("làm căn cước mất bao nhiêu tiền", "ask_procedure"), bot_event("📄 …")]
+    result = run(ActionStoreRating(kb, None, None), make_tracker(
+        '/rate{"score": "1", "rating_subject": "answer:can-cuoc"}', intent="rate", history=history,
+        entities={"score": "1", "rating_subject": "answer:can-cuoc"}))
+    [text] = result.texts
+    assert text.startswith("Em xin lỗi vì câu trả lời chưa đúng ý Anh/Chị.")
+    assert result.titles() == ["Tra cứu Cổng DVC quốc gia", "Gặp nhân viên", "Góp ý thêm"]
+    # the portal is searched for what the citizen asked, not for the button's payload
+    assert "keyword=l%C3%A0m+c%C4%83n+c%C6%B0%E1%BB%9Bc" in result.payload("Tra cứu Cổng DVC quốc gia")
+
+
+def test_a_thumbs_up_thanks_the_citizen(kb: KnowledgeBase) -> None:
+    result = run(ActionStoreRating(kb, None, None), make_tracker(
+        "/rate", intent="rate", entities={"score": "5", "rating_subject": "answer:can-cuoc"}))
+    assert result.texts == ["Cảm ơn Anh/Chị đã phản hồi! Anh/Chị cần hỏi gì thêm cứ nhắn cho em nhé."]
+
+
+def test_a_score_out_of_range_asks_again(kb: KnowledgeBase) -> None:
+    result = run(ActionStoreRating(kb, None, None), make_tracker("/rate", intent="rate", entities={"score": "9"}))
+    assert result.texts == ["Anh/Chị chọn từ 1 đến 5 sao giúp em ạ."]
+
+
+@pytest.mark.parametrize(("answer", "error", "kept"), [
+    ("0212 345 678", "Đầu số 021 không phải đầu số di động tại Việt Nam (03x, 05x, 07x, 08x, 09x) ạ.", None),
+    ("gọi em số 12345", "Số điện thoại di động gồm 10 chữ số, bắt đầu bằng 0 (hoặc +84), ví dụ 0912 345 678 ạ.", None),
+    ("+84 912 345 678", None, "0912345678"),
+])
+def test_the_callback_number_must_be_a_vietnamese_mobile(answer: str, error: str | None, kept: str | None) -> None:
+    tracker = make_tracker(answer, slots={"requested_slot": "callback_phone"}, candidates={"callback_phone": answer},
+                           active_loop="callback_form")
+    result = run(ValidateCallbackForm(), tracker)
+    assert result.texts == ([error] if error else [])
+    assert result.slots["callback_phone"] == kept
+
+
+def test_paying_in_the_chat_when_payments_are_off_says_where_to_pay(kb: KnowledgeBase) -> None:
+    result = run(ActionOfferPayment(kb, None), make_tracker("/pay_fee", intent="pay_fee"))
+    assert result.texts == ["Thanh toán trực tuyến trong trò chuyện chưa được bật. Anh/Chị nộp phí trên Cổng dịch "
+                            "vụ công hoặc tại bộ phận một cửa khi nhận kết quả."]
+    assert result.titles() == ["Gặp nhân viên"]

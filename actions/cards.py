@@ -12,11 +12,11 @@ important items, each shortened at a sentence or clause boundary, and a button o
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from urllib.parse import urlencode
 
+from bot.core.buttons import payload
 from bot.core.money import vnd as fee_vnd
 from bot.core.money import vnd_words as vnd
 from knowledge_base.aspects import ASPECT_LABELS, Aspect
@@ -44,10 +44,6 @@ SEE_FULL_ANSWER = "Xem đầy đủ"
 HUMAN = "Gặp nhân viên"
 
 
-
-def payload(intent: str, **entities: str) -> str:
-    """A button payload Rasa parses directly: ``/intent{"key": "value"}``."""
-    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
 
 
 def human_button() -> dict[str, str]:

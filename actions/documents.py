@@ -52,6 +52,7 @@ from actions.submission_steps import (
 )
 from actions.validation import Invalid, is_skip, parse_date
 from bot.conversation.senders import split_sender
+from bot.core.buttons import payload
 from bot.core.money import vnd
 from bot.dossiers.backend import Applicant, DossierBackend, DossierDraft, DossierView, SubmittedDocument
 from bot.dossiers.drafts import APPLICANT_KEYS, DraftStore
@@ -188,9 +189,9 @@ class ActionCorrectField(KnowledgeAction):
         if field and field in fields:
             fields.pop(str(field))
             return [SlotSet(FIELDS, fields), SlotSet(FIELD_CURSOR, None), FollowupAction("submission_form")]
-        buttons = [{"title": label, "payload": f'/correct_field{{"field_name": "{key}"}}'}
+        buttons = [{"title": label, "payload": payload("correct_field", field_name=key)}
                    for key, label in t.SUMMARY_LABELS.items()]
-        buttons += [{"title": f.label, "payload": f'/correct_field{{"field_name": "{f.name}"}}'}
+        buttons += [{"title": f.label, "payload": payload("correct_field", field_name=f.name)}
                     for f in procedure.form_fields if f.name in fields]
         dispatcher.utter_message(text=t.CORRECT_WHICH, buttons=buttons)
         return []
@@ -260,10 +261,10 @@ class ActionFileDossier(KnowledgeAction):
         due = (t.FILED_DUE.format(due=f"{view.due_date:%d/%m/%Y}") if view.due_date
                else t.FILED_DUE_UNKNOWN)
         fee = filed_fee_text(view)
-        buttons = [{"title": "Hồ sơ của tôi", "payload": f'/track_dossier{{"dossier_code": "{view.code}"}}'}]
+        buttons = [{"title": "Hồ sơ của tôi", "payload": payload("track_dossier", dossier_code=view.code)}]
         if view.fee_due_vnd:  # the fee is due at filing: one tap to the pay link
             buttons.insert(0, {"title": t.PAY_AMOUNT_BUTTON.format(amount=vnd(view.fee_due_vnd)),
-                               "payload": f'/pay_fee{{"dossier_code": "{view.code}"}}'})
+                               "payload": payload("pay_fee", dossier_code=view.code)})
         dispatcher.utter_message(text=t.FILED.format(code=view.code, due=due, fee=fee), buttons=buttons)
         await self.drafts.discard(tracker.sender_id)
         cleared = [SlotSet(slot, None) for slot in (*FORM_SLOTS, *DOC_SLOTS, "submission_draft")]

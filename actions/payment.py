@@ -23,6 +23,7 @@ from actions import cards
 from actions.answers import KnowledgeAction
 from actions.tracking import find_code
 from bot.conversation.senders import split_sender
+from bot.core.buttons import payload
 from bot.core.money import vnd as money
 from bot.dossiers.backend import DossierView
 from bot.dossiers.codes import normalise_code
@@ -53,7 +54,7 @@ PAY_BUTTON = "Thanh toán {amount}"
 
 def pay_button(view: DossierView) -> dict[str, str]:
     return {"title": f"{view.code} · {money(view.fee_due_vnd)}",
-            "payload": f'/pay_fee{{"dossier_code": "{view.code}"}}'}
+            "payload": payload("pay_fee", dossier_code=view.code)}
 
 
 class PaymentAction(KnowledgeAction):
@@ -121,7 +122,7 @@ class ActionOfferPayment(PaymentAction):
             try:
                 order = await self.payments.create_order(view.code, providers[0].name)
             except PaymentRefused as refused:
-                retry = {"title": "Thử lại", "payload": f'/pay_fee{{"dossier_code": "{view.code}"}}'}
+                retry = {"title": "Thử lại", "payload": payload("pay_fee", dossier_code=view.code)}
                 dispatcher.utter_message(text="\n".join([*lines, str(refused)]), buttons=[retry, HUMAN])
                 return
             text, button = pay_link(order, providers[0].title)
@@ -129,7 +130,7 @@ class ActionOfferPayment(PaymentAction):
             return
         lines.append(CHOOSE_PROVIDER)
         buttons = [{"title": p.title,
-                    "payload": f'/choose_payment{{"dossier_code": "{view.code}", "payment_provider": "{p.name}"}}'}
+                    "payload": payload("choose_payment", dossier_code=view.code, payment_provider=p.name)}
                    for p in providers]
         dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
 
@@ -160,7 +161,7 @@ class ActionCreatePayment(PaymentAction):
         try:
             order = await self.payments.create_order(view.code, provider)
         except PaymentRefused as refused:
-            retry = {"title": "Chọn cách khác", "payload": f'/pay_fee{{"dossier_code": "{view.code}"}}'}
+            retry = {"title": "Chọn cách khác", "payload": payload("pay_fee", dossier_code=view.code)}
             dispatcher.utter_message(text=str(refused), buttons=[retry, HUMAN])
             return []
         text, button = pay_link(order, self.payments.providers[order.provider].title)

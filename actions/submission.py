@@ -77,6 +77,7 @@ from actions.validation import (
     parse_date,
     strip_email,
 )
+from bot.core.buttons import payload
 from bot.dossiers.drafts import APPLICANT_KEYS, DraftStore
 from knowledge_base.normalise import syllables
 from knowledge_base.schema import FormField, Procedure
@@ -116,7 +117,7 @@ class ActionStartSubmission(KnowledgeAction):
             if result.confident and result.best:
                 procedure_id = result.best.id
             elif result.hits:
-                buttons = [{"title": hit.title, "payload": cards.payload("start_submission", procedure_id=hit.id)}
+                buttons = [{"title": hit.title, "payload": payload("start_submission", procedure_id=hit.id)}
                            for hit in result.hits[:MAX_CHOICES]]
                 dispatcher.utter_message(text=t.WHICH_PROCEDURE, buttons=buttons)
                 return [SlotSet(ALLOWED, False)]

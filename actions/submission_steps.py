@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import cards
 from actions import submission_texts as t
 from actions.validation import mask_cccd
+from bot.core.buttons import payload
 from bot.dossiers.drafts import APPLICANT_KEYS, DraftStore, FormDraft
 from bot.dossiers.fees import assess_fee
 from knowledge_base.schema import FormField, Procedure, RequiredDocument
@@ -36,7 +37,7 @@ DOC_FORM = "documents_form"
 CURSOR = "document_item"
 DOCS = "submission_documents"
 UPLOADED = "document_uploaded"
-HUMAN = {"title": t.HUMAN_BUTTON, "payload": '/request_human{"handoff_reason": "submission_failed"}'}
+HUMAN = {"title": t.HUMAN_BUTTON, "payload": payload("request_human", handoff_reason="submission_failed")}
 DOC_SLOTS = (CURSOR, DOCS)
 
 
@@ -263,7 +264,7 @@ def skip_document_events(kb: KnowledgeBase, tracker: Tracker,
 def offer_buttons(kb: KnowledgeBase, draft: FormDraft, procedure_id: str | None) -> tuple[str, list[dict[str, Any]]]:
     procedure = kb.procedure(draft.procedure_id)
     title = procedure.title if procedure else draft.procedure_id
-    restart = f'/restart_submission{{"procedure_id": "{procedure_id}"}}' if procedure_id else "/restart_submission"
+    restart = payload("restart_submission", procedure_id=procedure_id) if procedure_id else "/restart_submission"
     return t.DRAFT_OFFER.format(title=title), [{"title": t.RESUME_BUTTON.format(title=title),
                                                 "payload": "/resume_draft"},
                                                {"title": t.RESTART_BUTTON, "payload": restart}]

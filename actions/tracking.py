@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions import submission_texts as t
 from actions.answers import KnowledgeAction
 from actions.forms import CitizenFormValidation
+from bot.core.buttons import payload
 from bot.core.money import vnd
 from bot.core.vntime import VIETNAM, in_vietnam, vn_date
 from bot.dossiers.backend import DossierView
@@ -49,7 +50,7 @@ OWN_TAIL = ("Anh/Chị bấm vào mã hồ sơ để xem chi tiết. Hồ sơ n�
 
 def view_button(view: DossierView) -> dict[str, str]:
     return {"title": f"{view.code} · {view.status.label}",
-            "payload": f'/track_dossier{{"dossier_code": "{view.code}"}}'}
+            "payload": payload("track_dossier", dossier_code=view.code)}
 
 
 def own_text(views: list[DossierView], titles: dict[str, str]) -> str:
@@ -81,7 +82,7 @@ def owes_fee(view: DossierView) -> bool:
 
 def pay_button(view: DossierView) -> dict[str, str]:
     return {"title": t.PAY_AMOUNT_BUTTON.format(amount=vnd(view.fee_due_vnd)),
-            "payload": f'/pay_fee{{"dossier_code": "{view.code}"}}'}
+            "payload": payload("pay_fee", dossier_code=view.code)}
 
 
 def dossier_text(view: DossierView, title: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.buttons import payload
 from bot.conversation import texts
 from bot.conversation.models import Conversation, Message
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable
@@ -106,8 +107,8 @@ class ConversationService:
         document step can move on. Nothing is said when Rasa is unavailable or has nothing to add:
         the gateway's own "Em đã nhận…" has answered already."""
         if self._person_owns(recorded):  # the agent sees the file in the transcript
-            return await self._handoff.citizen_wrote(recorded.conversation_id)  # type: ignore[union-attr]
-        message = f'/document_uploaded{{"attachment_id": {attachment_id}}}'
+            return await self._people.citizen_wrote(recorded.conversation_id)  # type: ignore[union-attr]
+        message = payload("document_uploaded", attachment_id=attachment_id)
         try:
             raw = await self._rasa.send(recorded.rasa_sender, message, {"channel": channel})
         except RasaUnavailable as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.conversation.outbox import Outbox
+from bot.core.buttons import payload
 from bot.core.money import vnd
 from bot.dossiers.backend import DossierView
 from bot.dossiers.status import DossierStatus
@@ -37,13 +38,13 @@ def notice_for(view: DossierView) -> OutboundMessage:
         DossierStatus.RECEIVED, DossierStatus.PROCESSING) else ""
     fee = (f"\nSố tiền: {vnd(view.fee_due_vnd)}."
            if view.status is DossierStatus.FEE_DUE and view.fee_due_vnd else "")
-    buttons = [Button(title="Tra cứu hồ sơ", payload=f'/track_dossier{{"dossier_code": "{view.code}"}}')]
+    buttons = [Button(title="Tra cứu hồ sơ", payload=payload("track_dossier", dossier_code=view.code))]
     if view.status is DossierStatus.RETURNED:   # done: how did it go?
         return OutboundMessage(text=f"📌 Hồ sơ {view.code}: {view.status.label}.\n{NEXT_STEP[view.status]}{note}\n"
                                     "Anh/Chị đánh giá giúp Trung tâm việc giải quyết hồ sơ này nhé:",
                                buttons=rating_buttons("dossier", view.code))
     if view.status is DossierStatus.FEE_DUE:
-        buttons.insert(0, Button(title="Thanh toán", payload=f'/pay_fee{{"dossier_code": "{view.code}"}}'))
+        buttons.insert(0, Button(title="Thanh toán", payload=payload("pay_fee", dossier_code=view.code)))
     return OutboundMessage(
         text=f"📌 Hồ sơ {view.code}: {view.status.label}.\n{NEXT_STEP[view.status]}{note}{due}{fee}",
         buttons=buttons)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.buttons import payload
 from channels.messages import Button, OutboundMessage
 
 CANCEL_WAIT = Button(title="Thôi, hỏi trợ lý ảo", payload="/cancel_handoff")
@@ -36,7 +37,7 @@ def back_to_bot(handoff_id: int, returned: bool) -> OutboundMessage:
 
 def rating_buttons(subject: str, subject_id: int | str = "") -> list[Button]:
     stars = ["1 ⭐", "2 ⭐", "3 ⭐", "4 ⭐", "5 ⭐"]
-    return [Button(title=title, payload=f'/rate{{"score": {n}, "rating_subject": "{subject}:{subject_id}"}}')
+    return [Button(title=title, payload=payload("rate", score=n, rating_subject=f"{subject}:{subject_id}"))
             for n, title in enumerate(stars, start=1)]
 
 

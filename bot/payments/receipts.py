@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.core.buttons import payload
 from bot.core.money import vnd as money
 from bot.payments.providers.base import VIETNAM
 from channels.messages import Button, OutboundMessage
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def _track(code: str) -> Button:
-    return Button(title="Tra cứu hồ sơ", payload=f'/track_dossier{{"dossier_code": "{code}"}}')
+    return Button(title="Tra cứu hồ sơ", payload=payload("track_dossier", dossier_code=code))
 
 
 def receipt(order: OrderView, provider_title: str) -> OutboundMessage:
@@ -36,8 +37,8 @@ def failed(order: OrderView, provider_title: str) -> OutboundMessage:
     return OutboundMessage(
         text=(f"Thanh toán {money(order.amount_vnd)} qua {provider_title} cho hồ sơ {order.dossier_code} "
               "chưa thành công, Anh/Chị chưa bị trừ tiền. Anh/Chị có thể thử lại."),
-        buttons=[Button(title="Thử lại", payload=f'/pay_fee{{"dossier_code": "{order.dossier_code}"}}'),
-                 Button(title="Gặp nhân viên", payload='/request_human{"handoff_reason": "payment_failed"}')])
+        buttons=[Button(title="Thử lại", payload=payload("pay_fee", dossier_code=order.dossier_code)),
+                 Button(title="Gặp nhân viên", payload=payload("request_human", handoff_reason="payment_failed"))])
 
 
 def refund_due(order: OrderView, provider_title: str) -> OutboundMessage:

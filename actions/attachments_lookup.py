@@ -11,6 +11,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.conversation.models import Attachment, Conversation
 from bot.conversation.senders import split_sender
+from bot.conversation.transcript import of_sender
 
 
 class AttachmentLookup:
@@ -35,9 +36,8 @@ class AttachmentLookup:
         return ids[-1] if ids else 0
 
     def _query(self, rasa_sender: str):  # type: ignore[no-untyped-def]
-        channel, sender_id = split_sender(rasa_sender)
         return (select(Attachment.id).join(Conversation, Attachment.conversation_id == Conversation.id)
-                .where(Conversation.channel == channel, Conversation.sender_id == sender_id))
+                .where(of_sender(*split_sender(rasa_sender))))
 
     def _owned(self, rasa_sender: str, wanted: set[int]) -> list[int]:
         with self._sessions() as session:

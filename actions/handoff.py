@@ -19,8 +19,8 @@ from actions import cards
 from actions.answers import KnowledgeAction
 from actions.forms import CitizenFormValidation
 from actions.validation import Invalid, check_phone, check_text
-from bot.conversation.models import Conversation
 from bot.conversation.senders import split_sender
+from bot.conversation.transcript import conversation_id_of
 from bot.core.privacy import mask
 from bot.core.vntime import utcnow
 from bot.dossiers.models import DossierRecord
@@ -46,13 +46,6 @@ FEEDBACK_BUTTON = {"title": "Góp ý thêm", "payload": "/give_feedback"}
 ASK_RATING = "Anh/Chị đánh giá giúp em cuộc trò chuyện này nhé (1 là kém, 5 là rất tốt):"
 COMMENT_STORED = "Em đã ghi nhận góp ý. Cảm ơn Anh/Chị!"
 RATING_AGAIN_AFTER = dt.timedelta(hours=24)   # a finished conversation is rated at most once a day
-
-
-def conversation_id(sessions: sessionmaker, rasa_sender: str) -> int | None:
-    channel, sender_id = split_sender(rasa_sender)
-    with sessions() as session:
-        return session.scalar(select(Conversation.id).where(
-            Conversation.channel == channel, Conversation.sender_id == sender_id))
 
 
 def last_question(tracker: Tracker) -> str:
@@ -90,7 +83,7 @@ class HandoffAction(KnowledgeAction):
 
     async def hand_over(self, dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[EventType]:
         """Queue the conversation and pause Rasa; or offer a callback when nobody can answer."""
-        found = await asyncio.to_thread(conversation_id, self.sessions, tracker.sender_id) \
+        found = await asyncio.to_thread(conversation_id_of, self.sessions, tracker.sender_id) \
             if self.sessions is not None else None
         if self.handoff is None or found is None:
             self.no_handoff(dispatcher)
@@ -145,7 +138,7 @@ class ActionStoreCallback(HandoffAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         phone, topic = (str(tracker.get_slot(s) or "") for s in CALLBACK_SLOTS)
-        found = await asyncio.to_thread(conversation_id, self.sessions, tracker.sender_id) \
+        found = await asyncio.to_thread(conversation_id_of, self.sessions, tracker.sender_id) \
             if self.sessions is not None else None
         if self.handoff is None or found is None or not phone:
             self.no_handoff(dispatcher)
@@ -200,7 +193,7 @@ class ActionStoreRating(HandoffAction):
     def _store(self, tracker: Tracker, score: int, subject: str, subject_id: str) -> None:
         assert self.sessions is not None
         channel, _ = split_sender(tracker.sender_id)
-        found = conversation_id(self.sessions, tracker.sender_id)
+        found = conversation_id_of(self.sessions, tracker.sender_id)
         if found is None:
             return
         procedure_id = subject_id if subject == "answer" else str(tracker.get_slot("procedure_id") or "")
@@ -235,7 +228,7 @@ class ActionStoreRatingComment(HandoffAction):
 
     def _store(self, rasa_sender: str, comment: str) -> None:
         assert self.sessions is not None
-        found = conversation_id(self.sessions, rasa_sender)
+        found = conversation_id_of(self.sessions, rasa_sender)
         with self.sessions() as session, session.begin():
             latest = session.scalars(select(Rating).where(Rating.conversation_id == found)
                                      .order_by(Rating.id.desc())).first()
@@ -263,7 +256,7 @@ class ActionAskRating(HandoffAction):
 
     def _rated_lately(self, rasa_sender: str) -> bool:
         assert self.sessions is not None
-        found = conversation_id(self.sessions, rasa_sender)
+        found = conversation_id_of(self.sessions, rasa_sender)
         with self.sessions() as session:
             return session.scalar(select(Rating.id).where(
                 Rating.conversation_id == found, Rating.created_at >= utcnow() - RATING_AGAIN_AFTER)) is not None

@@ -14,6 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.conversation import texts
 from bot.conversation.models import Attachment
 from bot.core.errors import ServiceError
+from channels.messages import OutboundMessage
 
 # Magic bytes of the formats accepted: photos and PDF scans.
 SIGNATURES = {
@@ -116,3 +117,13 @@ class AttachmentService:
             session.add(row)
             session.flush()
             return StoredAttachment(row.id, name, content_type, len(data))
+
+    def accept(self, conversation_id: int, message_id: int | None, filename: str,
+               data: bytes) -> tuple[OutboundMessage, int | None]:
+        """A file a citizen sent, from any channel: the reply about it, and the stored attachment's
+        id (None when refused, the reply then saying why)."""
+        try:
+            stored = self.save(conversation_id, message_id, filename, data)
+        except AttachmentRejected as rejected:
+            return OutboundMessage(text=rejected.reason), None
+        return texts.file_received(stored.filename, stored.content_type), stored.id

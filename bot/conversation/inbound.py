@@ -23,7 +23,7 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.orm import sessionmaker
 
 from bot.conversation import texts
-from bot.conversation.attachments import AttachmentRejected, AttachmentService
+from bot.conversation.attachments import AttachmentService
 from bot.conversation.models import Conversation, Message
 from bot.conversation.outbox import UNANSWERED, Outbox  # UNANSWERED holds the files still to fetch
 from bot.conversation.service import ConversationService, Recorded
@@ -155,9 +155,5 @@ class InboundPipeline:
         except Exception as exc:
             log.warning("download failed for message %s: %r", recorded.message_id, exc)
             return texts.FILE_DOWNLOAD_FAILED, None
-        try:
-            stored = await asyncio.to_thread(self._attachments.save, recorded.conversation_id,
-                                             recorded.message_id, file.filename, data)
-        except AttachmentRejected as rejected:
-            return OutboundMessage(text=rejected.reason), None
-        return texts.file_received(stored.filename, stored.content_type), stored.id
+        return await asyncio.to_thread(self._attachments.accept, recorded.conversation_id,
+                                       recorded.message_id, file.filename, data)

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
+from bot.conversation import transcript
 from bot.conversation.models import Conversation, Message, OutboxItem
 from bot.core.vntime import aware, utcnow
 from channels.base import Channel, DeliveryError
@@ -70,9 +71,7 @@ class Outbox:
                                 recipient_id=conversation.sender_id, kind=kind,
                                 payload=m.model_dump(exclude_none=True)) for m in messages]
             session.add_all(items)
-            recorded = [Message(conversation_id=conversation_id, direction="out", author=author,
-                                text=m.text or "", payload=m.model_dump(exclude_none=True))
-                        for m in messages] if author else []
+            recorded = [transcript.outgoing(conversation_id, m, author) for m in messages] if author else []
             session.add_all(recorded)
             session.flush()
             ids = ([i.id for i in items], [m.id for m in recorded])
@@ -90,8 +89,7 @@ class Outbox:
 
     def _conversation_id(self, channel: str, sender_id: str) -> int | None:
         with self._sessions() as session:
-            return session.scalar(select(Conversation.id).where(
-                Conversation.channel == channel, Conversation.sender_id == sender_id))
+            return transcript.conversation_id(session, channel, sender_id)
 
     async def deliver_due(self, limit: int = 100) -> int:
         """Try every due message once; returns how many were delivered."""

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.core.buttons import payload
 from bot.conversation import texts
 from bot.conversation.models import Conversation, Message
+from bot.conversation.transcript import of_sender, outgoing
+from bot.core.buttons import payload
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable
 from bot.core.privacy import mask
 from bot.core.vntime import utcnow
@@ -170,7 +172,7 @@ class ConversationService:
         message. Empty when they were never stored (the database failed in between)."""
         with self._sessions() as session:
             original = session.scalars(select(Message).join(Conversation).where(
-                Conversation.channel == inbound.channel, Conversation.sender_id == inbound.sender_id,
+                of_sender(inbound.channel, inbound.sender_id),
                 Message.platform_message_id == inbound.platform_message_id)).first()
             if original is None:
                 return []
@@ -187,15 +189,11 @@ class ConversationService:
 
     def _store_outbound(self, conversation_id: int, replies: list[OutboundMessage]) -> None:
         with self._sessions() as session, session.begin():
-            for reply in replies:
-                session.add(Message(conversation_id=conversation_id, direction="out", author="bot",
-                                    text=reply.text or "",
-                                    payload=reply.model_dump(exclude_none=True)))
+            session.add_all(outgoing(conversation_id, reply, "bot") for reply in replies)
 
 
 def _conversation(session: Session, channel: str, sender_id: str) -> Conversation:
-    found = session.scalar(select(Conversation).where(
-        Conversation.channel == channel, Conversation.sender_id == sender_id))
+    found = session.scalar(select(Conversation).where(of_sender(channel, sender_id)))
     if found:
         return found
     conversation = Conversation(channel=channel, sender_id=sender_id)
@@ -203,6 +201,5 @@ def _conversation(session: Session, channel: str, sender_id: str) -> Conversatio
         with session.begin_nested():
             session.add(conversation)
     except IntegrityError:  # created at the same moment by a parallel request
-        return session.scalars(select(Conversation).where(
-            Conversation.channel == channel, Conversation.sender_id == sender_id)).one()
+        return session.scalars(select(Conversation).where(of_sender(channel, sender_id))).one()
     return conversation

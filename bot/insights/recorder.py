@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.conversation.models import Conversation
+from bot.conversation.senders import split_sender
+from bot.conversation.transcript import conversation_id_of
 from bot.core.privacy import mask
 from bot.insights.models import AnalyticsEvent, UnansweredQuestion
 
@@ -18,12 +18,7 @@ MAX_QUESTION = 500
 
 
 def _conversation(sessions: sessionmaker, rasa_sender: str) -> tuple[int | None, str]:
-    channel, _, sender_id = rasa_sender.partition(":")
-    if not sender_id:
-        channel, sender_id = "web", rasa_sender
-    with sessions() as session:
-        return session.scalar(select(Conversation.id).where(
-            Conversation.channel == channel, Conversation.sender_id == sender_id)), channel
+    return conversation_id_of(sessions, rasa_sender), split_sender(rasa_sender)[0]
 
 
 def record_event(sessions: sessionmaker | None, rasa_sender: str, kind: str, item_id: str = "") -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.conversation.models import Conversation
+from bot.conversation.transcript import of_sender
 from bot.core.vntime import aware, utcnow
 
 REPLY_WINDOW = dt.timedelta(hours=48)
@@ -24,8 +25,7 @@ class ReplyWindow:
     def mode(self, recipient_id: str, kind: str) -> Mode:
         """How a message of ``kind`` (reply or notice) to ``recipient_id`` may be sent now."""
         with self._sessions() as session:
-            last = session.scalar(select(Conversation.last_message_at).where(
-                Conversation.channel == "zalo", Conversation.sender_id == recipient_id))
+            last = session.scalar(select(Conversation.last_message_at).where(of_sender("zalo", recipient_id)))
         if last is not None and utcnow() - aware(last) <= self._window:
             return "cs"
         return "transaction" if kind == "notice" else "blocked"

@@ -16,12 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.buttons import payload
 from bot.conversation import texts
 from bot.conversation.models import Conversation, Message
+from bot.conversation.rasa_client import RasaClient, RasaUnavailable
 from bot.conversation.transcript import of_sender, outgoing
 from bot.core.buttons import payload
-from bot.conversation.rasa_client import RasaClient, RasaUnavailable
 from bot.core.privacy import mask
 from bot.core.vntime import utcnow
 from channels.messages import InboundMessage, OutboundMessage

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from bot.core.buttons import payload
 from bot.core.money import vnd as fee_vnd
 from bot.core.money import vnd_words as vnd
+from bot.core.vntime import vn_date
 from knowledge_base.aspects import ASPECT_LABELS, Aspect
 from knowledge_base.schema import Faq, Fee, Procedure, RequiredDocument, SubmissionMethod
 from knowledge_base.variants import Clarification
@@ -179,7 +180,7 @@ def short_title(title: str, limit: int = BUTTON_CHARS) -> str:
 
 # ---- one procedure -----------------------------------------------------------------------------
 def source_line(procedure: Procedure) -> str:
-    checked = procedure.checked_on.strftime("%d/%m/%Y")
+    checked = vn_date(procedure.checked_on)
     url = f" – {procedure.source.url}" if procedure.source.url else ""
     return f"Nguồn: {procedure.source.name}{url} (cập nhật {checked})."
 
@@ -507,7 +508,7 @@ def _faq_source(faq: Faq) -> str:
     if not faq.source or not faq.source.name:
         return ""
     url = f" – {faq.source.url}" if faq.source.url else ""
-    date = f" (cập nhật {faq.updated_on.strftime('%d/%m/%Y')})" if faq.updated_on else ""
+    date = f" (cập nhật {vn_date(faq.updated_on)})" if faq.updated_on else ""
     return f"\n\nNguồn: {faq.source.name}{url}{date}."
 
 

@@ -54,6 +54,7 @@ from actions.validation import Invalid, is_skip, parse_date
 from bot.conversation.senders import split_sender
 from bot.core.buttons import payload
 from bot.core.money import vnd
+from bot.core.vntime import vn_date
 from bot.dossiers.backend import Applicant, DossierBackend, DossierDraft, DossierView, SubmittedDocument
 from bot.dossiers.drafts import APPLICANT_KEYS, DraftStore
 from bot.dossiers.errors import DossierError
@@ -258,7 +259,7 @@ class ActionFileDossier(KnowledgeAction):
             log.exception("filing failed for %s", procedure.id)
             dispatcher.utter_message(text=t.FILE_FAILED.format(reason="lỗi kết nối"), buttons=[retry, HUMAN])
             return []
-        due = (t.FILED_DUE.format(due=f"{view.due_date:%d/%m/%Y}") if view.due_date
+        due = (t.FILED_DUE.format(due=vn_date(view.due_date)) if view.due_date
                else t.FILED_DUE_UNKNOWN)
         fee = filed_fee_text(view)
         buttons = [{"title": "Hồ sơ của tôi", "payload": payload("track_dossier", dossier_code=view.code)}]

@@ -24,7 +24,7 @@ from actions.answers import KnowledgeAction
 from actions.forms import CitizenFormValidation
 from bot.core.buttons import payload
 from bot.core.money import vnd
-from bot.core.vntime import VIETNAM, in_vietnam, vn_date
+from bot.core.vntime import VIETNAM, vn_date
 from bot.dossiers.backend import DossierView
 from bot.dossiers.codes import CODE_PATTERN, normalise_code
 from bot.dossiers.errors import DossierError
@@ -91,12 +91,11 @@ def dossier_text(view: DossierView, title: str) -> str:
     if view.history:
         lines.append(t.TRACK_TIMELINE)
         for event in view.history:
-            at = in_vietnam(event.at)
             note = f" — {event.note}" if event.note else ""
-            lines.append(f"• {at:%d/%m/%Y} — {event.status.label}{note}")
+            lines.append(f"• {vn_date(event.at)} — {event.status.label}{note}")
     if view.due_date and view.status not in (DossierStatus.RETURNED, DossierStatus.REJECTED,
                                              DossierStatus.WITHDRAWN, DossierStatus.STOPPED):
-        lines.append(t.TRACK_DUE.format(due=f"{view.due_date:%d/%m/%Y}"))
+        lines.append(t.TRACK_DUE.format(due=vn_date(view.due_date)))
     if owes_fee(view):
         lines.append(t.TRACK_FEE.format(amount=vnd(view.fee_due_vnd)))
     next_step = t.TRACK_NEXT_STEP.get(view.status.name, NEXT_STEP[view.status])

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 from actions import submission_texts as t
+from bot.core.vntime import vn_date
 from knowledge_base.normalise import strip_diacritics
 from knowledge_base.schema import FormField
 
@@ -114,7 +115,7 @@ def mask_cccd(cccd: str) -> str:
 
 
 def format_date(value: dt.date) -> str:
-    return value.strftime("%d/%m/%Y")
+    return vn_date(value)
 
 
 def parse_date(text: str) -> dt.date:

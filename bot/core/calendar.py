@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
 
-TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+from bot.core.vntime import VIETNAM
+
+TIMEZONE = VIETNAM   # the centre works on Vietnam time (bot/core/vntime.py)
 DEFAULT_HOLIDAYS = Path(__file__).resolve().parent / "holidays.yml"
 DEFAULT_CUTOFF = dt.time(15, 0)
 

@@ -8,6 +8,7 @@ import logging
 from bot.conversation.outbox import Outbox
 from bot.core.buttons import payload
 from bot.core.money import vnd
+from bot.core.vntime import vn_date
 from bot.dossiers.backend import DossierView
 from bot.dossiers.status import DossierStatus
 from bot.handoff.texts import rating_buttons
@@ -34,7 +35,7 @@ def notice_for(view: DossierView) -> OutboundMessage:
     """A short message fitting the new status, with the staff's note when there is one."""
     latest = view.history[-1] if view.history else None
     note = f"\nGhi chú: {latest.note}" if latest and latest.note else ""
-    due = f"\nHẹn trả kết quả: {view.due_date:%d/%m/%Y}." if view.due_date and view.status in (
+    due = f"\nHẹn trả kết quả: {vn_date(view.due_date)}." if view.due_date and view.status in (
         DossierStatus.RECEIVED, DossierStatus.PROCESSING) else ""
     fee = (f"\nSố tiền: {vnd(view.fee_due_vnd)}."
            if view.status is DossierStatus.FEE_DUE and view.fee_due_vnd else "")

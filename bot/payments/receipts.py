@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.buttons import payload
 from bot.core.money import vnd as money
-from bot.payments.providers.base import VIETNAM
+from bot.core.vntime import vn_time
 from channels.messages import Button, OutboundMessage
 
 if TYPE_CHECKING:
@@ -22,13 +22,12 @@ def _track(code: str) -> Button:
 
 
 def receipt(order: OrderView, provider_title: str) -> OutboundMessage:
-    paid_at = (order.paid_at or order.created_at).astimezone(VIETNAM)
     return OutboundMessage(text=(
         "🧾 Biên lai thanh toán\n"
         f"Hồ sơ: {order.dossier_code}\n"
         f"Số tiền: {money(order.amount_vnd)}\n"
         f"Qua: {provider_title}, mã giao dịch {order.provider_txn or '—'}\n"
-        f"Thời gian: {paid_at:%H:%M %d/%m/%Y}\n"
+        f"Thời gian: {vn_time(order.paid_at or order.created_at)}\n"
         f"Mã thanh toán: {order.order_id}\n"
         "Anh/Chị giữ tin nhắn này làm bằng chứng đã nộp phí."), buttons=[_track(order.dossier_code)])
 

@@ -15,9 +15,10 @@ from bot.conversation.routes import _cookie_sender
 from bot.conversation.senders import rasa_sender
 from bot.core.money import vnd as money
 from bot.core.pages import TEMPLATES
+from bot.core.vntime import vn_time
 from bot.ops.security_headers import SECURITY_HEADERS
 from bot.payments.models import ORDER_STATUS_LABELS
-from bot.payments.providers.base import VIETNAM, IncomingCallback
+from bot.payments.providers.base import IncomingCallback
 from bot.payments.service import (
     MAX_STORED_BODY,
     NOTIFY_PATHS,
@@ -149,7 +150,7 @@ async def payment_return(order_id: str, request: Request) -> HTMLResponse:
 
 
 def _local(order: OrderView) -> str:
-    return f"{order.paid_at.astimezone(VIETNAM):%H:%M %d/%m/%Y}" if order.paid_at else ""
+    return vn_time(order.paid_at)
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:

@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cards
+from actions.slots import entity, user_text
 from bot.insights.recorder import Insights
 from knowledge_base import variants
 from knowledge_base.aspects import Aspect, detect_aspects, subject_words
@@ -17,15 +18,6 @@ from knowledge_base.index import Hit
 from knowledge_base.schema import Faq, Procedure
 from knowledge_base.service import Answerable, KnowledgeBase
 from knowledge_base.variants import Clarification
-
-
-def entity(tracker: Tracker, name: str) -> str | None:
-    value = next(tracker.get_latest_entity_values(name), None)
-    return str(value) if value else None
-
-
-def user_text(tracker: Tracker) -> str:
-    return str(tracker.latest_message.get("text") or "")
 
 
 def linked_procedures(kb: KnowledgeBase, faq: Faq) -> list[Procedure]:

@@ -27,6 +27,7 @@ from actions import cards
 from actions import submission_texts as t
 from actions.answers import KnowledgeAction
 from actions.attachments_lookup import AttachmentLookup
+from actions.slots import current_procedure
 from actions.submission_steps import (
     CURSOR,
     DOCS,
@@ -35,7 +36,6 @@ from actions.submission_steps import (
     FIELDS,
     FORM_SLOTS,
     HUMAN,
-    _procedure,
     answers_of,
     checklist,
     collected_draft,
@@ -85,12 +85,12 @@ class ValidateDocumentsForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
-        procedure = _procedure(self.kb, tracker)
+        procedure = current_procedure(self.kb, tracker)
         return [] if procedure is None or not procedure.documents else domain_slots
 
     async def validate_document_item(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        procedure = _procedure(self.kb, tracker)
+        procedure = current_procedure(self.kb, tracker)
         state = doc_state(tracker)
         answers = answers_of(tracker)
         document = pending_document(procedure, state, answers)
@@ -130,7 +130,7 @@ class ActionAskDocumentItem(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        procedure = _procedure(self.kb, tracker)
+        procedure = current_procedure(self.kb, tracker)
         state = doc_state(tracker)
         answers = answers_of(tracker)
         document = pending_document(procedure, state, answers)
@@ -166,7 +166,7 @@ class ActionReviewSubmission(KnowledgeAction):
                   domain: DomainDict) -> list[EventType]:
         draft = collected_draft(tracker, complete=True)
         await self.drafts.save(draft)
-        review_message(dispatcher, draft, _procedure(self.kb, tracker), doc_state(tracker))
+        review_message(dispatcher, draft, current_procedure(self.kb, tracker), doc_state(tracker))
         return []
 
 
@@ -179,7 +179,7 @@ class ActionCorrectField(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        procedure = _procedure(self.kb, tracker)
+        procedure = current_procedure(self.kb, tracker)
         if procedure is None or tracker.get_slot("full_name") is None:
             dispatcher.utter_message(text=t.NOTHING_TO_FILE)
             return []
@@ -233,7 +233,7 @@ class ActionFileDossier(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        procedure = _procedure(self.kb, tracker)
+        procedure = current_procedure(self.kb, tracker)
         if procedure is None or not documents_complete(procedure, tracker):
             dispatcher.utter_message(text=t.NOTHING_TO_FILE)
             return []

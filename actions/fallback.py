@@ -10,8 +10,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cards
-from actions.answers import answer_item, user_text
+from actions.answers import answer_item
 from actions.handoff import HandoffAction
+from actions.slots import user_text
 from knowledge_base.aspects import detect_aspects, subject_words
 
 FALLBACK_INTENT = "nlu_fallback"

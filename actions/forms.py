@@ -25,6 +25,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import cards
 from actions import submission_texts as t
+from actions.slots import current_procedure
 from knowledge_base.aspects import detect_aspects, subject_words
 from knowledge_base.normalise import strip_diacritics
 from knowledge_base.service import KnowledgeBase
@@ -57,8 +58,7 @@ async def answer_question(kb: KnowledgeBase, dispatcher: CollectingDispatcher, t
     """Answer ``question`` without leaving the form: the part asked of the procedure in progress,
     or the catalog's answer when the question names another; the pending question follows."""
     aspects = detect_aspects(question)
-    procedure_id = tracker.get_slot("procedure_id")
-    current = kb.procedure(str(procedure_id)) if procedure_id else None
+    current = current_procedure(kb, tracker)
     text = None
     if current is not None and not subject_words(question):
         text = cards.procedure_card(current, [a for a in aspects if a in cards.SECTIONS])  # type: ignore[misc]

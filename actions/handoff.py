@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from actions import cards
 from actions.answers import KnowledgeAction
 from actions.forms import CitizenFormValidation
+from actions.slots import current_procedure
 from actions.validation import Invalid, check_phone, check_text
 from bot.conversation.senders import split_sender
 from bot.conversation.transcript import conversation_id_of
@@ -70,7 +71,7 @@ class HandoffAction(KnowledgeAction):
 
     def summary(self, tracker: Tracker, reason: str) -> dict[str, Any]:
         """What the person sees in the queue before opening the conversation."""
-        procedure = self.kb.procedure(str(tracker.get_slot("procedure_id") or ""))
+        procedure = current_procedure(self.kb, tracker)
         return {"procedure": procedure.title if procedure else "",
                 "dossier_code": str(tracker.get_slot("dossier_code") or ""),
                 "question": last_question(tracker), "why": REASONS.get(reason, reason)}

@@ -10,8 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import submission_texts as t
-from actions.answers import KnowledgeAction, user_text
+from actions.answers import KnowledgeAction
 from actions.forms import answer_question
+from actions.slots import current_procedure, user_text
 from actions.submission import ActionStartSubmission
 from actions.submission_steps import (
     ALLOWED,
@@ -188,7 +189,7 @@ class ActionGoBack(KnowledgeAction):
 
     def _back_in_submission(self, tracker: Tracker, requested: str) -> list[EventType]:
 
-        procedure = self.kb.procedure(str(tracker.get_slot("procedure_id") or ""))
+        procedure = current_procedure(self.kb, tracker)
         if procedure is None:
             return []
         fields = dict(tracker.get_slot(FIELDS) or {})

@@ -23,10 +23,12 @@ from rasa_sdk.types import DomainDict
 
 from actions import cards
 from actions import submission_texts as t
-from actions.answers import KnowledgeAction, entity, user_text
+from actions.answers import KnowledgeAction
 from actions.attachments_lookup import AttachmentLookup
 from actions.case_words import inferred_case, recent_texts
 from actions.forms import CitizenFormValidation
+from actions.slots import current_procedure, entity, user_text
+from actions.slots import procedure_id as chosen_procedure_id
 from actions.submission_steps import (
     ALLOWED,
     CASE_CURSOR,
@@ -181,8 +183,7 @@ class ValidateSubmissionForm(CitizenFormValidation):
         return [SlotSet(c, v) for c, v in wanted.items() if slot(c) != v]
 
     def _procedure(self, tracker: Tracker) -> Procedure | None:
-        procedure_id = tracker.get_slot("procedure_id")
-        return self.kb.procedure(procedure_id) if procedure_id else None
+        return current_procedure(self.kb, tracker)
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
@@ -372,8 +373,7 @@ class ActionAskProcedureField(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        procedure_id = tracker.get_slot("procedure_id")
-        procedure = self.kb.procedure(procedure_id) if procedure_id else None
+        procedure = current_procedure(self.kb, tracker)
         field = pending_field(procedure, dict(tracker.get_slot(FIELDS) or {}), self.cursor)
         if field is None:
             return []
@@ -414,8 +414,7 @@ class ActionCancelSubmission(KnowledgeAction):
         if requested == "email":
             return [SlotSet("email", ""), FollowupAction(FORM)]
         if requested in CURSORS:
-            procedure_id = tracker.get_slot("procedure_id")
-            procedure = self.kb.procedure(procedure_id) if procedure_id else None
+            procedure = current_procedure(self.kb, tracker)
             collected = dict(tracker.get_slot(FIELDS) or {})
             field = pending_field(procedure, collected, str(requested))
             if procedure is not None and field is not None and not field.required:
@@ -441,8 +440,7 @@ class ActionCancelSubmission(KnowledgeAction):
             return events
         # Hook for the lead's persistent store: whatever DraftStore build_actions was given.
         await self.drafts.save(draft)
-        procedure_id = str(tracker.get_slot("procedure_id") or "")
-        await self.insights.event(tracker.sender_id, "submission_cancelled", procedure_id)
+        await self.insights.event(tracker.sender_id, "submission_cancelled", chosen_procedure_id(tracker))
         dispatcher.utter_message(text=t.CANCELLED)
         return [*events, SlotSet(DRAFT, draft.as_slot())]
 

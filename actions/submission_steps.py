@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cards
 from actions import submission_texts as t
+from actions.slots import current_procedure
 from actions.validation import mask_cccd
 from bot.core.buttons import payload
 from bot.dossiers.drafts import APPLICANT_KEYS, DraftStore, FormDraft
@@ -202,11 +203,6 @@ def handle_document(procedure: Procedure, state: dict[str, Any], ids: list[int],
     return {DOCS: updated, CURSOR: DONE if pending_document(procedure, updated, answers) is None else None}
 
 
-def _procedure(kb: KnowledgeBase, tracker: Tracker) -> Procedure | None:
-    procedure_id = tracker.get_slot("procedure_id")
-    return kb.procedure(procedure_id) if procedure_id else None
-
-
 def uploaded_id(tracker: Tracker) -> int | None:
     """The attachment the gateway announced with ``/document_uploaded``, if this message is one."""
     if (tracker.latest_message.get("intent") or {}).get("name") != UPLOADED:
@@ -246,7 +242,7 @@ def skip_document_events(kb: KnowledgeBase, tracker: Tracker,
     refuse when required; None when no document is being asked."""
     if tracker.get_slot("requested_slot") != CURSOR:
         return None
-    procedure = _procedure(kb, tracker)
+    procedure = current_procedure(kb, tracker)
     state = doc_state(tracker)
     answers = answers_of(tracker)
     document = pending_document(procedure, state, answers)

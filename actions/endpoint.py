@@ -7,29 +7,32 @@ the action's events and reply with silence, so it is logged loudly here.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
+from bot.core.config import Settings
+from bot.core.deps import AppSettings
+from bot.core.services import service
 from bot.core.tokens import tokens_match
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["rasa"], include_in_schema=False)
+Executor = Annotated[ActionExecutor, Depends(service(ActionExecutor))]   # the actions, registered by bot/app.py
 
 
-def _from_rasa(request: Request) -> bool:
+def _from_rasa(request: Request, settings: Settings) -> bool:
     """Rasa sends the shared token as ``?token=`` (its action endpoint's ``token``)."""
-    return tokens_match(request.app.state.settings.internal_token, request.query_params.get("token"))
+    return tokens_match(settings.internal_token, request.query_params.get("token"))
 
 
 @router.post("/actions/webhook")
-async def run_action(request: Request) -> JSONResponse:
-    if not _from_rasa(request):
+async def run_action(request: Request, settings: AppSettings, executor: Executor) -> JSONResponse:
+    if not _from_rasa(request, settings):
         return JSONResponse({"error": "Chỉ Rasa được gọi hành động (thiếu hoặc sai token nội bộ)"}, status_code=403)
-    executor: ActionExecutor = request.app.state.action_executor
     try:
         payload: Any = await request.json()
     except ValueError:
@@ -50,8 +53,8 @@ async def run_action(request: Request) -> JSONResponse:
 
 
 @router.get("/actions", response_model=None)
-async def list_actions(request: Request) -> list[dict[str, Any]] | JSONResponse:
-    if not _from_rasa(request):
+async def list_actions(request: Request, settings: AppSettings,
+                       executor: Executor) -> list[dict[str, Any]] | JSONResponse:
+    if not _from_rasa(request, settings):
         return JSONResponse({"error": "Chỉ Rasa được gọi hành động (thiếu hoặc sai token nội bộ)"}, status_code=403)
-    executor: ActionExecutor = request.app.state.action_executor
     return [item.model_dump() for item in executor.list_actions()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -13,18 +14,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from rasa_sdk.executor import ActionExecutor
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import sessionmaker
 
 from actions import endpoint as action_endpoint
 from actions.registry import build_actions
 from bot.auth import routes as account_pages
+from bot.auth.service import StaffAuth
 from bot.catalog import routes as catalog_pages
 from bot.catalog import search_routes
+from bot.catalog.deps import Knowledge
+from bot.catalog.service import CatalogService
 from bot.catalog.startup import start_catalog
 from bot.catalog.sync import CatalogSync
 from bot.cluster import Cluster
 from bot.conversation import file_routes
 from bot.conversation import routes as chat_routes
 from bot.conversation.attachments import AttachmentService, LocalFileStore
+from bot.conversation.deps import Rasa
 from bot.conversation.inbound import InboundPipeline
 from bot.conversation.outbox import Outbox
 from bot.conversation.rasa_client import RasaClient
@@ -34,18 +40,22 @@ from bot.core.config import Settings, is_local_url
 from bot.core.db import make_engine, make_sessionmaker, migrate
 from bot.core.errors import ServiceError
 from bot.core.pages import STATIC_DIRS, template_file
+from bot.core.services import services_of
 from bot.dossiers import routes as dossier_pages
+from bot.dossiers.backend import DossierBackend
+from bot.dossiers.deps import DossierPayments
 from bot.dossiers.draft_store import SqlDraftStore
 from bot.dossiers.factory import make_dossier_backend
 from bot.dossiers.notices import StatusNotifier
 from bot.handoff import routes as console_routes
+from bot.handoff.deps import DossierList
 from bot.handoff.hours import ServiceHours
 from bot.handoff.hub import ConsoleHub
 from bot.handoff.service import HandoffService
 from bot.insights import dashboard_routes as dashboard_pages
 from bot.insights import inbox_routes
 from bot.insights.gauges import QueueGauges
-from bot.insights.inbox import install_resolution_hook
+from bot.insights.inbox import SIMILARITY_THRESHOLD, Inbox, install_resolution_hook
 from bot.ops.file_modes import tighten
 from bot.ops.install import install_ops
 from bot.ops.logging import configure_logging
@@ -72,6 +82,9 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Each service is registered by its class (routes ask for it by type, bot/core/services.py);
+        # under a protocol too where a lower layer asks for it without importing its class.
+        services = services_of(app)
         await cluster.start()
         knowledge = kb or await asyncio.to_thread(
             KnowledgeBase.open, settings.kb_data_dir, settings.kb_encoder, settings.kb_cache_dir)
@@ -80,7 +93,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         tighten(settings.database_url, settings.attachments_dir)
         sessions = make_sessionmaker(engine)
         # Staff edits of the catalog (published versions in the database) survive restarts.
-        app.state.catalog = await asyncio.to_thread(start_catalog, knowledge, sessions)
+        catalog = await asyncio.to_thread(start_catalog, knowledge, sessions)
         remove_inbox_hook = install_resolution_hook(sessions)   # an FAQ published from a group resolves it
         rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds, token=settings.internal_token)
         if not settings.internal_token:
@@ -94,7 +107,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
                                            settings.handoff_sunday_hours, settings.handoff_follow_holidays)
         handoff = HandoffService(sessions, outbox, rasa, ConsoleHub(cluster.bus), hours,
                                  settings.handoff_agent_timeout_seconds, settings.handoff_default_wait_seconds)
-        conversations = ConversationService(sessions, rasa, settings.max_message_chars, handoff)
+        conversations = ConversationService(sessions, rasa, settings.max_message_chars, people=handoff)
         dossiers = make_dossier_backend(settings, sessions, knowledge, StatusNotifier(outbox))
         # Guards of the money path, on even when the general rate limits are off (0 turns one off).
         payments = PaymentService(
@@ -110,29 +123,34 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         for action in build_actions(knowledge, drafts=SqlDraftStore(sessions), dossiers=dossiers,
                                     sessions=sessions, payments=payments, handoff=handoff):
             executor.register_action(action)
-        app.state.settings = settings
-        app.state.kb = knowledge
-        app.state.rasa = rasa
-        app.state.action_executor = executor
-        app.state.sessions = sessions
-        app.state.conversations = conversations
-        app.state.channels = channels
-        app.state.outbox = outbox
-        app.state.attachments = attachments
-        app.state.dossiers = dossiers
-        app.state.payments = payments
-        app.state.handoff = handoff
-        app.state.cluster = cluster
-        catalog_sync = CatalogSync.for_cluster(cluster, knowledge, sessions, app.state.catalog)  # None: one process
-        app.state.inbound = InboundPipeline(conversations, outbox, attachments, channels, sessions)
+        inbound = InboundPipeline(conversations, outbox, attachments, channels, sessions)
+        services.add(knowledge, KnowledgeBase)
+        services.add(catalog, CatalogService)
+        services.add(rasa, RasaClient)
+        services.add(executor, ActionExecutor)
+        services.add(sessions, sessionmaker)
+        services.add(StaffAuth(sessions, idle=dt.timedelta(minutes=settings.staff_session_idle_minutes),
+                               lifetime=dt.timedelta(hours=settings.staff_session_max_hours)), StaffAuth)
+        services.add(conversations, ConversationService)
+        for channel in channels.values():   # each by its class: a webhook asks for its own platform's
+            services.add(channel)
+        services.add(outbox, Outbox)
+        services.add(attachments, AttachmentService)
+        services.add(dossiers, type(dossiers), DossierBackend, DossierList)   # the console lists a citizen's
+        services.add(payments, PaymentService, DossierPayments)   # the dossier page lists a dossier's orders
+        services.add(handoff, HandoffService)
+        services.add(cluster, Cluster)
+        services.add(inbound, InboundPipeline)
+        services.add(Inbox(sessions, knowledge, SIMILARITY_THRESHOLD), Inbox)  # one per app: its caches
+        catalog_sync = CatalogSync.for_cluster(cluster, knowledge, sessions, catalog)  # None: one process
         background = [asyncio.create_task(outbox.run()),   # claims rows by compare-and-swap: on every replica
                       asyncio.create_task(cluster.exclusive(
                           "payments-reconcile", lambda: payments.run(settings.payment_reconcile_seconds))),
                       asyncio.create_task(cluster.exclusive("handoff-sweep", handoff.run)),
-                      asyncio.create_task(cluster.exclusive("inbound-recovery", app.state.inbound.run_recovery))]
+                      asyncio.create_task(cluster.exclusive("inbound-recovery", inbound.run_recovery))]
         if catalog_sync is not None:
             background.append(asyncio.create_task(catalog_sync.run()))
-        app.state.warm = False     # /ready says no until Rasa and the search have been warmed
+        app.state.warm = False     # a flag, not a service: /ready says no until Rasa and the search are warm
 
         def mark_warm() -> None:
             app.state.warm = True
@@ -140,11 +158,11 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         background.append(asyncio.create_task(warm_until_ready(rasa, knowledge.ask, str(os.getpid()), mark_warm)))
         if "telegram" in channels and settings.telegram_mode == "polling":
             # No public URL: fetch updates instead of receiving the webhook.
-            background.append(telegram_polling.start(channels["telegram"], app.state.inbound))
+            background.append(telegram_polling.start(channels["telegram"], inbound))
         log.info("gateway ready: %d documents indexed, channels: %s, payments: %s", len(knowledge.index),
                  ", ".join(channels) or "web only", ", ".join(payments.providers) or "none")
         yield
-        await app.state.inbound.drain()
+        await inbound.drain()
         for task in background:
             task.cancel()
         for channel in channels.values():
@@ -162,6 +180,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     app = FastAPI(title="Trợ lý ảo dịch vụ công", version="0.1.0", lifespan=lifespan,
                   docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
                   description="Cổng vào của trợ lý ảo: trò chuyện, tìm kiếm, hành động Rasa.")
+    services_of(app).add(settings, Settings)   # known before the lifespan: routes read them from the start
     app.include_router(chat_routes.router)
     app.include_router(search_routes.router)
     app.include_router(action_endpoint.router)
@@ -194,10 +213,10 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         return {"status": "ok"}
 
     @app.get("/ready", tags=["ops"], summary="Sẵn sàng phục vụ (Rasa đã nạp mô hình, đã chạy khởi động nóng)")
-    async def ready(request: Request) -> JSONResponse:
-        rasa_ready = await request.app.state.rasa.ready()
+    async def ready(request: Request, rasa: Rasa, kb: Knowledge) -> JSONResponse:
+        rasa_ready = await rasa.ready()
         warm = bool(getattr(request.app.state, "warm", False))
-        body = {"rasa": rasa_ready, "warm": warm, "documents": len(request.app.state.kb.index)}
+        body = {"rasa": rasa_ready, "warm": warm, "documents": len(kb.index)}
         return JSONResponse(body, status_code=200 if rasa_ready and warm else 503)
 
     @app.exception_handler(DBAPIError)
@@ -225,5 +244,5 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         return JSONResponse({"error": "Yêu cầu không hợp lệ", "details": errors}, status_code=422)
 
     # request ids, metrics (with the queue gauges), body size, rate limits
-    install_ops(app, settings, make_limiter=cluster.rate_limiter, collectors=[QueueGauges(app.state)])
+    install_ops(app, settings, make_limiter=cluster.rate_limiter, collectors=[QueueGauges(services_of(app))])
     return app

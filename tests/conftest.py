@@ -1,34 +1,22 @@
-"""Shared fixtures: the sample knowledge base, and a real Rasa + gateway pair over HTTP."""
+"""Fixtures and hooks only: the sample knowledge base, real Rasa + gateway pairs over HTTP, and
+databases on both engines. The helpers they and the tests use are in ``tests/support/``."""
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
+import functools
 import os
 import shutil
-import socket
-import subprocess
-import time
-from collections.abc import Callable, Coroutine, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
-import httpx
 import pytest
 
-from bot import launcher
 from knowledge_base.service import KnowledgeBase
-from tests import databases
+from tests.support import databases
+from tests.support.stack import STARTERS, Stack, Stacks
 
-ROOT = Path(__file__).resolve().parent.parent
-T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# Tests send many messages from one sender quickly; the limits have their own tests (test_ops.py).
+os.environ.setdefault("ASSISTANT_RATE_LIMITS_ENABLED", "false")
 
 
 @pytest.fixture(scope="session")
@@ -64,54 +52,29 @@ def kb() -> KnowledgeBase:
     return KnowledgeBase.open()
 
 
-@dataclass
-class Stack:
-    """A running Rasa engine and gateway, reached only over HTTP."""
-
-    gateway_url: str
-    rasa_url: str
-    database_url: str
-    logs: Path
-
-    def chat(self, sender: str, message: str, **extra: Any) -> list[dict[str, Any]]:
-        response = httpx.post(f"{self.gateway_url}/webhooks/rest/webhook",
-                              json={"sender": sender, "message": message, **extra}, timeout=30)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-
-# People answer at any hour in the test stack, so handoff tests do not depend on the clock.
-# Tests send many messages from one sender quickly; the limits have their own tests (test_ops.py).
-os.environ.setdefault("ASSISTANT_RATE_LIMITS_ENABLED", "false")
-ALWAYS_STAFFED = {"ASSISTANT_RATE_LIMITS_ENABLED": "false",
-                  "ASSISTANT_HANDOFF_WEEKDAY_HOURS": "00:00-24:00", "ASSISTANT_HANDOFF_SATURDAY_HOURS": "00:00-24:00",
-                  "ASSISTANT_HANDOFF_SUNDAY_HOURS": "00:00-24:00", "ASSISTANT_HANDOFF_FOLLOW_HOLIDAYS": "false"}
+# ---- real Rasa + gateway pairs over HTTP (trained first if needed, on free ports) ---------------------
+@pytest.fixture(scope="session")
+def stacks(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stacks]:
+    """The first stack a test needs starts together with the others the selected tests use (they
+    start in little more than the time of one); all stop at the end of the session."""
+    used = {name for item in request.session.items for name in getattr(item, "fixturenames", ())}
+    started = Stacks({name: functools.partial(start, tmp_path_factory) for name, start in STARTERS.items()}, used)
+    try:
+        yield started
+    finally:
+        started.stop()
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Train if needed, then start real Rasa and the gateway on free ports."""
-    launcher.train_if_changed()
-    work = tmp_path_factory.mktemp("stack")
-    gateway_port, rasa_port = free_port(), free_port()
-    endpoints = work / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{gateway_port}/actions/webhook"\n')
-    database_url = f"sqlite:///{work / 'gateway.db'}"
-    logs = work / "logs.txt"
-    rasa = launcher.start_rasa(rasa_port, endpoints, log_file=logs)
-    gateway = launcher.start_gateway(
-        gateway_port, f"http://127.0.0.1:{rasa_port}",
-        env={"ASSISTANT_DATABASE_URL": database_url, **ALWAYS_STAFFED}, log_file=logs)
-    try:
-        up = launcher.wait_until(f"http://127.0.0.1:{gateway_port}/ready", 240, rasa)
-        if not up:
-            pytest.fail("Rasa/gateway did not start:\n" + logs.read_text()[-4000:])
-        yield Stack(f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{rasa_port}",
-                    database_url, logs)
-    finally:
-        launcher.stop(gateway)
-        launcher.stop(rasa)
+def stack(stacks: Stacks) -> Stack:
+    """Rasa and the gateway with the sample catalog."""
+    return stacks.ready("stack")
+
+
+@pytest.fixture(scope="session")
+def national_stack(stacks: Stacks) -> Stack:
+    """Rasa and a gateway serving the national records of ``tests/support/national.py``."""
+    return stacks.ready("national_stack")
 
 
 @pytest.fixture
@@ -120,43 +83,17 @@ def new_sender() -> Callable[[], str]:
     return lambda: f"test-{os.getpid()}-{next(counter)}-{os.urandom(3).hex()}"
 
 
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run`` in a fresh thread: Playwright's sync API keeps an event loop running in
-    the main thread for the rest of the session, where ``asyncio.run`` would refuse to start."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
-    """Poll until ``predicate`` returns something truthy (background delivery, webhooks)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
-def run_rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(launcher.rasa_bin()), *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
-
-
 # ---- databases: every test that asks for ``db_url`` runs on SQLite and on PostgreSQL -----------------
-POSTGRES_ENV = "ASSISTANT_TEST_POSTGRES_URL"
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--postgres-url", default=None,
                      help=f"PostgreSQL server for the database tests (a database there to connect to; "
-                          f"default ${POSTGRES_ENV} or {DEFAULT_POSTGRES_URL}; 'off' skips them)")
+                          f"default ${databases.POSTGRES_ENV} or {databases.DEFAULT_POSTGRES_URL}; 'off' skips them)")
 
 
 @pytest.fixture(scope="session")
 def postgres_server(request: pytest.FixtureRequest) -> Iterator[databases.PostgresServer]:
-    url = request.config.getoption("--postgres-url") or os.environ.get(POSTGRES_ENV, DEFAULT_POSTGRES_URL)
+    url = (request.config.getoption("--postgres-url")
+           or os.environ.get(databases.POSTGRES_ENV, databases.DEFAULT_POSTGRES_URL))
     server, reason = databases.PostgresServer.connect(url)
     if server is None:
         pytest.skip(reason)
@@ -167,15 +104,16 @@ def postgres_server(request: pytest.FixtureRequest) -> Iterator[databases.Postgr
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sqlite_template() -> Path:
     """A migrated SQLite file, copied for each test (quicker than migrating each time)."""
-    return databases.migrated_sqlite(tmp_path_factory.mktemp("db-template") / "template.db")
+    return databases.sqlite_template()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh database at the latest migration, on each engine: a copied SQLite file, or a
-    PostgreSQL database cloned from a migrated template and dropped after the test."""
+    PostgreSQL database of this test's own, cloned from a migrated template (or emptied and
+    renamed after an earlier test: see ``tests/support/databases.py``)."""
     if request.param == "sqlite":
         yield databases.copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
         return

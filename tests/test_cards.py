@@ -52,7 +52,7 @@ def test_online_procedure_offers_submission_button_with_its_id() -> None:
 
 # ---- national records: phone-sized cards ---------------------------------------------------------
 def national(**changes) -> Procedure:
-    from tests.test_national_dialogue import passport
+    from tests.support.national import passport
     return passport("tỉnh").model_copy(update=changes)
 
 
@@ -137,7 +137,7 @@ def test_shorten_cuts_at_a_sentence_never_inside_an_amount() -> None:
 
 # ---- FAQs ------------------------------------------------------------------------------------------
 def test_a_long_portal_answer_is_cut_at_a_sentence_with_its_source_and_a_full_view() -> None:
-    from tests.test_national_dialogue import PORTAL_FAQ, national_catalog
+    from tests.support.national import PORTAL_FAQ, national_catalog
     answer = PORTAL_FAQ.answer + " " + "Theo quy định tại Điều 9 Luật Xuất cảnh, nhập cảnh. " * 20
     faq = PORTAL_FAQ.model_copy(update={"answer": answer})
     card = cards.faq_card(faq)
@@ -166,7 +166,7 @@ def test_a_volunteers_short_answer_stays_as_it_is() -> None:
 
 
 def test_a_portal_answer_keeps_its_lines_and_the_full_list_points_to_the_portals_notes() -> None:
-    from tests.test_national_dialogue import PORTAL_FAQ
+    from tests.support.national import PORTAL_FAQ
     body = cards.faq_card(PORTAL_FAQ).split("\n\n")[1]
     assert body.startswith("- Trước khi nộp hồ sơ ủy thác") and "\n- Người ủy thác khai" in body
     assert body.endswith(" …") and len(body) <= cards.FAQ_ANSWER_CHARS + 2

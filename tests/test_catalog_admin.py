@@ -20,11 +20,12 @@ from bot.catalog import hooks
 from bot.catalog import routes as catalog_admin
 from bot.catalog.models import CatalogVersion
 from bot.catalog.service import CatalogService
-from bot.catalog.startup import apply_published, start_catalog
+from bot.catalog.startup import apply_published
 from bot.core.config import Settings
+from bot.core.services import services_of
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import free_port
-from tests.staff_support import PASSWORD, create_user, staff_settings
+from tests.support.network import free_port
+from tests.support.staff import PASSWORD, create_user, staff_settings
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 NEW_QUESTION = "Có được mang chó mèo vào Trung tâm Phục vụ hành chính công không?"
@@ -89,9 +90,7 @@ def env(kb: KnowledgeBase, accounts_db: Path, tmp_path: Path) -> Iterator[Env]:
     if "/staff/faqs" not in {getattr(r, "path", "") for r in app.routes}:
         app.include_router(catalog_admin.router)
     with TestClient(app, follow_redirects=False) as client:
-        if getattr(app.state, "catalog", None) is None:   # the startup hook, until bot/app.py calls it
-            app.state.catalog = start_catalog(app.state.kb, app.state.sessions)
-        yield Env(client, settings, own, app.state.catalog)
+        yield Env(client, settings, own, services_of(app).get(CatalogService))
 
 
 def faq_values(question: str = NEW_QUESTION, **extra: str) -> dict[str, str]:

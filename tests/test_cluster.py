@@ -20,15 +20,19 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
 from bot.app import create_app
+from bot.catalog.service import CatalogService
 from bot.catalog.sync import CatalogSync
+from bot.cluster import Cluster
 from bot.cluster.bus import RedisBus, redis_client
 from bot.cluster.lease import LeaseLock, RedisLease, run_exclusive
 from bot.cluster.limits import RedisTokenBucketLimiter
+from bot.core.services import services_of
 from bot.handoff.service import HandoffService
 from bot.payments.service import PaymentService
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import free_port, run_async, wait_for
-from tests.staff_support import create_user
+from tests.support.network import free_port
+from tests.support.staff import create_user
+from tests.support.waiting import run_async, wait_for
 from tests.test_handoff import Gateway, settings_for, staff
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -64,7 +68,7 @@ def replicas(kb: KnowledgeBase, tmp_path: Path, prefix: str,
             client = stack.enter_context(TestClient(app, follow_redirects=False))
             gateways.append(Gateway(client, app, settings))
         for gateway in gateways:
-            wait_for(gateway.app.state.cluster.bus.is_following, timeout=10)
+            wait_for(services_of(gateway.app).get(Cluster).bus.is_following, timeout=10)
         yield gateways[0], gateways[1]
 
 
@@ -107,19 +111,19 @@ FAQ = {"question": "Xe buýt điện tuyến Hồ Gươm chạy đến mấy gi�
 
 
 def approve_faq(gateway: Gateway, faq_id: str) -> None:
-    catalog = gateway.app.state.catalog
+    catalog = services_of(gateway.app).get(CatalogService)
     draft = catalog.save_draft("faq", {**FAQ, "id": faq_id}, "tnv", "volunteer", submit=True)
     catalog.approve(draft.id, "duyet", "reviewer")
 
 
 def found(gateway: Gateway, faq_id: str) -> bool:
-    hits = gateway.app.state.kb.search(FAQ["question"], kind="faq", top=3)
+    hits = services_of(gateway.app).get(KnowledgeBase).search(FAQ["question"], kind="faq", top=3)
     return bool(hits) and hits[0].id == faq_id
 
 
 def test_an_faq_approved_on_a_is_found_on_b_within_seconds(replicas: tuple[Gateway, Gateway]) -> None:
     a, b = replicas
-    assert b.app.state.kb.faq("xe-buyt-dien-ho-guom") is None
+    assert services_of(b.app).get(KnowledgeBase).faq("xe-buyt-dien-ho-guom") is None
     approve_faq(a, "xe-buyt-dien-ho-guom")
     assert found(a, "xe-buyt-dien-ho-guom")
     wait_for(lambda: found(b, "xe-buyt-dien-ho-guom"), timeout=5)   # the poll is hourly here: the message did it
@@ -130,7 +134,7 @@ def test_a_lost_message_is_caught_up_by_the_poll(kb: KnowledgeBase, tmp_path: Pa
     with TestClient(create_app(settings, kb=kb.copy_with())) as client_a, \
             TestClient(create_app(settings, kb=kb.copy_with())) as client_b:
         a, b = Gateway(client_a, client_a.app, settings), Gateway(client_b, client_b.app, settings)  # type: ignore[arg-type]
-        a.app.state.catalog.published_listeners.clear()             # the pub/sub message is never sent
+        services_of(a.app).get(CatalogService).published_listeners.clear()   # the pub/sub message is never sent
         approve_faq(a, "xe-buyt-dien-ho-guom")
         wait_for(lambda: found(b, "xe-buyt-dien-ho-guom"), timeout=5)
 

@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-from tests.conftest import Stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.rasa
 

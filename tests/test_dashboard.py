@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.app import create_app
+from bot.auth import cli
 from bot.auth.models import AuditEntry
 from bot.conversation.models import Conversation, Message
 from bot.core.calendar import TIMEZONE
@@ -28,8 +29,8 @@ from bot.insights.dashboard import p90, parse_period
 from bot.insights.models import AnalyticsEvent
 from bot.payments.models import PaymentOrder
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import free_port
-from tests.staff_support import PASSWORD, create_user, staff_settings
+from tests.support.network import free_port
+from tests.support.staff import PASSWORD, STAFF, copy_files, create_users, staff_settings
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 WEEK = {"from": "2025-03-01", "to": "2025-03-07"}
@@ -137,13 +138,21 @@ def seed(database_url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture
-def client(kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    settings = staff_settings(tmp_path, free_port())
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Made once: the seeded database with the four staff accounts (through the CLI); each test gets a copy."""
+    folder = tmp_path_factory.mktemp("dashboard")
+    settings = staff_settings(folder, free_port())
     seed(settings.database_url)
-    for username, role in [("tnv", "volunteer"), ("tongdai", "hotline"), ("giamsat", "supervisor"),
-                           ("quantri", "admin")]:
-        create_user(monkeypatch, settings, username, role)
+    create_users(settings, STAFF)
+    return folder
+
+
+@pytest.fixture
+def client(kb: KnowledgeBase, seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    copy_files(seeded, tmp_path)
+    settings = staff_settings(tmp_path, free_port())
+    monkeypatch.setenv(cli.PASSWORD_ENV, PASSWORD)   # as after making the accounts here
     app = create_app(settings, kb=kb)
     if not any(getattr(route, "path", "") == "/staff/dashboard" for route in app.routes):
         app.include_router(dashboard.router)   # until bot/app.py includes it

@@ -11,7 +11,7 @@ from bot.dossiers.notices import StatusNotifier
 from bot.dossiers.registry import EmbeddedRegistry
 from bot.dossiers.status import DossierStatus
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import run_async
+from tests.support.waiting import run_async
 from tests.test_dossiers import draft, sessions  # noqa: F401  (fixture)
 
 

@@ -31,8 +31,10 @@ from bot.dossiers.registry import EmbeddedRegistry
 from bot.dossiers.status import DossierStatus as S
 from knowledge_base.schema import FormField
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import ROOT, free_port, run_async
 from tests.standins.onestop_server import OneStopStandIn, running
+from tests.support.network import free_port
+from tests.support.paths import ROOT
+from tests.support.waiting import run_async
 
 CALENDAR = WorkingCalendar.from_yaml()
 PHONE, CCCD = "0912 345 678", "001099012345"

@@ -33,8 +33,8 @@ from bot.core.db import make_engine, make_sessionmaker
 from bot.payments.models import PaymentCallback
 from channels.zalo.signature import compute_signature
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import free_port
-from tests.standins import serve_in_thread
+from tests.support.network import free_port
+from tests.support.servers import serve_in_thread
 
 REQUEST_TIMEOUT = 10.0          # seconds; a request slower than this counts as a hang
 MAX_EXAMPLES = 50               # per operation and generation phase: the whole file stays well under 2 min

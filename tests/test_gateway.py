@@ -8,18 +8,23 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
 
 from bot.app import create_app
+from bot.conversation.attachments import AttachmentService
+from bot.conversation.service import ConversationService
 from bot.core.config import Settings
+from bot.core.services import services_of
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import free_port
+from tests.support.databases import migrated_sqlite_url
+from tests.support.network import free_port
 
 INTERNAL_TOKEN = "gateway-test-internal-token"
 
 
 @pytest.fixture
 def offline(kb: KnowledgeBase, tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
-    database_url = f"sqlite:///{tmp_path / 'gw.db'}"
+    database_url = migrated_sqlite_url(tmp_path / "gw.db")
     settings = Settings(database_url=database_url, rasa_url=f"http://127.0.0.1:{free_port()}",
                         rasa_timeout_seconds=2, internal_token=INTERNAL_TOKEN)
     with TestClient(create_app(settings, kb=kb)) as client:
@@ -132,16 +137,16 @@ def test_web_notice_is_fetched_once_by_its_own_sender_only(offline) -> None:
     from bot.conversation.outbox import Outbox
     from channels.messages import OutboundMessage
     from channels.web import WebChannel
-    from tests.conftest import run_async
+    from tests.support.waiting import run_async
 
     client, _ = offline
     post(client, "", sender="citizen-a")
     post(client, "", sender="citizen-b")
     app = client.app
-    with app.state.sessions() as session:
+    with services_of(app).get(sessionmaker)() as session:
         conversation_id = session.execute(
             text("select id from conversations where sender_id='citizen-a'")).scalar_one()
-    outbox = Outbox(app.state.sessions, {"web": WebChannel()})
+    outbox = Outbox(services_of(app).get(sessionmaker), {"web": WebChannel()})
     outbox.enqueue(conversation_id, [OutboundMessage(text="Hồ sơ đã được tiếp nhận.")], kind="notice")
     run_async(outbox.deliver_due())
     mine = client.get("/api/chat/updates", params={"sender": "citizen-a"}).json()["updates"]
@@ -170,7 +175,7 @@ def test_web_upload_stores_a_photo_and_refuses_a_disguised_file(offline) -> None
 
 def test_web_upload_over_the_limit_is_refused_without_reading_it_all(offline) -> None:
     client, _ = offline
-    limit = client.app.state.attachments.max_bytes
+    limit = services_of(client.app).get(AttachmentService).max_bytes
     big = PNG + b"\x00" * limit
     reply = client.post("/api/chat/upload", data={"sender": "u-big"},
                         files={"file": ("big.png", big, "image/png")}).json()
@@ -187,7 +192,7 @@ def test_a_database_outage_is_a_polite_503_the_client_can_retry(offline, monkeyp
     from sqlalchemy.exc import OperationalError
 
     client, _ = offline
-    conversations = client.app.state.conversations  # type: ignore[attr-defined]
+    conversations = services_of(client.app).get(ConversationService)
 
     def down(*_: object) -> None:
         raise OperationalError("INSERT", {}, ConnectionError("server closed the connection"))

@@ -17,20 +17,25 @@ import pytest
 from fastapi import FastAPI, WebSocketDisconnect
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from bot.app import create_app
 from bot.auth.models import AuditEntry
 from bot.auth.service import Staff
 from bot.conversation import texts
+from bot.conversation.attachments import AttachmentService
 from bot.conversation.models import Conversation, Message
 from bot.core.calendar import TIMEZONE, WorkingCalendar
 from bot.core.config import Settings
+from bot.core.services import services_of
 from bot.handoff.hours import ServiceHours
 from bot.handoff.models import CallbackRequest, Handoff
 from bot.handoff.service import HandoffError, HandoffService, Queued, Unstaffed
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import free_port, wait_for
-from tests.staff_support import PNG, create_user
+from tests.support.databases import migrated_sqlite_url
+from tests.support.network import free_port
+from tests.support.staff import PNG, create_user
+from tests.support.waiting import wait_for
 from tests.test_staff import login
 
 ALWAYS = "00:00-24:00"
@@ -48,7 +53,7 @@ class Gateway:
 
     @property
     def handoff(self) -> HandoffService:
-        return self.app.state.handoff
+        return services_of(self.app).get(HandoffService)
 
     def run(self, coroutine: Any) -> Any:
         """Run a coroutine on the app's own event loop (where the console hub lives)."""
@@ -62,11 +67,11 @@ class Gateway:
         return response.json()
 
     def conversation(self, sender: str) -> Conversation:
-        with self.app.state.sessions() as session:
+        with services_of(self.app).get(sessionmaker)() as session:
             return session.scalars(select(Conversation).where(Conversation.sender_id == sender)).one()
 
     def transcript(self, sender: str) -> list[Message]:
-        with self.app.state.sessions() as session:
+        with services_of(self.app).get(sessionmaker)() as session:
             return list(session.scalars(select(Message).where(
                 Message.conversation_id == self.conversation(sender).id).order_by(Message.id)))
 
@@ -90,7 +95,8 @@ def settings_for(tmp_path: Path, **extra: Any) -> Settings:
     """Rasa is a closed port: any message that reaches it gets the outage reply, which makes
     "did this go to Rasa?" visible."""
     values: dict[str, Any] = dict(
-        database_url=f"sqlite:///{tmp_path / 'gw.db'}", attachments_dir=tmp_path / "files",
+        database_url=extra.pop("database_url", None) or migrated_sqlite_url(tmp_path / "gw.db"),
+        attachments_dir=tmp_path / "files",
         rasa_url=f"http://127.0.0.1:{free_port()}", rasa_timeout_seconds=1,
         handoff_weekday_hours=ALWAYS, handoff_saturday_hours=ALWAYS, handoff_sunday_hours=ALWAYS,
         handoff_follow_holidays=False)
@@ -288,7 +294,7 @@ def test_console_api_needs_a_session_a_csrf_header_and_the_right_team(gateway: G
     assert gateway.client.post(claim).status_code == 403                          # no CSRF header
     assert gateway.client.post(claim, headers={"X-CSRF-Token": csrf}).status_code == 404   # other team: unseen
     assert gateway.client.get("/staff/console/api/queue").json()["waiting"] == []
-    with gateway.app.state.sessions() as session:
+    with services_of(gateway.app).get(sessionmaker)() as session:
         assert session.scalars(select(CallbackRequest)).all() == []
 
 
@@ -342,7 +348,7 @@ def test_a_callback_set_for_the_next_opening_shows_that_vietnam_time_in_the_cons
                                                                   "Hỏi về sổ đỏ"))
         gateway.login("tongdai")
         [shown] = gateway.client.get("/staff/console/api/queue").json()["callbacks"]
-        with gateway.app.state.sessions() as session:
+        with services_of(gateway.app).get(sessionmaker)() as session:
             stored = session.scalars(select(CallbackRequest)).one().call_after
     assert shown["call_after"].endswith("T08:00:00+07:00")
     assert dt.datetime.fromisoformat(shown["call_after"]) == call_after
@@ -396,7 +402,7 @@ PERSONAL = "căn cước của em là 001099012345, số điện thoại 0912 34
 
 
 def audited(gateway: Gateway, action: str) -> list[tuple[str, str]]:
-    with gateway.app.state.sessions() as session:
+    with services_of(gateway.app).get(sessionmaker)() as session:
         return [(e.actor, e.target) for e in session.scalars(select(AuditEntry).where(AuditEntry.action == action)
                                                              .order_by(AuditEntry.id))]
 
@@ -436,7 +442,7 @@ def test_the_queue_summary_and_callback_topics_are_masked(gateway: Gateway) -> N
     gateway.say("c1", "xin chào")
     conversation_id = gateway.conversation("c1").id
     queued = gateway.run(gateway.handoff.request(conversation_id, "complaint", {}))
-    with gateway.app.state.sessions() as session, session.begin():   # a row stored before masking
+    with services_of(gateway.app).get(sessionmaker)() as session, session.begin():   # a row stored before masking
         session.get(Handoff, queued.handoff_id).summary = {"question": PERSONAL}
     gateway.run(gateway.handoff.request_callback(conversation_id, "0912345678", "gọi lại số 0912 345 678"))
     gateway.login("tongdai")
@@ -465,7 +471,7 @@ def test_a_handoff_is_read_by_its_agent_or_its_queue_and_a_closed_one_by_its_age
     assert [status_for(u) for u in ("tnv", "tnv2", "tongdai", "giamsat")] == [200, 404, 404, 200]   # taken
     gateway.run(gateway.handoff.close(queued.handoff_id, agent, "resolved"))
     assert [status_for(u) for u in ("tnv", "tnv2", "tongdai", "giamsat")] == [200, 404, 404, 200]   # closed
-    with gateway.app.state.sessions() as session, session.begin():
+    with services_of(gateway.app).get(sessionmaker)() as session, session.begin():
         session.get(Handoff, queued.handoff_id).closed_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)
     assert [status_for(u) for u in ("tnv", "tnv2", "tongdai", "giamsat")] == [404, 404, 404, 200]   # a day later
     gateway.login("tnv2")
@@ -479,7 +485,7 @@ def test_staff_download_only_attachments_of_handoffs_they_may_read_and_every_try
         gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before: any logged-in volunteer downloaded any attachment by its sequential id."""
     queued = gateway.queue_citizen("c1")
-    attachments = gateway.app.state.attachments
+    attachments = services_of(gateway.app).get(AttachmentService)
     scan = attachments.save(gateway.conversation("c1").id, None, "cccd mặt trước.png", PNG)
     gateway.say("c2", "xin chào")                                    # never asked for a person
     stray = attachments.save(gateway.conversation("c2").id, None, "cccd.png", PNG)

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from bot.core.config import Settings
-from tests.conftest import Stack
-from tests.staff_support import PASSWORD, create_user
+from tests.support.stack import Stack
+from tests.support.staff import PASSWORD, create_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
 

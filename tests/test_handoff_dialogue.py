@@ -16,8 +16,9 @@ from bot.conversation.models import Conversation
 from bot.core.config import Settings
 from bot.core.db import make_engine, make_sessionmaker
 from bot.handoff.models import CallbackRequest, Rating
-from tests.conftest import Stack, wait_for
-from tests.staff_support import create_user
+from tests.support.stack import Stack
+from tests.support.staff import create_user
+from tests.support.waiting import wait_for
 from tests.test_staff import login
 from tests.test_submission_dialogue import Chat
 
@@ -144,7 +145,7 @@ def test_a_finished_conversation_is_rated_with_an_optional_comment(stack: Stack,
 
 def test_a_returned_dossier_is_rated_for_its_procedure(stack: Stack, new_sender, kb) -> None:
     from bot.dossiers.status import DossierStatus as S
-    from tests.conftest import run_async
+    from tests.support.waiting import run_async
     from tests.test_dossiers import draft
     from tests.test_tracking_dialogue import registry
 

@@ -29,6 +29,7 @@ from bot.auth import cli
 from bot.conversation.models import Conversation
 from bot.core.config import Settings
 from bot.core.db import make_engine, make_sessionmaker
+from bot.core.services import services_of
 from bot.handoff.models import Rating
 from bot.insights import inbox_routes as inbox_routes
 from bot.insights.inbox import (
@@ -47,8 +48,8 @@ from bot.insights.recorder import Insights
 from bot.schema import create_schema
 from knowledge_base.schema import Faq
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import free_port
-from tests.staff_support import PASSWORD, create_user, staff_settings
+from tests.support.network import free_port
+from tests.support.staff import PASSWORD, copy_files, create_users, staff_settings
 
 NOW = dt.datetime.now(dt.UTC)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -300,12 +301,19 @@ def build_app(settings: Settings, kb: KnowledgeBase) -> FastAPI:
     return app
 
 
+@pytest.fixture(scope="module")
+def accounts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Made once: a database with an account for each role (through the CLI); each test gets a copy."""
+    folder = tmp_path_factory.mktemp("accounts")
+    create_users(staff_settings(folder, free_port()), ROLES.items())
+    return folder
+
+
 @pytest.fixture
-def client(kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+def client(kb: KnowledgeBase, accounts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    copy_files(accounts, tmp_path)
     settings = staff_settings(tmp_path, free_port())
-    for username, role in ROLES.items():
-        create_user(monkeypatch, settings, username, role)
-    monkeypatch.delenv(cli.PASSWORD_ENV)
+    monkeypatch.delenv(cli.PASSWORD_ENV, raising=False)
     with TestClient(build_app(settings, kb), follow_redirects=False) as test_client:
         yield test_client
 
@@ -318,7 +326,7 @@ def login(client: TestClient, username: str) -> None:
 
 
 def app_sessions(client: TestClient) -> sessionmaker:
-    return client.app.state.sessions  # type: ignore[attr-defined]
+    return services_of(client.app).get(sessionmaker)
 
 
 def test_login_is_required(client: TestClient) -> None:

@@ -18,7 +18,8 @@ from bot.conversation.models import OutboxItem
 from bot.core.db import make_engine, make_sessionmaker
 from bot.dossiers.status import DossierStatus as S
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import Stack, run_async, wait_for
+from tests.support.stack import Stack
+from tests.support.waiting import run_async, wait_for
 from tests.test_gateway import PNG
 from tests.test_payment_dialogue import pay_on_sandbox
 from tests.test_submission_dialogue import Chat, buttons, texts

@@ -28,8 +28,8 @@ from bot.core.db import (
 from bot.dossiers.models import DossierRecord
 from bot.payments.models import PaymentCallback
 from bot.schema import import_models, schema_differences
-from tests.conftest import ROOT
-from tests.databases import PostgresServer
+from tests.support.databases import PostgresServer
+from tests.support.paths import ROOT
 
 FIXTURES = Path(__file__).with_name("fixtures")
 WHEN = dt.datetime(2025, 3, 1, 8, 30, tzinfo=dt.UTC)

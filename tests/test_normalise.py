@@ -1,5 +1,5 @@
 from knowledge_base.normalise import Expander, has_diacritics, strip_diacritics, syllables, terms
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 
 def test_diacritics_are_stripped_including_d_bar() -> None:

@@ -16,12 +16,14 @@ import pytest
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile, WebSocket
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
+from sqlalchemy.orm import sessionmaker
 from starlette.websockets import WebSocketDisconnect
 
 from bot.app import create_app
 from bot.conversation.models import Conversation, OutboxItem
 from bot.core.config import Settings
 from bot.core.privacy import mask
+from bot.core.services import services_of
 from bot.handoff.models import Handoff
 from bot.insights.gauges import QueueGauges
 from bot.ops.body_limit import BodyLimitMiddleware
@@ -32,7 +34,9 @@ from bot.ops.metrics import METRICS, GatewayMetrics, install_metrics
 from bot.ops.request_id import HEADER, install_request_id, new_request_id
 from bot.payments.models import PaymentOrder
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import free_port, run_async
+from tests.support.databases import migrated_sqlite_url
+from tests.support.network import free_port
+from tests.support.waiting import run_async
 
 CCCD, PHONE = "001203004567", "0912345678"
 
@@ -54,7 +58,7 @@ def ops_settings(**overrides: Any) -> SimpleNamespace:
 # ---- the real gateway, with everything installed --------------------------------------------------
 @pytest.fixture
 def gateway(kb: KnowledgeBase, tmp_path: Path) -> Iterator[tuple[TestClient, GatewayMetrics]]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'gw.db'}",
+    settings = Settings(database_url=migrated_sqlite_url(tmp_path / "gw.db"),
                                rasa_url=f"http://127.0.0.1:{free_port()}", rasa_timeout_seconds=2,
                                attachments_dir=tmp_path / "files", internal_token="ops-internal")
     app = create_app(settings, kb=kb)   # installs the ops layer with the process-wide METRICS
@@ -105,7 +109,7 @@ def test_gauges_reflect_database_rows(gateway) -> None:
     assert samples(text, "gateway_outbox_pending") == {"": 0}
     assert samples(text, "gateway_handoffs")['{status="waiting",team="volunteer"}'] == 0
     now = dt.datetime.now(dt.UTC)
-    with client.app.state.sessions() as session, session.begin():
+    with services_of(client.app).get(sessionmaker)() as session, session.begin():
         conversation = Conversation(channel="zalo", sender_id="z1")  # no Zalo channel: stays queued
         session.add(conversation)
         session.flush()
@@ -162,7 +166,7 @@ def test_gateway_websocket_still_reaches_the_console(gateway) -> None:
 def test_metrics_token() -> None:
     app = FastAPI()
     install_metrics(app, token="s3cret", metrics=GatewayMetrics(process_metrics=False),
-                    collectors=[QueueGauges(app.state)])
+                    collectors=[QueueGauges(services_of(app))])
     client = TestClient(app)
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401

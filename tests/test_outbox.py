@@ -14,7 +14,7 @@ from bot.conversation.outbox import UNANSWERED, Outbox
 from bot.core.db import make_engine, make_sessionmaker
 from channels.base import DeliveryError
 from channels.messages import OutboundMessage
-from tests.conftest import run_async
+from tests.support.waiting import run_async
 
 
 class RecordingChannel:

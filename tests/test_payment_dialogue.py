@@ -12,7 +12,8 @@ import pytest
 
 from actions.payment import NOT_YOURS
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import Stack, run_async, wait_for
+from tests.support.stack import Stack
+from tests.support.waiting import run_async, wait_for
 from tests.test_dossiers import draft
 from tests.test_submission_dialogue import Chat
 from tests.test_tracking_dialogue import registry

@@ -21,9 +21,10 @@ from bot.payments.providers.base import (
     QueryState,
 )
 from bot.payments.providers.momo import MomoProvider
-from tests.conftest import free_port, run_async
-from tests.payment_support import json_callback, openssl_hmac, with_fresh
 from tests.standins.momo_server import MomoStandIn, running_momo
+from tests.support.network import free_port
+from tests.support.payments import json_callback, openssl_hmac, with_fresh
+from tests.support.waiting import run_async
 
 T = TypeVar("T")
 PARTNER, ACCESS, SECRET = "MOMOTEST0001", "momo-access-key", "momo-secret-key"

@@ -33,15 +33,17 @@ from bot.app import create_app
 from bot.conversation.models import Message
 from bot.core.config import Settings
 from bot.core.db import make_engine, make_sessionmaker
-from bot.dossiers.backend import DossierView
+from bot.core.services import services_of
+from bot.dossiers.backend import DossierBackend, DossierView
 from bot.payments.factory import SANDBOX_WARNING, make_providers, sandbox_decision, sandbox_secret
 from bot.payments.models import PaymentCallback, PaymentOrder
 from bot.payments.service import new_order_id
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import free_port, run_async
-from tests.payment_support import openssl_hmac
-from tests.staff_support import file_dossier, staff_settings
-from tests.standins import serve_in_thread
+from tests.support.network import free_port
+from tests.support.payments import openssl_hmac
+from tests.support.servers import serve_in_thread
+from tests.support.staff import file_dossier, staff_settings
+from tests.support.waiting import run_async
 
 VNPAY_TMN, VNPAY_SECRET = "STATES01", "states-vnpay-secret"
 MOMO_PARTNER, MOMO_ACCESS, MOMO_SECRET = "MOMOSTATES", "states-access", "states-momo-secret"
@@ -74,7 +76,7 @@ class Gateway:
             return order
 
     def fee_due(self) -> int:
-        view = run_async(self.app.state.dossiers.get(self.dossier.code))
+        view = run_async(services_of(self.app).get(DossierBackend).get(self.dossier.code))
         assert view is not None
         return view.fee_due_vnd
 

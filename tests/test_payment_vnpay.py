@@ -27,9 +27,10 @@ from bot.payments.providers.base import (
     QueryState,
 )
 from bot.payments.providers.vnpay import VnpayProvider
-from tests.conftest import free_port, run_async
-from tests.payment_support import openssl_hmac
 from tests.standins.vnpay_server import VnpayStandIn, running_vnpay
+from tests.support.network import free_port
+from tests.support.payments import openssl_hmac
+from tests.support.waiting import run_async
 
 TMN = "TESTTMN1"
 SECRET = "VNPAYTESTSECRET0123456789ABCDEFG"

@@ -22,9 +22,10 @@ from bot.payments.providers.base import (
     QueryState,
 )
 from bot.payments.providers.zalopay import ZalopayProvider, app_trans_id
-from tests.conftest import free_port, run_async
-from tests.payment_support import json_callback, openssl_hmac, with_fresh
 from tests.standins.zalopay_server import ZalopayStandIn, running_zalopay
+from tests.support.network import free_port
+from tests.support.payments import json_callback, openssl_hmac, with_fresh
+from tests.support.waiting import run_async
 
 T = TypeVar("T")
 APP_ID, KEY1, KEY2 = "2553", "zalopay-key1", "zalopay-key2"

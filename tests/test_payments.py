@@ -24,19 +24,23 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.app import create_app
 from bot.conversation.models import Message
+from bot.conversation.outbox import Outbox
+from bot.core.config import Settings
 from bot.core.db import make_engine, make_sessionmaker
-from bot.dossiers.backend import DossierView
+from bot.core.services import services_of
+from bot.dossiers.backend import DossierBackend, DossierView
 from bot.dossiers.models import DossierPaymentRecord
 from bot.dossiers.status import DossierStatus
 from bot.payments.factory import make_providers
 from bot.payments.models import PaymentCallback, PaymentOrder
 from bot.payments.service import PaymentService
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import free_port, run_async
-from tests.payment_support import openssl_hmac
-from tests.staff_support import create_user, file_dossier, staff_settings
-from tests.standins import serve_in_thread
 from tests.standins.vnpay_server import VnpayStandIn, running_vnpay
+from tests.support.network import free_port
+from tests.support.payments import openssl_hmac
+from tests.support.servers import serve_in_thread
+from tests.support.staff import create_user, file_dossier, staff_settings
+from tests.support.waiting import run_async
 from tests.test_staff import login
 
 SANDBOX_SECRET = "sandbox-test-secret"
@@ -69,7 +73,7 @@ class Gateway:
         return httpx.get(f"{self.url}/api/payments/{order_id}", timeout=30).json()
 
     def dossier_now(self, code: str | None = None) -> DossierView:
-        view = run_async(self.app.state.dossiers.get(code or self.dossier.code))
+        view = run_async(services_of(self.app).get(DossierBackend).get(code or self.dossier.code))
         assert view is not None
         return view
 
@@ -77,9 +81,10 @@ class Gateway:
         """One reconciliation pass, as the gateway's background task runs it, with providers of
         its own (their HTTP clients belong to the event loop that uses them)."""
         async def run() -> dict[str, int]:
-            state = self.app.state
-            service = PaymentService(self.sessions, make_providers(state.settings), state.dossiers, state.outbox,
-                                     self.url, reconcile_after_minutes=5)
+            services = services_of(self.app)
+            service = PaymentService(self.sessions, make_providers(services.get(Settings)),
+                                     services.get(DossierBackend), services.get(Outbox), self.url,
+                                     reconcile_after_minutes=5)
             try:
                 return await service.reconcile(now=now)
             finally:
@@ -162,11 +167,11 @@ def test_an_order_needs_proof_that_the_dossier_is_yours(gateway: Gateway) -> Non
 
 def test_the_web_conversation_that_filed_the_dossier_needs_no_digits(gateway: Gateway) -> None:
     from bot.conversation.routes import SESSION_COOKIE, _signature
-    cookie = f"{SESSION_COOKIE}=citizen-1.{_signature(gateway.app.state.settings, 'citizen-1')}"
+    cookie = f"{SESSION_COOKIE}=citizen-1.{_signature(services_of(gateway.app).get(Settings), 'citizen-1')}"
     body = {"dossier_code": gateway.dossier.code, "provider": "sandbox"}
     owner = httpx.post(f"{gateway.url}/api/payments", json=body, headers={"Cookie": cookie}, timeout=30)
     assert owner.status_code == 201, owner.text
-    stranger = f"{SESSION_COOKIE}=citizen-2.{_signature(gateway.app.state.settings, 'citizen-2')}"
+    stranger = f"{SESSION_COOKIE}=citizen-2.{_signature(services_of(gateway.app).get(Settings), 'citizen-2')}"
     other = httpx.post(f"{gateway.url}/api/payments", json=body, headers={"Cookie": stranger}, timeout=30)
     forged = httpx.post(f"{gateway.url}/api/payments", json=body, headers={"Cookie": "tro_ly_ao_chat=citizen-1.00"})
     assert other.status_code == forged.status_code == 404
@@ -328,7 +333,7 @@ def test_paying_twice_through_two_providers_flags_a_refund(gateway: Gateway) -> 
 
 
 def test_a_dossier_waiting_for_its_fee_goes_back_to_processing(gateway: Gateway) -> None:
-    dossiers = gateway.app.state.dossiers
+    dossiers = services_of(gateway.app).get(DossierBackend)
     run_async(dossiers.change_status(gateway.dossier.code, DossierStatus.RECEIVED, "", "can-bo"))
     run_async(dossiers.change_status(gateway.dossier.code, DossierStatus.FEE_DUE, "Nộp lệ phí", "can-bo"))
     order_id = gateway.create().json()["order_id"]
@@ -431,7 +436,7 @@ def test_the_sandbox_bank_retries_a_callback_the_gateway_did_not_acknowledge() -
 
 def test_a_payment_the_dossier_backend_missed_is_recorded_later(gateway: Gateway,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    dossiers = gateway.app.state.dossiers
+    dossiers = services_of(gateway.app).get(DossierBackend)
     real = dossiers.record_payment
 
     async def down(*_: Any, **__: Any) -> DossierView:
@@ -451,7 +456,7 @@ def test_a_payment_the_dossier_backend_missed_is_recorded_later(gateway: Gateway
 def test_staff_see_a_dossiers_payments(gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
     paid = gateway.create().json()["order_id"]
     gateway.sandbox_callback(paid, 135000, number="SB777")
-    create_user(monkeypatch, gateway.app.state.settings, "tongdai", "hotline")
+    create_user(monkeypatch, services_of(gateway.app).get(Settings), "tongdai", "hotline")
     with httpx.Client(base_url=gateway.url, follow_redirects=False) as client:
         login(client, "tongdai")  # type: ignore[arg-type]
         page = client.get(f"/staff/dossiers/{gateway.dossier.code}").text

@@ -3,38 +3,61 @@
 from __future__ import annotations
 
 import json
-import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 from bot import launcher
-from tests.conftest import ROOT, run_rasa
+from tests.support.paths import ROOT
+from tests.support.processes import Started
+from tests.support.stack import start_rasa_cli
 
 pytestmark = pytest.mark.rasa
 
 NLU_ACCURACY_FLOOR = 0.90
 
 
+class Check(NamedTuple):
+    command: Started
+    out: Path   # the folder it writes its reports to
+
+
 @pytest.fixture(scope="module")
-def model() -> Path:
+def checks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Check]]:
+    """The module's three commands, started together: each spends most of its time loading
+    TensorFlow (and the model) on one core, so side by side they take about as long as the
+    slowest alone. Each test reads its own."""
     launcher.train_if_changed()
-    return launcher.MODEL_FILE
+    model = str(launcher.MODEL_FILE)
+    core, nlu = tmp_path_factory.mktemp("rasa-test-core"), tmp_path_factory.mktemp("rasa-test-nlu")
+    started = {
+        "core": Check(start_rasa_cli("test", "core", "--stories", "tests/rasa/test_stories.yml", "--model",
+                                     model, "--out", str(core), "--fail-on-prediction-errors"), core),
+        "nlu": Check(start_rasa_cli("test", "nlu", "--nlu", str(ROOT / "tests" / "nlu" / "holdout.yml"),
+                                    "--model", model, "--out", str(nlu)), nlu),
+        "engine": Check(Started([str(launcher.RASA_VENV / "bin" / "python"), "-c", ENGINE_CHECK], cwd=ROOT,
+                                timeout=300), tmp_path_factory.mktemp("engine-check")),
+    }
+    yield started
+    for check in started.values():
+        check.command.stop()
 
 
-def test_rasa_test_stories_pass(model: Path, tmp_path: Path) -> None:
-    result = run_rasa("test", "core", "--stories", "tests/rasa/test_stories.yml", "--model",
-                      str(model), "--out", str(tmp_path), "--fail-on-prediction-errors")
-    failed = tmp_path / "failed_test_stories.yml"
+def test_rasa_test_stories_pass(checks: dict[str, Check]) -> None:
+    command, out = checks["core"]
+    result = command.result()
+    failed = out / "failed_test_stories.yml"
     details = failed.read_text() if failed.exists() else result.stdout[-3000:] + result.stderr[-3000:]
     assert result.returncode == 0, details
 
 
-def test_held_out_phrasings_are_understood(model: Path, tmp_path: Path) -> None:
-    result = run_rasa("test", "nlu", "--nlu", str(ROOT / "tests" / "nlu" / "holdout.yml"),
-                      "--model", str(model), "--out", str(tmp_path))
+def test_held_out_phrasings_are_understood(checks: dict[str, Check]) -> None:
+    command, out = checks["nlu"]
+    result = command.result()
     assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads((tmp_path / "intent_report.json").read_text())
+    report = json.loads((out / "intent_report.json").read_text())
     assert report["accuracy"] >= NLU_ACCURACY_FLOOR, json.dumps(
         {k: v for k, v in report.items() if isinstance(v, dict) and v.get("f1-score", 1) < 0.9},
         ensure_ascii=False)
@@ -76,11 +99,11 @@ print(json.dumps({"verdicts": verdicts, "payloads": [b["payload"] for b in greet
 '''
 
 
-def test_action_responses_are_still_validated_and_buttons_render_cleanly() -> None:
+def test_action_responses_are_still_validated_and_buttons_render_cleanly(
+        checks: dict[str, Check]) -> None:
     """The cached validator (rasa_addons/action_validation.py) accepts and rejects as Rasa did, and
     the greeting's entity buttons reach the citizen as plain payloads without an error per reply."""
-    result = subprocess.run([str(launcher.RASA_VENV / "bin" / "python"), "-c", ENGINE_CHECK], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = checks["engine"].command.result()
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["verdicts"] == {"good": True, "responses not a list": True, "event without a name": True}

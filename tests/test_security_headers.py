@@ -14,8 +14,8 @@ from bot.app import create_app
 from bot.core.pages import STATIC_DIRS
 from bot.ops.security_headers import NoSniffStaticFiles
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import free_port
-from tests.staff_support import create_user, staff_settings
+from tests.support.network import free_port
+from tests.support.staff import create_user, staff_settings
 from tests.test_staff import login
 
 STAFF_PAGES = ["/staff/login", "/staff/dossiers", "/staff/console", "/staff/faqs", "/staff/review",

@@ -20,13 +20,15 @@ from bot.conversation.attachments import AttachmentService, LocalFileStore
 from bot.conversation.models import Conversation
 from bot.core.config import Settings
 from bot.core.db import make_engine, make_sessionmaker
-from bot.dossiers.backend import DossierView
+from bot.core.services import services_of
+from bot.dossiers.backend import DossierBackend, DossierView
 from bot.dossiers.models import DossierRecord
 from bot.dossiers.status import DossierStatus as S
 from bot.insights.models import UnansweredQuestion
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import free_port, run_async
-from tests.staff_support import CCCD, PASSWORD, PNG, create_user, file_dossier, staff_settings
+from tests.support.network import free_port
+from tests.support.staff import CCCD, PASSWORD, PNG, STAFF, copy_files, create_users, file_dossier, staff_settings
+from tests.support.waiting import run_async
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -44,13 +46,24 @@ class Env:
             return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
 
 
-@pytest.fixture
-def env(kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
-    settings = staff_settings(tmp_path, free_port())
+@pytest.fixture(scope="module")
+def prepared(kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DossierView, int]:
+    """Made once: a database with a filed dossier (its photo stored) and the four staff accounts
+    (through the CLI); each test gets a copy of these files."""
+    folder = tmp_path_factory.mktemp("staff")
+    settings = staff_settings(folder, free_port())
     dossier, photo_id = file_dossier(kb, settings)
-    for username, role in [("tnv", "volunteer"), ("tongdai", "hotline"), ("giamsat", "supervisor"),
-                           ("quantri", "admin")]:
-        create_user(monkeypatch, settings, username, role)
+    create_users(settings, STAFF)
+    return folder, dossier, photo_id
+
+
+@pytest.fixture
+def env(kb: KnowledgeBase, prepared: tuple[Path, DossierView, int], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
+    template, dossier, photo_id = prepared
+    copy_files(template, tmp_path)
+    settings = staff_settings(tmp_path, free_port())
+    monkeypatch.setenv(cli.PASSWORD_ENV, PASSWORD)   # as after making the accounts here
     with TestClient(create_app(settings, kb=kb), follow_redirects=False) as client:
         yield Env(client, settings, dossier, photo_id)
 
@@ -199,7 +212,7 @@ def test_status_change_with_note_reaches_the_registry_and_its_history(env: Env) 
     assert response.status_code == 303
     page = env.client.get(response.headers["location"]).text
     assert "Đã cập nhật trạng thái" in page and "Thiếu giấy khám sức khỏe" in page and "bởi tongdai" in page
-    view = run_async(env.client.app.state.dossiers.get(env.dossier.code))  # type: ignore[attr-defined]
+    view = run_async(services_of(env.client.app).get(DossierBackend).get(env.dossier.code))
     assert view.status == S.SUPPLEMENT
     assert (view.history[-1].note, view.history[-1].actor) == ("Thiếu giấy khám sức khỏe", "tongdai")
     assert env.audit("dossier.status")[0].target == env.dossier.code
@@ -216,7 +229,7 @@ def test_staff_ask_for_the_fee_with_an_amount(env: Env) -> None:
     response = env.client.post(url, data={"status": "6", "note": "Phí sát hạch lại", "fee": "115.000",
                                           "csrf_token": csrf})
     assert response.status_code == 303
-    view = run_async(env.client.app.state.dossiers.get(env.dossier.code))  # type: ignore[attr-defined]
+    view = run_async(services_of(env.client.app).get(DossierBackend).get(env.dossier.code))
     assert (view.status, view.fee_due_vnd) == (S.FEE_DUE, 115000)
     assert "fee=115000" in env.audit("dossier.status")[-1].detail
 
@@ -228,7 +241,7 @@ def test_invalid_transition_shows_the_reason(env: Env) -> None:
     response = env.client.post(url, data={"status": "5", "note": "Thiếu ảnh", "csrf_token": csrf})
     assert response.status_code == 409
     assert "không thể chuyển sang «Yêu cầu bổ sung giấy tờ»" in response.text
-    view = run_async(env.client.app.state.dossiers.get(env.dossier.code))  # type: ignore[attr-defined]
+    view = run_async(services_of(env.client.app).get(DossierBackend).get(env.dossier.code))
     assert view.status == S.DONE
 
 
@@ -240,7 +253,7 @@ def test_one_submit_returns_the_result_with_every_step_and_one_notice(env: Env) 
     assert "1 · Mới đăng ký" not in page   # only statuses the national model leads to are offered
     notices: list[S] = []
     app = env.client.app
-    registry = app.state.dossiers  # type: ignore[attr-defined]
+    registry = services_of(app).get(DossierBackend)
     listener = registry.on_status_change
 
     async def counting(view: DossierView) -> None:
@@ -297,7 +310,7 @@ def test_posts_without_the_right_csrf_token_are_refused(env: Env, token: str | N
     response = env.client.post(f"/staff/dossiers/{env.dossier.code}/status", data=data)
     assert response.status_code == 403 and "không hợp lệ" in response.text
     assert env.client.post("/staff/logout", data={} if token is None else {"csrf_token": token}).status_code == 403
-    view = run_async(env.client.app.state.dossiers.get(env.dossier.code))  # type: ignore[attr-defined]
+    view = run_async(services_of(env.client.app).get(DossierBackend).get(env.dossier.code))
     assert view.status == S.NEW
 
 
@@ -385,7 +398,7 @@ def test_an_internal_note_stays_with_staff_and_never_reaches_the_citizen(env: En
     assert response.status_code == 303
     alone = env.client.post(url, data={"status": "", "internal_note": "Chờ bản gốc giấy khám", "csrf_token": csrf})
     assert alone.status_code == 303
-    view = run_async(env.client.app.state.dossiers.get(env.dossier.code))  # type: ignore[attr-defined]
+    view = run_async(services_of(env.client.app).get(DossierBackend).get(env.dossier.code))
     assert view.status == S.RECEIVED and [e.status for e in view.history] == [S.NEW, S.RECEIVED]
     assert all("xác minh" not in e.note and "bản gốc" not in e.note for e in view.history)   # tracking shows these
     page = env.client.get(f"/staff/dossiers/{env.dossier.code}").text

@@ -14,9 +14,9 @@ from playwright.sync_api import Page, expect
 from bot.app import create_app
 from bot.dossiers.backend import DossierView
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import free_port
-from tests.staff_support import PASSWORD, create_user, file_dossier, staff_settings
-from tests.standins import serve_in_thread
+from tests.support.network import free_port
+from tests.support.servers import serve_in_thread
+from tests.support.staff import PASSWORD, create_user, file_dossier, staff_settings
 
 pytestmark = [pytest.mark.browser]
 

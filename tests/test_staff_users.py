@@ -21,8 +21,8 @@ from bot.auth.service import AccountConflict, StaffAuth
 from bot.core.config import Settings
 from bot.core.db import make_engine, make_sessionmaker
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import free_port
-from tests.staff_support import PASSWORD, create_user, staff_settings
+from tests.support.network import free_port
+from tests.support.staff import PASSWORD, STAFF, copy_files, create_users, staff_settings
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 NEW_PASSWORD = "mat-khau-moi-cua-binh"
@@ -67,13 +67,19 @@ def build_app(settings: Settings, kb: KnowledgeBase) -> FastAPI:
     return app
 
 
+@pytest.fixture(scope="module")
+def accounts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Made once: a database with the four staff accounts (through the CLI); each test gets a copy."""
+    folder = tmp_path_factory.mktemp("accounts")
+    create_users(staff_settings(folder, free_port()), STAFF)
+    return folder
+
+
 @pytest.fixture
-def env(kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
+def env(kb: KnowledgeBase, accounts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
+    copy_files(accounts, tmp_path)
     settings = staff_settings(tmp_path, free_port())
-    for username, role in [("tnv", "volunteer"), ("tongdai", "hotline"), ("giamsat", "supervisor"),
-                           ("quantri", "admin")]:
-        create_user(monkeypatch, settings, username, role)
-    monkeypatch.delenv(cli.PASSWORD_ENV)
+    monkeypatch.delenv(cli.PASSWORD_ENV, raising=False)
     with TestClient(build_app(settings, kb), follow_redirects=False) as client:
         yield Env(client, settings)
 

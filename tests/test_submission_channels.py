@@ -4,20 +4,25 @@ document, confirmation by an inline button, and the dossier filed with that phot
 from __future__ import annotations
 
 import itertools
-import time
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from bot.app import create_app
+from bot.conversation.inbound import InboundPipeline
+from bot.conversation.models import OutboxItem
 from bot.core.config import Settings
 from bot.core.db import make_engine, make_sessionmaker
+from bot.core.services import services_of
 from bot.dossiers.models import DossierDocumentRecord, DossierRecord
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import Stack, free_port, wait_for
 from tests.standins.telegram_server import TelegramStandin, callback_update, message_update, photo_sizes, serve
+from tests.support.network import free_port
+from tests.support.stack import Stack
+from tests.support.waiting import wait_for
 from tests.test_telegram import JPEG, SECRET, TOKEN, keyboard
 
 pytestmark = pytest.mark.rasa
@@ -44,8 +49,8 @@ def test_a_dossier_is_filed_from_telegram_with_a_photo(stack: Stack, kb: Knowled
             response = client.post("/webhooks/telegram", json=update,
                                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
             assert response.status_code == 200
+            all_replies_sent(client, "telegram", str(CHAT))   # a reply may come in several messages
             wait_for(lambda: len(tg.called("sendMessage")) > before, timeout=30)
-            time.sleep(1.0)  # a reply may come in several messages
             return "\n".join(p["text"] for p in tg.called("sendMessage")[before:])
 
         def say(text: str) -> str:
@@ -73,7 +78,7 @@ def test_a_dossier_is_filed_from_telegram_with_a_photo(stack: Stack, kb: Knowled
         filed = post(callback_update(next(ids), CHAT, "cb-confirm", confirm["callback_data"]))
         assert "Mã hồ sơ" in filed
 
-    with app.state.sessions() as session:
+    with services_of(app).get(sessionmaker)() as session:
         dossier = session.scalars(select(DossierRecord).where(DossierRecord.sender_id == str(CHAT))).one()
         documents = session.scalars(select(DossierDocumentRecord).where(
             DossierDocumentRecord.dossier_id == dossier.id)).all()
@@ -93,8 +98,8 @@ def test_a_dossier_is_filed_from_zalo_with_a_photo(stack: Stack, kb: KnowledgeBa
             def post(event: dict) -> str:
                 before = len(sent_to(standin, user))
                 assert gateway.post(event).status_code == 200
+                all_replies_sent(gateway.client, "zalo", user)
                 wait_for(lambda: len(sent_to(standin, user)) > before, timeout=30)
-                time.sleep(1.0)
                 return "\n".join(_zalo_text(s["message"]) for s in sent_to(standin, user)[before:])
 
             def say(text: str) -> str:
@@ -120,6 +125,20 @@ def test_a_dossier_is_filed_from_zalo_with_a_photo(stack: Stack, kb: KnowledgeBa
         assert dossier.channel == "zalo" and dossier.code in filed
         assert len(session.scalars(select(DossierDocumentRecord).where(
             DossierDocumentRecord.dossier_id == dossier.id)).all()) == 1
+
+
+def all_replies_sent(client: TestClient, channel: str, recipient: str) -> None:
+    """Wait until the gateway has answered every message it acknowledged (its background work) and
+    its outbox has sent every reply to ``recipient``: a reply may come in several messages."""
+    services = services_of(client.app)
+    client.portal.call(services.get(InboundPipeline).drain)
+
+    def nothing_left() -> bool:
+        with services.get(sessionmaker)() as session:
+            return session.scalars(select(OutboxItem.id).where(
+                OutboxItem.channel == channel, OutboxItem.recipient_id == recipient,
+                OutboxItem.status.in_(["pending", "sending"]))).first() is None
+    wait_for(nothing_left, timeout=30)
 
 
 def _zalo_text(message: dict) -> str:

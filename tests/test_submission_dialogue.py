@@ -7,7 +7,7 @@ import json
 import pytest
 
 from actions import submission_texts as t
-from tests.conftest import Stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.rasa
 

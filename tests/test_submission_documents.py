@@ -13,7 +13,8 @@ from actions import submission_texts as t
 from bot.core.money import vnd
 from bot.dossiers.status import DossierStatus as S
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import Stack, run_async
+from tests.support.stack import Stack
+from tests.support.waiting import run_async
 from tests.test_gateway import PNG
 from tests.test_submission_dialogue import Chat, buttons, fill_applicant, start, texts
 from tests.test_tracking_dialogue import registry

@@ -10,7 +10,7 @@ from bot.conversation.senders import split_sender
 from bot.dossiers.draft_store import SqlDraftStore
 from bot.dossiers.drafts import FormDraft
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import run_async
+from tests.support.waiting import run_async
 from tests.test_dossiers import attachment, sessions  # noqa: F401  (fixture)
 
 

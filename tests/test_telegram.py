@@ -14,17 +14,22 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from bot.app import create_app
 from bot.auth.service import Staff
+from bot.conversation.inbound import InboundPipeline
 from bot.conversation.models import Attachment, Conversation, Message, OutboxItem
+from bot.conversation.outbox import Outbox
 from bot.core.config import Settings
+from bot.core.services import services_of
+from bot.handoff.service import HandoffService
 from channels import telegram
 from channels.base import DeliveryError
 from channels.messages import Button, OutboundMessage
 from channels.telegram import polling
+from channels.telegram.channel import TelegramChannel
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import Stack, free_port, run_async, wait_for
 from tests.standins.telegram_server import (
     TelegramStandin,
     callback_update,
@@ -32,6 +37,10 @@ from tests.standins.telegram_server import (
     photo_sizes,
     serve,
 )
+from tests.support.databases import migrated_sqlite_url
+from tests.support.network import free_port
+from tests.support.stack import Stack
+from tests.support.waiting import run_async, wait_for
 
 TOKEN = "123456:TEST-token_for-standin"
 SECRET = "bi-mat_webhook-2026"
@@ -57,14 +66,14 @@ class Gateway:
         return self.client.post("/webhooks/telegram", json=update, headers=headers).status_code
 
     def drain(self) -> None:
-        self.client.portal.call(self.app.state.inbound.drain)
+        self.client.portal.call(services_of(self.app).get(InboundPipeline).drain)
 
     def rows(self, model: type, *where: Any) -> list[Any]:
-        with self.app.state.sessions() as session:
+        with services_of(self.app).get(sessionmaker)() as session:
             return list(session.scalars(select(model).where(*where)).all())
 
     def conversation_id(self, chat_id: int = CHAT) -> int:
-        with self.app.state.sessions() as session, session.begin():
+        with services_of(self.app).get(sessionmaker)() as session, session.begin():
             found = session.scalar(select(Conversation).where(Conversation.channel == "telegram",
                                                               Conversation.sender_id == str(chat_id)))
             if found is None:
@@ -74,11 +83,11 @@ class Gateway:
             return found.id
 
     def notify(self, *messages: OutboundMessage, chat_id: int = CHAT) -> list[int]:
-        return self.app.state.outbox.enqueue(self.conversation_id(chat_id), list(messages), kind="notice")
+        return services_of(self.app).get(Outbox).enqueue(self.conversation_id(chat_id), list(messages), kind="notice")
 
 
 def gateway_settings(tmp_path: Path, tg: TelegramStandin, rasa_url: str | None = None) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'gw.db'}", attachments_dir=tmp_path / "files",
+    return Settings(database_url=migrated_sqlite_url(tmp_path / "gw.db"), attachments_dir=tmp_path / "files",
                     rasa_url=rasa_url or f"http://127.0.0.1:{free_port()}", rasa_timeout_seconds=2,
                     telegram_bot_token=TOKEN, telegram_webhook_secret=SECRET, telegram_api_base=tg.url)
 
@@ -297,8 +306,9 @@ def test_blocked_user_is_given_up_by_the_outbox(gateway: Gateway, tg: TelegramSt
 # ---- polling --------------------------------------------------------------------------------------
 def test_polling_mode_receives_an_update_and_confirms_it(gateway: Gateway, tg: TelegramStandin) -> None:
     tg.push_update(message_update(200, CHAT, 20, text="giờ làm việc của trung tâm"))
-    state = gateway.app.state
-    poller = gateway.client.portal.start_task_soon(polling.run, state.channels["telegram"], state.inbound, 1)
+    services = services_of(gateway.app)
+    poller = gateway.client.portal.start_task_soon(polling.run, services.get(TelegramChannel),
+                                                   services.get(InboundPipeline), 1)
     try:
         [reply] = wait_for(lambda: sent_texts(tg))
         assert "tạm gián đoạn" in reply
@@ -316,7 +326,7 @@ def test_real_rasa_answers_a_telegram_greeting(stack: Stack, kb: KnowledgeBase, 
                                                tg: TelegramStandin) -> None:
     app = create_app(gateway_settings(tmp_path, tg, rasa_url=stack.rasa_url), kb=kb)
     with TestClient(app) as client:
-        gateway = Gateway(client, app, app.state.settings)
+        gateway = Gateway(client, app, services_of(app).get(Settings))
         assert gateway.post_update(message_update(300, CHAT, 30, text="xin chao")) == 200
         wait_for(lambda: sent_texts(tg), timeout=30)
         time.sleep(1.0)
@@ -335,7 +345,7 @@ def test_a_person_answers_a_telegram_citizen_through_the_outbox(kb: KnowledgeBas
     agent = Staff(id=0, username="tnv", full_name="Lê Văn Tình", role="volunteer", csrf_token="")
     with TestClient(app) as client:
         gateway = Gateway(client, app, settings)
-        handoff = app.state.handoff
+        handoff = services_of(app).get(HandoffService)
         client.portal.call(handoff.set_presence, agent, "online")
         queued = client.portal.call(handoff.request, gateway.conversation_id(), "asked", {})
         client.portal.call(handoff.claim, queued.handoff_id, agent)
@@ -366,7 +376,7 @@ def test_a_message_acknowledged_by_a_process_that_died_is_answered_after_restart
     with TestClient(restarted):
         reply = wait_for(lambda: sent_texts(tg))
         assert "tạm gián đoạn" in reply[0]                  # Rasa is down here: the outage reply, not silence
-    with restarted.state.sessions() as session:
+    with services_of(restarted).get(sessionmaker)() as session:
         [stored] = session.scalars(select(Message).where(Message.direction == "in")).all()
         assert inbound.UNANSWERED not in (stored.payload or {})
     assert len(sent_texts(tg)) == 1                          # answered once, not again by the next sweep

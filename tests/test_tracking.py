@@ -7,7 +7,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.dossiers.registry import EmbeddedRegistry
 from bot.dossiers.tracking import FailureThrottle, TrackingService
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import run_async
+from tests.support.waiting import run_async
 from tests.test_dossiers import CCCD, PHONE, draft, sessions  # noqa: F401  (fixture)
 
 

@@ -17,7 +17,8 @@ from bot.dossiers.codes import new_code
 from bot.dossiers.registry import EmbeddedRegistry
 from bot.dossiers.status import DossierStatus as S
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import Stack, run_async
+from tests.support.stack import Stack
+from tests.support.waiting import run_async
 from tests.test_dossiers import CCCD, PHONE, draft
 from tests.test_submission_dialogue import Chat
 

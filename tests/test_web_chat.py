@@ -10,7 +10,7 @@ from bot.conversation.models import Conversation
 from bot.conversation.outbox import Outbox
 from bot.core.db import make_engine, make_sessionmaker
 from channels.messages import OutboundMessage
-from tests.conftest import Stack
+from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
 

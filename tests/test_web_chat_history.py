@@ -13,18 +13,22 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
+from bot.conversation.attachments import AttachmentService
 from bot.conversation.outbox import Outbox
 from bot.conversation.routes import SESSION_COOKIE
 from bot.core.config import Settings
+from bot.core.services import services_of
 from channels.messages import OutboundMessage
 from channels.web import WebChannel
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import free_port, run_async
+from tests.support.databases import migrated_sqlite_url
+from tests.support.network import free_port
+from tests.support.waiting import run_async
 
 
 @pytest.fixture
 def app_client(kb: KnowledgeBase, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'gw.db'}", rasa_url=f"http://127.0.0.1:{free_port()}",
+    settings = Settings(database_url=migrated_sqlite_url(tmp_path / "gw.db"), rasa_url=f"http://127.0.0.1:{free_port()}",
                         rasa_timeout_seconds=2, secret_key="test-secret", attachments_dir=str(tmp_path / "files"))
     with TestClient(create_app(settings, kb=kb)) as client:
         yield client
@@ -47,7 +51,8 @@ def test_a_new_browser_gets_a_random_sender_bound_by_an_httponly_cookie(app_clie
     assert response.status_code == 200
     body = response.json()
     assert body["sender"].startswith("web-") and len(body["sender"]) > 30
-    assert body["history"] is True and body["max_upload_bytes"] == app_client.app.state.attachments.max_bytes
+    max_bytes = services_of(app_client.app).get(AttachmentService).max_bytes
+    assert body["history"] is True and body["max_upload_bytes"] == max_bytes
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"{SESSION_COOKIE}={body['sender']}.")
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/api/chat" in cookie
@@ -86,7 +91,7 @@ def test_history_needs_the_cookie_not_just_the_sender_id(app_client: TestClient)
     # Claiming the sender at the session endpoint keeps it for its notices, but gives no history.
     claimed = stranger(app_client).post("/api/chat/session", headers={"X-Chat-Sender": sender})
     assert claimed.json() == {"sender": sender, "history": False,
-                              "max_upload_bytes": app_client.app.state.attachments.max_bytes}
+                              "max_upload_bytes": services_of(app_client.app).get(AttachmentService).max_bytes}
     assert "set-cookie" not in claimed.headers
     # A sender the gateway never saw is not adopted: a new one is made and bound.
     fresh = stranger(app_client).post("/api/chat/session", headers={"X-Chat-Sender": "web-guessed"}).json()
@@ -98,11 +103,12 @@ def test_notices_in_the_history_are_not_fetched_again_as_updates(app_client: Tes
     say(app_client, sender, "xin chào")
     app = app_client.app
     from sqlalchemy import select
+    from sqlalchemy.orm import sessionmaker
 
     from bot.conversation.models import Conversation
-    with app.state.sessions() as session:
+    with services_of(app).get(sessionmaker)() as session:
         conversation_id = session.scalar(select(Conversation.id).where(Conversation.sender_id == sender))
-    outbox = Outbox(app.state.sessions, {"web": WebChannel()})
+    outbox = Outbox(services_of(app).get(sessionmaker), {"web": WebChannel()})
     outbox.enqueue(conversation_id, [OutboundMessage(text="Hồ sơ HS-1 đã được tiếp nhận.")], kind="notice")
     run_async(outbox.deliver_due())
     history = app_client.get("/api/chat/history").json()
@@ -139,7 +145,7 @@ def test_polling_with_the_sender_in_a_header_keeps_its_own_rate_limit() -> None:
 
 
 def test_the_cookie_is_secure_when_the_public_address_is_https(kb: KnowledgeBase, tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'gw.db'}", rasa_url=f"http://127.0.0.1:{free_port()}",
+    settings = Settings(database_url=migrated_sqlite_url(tmp_path / "gw.db"), rasa_url=f"http://127.0.0.1:{free_port()}",
                         secret_key="test-secret", attachments_dir=str(tmp_path / "files"),
                         public_url="https://dichvucong.example.gov.vn")
     with TestClient(create_app(settings, kb=kb)) as client:   # TLS ends at the proxy: the app sees http

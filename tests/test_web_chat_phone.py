@@ -21,7 +21,9 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import ROOT, Stack, run_async
+from tests.support.paths import ROOT
+from tests.support.stack import Stack
+from tests.support.waiting import run_async
 from tests.test_dossiers import draft
 from tests.test_tracking_dialogue import registry
 

@@ -19,22 +19,31 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
 
 from bot.app import create_app
 from bot.auth.service import Staff
+from bot.conversation.inbound import InboundPipeline
 from bot.conversation.models import Attachment, Conversation, Message, OutboxItem, PlatformToken
+from bot.conversation.outbox import Outbox
 from bot.core.config import Settings
 from bot.core.db import make_engine, make_sessionmaker
+from bot.core.services import services_of
+from bot.handoff.service import HandoffService
 from bot.schema import create_schema
 from channels import zalo
 from channels.base import DeliveryError, FileTooLarge
 from channels.messages import Button, OutboundMessage
+from channels.zalo.channel import ZaloChannel
 from channels.zalo.client import ZaloClient
 from channels.zalo.signature import compute_signature
 from channels.zalo.tokens import TokenStore
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import Stack, free_port, run_async, wait_for
 from tests.standins.zalo_server import ZaloStandIn, running
+from tests.support.databases import migrated_sqlite_url
+from tests.support.network import free_port
+from tests.support.stack import Stack
+from tests.support.waiting import run_async, wait_for
 
 OA_SECRET = "oa-secret"
 CHOOSE = '/choose{"item_id": "khai-sinh"}'
@@ -61,7 +70,7 @@ def standin() -> Iterator[ZaloStandIn]:
 
 
 def zalo_settings(tmp_path: Path, standin: ZaloStandIn, rasa_url: str | None = None) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'gw.db'}",
+    return Settings(database_url=migrated_sqlite_url(tmp_path / "gw.db"),
                     rasa_url=rasa_url or f"http://127.0.0.1:{free_port()}", rasa_timeout_seconds=2,
                     attachments_dir=tmp_path / "files", zalo_app_id=standin.app_id,
                     zalo_app_secret=standin.secret_key, zalo_oa_secret_key=OA_SECRET,
@@ -90,16 +99,16 @@ class Gateway:
         return self.client.portal.call(func, *args)
 
     def drain(self) -> None:
-        self.call(self.client.app.state.inbound.drain)
+        self.call(services_of(self.client.app).get(InboundPipeline).drain)
 
     def db(self) -> Any:
-        return self.client.app.state.sessions()
+        return services_of(self.client.app).get(sessionmaker)()
 
 
 @contextmanager
 def open_gateway(kb: KnowledgeBase, settings: Settings, standin: ZaloStandIn) -> Iterator[Gateway]:
     with TestClient(create_app(settings, kb=kb)) as client:
-        assert "zalo" in client.app.state.channels
+        assert services_of(client.app).find(ZaloChannel) is not None
         yield Gateway(client, standin, settings)
 
 
@@ -322,7 +331,7 @@ def test_proactive_notice_reaches_zalo_user(gateway: Gateway) -> None:
     wait_for(lambda: sent_to(gateway.standin, "u-notice"))
     with gateway.db() as db:
         conversation_id = db.scalar(select(Conversation.id).where(Conversation.sender_id == "u-notice"))
-    outbox = gateway.client.app.state.outbox
+    outbox = services_of(gateway.client.app).get(Outbox)
     notice = OutboundMessage(text="Hồ sơ của Anh/Chị đã có kết quả, mời Anh/Chị đến nhận.")
     gateway.call(outbox.enqueue, conversation_id, [notice], "notice")
     within = wait_for(lambda: [s for s in sent_to(gateway.standin, "u-notice") if s["kind"] == "cs"][1:])
@@ -360,7 +369,7 @@ def test_long_zalo_text_is_split_and_buttons_fit_zalo(gateway: Gateway) -> None:
     gateway.post(text_event("u-long", "xin chào"))
     gateway.drain()
     wait_for(lambda: sent_to(gateway.standin, "u-long"))
-    channel = gateway.client.app.state.channels["zalo"]
+    channel = services_of(gateway.client.app).get(ZaloChannel)
     paragraph = "Anh/Chị chuẩn bị giấy tờ theo hướng dẫn tại https://dichvucong.gov.vn nhé. "
     long_text = (paragraph * 70).strip()
     buttons = [Button(title=f"Lựa chọn {i} " + "rất dài " * 20, payload=f"/ask_detail{{\"n\": {i}}}")
@@ -381,7 +390,7 @@ def test_zalo_image_is_uploaded_then_sent(gateway: Gateway) -> None:
     gateway.drain()
     wait_for(lambda: sent_to(gateway.standin, "u-image"))
     gateway.standin.files["so-do.png"] = (png_bytes(), "image/png")
-    channel = gateway.client.app.state.channels["zalo"]
+    channel = services_of(gateway.client.app).get(ZaloChannel)
     gateway.call(channel.send, "u-image", OutboundMessage(image=f"{gateway.standin.url}/files/so-do.png"))
     assert gateway.standin.uploads == [png_bytes()]
     element = sent_to(gateway.standin, "u-image")[-1]["message"]["attachment"]["payload"]["elements"][0]
@@ -393,12 +402,12 @@ def test_blocked_user_is_not_retried_and_network_errors_are(gateway: Gateway, tm
     gateway.drain()
     wait_for(lambda: sent_to(gateway.standin, "u-blocked"))
     gateway.standin.blocked_users.add("u-blocked")
-    channel = gateway.client.app.state.channels["zalo"]
+    channel = services_of(gateway.client.app).get(ZaloChannel)
     with pytest.raises(DeliveryError) as blocked:
         gateway.call(channel.send, "u-blocked", OutboundMessage(text="còn đó không ạ"))
     assert blocked.value.retryable is False
     down = zalo.build(gateway.settings.model_copy(update={"zalo_api_base": f"http://127.0.0.1:{free_port()}"}),
-                      gateway.client.app.state.sessions)
+                      services_of(gateway.client.app).get(sessionmaker))
     with pytest.raises(DeliveryError) as network:
         gateway.call(down.send, "u-blocked", OutboundMessage(text="còn đó không ạ"))
     assert network.value.retryable is True
@@ -407,7 +416,7 @@ def test_blocked_user_is_not_retried_and_network_errors_are(gateway: Gateway, tm
 def test_zalo_download_is_capped(gateway: Gateway) -> None:
     gateway.standin.files["big.pdf"] = (b"%PDF-" + b"0" * 5000, "application/pdf")
     small = zalo.build(gateway.settings.model_copy(update={"max_upload_bytes": 1000}),
-                       gateway.client.app.state.sessions)
+                       services_of(gateway.client.app).get(sessionmaker))
     with pytest.raises(FileTooLarge, match="limit 1000"):
         gateway.call(small.download, f"{gateway.standin.url}/files/big.pdf")
 
@@ -450,7 +459,7 @@ def test_a_person_answers_a_zalo_citizen_through_the_outbox(kb: KnowledgeBase, t
     with open_gateway(kb, settings, standin) as gateway:
         assert gateway.post(text_event("zu-77", "xin chào")).status_code == 200
         gateway.drain()
-        handoff = gateway.client.app.state.handoff
+        handoff = services_of(gateway.client.app).get(HandoffService)
         with gateway.db() as session:
             conversation_id = session.scalars(select(Conversation.id).where(Conversation.sender_id == "zu-77")).one()
         gateway.call(handoff.set_presence, agent, "online")

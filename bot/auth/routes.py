@@ -11,10 +11,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
+from bot.auth.deps import Auth
 from bot.auth.models import ROLE_LABELS, ROLES
-from bot.auth.pages import audit, error_page, render
+from bot.auth.pages import Audit, error_page, render
 from bot.auth.passwords import WeakPassword, check_strength
-from bot.auth.service import USERNAME, AccountConflict, AuthError, LoginRateLimited, Staff, UnknownUser
+from bot.auth.service import USERNAME, AccountConflict, AuthError, LoginRateLimited, Staff, StaffAuth, UnknownUser
 from bot.auth.web import (
     CSRF_MESSAGE,
     LOGIN_CSRF_COOKIE,
@@ -22,7 +23,6 @@ from bot.auth.web import (
     StaffHTTPError,
     clear_cookie,
     client_ip,
-    get_auth,
     known_device,
     login_csrf_token,
     make_route_class,
@@ -32,6 +32,8 @@ from bot.auth.web import (
     safe_next,
     set_cookie,
 )
+from bot.core.config import Settings
+from bot.core.deps import AppSettings
 from bot.core.tokens import tokens_match
 
 ADMIN = "admin"
@@ -54,50 +56,50 @@ async def home() -> RedirectResponse:
     return RedirectResponse("/staff/dossiers", status_code=303)
 
 
-def _login_page(request: Request, next_path: str, message: str = "", status_code: int = 200,
+def _login_page(request: Request, settings: Settings, next_path: str, message: str = "", status_code: int = 200,
                 username: str = "") -> Response:
     token = login_csrf_token(request)
     response = render(request, "staff_login.html", {"csrf": token, "next": next_path, "message": message,
                                                     "username": username}, status_code)
-    set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    set_cookie(settings, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
     return response
 
 
 @router.get("/login")
-async def login_form(request: Request, next: str = "", out: str = "") -> Response:
-    staff = await asyncio.to_thread(get_auth(request).session_staff, request.cookies.get(SESSION_COOKIE))
+async def login_form(request: Request, auth: Auth, settings: AppSettings, next: str = "", out: str = "") -> Response:
+    staff = await asyncio.to_thread(auth.session_staff, request.cookies.get(SESSION_COOKIE))
     if staff is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return _login_page(request, safe_next(next), "Anh/Chị đã đăng xuất." if out else "")
+    return _login_page(request, settings, safe_next(next), "Anh/Chị đã đăng xuất." if out else "")
 
 
 @router.post("/login")
-async def login(request: Request) -> Response:
+async def login(request: Request, auth: Auth, settings: AppSettings) -> Response:
     form = await request.form()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     next_path = safe_next(str(form.get("next", "")))
     if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE, ""), str(form.get("csrf_token", ""))):
         raise StaffHTTPError(403, CSRF_MESSAGE)
-    auth = get_auth(request)
     try:
         token, _staff = await asyncio.to_thread(auth.login, username, password, client_ip(request),
-                                                known_device(request, username))
+                                                known_device(request, settings, username))
     except LoginRateLimited as error:
-        return _login_page(request, next_path, str(error), 429, username)
+        return _login_page(request, settings, next_path, str(error), 429, username)
     except AuthError as error:
-        return _login_page(request, next_path, str(error), 401, username)
+        return _login_page(request, settings, next_path, str(error), 401, username)
     response = RedirectResponse(next_path, status_code=303)
-    set_cookie(request, response, SESSION_COOKIE, token, max_age=int(auth.lifetime.total_seconds()))
-    remember_device(request, response, username)
-    clear_cookie(request, response, LOGIN_CSRF_COOKIE)
+    set_cookie(settings, response, SESSION_COOKIE, token, max_age=int(auth.lifetime.total_seconds()))
+    remember_device(request, settings, response, username)
+    clear_cookie(settings, response, LOGIN_CSRF_COOKIE)
     return response
 
 
 @router.post("/logout")
-async def logout(request: Request, staff: Staff = Depends(require_csrf)) -> Response:  # noqa: B008
-    await asyncio.to_thread(get_auth(request).logout, request.cookies.get(SESSION_COOKIE), staff, client_ip(request))
+async def logout(request: Request, auth: Auth, settings: AppSettings,
+                 staff: Staff = Depends(require_csrf)) -> Response:  # noqa: B008
+    await asyncio.to_thread(auth.logout, request.cookies.get(SESSION_COOKIE), staff, client_ip(request))
     response = RedirectResponse("/staff/login?out=1", status_code=303)
-    clear_cookie(request, response, SESSION_COOKIE)
+    clear_cookie(settings, response, SESSION_COOKIE)
     return response
 
 
@@ -116,12 +118,12 @@ def _password_error(password: str, again: str) -> str:
     return "" if password == again else MISMATCH
 
 
-async def _page(request: Request, staff: Staff, *, notice: str = "", error: str = "",
+async def _page(request: Request, auth: StaffAuth, staff: Staff, *, notice: str = "", error: str = "",
                 form: dict[str, str] | None = None, error_for: dict[str, str] | None = None,
                 status_code: int = 200) -> Response:
     """The list with the create form; ``form`` re-fills the create form and ``error_for`` marks the
     account whose form failed ({"user", "kind", "role"}). Passwords are never sent back."""
-    users = await asyncio.to_thread(get_auth(request).list_users)
+    users = await asyncio.to_thread(auth.list_users)
     context: dict[str, Any] = {
         "users": users, "roles": ROLES, "role_labels": ROLE_LABELS, "notice": notice, "error": error,
         "form": {"username": "", "full_name": "", "role": "volunteer"} | (form or {}),
@@ -142,14 +144,15 @@ def _known(username: str) -> str:
 
 
 @router.get("/users")
-async def user_list(request: Request, done: str = "", user: str = "",
+async def user_list(request: Request, auth: Auth, done: str = "", user: str = "",
                     staff: Staff = Depends(require_staff(ADMIN))) -> Response:  # noqa: B008
     notice = NOTICES[done].format(user=user) if done in NOTICES and USERNAME.fullmatch(user) else ""
-    return await _page(request, staff, notice=notice)
+    return await _page(request, auth, staff, notice=notice)
 
 
 @router.post("/users")
-async def create_user(request: Request, staff: Staff = Depends(require_admin_form)) -> Response:  # noqa: B008
+async def create_user(request: Request, auth: Auth, audit: Audit,
+                      staff: Staff = Depends(require_admin_form)) -> Response:  # noqa: B008
     form = await request.form()
     values = {k: str(form.get(k, "")) for k in ("username", "full_name", "role")}
     values["username"] = values["username"].strip().lower()
@@ -165,82 +168,84 @@ async def create_user(request: Request, staff: Staff = Depends(require_admin_for
     else:
         error = _password_error(password, again)
     if error:
-        return await _page(request, staff, error=error, form=values, status_code=400)
+        return await _page(request, auth, staff, error=error, form=values, status_code=400)
     try:
-        created = await asyncio.to_thread(get_auth(request).create_user, values["username"], values["role"],
+        created = await asyncio.to_thread(auth.create_user, values["username"], values["role"],
                                           password, values["full_name"])
     except AccountConflict as failure:
-        return await _page(request, staff, error=str(failure), form=values, status_code=409)
+        return await _page(request, auth, staff, error=str(failure), form=values, status_code=409)
     except (AuthError, WeakPassword) as failure:
-        return await _page(request, staff, error=str(failure), form=values, status_code=400)
-    await audit(request, staff, "user.create", created.username, f"role={created.role}")
+        return await _page(request, auth, staff, error=str(failure), form=values, status_code=400)
+    await audit(staff, "user.create", created.username, f"role={created.role}")
     return _done("create", created.username)
 
 
-async def _refused(request: Request, staff: Staff, failure: AuthError, error_for: dict[str, str]) -> Response:
+async def _refused(request: Request, auth: StaffAuth, staff: Staff, failure: AuthError,
+                   error_for: dict[str, str]) -> Response:
     if isinstance(failure, UnknownUser):
         raise StaffHTTPError(404, str(failure))
-    return await _page(request, staff, error=str(failure), error_for=error_for,
+    return await _page(request, auth, staff, error=str(failure), error_for=error_for,
                        status_code=409 if isinstance(failure, AccountConflict) else 400)
 
 
 @router.post("/users/{username}/role")
-async def change_role(request: Request, username: str,
+async def change_role(request: Request, username: str, auth: Auth, audit: Audit,
                       staff: Staff = Depends(require_admin_form)) -> Response:  # noqa: B008
     username = _known(username)
     role = str((await request.form()).get("role", ""))
     error_for = {"user": username, "kind": "role", "role": role}
     if role not in ROLES:
-        return await _page(request, staff, error="Vui lòng chọn vai trò.", error_for=error_for, status_code=400)
+        return await _page(request, auth, staff, error="Vui lòng chọn vai trò.", error_for=error_for,
+                           status_code=400)
     try:
-        previous = await asyncio.to_thread(get_auth(request).set_role, username, role, staff.username)
+        previous = await asyncio.to_thread(auth.set_role, username, role, staff.username)
     except AuthError as failure:
-        return await _refused(request, staff, failure, error_for)
+        return await _refused(request, auth, staff, failure, error_for)
     if previous != role:
-        await audit(request, staff, "user.role", username, f"{previous} → {role}")
+        await audit(staff, "user.role", username, f"{previous} → {role}")
     return _done("role", username)
 
 
 @router.post("/users/{username}/disable")
-async def disable(request: Request, username: str,
+async def disable(request: Request, username: str, auth: Auth, audit: Audit,
                   staff: Staff = Depends(require_admin_form)) -> Response:  # noqa: B008
     username = _known(username)
     try:
-        changed = await asyncio.to_thread(get_auth(request).disable_user, username, staff.username)
+        changed = await asyncio.to_thread(auth.disable_user, username, staff.username)
     except AuthError as failure:
-        return await _refused(request, staff, failure, {"user": username, "kind": "state"})
+        return await _refused(request, auth, staff, failure, {"user": username, "kind": "state"})
     if changed:
-        await audit(request, staff, "user.disable", username)
+        await audit(staff, "user.disable", username)
     return _done("disable", username)
 
 
 @router.post("/users/{username}/enable")
-async def enable(request: Request, username: str,
+async def enable(request: Request, username: str, auth: Auth, audit: Audit,
                  staff: Staff = Depends(require_admin_form)) -> Response:  # noqa: B008
     username = _known(username)
     try:
-        changed = await asyncio.to_thread(get_auth(request).enable_user, username)
+        changed = await asyncio.to_thread(auth.enable_user, username)
     except AuthError as failure:
-        return await _refused(request, staff, failure, {"user": username, "kind": "state"})
+        return await _refused(request, auth, staff, failure, {"user": username, "kind": "state"})
     if changed:
-        await audit(request, staff, "user.enable", username)
+        await audit(staff, "user.enable", username)
     return _done("enable", username)
 
 
 @router.post("/users/{username}/password")
-async def reset_password(request: Request, username: str,
+async def reset_password(request: Request, username: str, auth: Auth, audit: Audit,
                          staff: Staff = Depends(require_admin_form)) -> Response:  # noqa: B008
     username = _known(username)
     form = await request.form()
     error_for = {"user": username, "kind": "password"}
     error = _password_error(str(form.get("password", "")), str(form.get("password2", "")))
     if error:
-        return await _page(request, staff, error=error, error_for=error_for, status_code=400)
+        return await _page(request, auth, staff, error=error, error_for=error_for, status_code=400)
     # The admin's own session survives resetting their own password; every other one ends.
     keep = request.cookies.get(SESSION_COOKIE) if username == staff.username else None
     try:
-        await asyncio.to_thread(get_auth(request).set_password, username, str(form.get("password", "")), keep)
+        await asyncio.to_thread(auth.set_password, username, str(form.get("password", "")), keep)
     except AuthError as failure:
-        return await _refused(request, staff, failure, error_for)
-    await audit(request, staff, "user.password", username, "mật khẩu được đặt lại; các phiên khác đã kết thúc")
+        return await _refused(request, auth, staff, failure, error_for)
+    await audit(staff, "user.password", username, "mật khẩu được đặt lại; các phiên khác đã kết thúc")
     return _done("password", username)

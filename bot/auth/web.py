@@ -4,7 +4,6 @@ route class that adds strict security headers and turns auth errors into pages."
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -16,7 +15,9 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
-from bot.auth.service import Staff, StaffAuth
+from bot.auth.deps import Auth
+from bot.auth.service import Staff
+from bot.core.config import Settings
 from bot.core.errors import ServiceError
 from bot.core.secrets import secret_key
 from bot.core.tokens import tokens_match
@@ -45,63 +46,51 @@ CSRF_MESSAGE = "Phiên làm việc của biểu mẫu không hợp lệ hoặc �
 FORBIDDEN_MESSAGE = "Tài khoản của Anh/Chị không có quyền thực hiện thao tác này."
 
 
-def get_auth(request: Request) -> StaffAuth:
-    """The app's ``StaffAuth`` (created on first use from the app's database and settings)."""
-    state = request.app.state
-    auth = getattr(state, "staff_auth", None)
-    if auth is None:
-        settings = state.settings
-        auth = StaffAuth(state.sessions, idle=dt.timedelta(minutes=settings.staff_session_idle_minutes),
-                         lifetime=dt.timedelta(hours=settings.staff_session_max_hours))
-        state.staff_auth = auth
-    return auth
-
-
-def _device_signature(request: Request, username: str, nonce: str) -> str:
-    key = secret_key(request.app.state.settings)
+def _device_signature(settings: Settings, username: str, nonce: str) -> str:
+    key = secret_key(settings)
     return hmac.new(key, f"staff-device:{username}:{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def known_device(request: Request, username: str) -> str:
+def known_device(request: Request, settings: Settings, username: str) -> str:
     """The device id of this browser's cookie when it was issued to ``username``, else ""."""
     nonce, _, signature = request.cookies.get(DEVICE_COOKIE, "").partition(".")
     username = username.strip().lower()[:64]
-    if not nonce or not tokens_match(_device_signature(request, username, nonce), signature):
+    if not nonce or not tokens_match(_device_signature(settings, username, nonce), signature):
         return ""
     return nonce
 
 
-def remember_device(request: Request, response: Response, username: str) -> None:
+def remember_device(request: Request, settings: Settings, response: Response, username: str) -> None:
     """After a successful login: this browser is known to ``username`` from now on."""
-    nonce = known_device(request, username) or secrets.token_urlsafe(12)
-    value = f"{nonce}.{_device_signature(request, username.strip().lower()[:64], nonce)}"
-    set_cookie(request, response, DEVICE_COOKIE, value, max_age=DEVICE_DAYS * 24 * 3600)
+    nonce = known_device(request, settings, username) or secrets.token_urlsafe(12)
+    value = f"{nonce}.{_device_signature(settings, username.strip().lower()[:64], nonce)}"
+    set_cookie(settings, response, DEVICE_COOKIE, value, max_age=DEVICE_DAYS * 24 * 3600)
 
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def secure_cookies(request: Request) -> bool:
+def secure_cookies(settings: Settings) -> bool:
     """Cookies are marked Secure when the public URL is https."""
-    return str(request.app.state.settings.public_url).lower().startswith("https://")
+    return str(settings.public_url).lower().startswith("https://")
 
 
-def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None) -> None:
+def set_cookie(settings: Settings, response: Response, name: str, value: str, max_age: int | None = None) -> None:
     response.set_cookie(name, value, max_age=max_age, path=COOKIE_PATH, httponly=True, samesite="lax",
-                        secure=secure_cookies(request))
+                        secure=secure_cookies(settings))
 
 
-def clear_cookie(request: Request, response: Response, name: str) -> None:
-    response.delete_cookie(name, path=COOKIE_PATH, httponly=True, samesite="lax", secure=secure_cookies(request))
+def clear_cookie(settings: Settings, response: Response, name: str) -> None:
+    response.delete_cookie(name, path=COOKIE_PATH, httponly=True, samesite="lax", secure=secure_cookies(settings))
 
 
-def require_staff(*roles: str) -> Callable[[Request], Awaitable[Staff]]:
+def require_staff(*roles: str) -> Callable[..., Awaitable[Staff]]:
     """Dependency: the logged-in staff member, optionally limited to ``roles``."""
 
-    async def dependency(request: Request) -> Staff:
+    async def dependency(request: Request, auth: Auth) -> Staff:
         token = request.cookies.get(SESSION_COOKIE)
-        staff = await asyncio.to_thread(get_auth(request).session_staff, token)
+        staff = await asyncio.to_thread(auth.session_staff, token)
         if staff is None:
             raise LoginRequired
         request.state.staff = staff

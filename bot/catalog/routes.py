@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -15,9 +14,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData, UploadFile
 
-from bot.auth.pages import audit, error_page, render
+from bot.auth.pages import Audit, error_page, render
 from bot.auth.service import Staff
 from bot.auth.web import StaffHTTPError, make_route_class, require_csrf, require_staff
+from bot.catalog.deps import Catalog, Knowledge
 from bot.catalog.diff import FieldChange
 from bot.catalog.flat import (
     COLUMNS,
@@ -37,11 +37,11 @@ from bot.catalog.flat import describe as describe_error
 from bot.catalog.models import STATE_LABELS
 from bot.catalog.preview import TryResult, try_question
 from bot.catalog.service import APPROVERS, CatalogError, CatalogService, InvalidRecord, VersionView
-from bot.catalog.startup import start_catalog
 from bot.core.http import content_disposition
 from bot.core.params import RowId, whole_number
 from knowledge_base.loaders import CatalogImportError
 from knowledge_base.schema import Level
+from knowledge_base.service import KnowledgeBase
 
 router = APIRouter(prefix="/staff", route_class=make_route_class(error_page), include_in_schema=False)
 
@@ -57,22 +57,6 @@ NOTICES = {
     "returned": "Đã trả lại bản nháp cho người soạn.",
     "rolledback": "Đã khôi phục phiên bản cũ; trợ lý ảo dùng nội dung này ngay từ bây giờ.",
 }
-_start_lock = threading.Lock()
-
-
-def _ensure_catalog(state: Any) -> CatalogService:
-    with _start_lock:
-        service = getattr(state, "catalog", None)
-        if service is None:
-            # Normally made by the startup hook; made here if the app was started without it.
-            service = start_catalog(state.kb, state.sessions)
-            state.catalog = service
-        return service
-
-
-async def get_catalog(request: Request) -> CatalogService:
-    service = getattr(request.app.state, "catalog", None)
-    return service or await asyncio.to_thread(_ensure_catalog, request.app.state)
 
 
 def _base(staff: Staff) -> dict[str, Any]:
@@ -85,8 +69,8 @@ def _target(kind: Kind, record_id: str) -> str:
 
 # ---- lists ---------------------------------------------------------------------------------------
 def _list_page(kind: Kind) -> Callable[..., Coroutine[Any, Any, Response]]:
-    async def page(request: Request, q: str = "", staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
-        catalog = await get_catalog(request)
+    async def page(request: Request, catalog: Catalog, q: str = "",
+                   staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
         items = await asyncio.to_thread(catalog.list_items, kind, q)
         return render(request, f"staff_{SECTIONS[kind]}.html", {**_base(staff), "items": items, "q": q.strip(),
                                                                 "kind": kind, "section": SECTIONS[kind]})
@@ -100,14 +84,14 @@ def _fields(kind: Kind, values: dict[str, str], errors: dict[str, list[str]], ex
              "readonly": c == "id" and existing} for c in COLUMNS[kind]]
 
 
-async def _edit_page(request: Request, staff: Staff, kind: Kind, *, values: dict[str, str],
+async def _edit_page(request: Request, kb: KnowledgeBase, staff: Staff, kind: Kind, *, values: dict[str, str],
                      record_id: str | None, version: VersionView | None, group: str = "",
                      errors: list[tuple[str, str]] | None = None, message: str = "", notice: str = "",
                      tried: TryResult | None = None, question: str = "", status_code: int = 200) -> Response:
     by_field: dict[str, list[str]] = {}
     for column, text in errors or []:
         by_field.setdefault(column, []).append(text)
-    procedures = sorted(((p.id, p.title) for p in request.app.state.kb.procedures), key=lambda item: item[1])
+    procedures = sorted(((p.id, p.title) for p in kb.procedures), key=lambda item: item[1])
     editable = version is not None and version.is_open and version.author == staff.username \
         and version.state != "submitted"
     return render(request, f"staff_{kind}_edit.html", {
@@ -121,24 +105,23 @@ async def _edit_page(request: Request, staff: Staff, kind: Kind, *, values: dict
 
 
 def _new_form(kind: Kind) -> Callable[..., Coroutine[Any, Any, Response]]:
-    async def page(request: Request, question: str = "", group: str = "",
+    async def page(request: Request, kb: Knowledge, question: str = "", group: str = "",
                    staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
         values = {"question": question.strip()[:500]} if kind == "faq" else {}
-        return await _edit_page(request, staff, kind, values=values, record_id=None, version=None,
+        return await _edit_page(request, kb, staff, kind, values=values, record_id=None, version=None,
                                 group=group.strip()[:128], question=question.strip()[:500])
     return page
 
 
 def _edit_form(kind: Kind) -> Callable[..., Coroutine[Any, Any, Response]]:
-    async def page(request: Request, record_id: str, version: str = "", done: str = "",
-                   staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
-        catalog = await get_catalog(request)
+    async def page(request: Request, record_id: str, catalog: Catalog, kb: Knowledge, version: str = "",
+                   done: str = "", staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
         history = await asyncio.to_thread(catalog.history, kind, record_id)
         chosen = next((v for v in history if v.id == whole_number(version)), None)
         if chosen is None:   # my open draft if I have one, else the published version
             chosen = next((v for v in history if v.is_open and v.author == staff.username), None) \
                 or next((v for v in history if v.state == "published"), history[0])
-        return await _edit_page(request, staff, kind, values=flatten(chosen.record), record_id=record_id,
+        return await _edit_page(request, kb, staff, kind, values=flatten(chosen.record), record_id=record_id,
                                 version=chosen, group=chosen.inbox_group, notice=NOTICES.get(done, ""))
     return page
 
@@ -151,8 +134,8 @@ def _form_values(kind: Kind, form: FormData) -> dict[str, str]:
 
 
 def _save(kind: Kind) -> Callable[..., Coroutine[Any, Any, Response]]:
-    async def save(request: Request, staff: Staff = Depends(require_csrf)) -> Response:  # noqa: B008
-        catalog = await get_catalog(request)
+    async def save(request: Request, catalog: Catalog, kb: Knowledge, audit: Audit,
+                   staff: Staff = Depends(require_csrf)) -> Response:  # noqa: B008
         form = await request.form()
         values = _form_values(kind, form)
         action = str(form.get("action", "save"))
@@ -164,7 +147,7 @@ def _save(kind: Kind) -> Callable[..., Coroutine[Any, Any, Response]]:
         version = await asyncio.to_thread(catalog.version, version_id) if version_id else None
 
         def again(status_code: int, **extra: Any) -> Coroutine[Any, Any, Response]:
-            return _edit_page(request, staff, kind, values=values, record_id=record_id, version=version,
+            return _edit_page(request, kb, staff, kind, values=values, record_id=record_id, version=version,
                               group=group, question=question, status_code=status_code, **extra)
 
         data = from_form(kind, values)
@@ -179,8 +162,8 @@ def _save(kind: Kind) -> Callable[..., Coroutine[Any, Any, Response]]:
                 record: Record = await asyncio.to_thread(catalog.validate, kind, data)
             except InvalidRecord as error:
                 return await again(400, errors=_located(error), message="Sửa các lỗi dưới đây rồi thử lại.")
-            tried = await asyncio.to_thread(try_question, request.app.state.kb, record, question)
-            await audit(request, staff, "catalog.try", _target(kind, record.id), question[:200])
+            tried = await asyncio.to_thread(try_question, kb, record, question)
+            await audit(staff, "catalog.try", _target(kind, record.id), question[:200])
             return await again(200, tried=tried)
         try:
             saved = await asyncio.to_thread(
@@ -191,7 +174,7 @@ def _save(kind: Kind) -> Callable[..., Coroutine[Any, Any, Response]]:
         except CatalogError as error:
             return await again(error.status_code, message=str(error))
         done = "submitted" if action == "submit" else "saved"
-        await audit(request, staff, f"catalog.{'submit' if done == 'submitted' else 'draft'}",
+        await audit(staff, f"catalog.{'submit' if done == 'submitted' else 'draft'}",
                      _target(kind, saved.record_id), f"phiên bản {saved.number}")
         return RedirectResponse(f"/staff/{SECTIONS[kind]}/{quote(saved.record_id)}/edit?"
                                 f"{urlencode({'version': saved.id, 'done': done})}", status_code=303)
@@ -204,9 +187,8 @@ def _located(error: InvalidRecord) -> list[tuple[str, str]]:
 
 # ---- item history --------------------------------------------------------------------------------
 def _item_page(kind: Kind) -> Callable[..., Coroutine[Any, Any, Response]]:
-    async def page(request: Request, record_id: str, done: str = "",
+    async def page(request: Request, record_id: str, catalog: Catalog, done: str = "",
                    staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
-        catalog = await get_catalog(request)
         history = await asyncio.to_thread(catalog.history, kind, record_id)
         by_id = {v.id: v for v in history}
         rows: list[tuple[VersionView, list[FieldChange], str]] = []
@@ -235,24 +217,22 @@ for _kind, _section in SECTIONS.items():
 
 
 # ---- review --------------------------------------------------------------------------------------
-async def _review_page(request: Request, staff: Staff, *, notice: str = "", error: str = "",
-                       error_for: int | None = None, status_code: int = 200) -> Response:
-    catalog = await get_catalog(request)
+async def _review_page(request: Request, catalog: CatalogService, staff: Staff, *, notice: str = "",
+                       error: str = "", error_for: int | None = None, status_code: int = 200) -> Response:
     entries = await asyncio.to_thread(catalog.review_queue)
     return render(request, "staff_review.html", {**_base(staff), "entries": entries, "notice": notice,
                                                  "error": error, "error_for": error_for}, status_code)
 
 
 @router.get("/review")
-async def review_queue(request: Request, done: str = "",
+async def review_queue(request: Request, catalog: Catalog, done: str = "",
                        staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
-    return await _review_page(request, staff, notice=NOTICES.get(done, ""))
+    return await _review_page(request, catalog, staff, notice=NOTICES.get(done, ""))
 
 
 @router.post("/catalog/versions/{version_id}/{action}")
-async def version_action(request: Request, version_id: RowId, action: str,
+async def version_action(request: Request, version_id: RowId, action: str, catalog: Catalog, audit: Audit,
                          staff: Staff = Depends(require_csrf)) -> Response:  # noqa: B008
-    catalog = await get_catalog(request)
     form = await request.form()
     comment = str(form.get("comment", ""))
     view = await asyncio.to_thread(catalog.version, version_id)
@@ -262,32 +242,32 @@ async def version_action(request: Request, version_id: RowId, action: str,
     try:
         if action == "approve":
             done = await asyncio.to_thread(catalog.approve, version_id, staff.username, staff.role, comment)
-            await audit(request, staff, "catalog.approve", target, f"phiên bản {done.number}: {comment.strip()}")
+            await audit(staff, "catalog.approve", target, f"phiên bản {done.number}: {comment.strip()}")
             return RedirectResponse("/staff/review?done=approved", status_code=303)
         if action == "return":
             done = await asyncio.to_thread(catalog.send_back, version_id, staff.username, staff.role, comment)
-            await audit(request, staff, "catalog.return", target, f"phiên bản {done.number}: {comment.strip()}")
+            await audit(staff, "catalog.return", target, f"phiên bản {done.number}: {comment.strip()}")
             return RedirectResponse("/staff/review?done=returned", status_code=303)
         if action == "submit":
             done = await asyncio.to_thread(catalog.submit, version_id, staff.username)
-            await audit(request, staff, "catalog.submit", target, f"phiên bản {done.number}")
+            await audit(staff, "catalog.submit", target, f"phiên bản {done.number}")
             return RedirectResponse(f"{edit_url}&done=submitted", status_code=303)
         if action == "rebase":
             done, conflicts = await asyncio.to_thread(catalog.rebase, version_id, staff.username)
-            await audit(request, staff, "catalog.rebase", target,
+            await audit(staff, "catalog.rebase", target,
                          f"phiên bản {done.number} dựa trên phiên bản {done.base_number}"
                          + (f"; cả hai bên cùng sửa: {', '.join(conflicts)}" if conflicts else ""))
             return RedirectResponse(f"{edit_url}&done=rebased", status_code=303)
         if action == "rollback":
             done = await asyncio.to_thread(catalog.rollback, view.kind, view.record_id, version_id,
                                            staff.username, staff.role)
-            await audit(request, staff, "catalog.rollback", target,
+            await audit(staff, "catalog.rollback", target,
                          f"phiên bản {done.number} khôi phục phiên bản {view.number}")
             return RedirectResponse(f"{item_url}?done=rolledback", status_code=303)
     except CatalogError as error:
-        await audit(request, staff, f"catalog.{action}.refused", target, f"phiên bản {view.number}: {error}")
+        await audit(staff, f"catalog.{action}.refused", target, f"phiên bản {view.number}: {error}")
         if action in ("approve", "return"):
-            return await _review_page(request, staff, error=str(error), error_for=version_id,
+            return await _review_page(request, catalog, staff, error=str(error), error_for=version_id,
                                       status_code=error.status_code)
         raise
     raise StaffHTTPError(404, "Thao tác không tồn tại.")
@@ -300,8 +280,8 @@ async def import_form(request: Request, staff: Staff = Depends(require_staff()))
 
 
 @router.post("/catalog/import")
-async def import_file(request: Request, staff: Staff = Depends(require_csrf)) -> Response:  # noqa: B008
-    catalog = await get_catalog(request)
+async def import_file(request: Request, catalog: Catalog, audit: Audit,
+                      staff: Staff = Depends(require_csrf)) -> Response:  # noqa: B008
     form = await request.form()
     upload = form.get("file")
     publish_now = bool(form.get("publish_now")) and staff.role in APPROVERS
@@ -319,25 +299,24 @@ async def import_file(request: Request, staff: Staff = Depends(require_csrf)) ->
         report = await asyncio.to_thread(catalog.import_records, kind, records, staff.username, staff.role,
                                          publish_now, f"tệp {filename}")
     except CatalogImportError as error:
-        await audit(request, staff, "catalog.import.failed", filename[:128], f"{len(error.errors)} lỗi")
+        await audit(staff, "catalog.import.failed", filename[:128], f"{len(error.errors)} lỗi")
         context.update(message=f"Tệp {filename} có {len(error.errors)} lỗi; chưa lưu bản ghi nào. "
                                "Sửa các dòng dưới đây rồi nhập lại.", errors=error.errors[:200])
         return render(request, "staff_catalog_import.html", context, 400)
-    await audit(request, staff, "catalog.import", filename[:128], report.summary())
+    await audit(staff, "catalog.import", filename[:128], report.summary())
     context.update(report=report, section=SECTIONS[kind])
     return render(request, "staff_catalog_import.html", context)
 
 
 @router.get("/catalog/export")
-async def export(request: Request, kind: str = "faq", format: str = "csv",
+async def export(catalog: Catalog, audit: Audit, kind: str = "faq", format: str = "csv",
                  staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
     if kind not in SECTIONS or format not in ("csv", "xlsx"):
         raise StaffHTTPError(404, "Không có kiểu xuất này.")
-    catalog = await get_catalog(request)
     chosen: Kind = "faq" if kind == "faq" else "procedure"
     records = await asyncio.to_thread(catalog.published_records, chosen)
     body = await asyncio.to_thread(to_csv if format == "csv" else to_xlsx, records, chosen)
-    await audit(request, staff, "catalog.export", f"{kind}.{format}", f"{len(records)} bản ghi")
+    await audit(staff, "catalog.export", f"{kind}.{format}", f"{len(records)} bản ghi")
     name = f"{SECTIONS[chosen]}-{dt.date.today().isoformat()}.{format}"
     media = "text/csv; charset=utf-8" if format == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Response
 
 from bot.conversation.attachments import LocalFileStore
 from bot.conversation.files import token_ok
 from bot.conversation.models import Attachment
+from bot.core.deps import AppSettings, Sessions
 from bot.core.http import content_disposition
 from bot.ops.security_headers import SECURITY_HEADERS
 
@@ -16,11 +17,10 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/files/{attachment_id}/{token}")
-async def citizen_file(request: Request, attachment_id: int, token: str) -> Response:
-    settings = request.app.state.settings
+async def citizen_file(attachment_id: int, token: str, settings: AppSettings, sessions: Sessions) -> Response:
     if not token_ok(settings, attachment_id, token):
         raise HTTPException(404, "Không tìm thấy tệp.")
-    with request.app.state.sessions() as session:
+    with sessions() as session:
         found = session.get(Attachment, attachment_id)
     if found is None:
         raise HTTPException(404, "Không tìm thấy tệp.")

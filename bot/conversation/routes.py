@@ -21,10 +21,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from bot.conversation import texts
-from bot.conversation.attachments import AttachmentRejected
+from bot.conversation.attachments import AttachmentRejected, AttachmentService
+from bot.conversation.deps import Attachments, Conversations
 from bot.conversation.models import Conversation, Message, OutboxItem
 from bot.conversation.service import Recorded
 from bot.core.config import Settings
+from bot.core.deps import AppSettings, Sessions
 from bot.core.params import MAX_ROW_ID
 from bot.core.secrets import secret_key
 from bot.core.tokens import tokens_match
@@ -49,10 +51,10 @@ class RestMessage(BaseModel):
 
 
 @router.post("/webhooks/rest/webhook", summary="Gửi tin nhắn, nhận danh sách tin trả lời")
-async def rest_webhook(body: RestMessage, request: Request) -> list[dict[str, Any]]:
+async def rest_webhook(body: RestMessage, conversations: Conversations) -> list[dict[str, Any]]:
     inbound = InboundMessage(channel="web", sender_id=body.sender, text=body.message,
                              platform_message_id=body.message_id, metadata=body.metadata)
-    handled = await request.app.state.conversations.handle(inbound)
+    handled = await conversations.handle(inbound)
     return [reply.to_rest(body.sender) for reply in handled.replies]
 
 
@@ -67,7 +69,7 @@ class ChatUpdates(BaseModel):
 
 @router.get("/api/chat/updates", response_model=ChatUpdates,
             summary="Tin gửi chủ động tới cuộc trò chuyện web (thông báo, nhân viên)")
-async def chat_updates(request: Request,
+async def chat_updates(sessions: Sessions,
                        x_chat_sender: Annotated[str | None, Header(min_length=1, max_length=128)] = None,
                        sender: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
                        after: int = Query(0, ge=0, le=MAX_ROW_ID)) -> ChatUpdates | JSONResponse:
@@ -78,7 +80,7 @@ async def chat_updates(request: Request,
     if not sender:
         return JSONResponse({"error": "Yêu cầu không hợp lệ",
                              "details": [{"field": SENDER_HEADER, "reason": "thiếu (bắt buộc)"}]}, status_code=422)
-    rows = await asyncio.to_thread(_delivered, request.app.state.sessions, sender, after)
+    rows = await asyncio.to_thread(_delivered, sessions, sender, after)
     return ChatUpdates(updates=[
         ChatUpdate(id=row_id, messages=[OutboundMessage(**payload).to_rest(sender)])
         for row_id, payload in rows])
@@ -101,22 +103,21 @@ class ChatSession(BaseModel):
 
 @router.post("/api/chat/session", response_model=ChatSession,
              summary="Mã người gửi của trang trò chuyện web, gắn với trình duyệt này")
-async def chat_session(request: Request,
+async def chat_session(request: Request, settings: AppSettings, sessions: Sessions, attachments: Attachments,
                        x_chat_sender: Annotated[str | None, Header(min_length=1, max_length=128)] = None,
                        ) -> JSONResponse:
     """The sender the page should use. The cookie's sender when the browser holds a valid one; the
     page's own earlier sender when its conversation exists but was started before cookies (kept,
     so its notices still arrive, but without history: nothing proves this browser started it);
     otherwise a new random sender, bound to this browser by the cookie."""
-    settings = request.app.state.settings
-    sender = _cookie_sender(request)
+    sender = _cookie_sender(request, settings)
     bound = sender is not None
     if sender is None and x_chat_sender and await asyncio.to_thread(
-            _web_conversation_exists, request.app.state.sessions, x_chat_sender):
+            _web_conversation_exists, sessions, x_chat_sender):
         sender = x_chat_sender
     if sender is None:
         sender, bound = f"web-{uuid.uuid4()}", True
-    body = ChatSession(sender=sender, history=bound, max_upload_bytes=request.app.state.attachments.max_bytes)
+    body = ChatSession(sender=sender, history=bound, max_upload_bytes=attachments.max_bytes)
     response = JSONResponse(body.model_dump(), headers=NO_STORE)
     if bound:  # set again each visit: the 30 days count from the last one
         response.set_cookie(SESSION_COOKIE, f"{sender}.{_signature(settings, sender)}",
@@ -140,14 +141,14 @@ class ChatHistory(BaseModel):
 
 @router.get("/api/chat/history", response_model=ChatHistory,
             summary="Các tin gần đây của cuộc trò chuyện web, chỉ cho trình duyệt đã bắt đầu nó")
-async def chat_history(request: Request) -> JSONResponse:
+async def chat_history(request: Request, settings: AppSettings, sessions: Sessions) -> JSONResponse:
     """The last messages of this browser's web conversation, oldest first, as the page shows them:
     button taps by their title, internal commands (``/greet``) left out, files by their name."""
-    sender = _cookie_sender(request)
+    sender = _cookie_sender(request, settings)
     if sender is None:
         return JSONResponse({"error": "Trình duyệt này chưa có cuộc trò chuyện để tải lại."},
                             status_code=401, headers=NO_STORE)
-    history = await asyncio.to_thread(_history, request.app.state.sessions, sender)
+    history = await asyncio.to_thread(_history, sessions, sender)
     return JSONResponse(history.model_dump(exclude_none=True), headers=NO_STORE)
 
 
@@ -160,13 +161,13 @@ def _https(request: Request, settings: Settings) -> bool:
     return request.url.scheme == "https" or settings.public_url.startswith("https://")
 
 
-def _cookie_sender(request: Request) -> str | None:
+def _cookie_sender(request: Request, settings: Settings) -> str | None:
     """The sender of a valid session cookie; None when absent, malformed or not signed by us."""
     value = request.cookies.get(SESSION_COOKIE, "")
     sender, _, signature = value.rpartition(".")
     if not sender or len(sender) > 128:
         return None
-    return sender if tokens_match(_signature(request.app.state.settings, sender), signature) else None
+    return sender if tokens_match(_signature(settings, sender), signature) else None
 
 
 def _web_conversation_exists(sessions: sessionmaker, sender: str) -> bool:
@@ -212,29 +213,28 @@ def _as_shown(row: Message, offered: dict[str, str]) -> str | None:
 
 
 @router.post("/api/chat/upload", summary="Gửi ảnh hoặc PDF vào cuộc trò chuyện web")
-async def upload(request: Request, sender: Annotated[str, Form(min_length=1, max_length=128)],
-                 file: Annotated[UploadFile, File()]) -> list[dict[str, Any]]:
+async def upload(sender: Annotated[str, Form(min_length=1, max_length=128)], file: Annotated[UploadFile, File()],
+                 conversations: Conversations, attachments: Attachments) -> list[dict[str, Any]]:
     """The file is checked by its content (JPEG, PNG, PDF), its size and readability, and stored
     with the conversation; a rejected file gets the reason, in the same reply shape as the chat."""
-    limit = request.app.state.attachments.max_bytes
+    limit = attachments.max_bytes
     data = await file.read(limit + 1)  # never read more than one byte past the limit
     inbound = InboundMessage(channel="web", sender_id=sender, text="",
                              metadata={"upload": file.filename or ""})
-    recorded = await request.app.state.conversations.record(inbound)
+    recorded = await conversations.record(inbound)
     if recorded is None:  # cannot happen without a message id; kept for symmetry
         return []
-    reply, attachment_id = await asyncio.to_thread(_store_upload, request, recorded, file.filename or "", data)
+    reply, attachment_id = await asyncio.to_thread(_store_upload, attachments, recorded, file.filename or "", data)
     replies = [reply]
     if attachment_id is not None:  # let the dialogue use the file (a document step, a supplement)
-        replies += await request.app.state.conversations.announce_upload(recorded, "web", attachment_id)
+        replies += await conversations.announce_upload(recorded, "web", attachment_id)
     return [r.to_rest(sender) for r in replies]
 
 
-def _store_upload(request: Request, recorded: Recorded, filename: str,
+def _store_upload(attachments: AttachmentService, recorded: Recorded, filename: str,
                   data: bytes) -> tuple[OutboundMessage, int | None]:
     try:
-        stored = request.app.state.attachments.save(recorded.conversation_id, recorded.message_id,
-                                                    filename, data)
+        stored = attachments.save(recorded.conversation_id, recorded.message_id, filename, data)
     except AttachmentRejected as rejected:
         return OutboundMessage(text=rejected.reason), None
     return texts.file_received(stored.filename, stored.content_type), stored.id

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -24,9 +24,6 @@ from bot.core.buttons import payload
 from bot.core.privacy import mask
 from bot.core.vntime import utcnow
 from channels.messages import InboundMessage, OutboundMessage
-
-if TYPE_CHECKING:
-    from bot.handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +52,31 @@ class Handled:
 CANCEL_HANDOFF = "/cancel_handoff"
 
 
+class PersonDesk(Protocol):
+    """Where a person takes a conversation over from the bot: what the spine asks of it. The app
+    passes in the capability that does this (it sits above the spine, which never imports it)."""
+
+    async def citizen_wrote(self, conversation_id: int) -> list[OutboundMessage]:
+        """A message or file was stored while a person owns the conversation: what to answer now."""
+        ...
+
+    async def cancel_waiting(self, conversation_id: int) -> bool:
+        """The citizen stops waiting for a person: True when the bot has the conversation back."""
+        ...
+
+    async def ask_for_person(self, conversation_id: int, reason: str,
+                             summary: dict[str, Any]) -> tuple[list[OutboundMessage], bool]:
+        """Hand the conversation to a person: what the citizen is told, and whether they now wait."""
+        ...
+
+
 class ConversationService:
     def __init__(self, sessions: sessionmaker, rasa: RasaClient, max_message_chars: int,
-                 handoff: HandoffService | None = None) -> None:
+                 people: PersonDesk | None = None) -> None:
         self._sessions = sessions
         self._rasa = rasa
         self._max_chars = max_message_chars
-        self._handoff = handoff
+        self._people = people
 
     async def handle(self, inbound: InboundMessage) -> Handled:
         """Record, then answer: for channels that reply in the same HTTP exchange (web, REST)."""
@@ -95,13 +110,13 @@ class ConversationService:
         return replies
 
     def _person_owns(self, recorded: Recorded) -> bool:
-        return self._handoff is not None and recorded.owner != "bot"
+        return self._people is not None and recorded.owner != "bot"
 
     async def _to_person(self, recorded: Recorded, inbound: InboundMessage) -> list[OutboundMessage]:
-        assert self._handoff is not None
-        if inbound.text.strip() == CANCEL_HANDOFF and await self._handoff.cancel_waiting(recorded.conversation_id):
+        assert self._people is not None
+        if inbound.text.strip() == CANCEL_HANDOFF and await self._people.cancel_waiting(recorded.conversation_id):
             return [texts.HANDOFF_CANCELLED]
-        return await self._handoff.citizen_wrote(recorded.conversation_id)
+        return await self._people.citizen_wrote(recorded.conversation_id)
 
     async def announce_upload(self, recorded: Recorded, channel: str, attachment_id: int) -> list[OutboundMessage]:
         """Tell the dialogue that a file was stored (``/document_uploaded{"attachment_id": N}``), so a
@@ -136,9 +151,9 @@ class ConversationService:
             raw = await self._rasa.send(rasa_sender, text, metadata)
         except RasaUnavailable as exc:
             log.error("Rasa unavailable for %s: %s", mask(rasa_sender), exc)
-            if self._handoff is not None and text.startswith("/request_human"):
+            if self._people is not None and text.startswith("/request_human"):
                 # The "Gặp nhân viên" button of the outage reply works without Rasa.
-                messages, _ = await self._handoff.ask_for_person(
+                messages, _ = await self._people.ask_for_person(
                     recorded.conversation_id, "asked", {"question": "", "note": "Trợ lý ảo đang gián đoạn"})
                 return messages
             return [texts.RASA_DOWN]

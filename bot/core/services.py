@@ -8,7 +8,10 @@ starts (``services_of(app).add(outbox)``); a route declares what it needs by typ
 
 so a route names its collaborators in its signature, a test can swap one with
 ``app.dependency_overrides[service(PaymentService)]``, and a lower layer (a channel's webhook) asks
-for a service by the type it knows without importing the app that built it."""
+for a service by the type it knows without importing the app that built it. A service a lower layer
+may not import by its class is registered also under a ``Protocol`` of that layer
+(``add(payments, PaymentService, DossierPayments)``). Each capability names its services' aliases
+once, in its ``deps.py``; tests read a service with ``services_of(app).get(Outbox)``."""
 
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ class Services:
         self._by_type: dict[type, Any] = {}
 
     def add(self, instance: Any, *kinds: type) -> None:
-        """Register ``instance`` under its own class, or under each of ``kinds`` (a protocol)."""
+        """Register ``instance`` under its own class, or under each of ``kinds`` (its class, a protocol)."""
         for kind in kinds or (type(instance),):
             self._by_type[kind] = instance
 
@@ -70,4 +73,15 @@ def service(kind: type[T]) -> Callable[[HTTPConnection], T]:
         return services_of(connection.app).get(kind)
 
     dependency.__name__ = f"service_{kind.__name__}"
+    return dependency
+
+
+@functools.cache
+def optional_service(kind: type[T]) -> Callable[[HTTPConnection], T | None]:
+    """Like ``service``, but None when the app has no ``kind`` (a channel without credentials is off)."""
+
+    def dependency(connection: HTTPConnection) -> T | None:
+        return services_of(connection.app).find(kind)
+
+    dependency.__name__ = f"optional_service_{kind.__name__}"
     return dependency

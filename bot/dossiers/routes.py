@@ -11,9 +11,10 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from bot.auth.models import AuditEntry
-from bot.auth.pages import audit, error_page, render
+from bot.auth.pages import Audit, error_page, render
 from bot.auth.service import Staff
 from bot.auth.web import (
     FORBIDDEN_MESSAGE,
@@ -22,16 +23,22 @@ from bot.auth.web import (
     require_csrf,
     require_staff,
 )
+from bot.catalog.deps import Knowledge
 from bot.conversation.attachments import LocalFileStore
+from bot.core.deps import AppSettings, Sessions
 from bot.core.http import content_disposition
 from bot.core.params import MAX_PAGE, whole_number
 from bot.core.vntime import vn_date
 from bot.dossiers import staff_reads, staff_view
-from bot.dossiers.backend import DossierView
+from bot.dossiers.backend import DossierBackend, DossierView
 from bot.dossiers.codes import normalise_code
+from bot.dossiers.deps import DossierOrders, DossierPayments, Dossiers
 from bot.dossiers.errors import DossierError, DossierNotFound
 from bot.dossiers.notices import NEXT_STEP
 from bot.dossiers.status import DossierStatus
+from bot.handoff.deps import Handoffs
+from bot.handoff.service import HandoffService
+from knowledge_base.service import KnowledgeBase
 
 PAGE_SIZE = 20
 FULL_PERSONAL_DATA = staff_view.FULL_PERSONAL_DATA  # may reveal căn cước and phone in full
@@ -55,8 +62,8 @@ router = APIRouter(prefix="/staff", route_class=make_route_class(error_page), in
 
 
 # ---- dossiers ------------------------------------------------------------------------------------
-def _procedure_title(request: Request, procedure_id: str) -> str:
-    procedure = request.app.state.kb.procedure(procedure_id)
+def _procedure_title(kb: KnowledgeBase, procedure_id: str) -> str:
+    procedure = kb.procedure(procedure_id)
     return procedure.title if procedure else procedure_id
 
 
@@ -80,12 +87,12 @@ def _parse_status(value: str) -> DossierStatus | None:
 
 
 @router.get("/dossiers")
-async def dossier_list(request: Request, status: str = "", procedure: str = "", q: str = "", page: str = "1",
+async def dossier_list(request: Request, kb: Knowledge, backend: Dossiers, sessions: Sessions,
+                       status: str = "", procedure: str = "", q: str = "", page: str = "1",
                        staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
     chosen = _parse_status(status) if status else None
-    procedure_id = procedure if procedure and request.app.state.kb.procedure(procedure) else None
+    procedure_id = procedure if procedure and kb.procedure(procedure) else None
     number = max(1, whole_number(page, MAX_PAGE) or 1)
-    backend = request.app.state.dossiers
     error = ""
     views: list[DossierView] = []
     try:
@@ -100,11 +107,11 @@ async def dossier_list(request: Request, status: str = "", procedure: str = "", 
         error = str(failure)
     has_next = len(views) > PAGE_SIZE
     views = views[:PAGE_SIZE]
-    names = await asyncio.to_thread(staff_reads.applicant_names, request.app.state.sessions, [v.code for v in views])
+    names = await asyncio.to_thread(staff_reads.applicant_names, sessions, [v.code for v in views])
     filters = {"status": status, "procedure": procedure_id or "", "q": q.strip()}
     query = {k: v for k, v in filters.items() if v}
-    procedures = sorted(((p.id, p.title) for p in request.app.state.kb.procedures), key=lambda item: item[1])
-    rows = [{"view": v, "title": _procedure_title(request, v.procedure_id), "name": names.get(v.code, "")}
+    procedures = sorted(((p.id, p.title) for p in kb.procedures), key=lambda item: item[1])
+    rows = [{"view": v, "title": _procedure_title(kb, v.procedure_id), "name": names.get(v.code, "")}
             for v in views]
     return render(request, "staff_dossiers.html", {
         "rows": rows, "filters": filters, "statuses": list(DossierStatus), "procedures": procedures,
@@ -114,17 +121,17 @@ async def dossier_list(request: Request, status: str = "", procedure: str = "", 
     })
 
 
-async def _detail(request: Request, staff: Staff, code: str, reveal: bool = False, error: str = "",
+async def _detail(request: Request, staff: Staff, code: str, *, backend: DossierBackend, orders: DossierPayments,
+                  sessions: sessionmaker, kb: KnowledgeBase, reveal: bool = False, error: str = "",
                   form: dict[str, str] | None = None, updated: bool = False, status_code: int = 200) -> Response:
-    view = await request.app.state.dossiers.get(code)
+    view = await backend.get(code)
     if view is None:
         raise StaffHTTPError(404, f"Không tìm thấy hồ sơ {code}.")
-    sessions = request.app.state.sessions
     details = await asyncio.to_thread(staff_reads.applicant, sessions, view.code)
     files = await asyncio.to_thread(staff_reads.documents, sessions, view.code)
-    payments = await request.app.state.payments.for_dossier(view.code)
+    payments = await orders.for_dossier(view.code)
     full = reveal and staff.role in FULL_PERSONAL_DATA and details is not None
-    procedure = request.app.state.kb.procedure(view.procedure_id)
+    procedure = kb.procedure(view.procedure_id)
     applicant = {
         "name": details.full_name if details else "—",
         "cccd": details.cccd if full and details else mask(view.cccd_last4),
@@ -135,7 +142,7 @@ async def _detail(request: Request, staff: Staff, code: str, reveal: bool = Fals
         "address": (details.address if full else staff_view.mask_address(details.address)) if details else "—",
     }
     return render(request, "staff_dossier.html", {
-        "view": view, "title": _procedure_title(request, view.procedure_id), "details": details,
+        "view": view, "title": _procedure_title(kb, view.procedure_id), "details": details,
         "applicant": applicant, "cccd": applicant["cccd"], "phone": applicant["phone"],
         "answers": staff_view.answers(procedure, details.answers, full) if details else [],
         "revealed": full, "can_reveal": staff.role in FULL_PERSONAL_DATA and details is not None,
@@ -151,11 +158,13 @@ async def _detail(request: Request, staff: Staff, code: str, reveal: bool = Fals
 
 
 @router.get("/dossiers/{code}")
-async def dossier_detail(request: Request, code: str, reveal: str = "", updated: str = "",
+async def dossier_detail(request: Request, code: str, backend: Dossiers, orders: DossierOrders, sessions: Sessions,
+                         kb: Knowledge, audit: Audit, reveal: str = "", updated: str = "",
                          staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
-    response = await _detail(request, staff, code, reveal=bool(reveal), updated=bool(updated))
+    response = await _detail(request, staff, code, backend=backend, orders=orders, sessions=sessions, kb=kb,
+                             reveal=bool(reveal), updated=bool(updated))
     action = "dossier.reveal" if reveal and staff.role in FULL_PERSONAL_DATA else "dossier.view"
-    await audit(request, staff, action, normalise_code(code) or code)
+    await audit(staff, action, normalise_code(code) or code)
     return response
 
 
@@ -167,7 +176,8 @@ def _internal_notes(sessions: Any, code: str) -> list[AuditEntry]:
 
 
 @router.post("/dossiers/{code}/status")
-async def change_status(request: Request, code: str, staff: Staff = Depends(require_csrf)) -> Response:  # noqa: B008
+async def change_status(request: Request, code: str, backend: Dossiers, orders: DossierOrders, sessions: Sessions,
+                        kb: Knowledge, audit: Audit, staff: Staff = Depends(require_csrf)) -> Response:  # noqa: B008
     if staff.role not in CHANGE_STATUS:
         raise StaffHTTPError(403, FORBIDDEN_MESSAGE)
     form = await request.form()
@@ -182,10 +192,10 @@ async def change_status(request: Request, code: str, staff: Staff = Depends(requ
     if len(internal) > 2000:
         error = "Ghi chú nội bộ dài quá 2000 ký tự."
     elif status is None and internal and not note and not values["fee"].strip():
-        view = await request.app.state.dossiers.get(code)   # an internal note alone: no status change
+        view = await backend.get(code)   # an internal note alone: no status change
         if view is None:
             raise StaffHTTPError(404, f"Không tìm thấy hồ sơ {code}.")
-        await audit(request, staff, INTERNAL_NOTE, view.code, internal)
+        await audit(staff, INTERNAL_NOTE, view.code, internal)
         return RedirectResponse(f"/staff/dossiers/{quote(view.code)}?updated=1", status_code=303)
     elif status is None:
         error = "Vui lòng chọn trạng thái mới."
@@ -199,49 +209,51 @@ async def change_status(request: Request, code: str, staff: Staff = Depends(requ
     elif not error and fee is not None and status is not DossierStatus.FEE_DUE:
         error = "Số tiền chỉ nhập khi yêu cầu thực hiện nghĩa vụ tài chính."
     if error:
-        return await _detail(request, staff, code, error=error, form=values, status_code=400)
+        return await _detail(request, staff, code, backend=backend, orders=orders, sessions=sessions, kb=kb,
+                             error=error, form=values, status_code=400)
     assert status is not None
     try:
-        view = await request.app.state.dossiers.change_status(code, status, note, actor=staff.username,
-                                                              admin_override=override, fee_due_vnd=fee)
+        view = await backend.change_status(code, status, note, actor=staff.username,
+                                           admin_override=override, fee_due_vnd=fee)
     except DossierNotFound as failure:
         raise StaffHTTPError(404, str(failure)) from None
     except DossierError as failure:
-        await audit(request, staff, "dossier.status.refused", code, f"{int(status)} {status.name}: {failure}")
-        return await _detail(request, staff, code, error=str(failure), form=values, status_code=409)
-    await audit(request, staff, "dossier.status", view.code,
+        await audit(staff, "dossier.status.refused", code, f"{int(status)} {status.name}: {failure}")
+        return await _detail(request, staff, code, backend=backend, orders=orders, sessions=sessions, kb=kb,
+                             error=str(failure), form=values, status_code=409)
+    await audit(staff, "dossier.status", view.code,
                  f"{int(status)} {status.name}{' (override)' if override else ''}"
                  f"{f' fee={fee}' if fee is not None else ''}: {note}")
     if internal:
-        await audit(request, staff, INTERNAL_NOTE, view.code, internal)
+        await audit(staff, INTERNAL_NOTE, view.code, internal)
     return RedirectResponse(f"/staff/dossiers/{quote(view.code)}?updated=1", status_code=303)
 
 
 # ---- attachments ---------------------------------------------------------------------------------
-def _may_download(request: Request, staff: Staff, found: staff_reads.AttachmentFile) -> bool:
+def _may_download(handoff: HandoffService, staff: Staff, found: staff_reads.AttachmentFile) -> bool:
     """A file goes to whoever may read where it is: a dossier it was filed in (the dossier page's
     rule), or a handoff of the conversation it was sent in (the console's rule: the agent who
     handles it, the team's queue, supervisors). Knowing its id is not enough."""
     if found.dossier_codes and staff_view.may_open_dossier_files(staff.role):
         return True
-    return bool(request.app.state.handoff.may_read_conversation(found.conversation_id, staff))
+    return bool(handoff.may_read_conversation(found.conversation_id, staff))
 
 
 @router.get("/attachments/{attachment_id}")
-async def download(request: Request, attachment_id: str,
+async def download(attachment_id: str, sessions: Sessions, settings: AppSettings, handoff: Handoffs, audit: Audit,
                    staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
     """Every try is audited; a file the staff member may not read answers 404 like a missing one."""
     number = whole_number(attachment_id)
-    found = (await asyncio.to_thread(staff_reads.attachment_file, request.app.state.sessions, number)
+    found = (await asyncio.to_thread(staff_reads.attachment_file, sessions, number)
              if number else None)
-    if found is None or not await asyncio.to_thread(_may_download, request, staff, found):
-        await audit(request, staff, "attachment.refused", f"attachment:{attachment_id[:100]}")
+    if found is None or not await asyncio.to_thread(_may_download, handoff, staff, found):
+        await audit(staff, "attachment.refused", f"attachment:{attachment_id[:100]}")
         raise StaffHTTPError(404, "Không tìm thấy tệp đính kèm.")
-    store = LocalFileStore(request.app.state.settings.attachments_dir)
+    store = LocalFileStore(settings.attachments_dir)
     try:
         data = await asyncio.to_thread(store.get, found.storage_key)
     except (KeyError, OSError):
         raise StaffHTTPError(404, "Tệp đính kèm không còn trong kho lưu trữ.") from None
-    await audit(request, staff, "attachment.download", f"attachment:{found.id}", ", ".join(found.dossier_codes))
+    await audit(staff, "attachment.download", f"attachment:{found.id}", ", ".join(found.dossier_codes))
     return Response(data, media_type=found.content_type,
                     headers={"Content-Disposition": content_disposition(found.filename)})

@@ -17,17 +17,23 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile, WebSocket, We
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
-from bot.auth.pages import audit, error_page, render
+from bot.auth.deps import Auth
+from bot.auth.pages import Audit, AuditLog, error_page, render
 from bot.auth.reveal import may_reveal, shown_text
-from bot.auth.service import Staff
-from bot.auth.web import SESSION_COOKIE, StaffHTTPError, get_auth, make_route_class, require_staff
+from bot.auth.service import Staff, StaffAuth
+from bot.auth.web import SESSION_COOKIE, StaffHTTPError, make_route_class, require_staff
+from bot.catalog.deps import Knowledge
 from bot.conversation.attachments import AttachmentRejected
+from bot.conversation.deps import Attachments
 from bot.conversation.files import citizen_link
 from bot.conversation.models import Attachment, Conversation, Message
+from bot.core.deps import AppSettings, Sessions
 from bot.core.params import RowId
 from bot.core.tokens import tokens_match
 from bot.core.vntime import aware, utcnow, vn_iso
+from bot.handoff.deps import CitizenDossiers, Handoffs
 from bot.handoff.models import CallbackRequest, Handoff
 from bot.handoff.service import (
     OUTCOMES,
@@ -64,10 +70,6 @@ class PresenceBody(BaseModel):
 
 class DoneBody(BaseModel):
     note: str = Field(default="", max_length=2000)
-
-
-def _service(request: Request) -> HandoffService:
-    return request.app.state.handoff
 
 
 async def _csrf(request: Request, staff: Staff = Depends(require_staff())) -> Staff:  # noqa: B008
@@ -117,21 +119,20 @@ def callback_json(request: CallbackRequest, conversation: Conversation | None) -
             "call_after": _iso(request.call_after), "status": request.status, "done_by": request.done_by}
 
 
-def _names(request: Request) -> dict[str, str]:
-    return {u.username: u.full_name or u.username for u in get_auth(request).list_users()}
+def _names(auth: StaffAuth) -> dict[str, str]:
+    return {u.username: u.full_name or u.username for u in auth.list_users()}
 
 
-def _conversations(request: Request, ids: set[int]) -> dict[int, Conversation]:
-    with request.app.state.sessions() as session:
+def _conversations(sessions: sessionmaker, ids: set[int]) -> dict[int, Conversation]:
+    with sessions() as session:
         return {c.id: c for c in session.scalars(select(Conversation).where(Conversation.id.in_(ids)))}
 
 
-def _queue(request: Request, staff: Staff) -> dict[str, Any]:
-    service = _service(request)
+def _queue(service: HandoffService, sessions: sessionmaker, auth: StaffAuth, staff: Staff) -> dict[str, Any]:
     waiting, mine, callbacks = service.queue(staff)
-    conversations = _conversations(request, {h.conversation_id for h in [*waiting, *mine]}
+    conversations = _conversations(sessions, {h.conversation_id for h in [*waiting, *mine]}
                                    | {c.conversation_id for c in callbacks})
-    names = _names(request)
+    names = _names(auth)
     return {"me": {"username": staff.username, "name": staff.display_name, "role": staff.role,
                    "teams": list(teams_of(staff)), "presence": service.presence_of(staff.username)},
             "waiting": [handoff_json(h, conversations.get(h.conversation_id), names) for h in waiting],
@@ -170,9 +171,10 @@ def _tapped(messages: list[Message]) -> dict[int, str | None]:
     return tapped
 
 
-def _transcript(request: Request, conversation_id: int, full: bool = False) -> list[dict[str, Any]]:
-    names = _names(request)
-    with request.app.state.sessions() as session:
+def _transcript(sessions: sessionmaker, auth: StaffAuth, conversation_id: int,
+                full: bool = False) -> list[dict[str, Any]]:
+    names = _names(auth)
+    with sessions() as session:
         messages = list(session.scalars(select(Message).where(Message.conversation_id == conversation_id)
                                         .order_by(Message.id)))
         files: dict[int | None, list[Attachment]] = {}
@@ -197,37 +199,38 @@ async def console_page(request: Request, staff: Staff = Depends(require_staff())
 
 
 @router.get("/console/api/queue")
-async def queue(request: Request, staff: Staff = Depends(require_staff())) -> dict[str, Any]:  # noqa: B008
-    return await asyncio.to_thread(_queue, request, staff)
+async def queue(service: Handoffs, sessions: Sessions, auth: Auth,
+                staff: Staff = Depends(require_staff())) -> dict[str, Any]:  # noqa: B008
+    return await asyncio.to_thread(_queue, service, sessions, auth, staff)
 
 
 @router.get("/console/api/handoffs/{handoff_id}")
-async def handoff_detail(request: Request, handoff_id: RowId, reveal: str = "",
+async def handoff_detail(handoff_id: RowId, service: Handoffs, sessions: Sessions, auth: Auth, backend: CitizenDossiers,
+                         kb: Knowledge, audit: Audit, reveal: str = "",
                          staff: Staff = Depends(require_staff())) -> Any:  # noqa: B008
     try:
-        handoff = await _service(request).load_for(handoff_id, staff)
+        handoff = await service.load_for(handoff_id, staff)
     except HandoffError as error:
         return _error(error)
     full = bool(reveal) and may_reveal(staff.role)
-    conversation = (await asyncio.to_thread(_conversations, request, {handoff.conversation_id})).get(
+    conversation = (await asyncio.to_thread(_conversations, sessions, {handoff.conversation_id})).get(
         handoff.conversation_id)
-    messages = await asyncio.to_thread(_transcript, request, handoff.conversation_id, full)
+    messages = await asyncio.to_thread(_transcript, sessions, auth, handoff.conversation_id, full)
     dossiers = []
     if conversation is not None:
-        for view in await request.app.state.dossiers.list(channel=conversation.channel,
-                                                          sender_id=conversation.sender_id, limit=20):
-            procedure = request.app.state.kb.procedure(view.procedure_id)
+        for view in await backend.list(channel=conversation.channel, sender_id=conversation.sender_id, limit=20):
+            procedure = kb.procedure(view.procedure_id)
             dossiers.append({"code": view.code, "title": procedure.title if procedure else view.procedure_id,
                              "status_label": view.status.label})
-    await audit(request, staff, "handoff.reveal" if full else "handoff.view", f"handoff:{handoff_id}")
-    names = await asyncio.to_thread(_names, request)
+    await audit(staff, "handoff.reveal" if full else "handoff.view", f"handoff:{handoff_id}")
+    names = await asyncio.to_thread(_names, auth)
     return {"handoff": handoff_json(handoff, conversation, names, full), "messages": messages,
             "dossiers": dossiers, "revealed": full, "can_reveal": may_reveal(staff.role)}
 
 
 @router.get("/console/api/canned")
-async def canned(request: Request, q: str = "", staff: Staff = Depends(require_staff())) -> list[dict[str, str]]:  # noqa: B008
-    kb = request.app.state.kb
+async def canned(kb: Knowledge, q: str = "",
+                 staff: Staff = Depends(require_staff())) -> list[dict[str, str]]:  # noqa: B008
     if q.strip():
         hits = await asyncio.to_thread(kb.search, q[:200], "faq", 5)
         faqs = [kb.faq(h.id) for h in hits]
@@ -237,121 +240,125 @@ async def canned(request: Request, q: str = "", staff: Staff = Depends(require_s
 
 
 # ---- actions ----------------------------------------------------------------------------------------
-async def _answer(request: Request, staff: Staff, handoff_id: int, action: str, detail: str,
-                  work: Any) -> JSONResponse:
+async def _answer(audit: AuditLog, sessions: sessionmaker, auth: StaffAuth, staff: Staff, handoff_id: int,
+                  action: str, detail: str, work: Any) -> JSONResponse:
     try:
         handoff = await work
     except HandoffError as error:
         return _error(error)
-    await audit(request, staff, f"handoff.{action}", f"handoff:{handoff_id}", detail)
-    conversation = (await asyncio.to_thread(_conversations, request, {handoff.conversation_id})).get(
+    await audit(staff, f"handoff.{action}", f"handoff:{handoff_id}", detail)
+    conversation = (await asyncio.to_thread(_conversations, sessions, {handoff.conversation_id})).get(
         handoff.conversation_id)
-    return JSONResponse(handoff_json(handoff, conversation, await asyncio.to_thread(_names, request)))
+    return JSONResponse(handoff_json(handoff, conversation, await asyncio.to_thread(_names, auth)))
 
 
 @router.post("/console/api/handoffs/{handoff_id}/claim")
-async def claim(request: Request, handoff_id: RowId, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
-    return await _answer(request, staff, handoff_id, "claim", "", _service(request).claim(handoff_id, staff))
+async def claim(handoff_id: RowId, service: Handoffs, sessions: Sessions, auth: Auth, audit: Audit,
+                staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
+    return await _answer(audit, sessions, auth, staff, handoff_id, "claim", "", service.claim(handoff_id, staff))
 
 
 @router.post("/console/api/handoffs/{handoff_id}/transfer")
-async def transfer(request: Request, handoff_id: RowId, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
+async def transfer(request: Request, handoff_id: RowId, service: Handoffs, sessions: Sessions, auth: Auth,
+                   audit: Audit, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
     body: TransferBody = await _body(request, TransferBody)
-    return await _answer(request, staff, handoff_id, "transfer", f"→ {body.team}: {body.note}",
-                         _service(request).transfer(handoff_id, staff, body.team, body.note))
+    return await _answer(audit, sessions, auth, staff, handoff_id, "transfer", f"→ {body.team}: {body.note}",
+                         service.transfer(handoff_id, staff, body.team, body.note))
 
 
 @router.post("/console/api/handoffs/{handoff_id}/close")
-async def close(request: Request, handoff_id: RowId, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
+async def close(request: Request, handoff_id: RowId, service: Handoffs, sessions: Sessions, auth: Auth,
+                audit: Audit, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
     body: CloseBody = await _body(request, CloseBody)
     if body.outcome not in OUTCOMES:
         return JSONResponse({"error": "Kết quả không hợp lệ."}, status_code=400)
-    return await _answer(request, staff, handoff_id, "close", body.outcome,
-                         _service(request).close(handoff_id, staff, body.outcome))
+    return await _answer(audit, sessions, auth, staff, handoff_id, "close", body.outcome,
+                         service.close(handoff_id, staff, body.outcome))
 
 
 @router.post("/console/api/handoffs/{handoff_id}/return")
-async def return_to_bot(request: Request, handoff_id: RowId, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
-    return await _answer(request, staff, handoff_id, "return", "",
-                         _service(request).close(handoff_id, staff, "returned"))
+async def return_to_bot(handoff_id: RowId, service: Handoffs, sessions: Sessions, auth: Auth, audit: Audit,
+                        staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
+    return await _answer(audit, sessions, auth, staff, handoff_id, "return", "",
+                         service.close(handoff_id, staff, "returned"))
 
 
 @router.post("/console/api/handoffs/{handoff_id}/reply")
-async def reply(request: Request, handoff_id: RowId, staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
+async def reply(request: Request, handoff_id: RowId, service: Handoffs, sessions: Sessions, auth: Auth,
+                staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
     body: ReplyBody = await _body(request, ReplyBody)
-    return await _send(request, staff, handoff_id, OutboundMessage(text=body.text.strip()))
+    return await _send(service, sessions, auth, staff, handoff_id, OutboundMessage(text=body.text.strip()))
 
 
 @router.post("/console/api/handoffs/{handoff_id}/files")
-async def send_file(request: Request, handoff_id: RowId, file: UploadFile = File(...),  # noqa: B008
+async def send_file(handoff_id: RowId, service: Handoffs, sessions: Sessions, auth: Auth, attachments: Attachments,
+                    settings: AppSettings, file: UploadFile = File(...),  # noqa: B008
                     staff: Staff = Depends(_csrf)) -> JSONResponse:  # noqa: B008
-    service = _service(request)
     try:
         handoff = await service.load_for(handoff_id, staff)
     except HandoffError as error:
         return _error(error)
-    attachments = request.app.state.attachments
     data = await file.read(attachments.max_bytes + 1)
     try:
         stored = await asyncio.to_thread(attachments.save, handoff.conversation_id, None,
                                          file.filename or "tep", data)
     except AttachmentRejected as rejected:
         return JSONResponse({"error": rejected.reason}, status_code=400)
-    link = citizen_link(request.app.state.settings, stored.id)
+    link = citizen_link(settings, stored.id)
     message = OutboundMessage(text=f"📎 Nhân viên gửi Anh/Chị tệp “{stored.filename}”:\n{link}")
-    return await _send(request, staff, handoff_id, message, attachment_id=stored.id)
+    return await _send(service, sessions, auth, staff, handoff_id, message, attachment_id=stored.id)
 
 
-async def _send(request: Request, staff: Staff, handoff_id: int, message: OutboundMessage,
-                attachment_id: int | None = None) -> JSONResponse:
+async def _send(service: HandoffService, sessions: sessionmaker, auth: StaffAuth, staff: Staff, handoff_id: int,
+                message: OutboundMessage, attachment_id: int | None = None) -> JSONResponse:
     try:
-        message_id = await _service(request).reply(handoff_id, staff, message)
+        message_id = await service.reply(handoff_id, staff, message)
     except HandoffError as error:
         return _error(error)
-    with request.app.state.sessions() as session, session.begin():
+    with sessions() as session, session.begin():
         if attachment_id is not None:   # the file shows in the transcript under the agent's message
             session.get(Attachment, attachment_id).message_id = message_id  # type: ignore[union-attr]
-    messages = await asyncio.to_thread(_transcript, request, (await _service(request).load_for(
+    messages = await asyncio.to_thread(_transcript, sessions, auth, (await service.load_for(
         handoff_id, staff)).conversation_id)
     return JSONResponse(next(m for m in messages if m["id"] == message_id))
 
 
 @router.post("/console/api/presence")
-async def presence(request: Request, staff: Staff = Depends(_csrf)) -> Any:  # noqa: B008
+async def presence(request: Request, service: Handoffs, audit: Audit,
+                   staff: Staff = Depends(_csrf)) -> Any:  # noqa: B008
     body: PresenceBody = await _body(request, PresenceBody)
     try:
-        status = await _service(request).set_presence(staff, body.status)
+        status = await service.set_presence(staff, body.status)
     except HandoffError as error:
         return _error(error)
-    await audit(request, staff, "agent.presence", staff.username, status)
+    await audit(staff, "agent.presence", staff.username, status)
     return {"presence": status}
 
 
 @router.post("/console/api/callbacks/{callback_id}/done")
-async def callback_done(request: Request, callback_id: RowId, staff: Staff = Depends(_csrf)) -> Any:  # noqa: B008
+async def callback_done(request: Request, callback_id: RowId, service: Handoffs, audit: Audit,
+                        staff: Staff = Depends(_csrf)) -> Any:  # noqa: B008
     body: DoneBody = await _body(request, DoneBody)
     try:
-        done = await _service(request).mark_callback_done(callback_id, staff, body.note)
+        done = await service.mark_callback_done(callback_id, staff, body.note)
     except HandoffError as error:
         return _error(error)
-    await audit(request, staff, "callback.done", f"callback:{callback_id}", body.note)
+    await audit(staff, "callback.done", f"callback:{callback_id}", body.note)
     return callback_json(done, None)
 
 
 # ---- live pushes ------------------------------------------------------------------------------------
 @ws_router.websocket("/staff/console/ws")
-async def console_socket(websocket: WebSocket) -> None:
+async def console_socket(websocket: WebSocket, settings: AppSettings, auth: Auth, service: Handoffs) -> None:
     """Same-origin, logged-in consoles only. Pings are the agent's presence heartbeat."""
-    settings = websocket.app.state.settings
     origin = websocket.headers.get("origin", "")
     allowed = {settings.public_url.rstrip("/"), f"{websocket.url.scheme.replace('ws', 'http')}://"
                f"{websocket.headers.get('host', '')}"}
-    staff = await asyncio.to_thread(get_auth_ws(websocket).session_staff, websocket.cookies.get(SESSION_COOKIE))
+    staff = await asyncio.to_thread(auth.session_staff, websocket.cookies.get(SESSION_COOKIE))
     if staff is None or origin not in allowed:
         await websocket.close(code=4401)
         return
     await websocket.accept()
-    service: HandoffService = websocket.app.state.handoff
     events = service.hub.subscribe()
     await service.heartbeat(staff)
 
@@ -373,9 +380,4 @@ async def console_socket(websocket: WebSocket) -> None:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await sender
         service.hub.unsubscribe(events)
-
-
-def get_auth_ws(websocket: WebSocket) -> Any:
-    """``get_auth`` reads only ``app.state``; a WebSocket has the same app."""
-    return get_auth(websocket)  # type: ignore[arg-type]
 

@@ -14,16 +14,20 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import sessionmaker
 
-from bot.auth.pages import audit, error_page, render
+from bot.auth.pages import Audit, error_page, render
 from bot.auth.service import Staff
 from bot.auth.web import StaffHTTPError, make_route_class, require_staff
+from bot.catalog.deps import Knowledge
+from bot.core.deps import Sessions
 from bot.core.money import thousands
 from bot.core.pages import TEMPLATES
 from bot.handoff.service import OUTCOMES, REASONS, TEAMS
 from bot.insights import dashboard as figures_of
 from bot.insights.dashboard import Period, RangeError, parse_period
 from bot.payments.models import ORDER_STATUS_LABELS
+from knowledge_base.service import KnowledgeBase
 from knowledge_base.spreadsheet import protect
 
 ROLES = ("supervisor", "admin")
@@ -86,9 +90,7 @@ def _label(labels: dict[str, str], key: str) -> str:
     return labels.get(key, key or "—")
 
 
-def _titles(request: Request) -> tuple[Any, Any, Any]:
-    kb = request.app.state.kb
-
+def _titles(kb: KnowledgeBase) -> tuple[Any, Any, Any]:
     def is_procedure(item_id: str) -> bool:
         return kb.procedure(item_id) is not None
 
@@ -102,9 +104,9 @@ def _titles(request: Request) -> tuple[Any, Any, Any]:
     return is_procedure, is_faq, title
 
 
-async def _figures(request: Request, period: Period) -> dict[str, Any]:
-    is_procedure, is_faq, _ = _titles(request)
-    return await asyncio.to_thread(figures_of.figures, request.app.state.sessions, period, is_procedure, is_faq)
+async def _figures(sessions: sessionmaker, kb: KnowledgeBase, period: Period) -> dict[str, Any]:
+    is_procedure, is_faq, _ = _titles(kb)
+    return await asyncio.to_thread(figures_of.figures, sessions, period, is_procedure, is_faq)
 
 
 def _period(request: Request) -> Period:
@@ -321,16 +323,17 @@ def _presets() -> list[dict[str, str]]:
 
 
 @router.get("")
-async def dashboard(request: Request, staff: Staff = Depends(require_staff(*ROLES))) -> Response:  # noqa: B008
+async def dashboard(request: Request, sessions: Sessions, kb: Knowledge, audit: Audit,
+                    staff: Staff = Depends(require_staff(*ROLES))) -> Response:  # noqa: B008
     form = {"from": request.query_params.get("from", ""), "to": request.query_params.get("to", "")}
     try:
         period = _period(request)
     except RangeError as error:
         return render(request, "staff_dashboard.html", {"error": str(error), "form": form, "data": None,
                                                          "presets": _presets()}, 400)
-    data = await _figures(request, period)
-    _, _, title = _titles(request)
-    await audit(request, staff, "dashboard.view", f"{period.first.isoformat()}..{period.last.isoformat()}")
+    data = await _figures(sessions, kb, period)
+    _, _, title = _titles(kb)
+    await audit(staff, "dashboard.view", f"{period.first.isoformat()}..{period.last.isoformat()}")
     return render(request, "staff_dashboard.html", {
         "error": "", "form": {"from": period.first.isoformat(), "to": period.last.isoformat()}, "data": data,
         "charts": charts(data), "title": title, "presets": _presets(), "sections": SECTIONS,
@@ -342,16 +345,17 @@ async def dashboard(request: Request, staff: Staff = Depends(require_staff(*ROLE
 
 
 @router.get("/data.json")
-async def data_json(request: Request, staff: Staff = Depends(require_staff(*ROLES))) -> Response:  # noqa: B008
+async def data_json(request: Request, sessions: Sessions, kb: Knowledge,
+                    staff: Staff = Depends(require_staff(*ROLES))) -> Response:  # noqa: B008
     try:
         period = _period(request)
     except RangeError as error:
         return JSONResponse({"error": str(error)}, status_code=400)
-    return JSONResponse(await _figures(request, period))
+    return JSONResponse(await _figures(sessions, kb, period))
 
 
 @router.get("/export.csv")
-async def export_csv(request: Request, section: str = "all",
+async def export_csv(request: Request, sessions: Sessions, kb: Knowledge, audit: Audit, section: str = "all",
                      staff: Staff = Depends(require_staff(*ROLES))) -> Response:  # noqa: B008
     if section not in SECTIONS and section != "all":
         raise StaffHTTPError(400, "Mục cần xuất không hợp lệ.")
@@ -359,10 +363,9 @@ async def export_csv(request: Request, section: str = "all",
         period = _period(request)
     except RangeError as error:
         raise StaffHTTPError(400, str(error)) from None
-    data = await _figures(request, period)
-    _, _, title = _titles(request)
-    await audit(request, staff, "dashboard.export", f"{period.first.isoformat()}..{period.last.isoformat()}",
-                 section)
+    data = await _figures(sessions, kb, period)
+    _, _, title = _titles(kb)
+    await audit(staff, "dashboard.export", f"{period.first.isoformat()}..{period.last.isoformat()}", section)
     name = f"thong-ke-{section.replace('_', '-')}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return Response(csv_text(data, title, section), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

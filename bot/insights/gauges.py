@@ -10,29 +10,32 @@ from collections.abc import Iterable, Iterator
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
-from starlette.datastructures import State
+from sqlalchemy.orm import sessionmaker
 
+from bot.conversation.outbox import Outbox
+from bot.core.services import Services
 from bot.handoff.models import Handoff
 from bot.ops.metrics import KNOWN_TEAMS, metric_label
 from bot.payments.models import PaymentOrder
+from bot.payments.service import PaymentService
 
 log = logging.getLogger(__name__)
 
 
 class QueueGauges(Collector):
-    """Gauges read from the database at scrape time, through what the lifespan put in ``app.state``.
+    """Gauges read from the database at scrape time, through the services the lifespan registered.
     Before the lifespan ran (or when the database fails) only ``gateway_database_up`` is reported."""
 
-    def __init__(self, state: State) -> None:
-        self._state = state
+    def __init__(self, services: Services) -> None:
+        self._services = services
 
     def describe(self) -> Iterable[Metric]:
         return []  # no query at registration time
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("gateway_database_up", "1 when the gauges below could be read.")
-        sessions = getattr(self._state, "sessions", None)
-        outbox = getattr(self._state, "outbox", None)
+        sessions = self._services.find(sessionmaker)
+        outbox = self._services.find(Outbox)
         if sessions is None or outbox is None:
             up.add_metric([], 0)
             yield up
@@ -67,7 +70,8 @@ class QueueGauges(Collector):
             handoff_gauge.add_metric([status, team], n)
         yield handoff_gauge
 
-        enabled = getattr(getattr(self._state, "payments", None), "providers", {}) or {}
+        payments = self._services.find(PaymentService)
+        enabled = payments.providers if payments is not None else {}
         pending = {metric_label(name): 0 for name in enabled}
         pending.update({metric_label(provider): n for provider, n in orders})
         orders_gauge = GaugeMetricFamily("gateway_payment_orders_pending", "Payment orders still pending.",

@@ -15,22 +15,13 @@ from bot.auth.service import Staff
 from bot.auth.web import make_route_class, require_staff
 from bot.core.params import whole_number
 from bot.core.privacy import mask
-from bot.insights.inbox import DEFAULT_DAYS, MAX_DAYS, REASON_LABELS, SIMILARITY_THRESHOLD, Inbox, InboxPage
+from bot.insights.deps import Unanswered
+from bot.insights.inbox import DEFAULT_DAYS, MAX_DAYS, REASON_LABELS, Inbox, InboxPage
 
 PERIODS = (7, 30, 90, 365)
 KIND_LABELS = {"faq": "Câu hỏi thường gặp", "procedure": "Thủ tục"}
 
 router = APIRouter(prefix="/staff", route_class=make_route_class(error_page), include_in_schema=False)
-
-
-def _inbox(request: Request) -> Inbox:
-    """One per app, so its caches survive reloads; rebuilt if the app's kb or database changes."""
-    state = request.app.state
-    inbox: Inbox | None = getattr(state, "unanswered_inbox", None)
-    if inbox is None or inbox.kb is not state.kb or inbox.sessions is not state.sessions:
-        inbox = Inbox(state.sessions, state.kb, SIMILARITY_THRESHOLD)
-        state.unanswered_inbox = inbox
-    return inbox
 
 
 def _days(value: str) -> int:
@@ -47,14 +38,14 @@ def _masked(page: InboxPage) -> InboxPage:
     return dataclasses.replace(page, groups=groups)
 
 
-async def _page(request: Request, days: str) -> InboxPage:
-    return _masked(await asyncio.to_thread(_inbox(request).page, _days(days)))
+async def _page(inbox: Inbox, days: str) -> InboxPage:
+    return _masked(await asyncio.to_thread(inbox.page, _days(days)))
 
 
 @router.get("/inbox")
-async def inbox_page(request: Request, days: str = str(DEFAULT_DAYS),
+async def inbox_page(request: Request, inbox: Unanswered, days: str = str(DEFAULT_DAYS),
                      staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
-    page = await _page(request, days)
+    page = await _page(inbox, days)
     return render(request, "staff_inbox.html", {
         "page": page, "periods": sorted({*PERIODS, page.days}), "reason_labels": REASON_LABELS,
         "kind_labels": KIND_LABELS,
@@ -62,7 +53,7 @@ async def inbox_page(request: Request, days: str = str(DEFAULT_DAYS),
 
 
 @router.get("/inbox/data.json")
-async def inbox_data(request: Request, days: str = str(DEFAULT_DAYS),
+async def inbox_data(inbox: Unanswered, days: str = str(DEFAULT_DAYS),
                      staff: Staff = Depends(require_staff())) -> Response:  # noqa: B008
-    page = await _page(request, days)
+    page = await _page(inbox, days)
     return JSONResponse(page.to_json())

@@ -29,6 +29,7 @@ from prometheus_client import (
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.core.services import services_of
 from bot.ops.routing import route_template
 
 log = logging.getLogger(__name__)
@@ -122,11 +123,11 @@ def install_metrics(app: FastAPI, token: str = "", metrics: GatewayMetrics = MET
                     collectors: Iterable[Collector] = ()) -> GatewayMetrics:
     """Add the HTTP middleware and ``GET /metrics``; with ``token`` set, scrapes need
     ``Authorization: Bearer <token>``. ``collectors`` add gauges read at scrape time (the queues of
-    the capabilities above, which this module must not import). The metrics object is also put in
-    ``app.state.metrics``."""
+    the capabilities above, which this module must not import). The metrics object is also
+    registered among the app's services."""
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    app.state.metrics = metrics
-    # Gauges per app (they read this app's state); counters are per process.
+    services_of(app).add(metrics, GatewayMetrics)
+    # Gauges per app (they read this app's services); counters are per process.
     app_registry = CollectorRegistry()
     for collector in collectors:
         app_registry.register(collector)

@@ -13,17 +13,18 @@ from pydantic import BaseModel, Field
 
 from bot.conversation.routes import _cookie_sender
 from bot.conversation.senders import rasa_sender
+from bot.core.deps import AppSettings
 from bot.core.money import vnd as money
 from bot.core.pages import TEMPLATES
 from bot.core.vntime import vn_time
 from bot.ops.security_headers import SECURITY_HEADERS
+from bot.payments.deps import Payments
 from bot.payments.models import ORDER_STATUS_LABELS
 from bot.payments.providers.base import IncomingCallback
 from bot.payments.service import (
     MAX_STORED_BODY,
     NOTIFY_PATHS,
     OrderView,
-    PaymentService,
 )
 
 router = APIRouter(tags=["payments"])
@@ -60,14 +61,10 @@ class PaymentStatus(BaseModel):
     refund_due: bool
 
 
-def _service(request: Request) -> PaymentService:
-    return request.app.state.payments
-
-
 @router.get("/api/payments/providers", summary="Các hình thức thanh toán đang bật (kèm cảnh báo nếu có)")
-async def providers(request: Request) -> list[dict[str, str]]:
+async def providers(payments: Payments) -> list[dict[str, str]]:
     listed = []
-    for provider in _service(request).enabled():
+    for provider in payments.enabled():
         item = {"name": provider.name, "title": provider.title}
         if getattr(provider, "warning", ""):   # the sandbox where it should not be
             item["warning"] = provider.warning  # type: ignore[attr-defined]
@@ -82,20 +79,20 @@ async def providers(request: Request) -> list[dict[str, str]]:
                         422: {"description": "Nhà cung cấp không được bật, hoặc trường không hợp lệ"},
                         429: {"description": "Thử quá nhiều lần từ địa chỉ này hoặc với mã này"},
                         502: {"description": "Nhà cung cấp không phản hồi"}})
-async def create_payment(body: PaymentCreate, request: Request) -> Any:
+async def create_payment(body: PaymentCreate, request: Request, settings: AppSettings, payments: Payments) -> Any:
     client_ip = request.client.host if request.client else "127.0.0.1"
-    sender = _cookie_sender(request)   # the web chat's browser-bound sender, when its cookie came along
+    sender = _cookie_sender(request, settings)   # the web chat's browser-bound sender, when its cookie came along
     # A refusal (unknown dossier, wrong proof, too many attempts…) reaches the app's one handler.
-    order = await _service(request).create_order_for(body.dossier_code, body.provider, body.proof,
-                                                     rasa_sender("web", sender) if sender else None, client_ip)
+    order = await payments.create_order_for(body.dossier_code, body.provider, body.proof,
+                                            rasa_sender("web", sender) if sender else None, client_ip)
     return PaymentCreated(order_id=order.order_id, amount=order.amount_vnd, pay_url=order.pay_url,
                           provider=order.provider, expires_at=order.expires_at)
 
 
 @router.get("/api/payments/{order_id}", response_model=PaymentStatus,
             summary="Trạng thái một lệnh thanh toán (không kèm mã hồ sơ hay thông tin cá nhân)")
-async def payment_status(order_id: str, request: Request) -> Any:
-    order = await _service(request).get(order_id)
+async def payment_status(order_id: str, payments: Payments) -> Any:
+    order = await payments.get(order_id)
     if order is None:
         raise HTTPException(404, "Không có lệnh thanh toán này.")
     return PaymentStatus(order_id=order.order_id, provider=order.provider,
@@ -104,15 +101,14 @@ async def payment_status(order_id: str, request: Request) -> Any:
                          refund_due=order.refund_due)
 
 
-async def _callback(provider: str, request: Request) -> Response:
-    service = _service(request)
-    if provider not in service.providers:
+async def _callback(provider: str, request: Request, payments: Payments) -> Response:
+    if provider not in payments.providers:
         raise HTTPException(404, "Nhà cung cấp không được bật.")
     body = await request.body()
     if len(body) > MAX_CALLBACK_BYTES:
         raise HTTPException(413, "Callback quá lớn.")
     callback = IncomingCallback(query=dict(request.query_params), body=body, headers=dict(request.headers))
-    handled = await service.handle_callback(provider, callback, request.client.host if request.client else "")
+    handled = await payments.handle_callback(provider, callback, request.client.host if request.client else "")
     answer = handled.answer
     if handled.retry_after:   # refused callbacks from this address over the limit: the same refusal, as 429
         return Response(answer.body, status_code=429, media_type=answer.media_type,
@@ -121,8 +117,8 @@ async def _callback(provider: str, request: Request) -> Response:
 
 
 def _register_callback(provider: str, path: str) -> None:
-    async def endpoint(request: Request) -> Response:
-        return await _callback(provider, request)
+    async def endpoint(request: Request, payments: Payments) -> Response:
+        return await _callback(provider, request, payments)
 
     endpoint.__name__ = f"{provider}_callback"
     router.add_api_route(path, endpoint, methods=["GET", "POST"], include_in_schema=False)
@@ -133,14 +129,13 @@ for _provider, _path in NOTIFY_PATHS.items():  # each at the path its provider's
 
 
 @router.get("/payments/return/{order_id}", include_in_schema=False)
-async def payment_return(order_id: str, request: Request) -> HTMLResponse:
+async def payment_return(order_id: str, request: Request, payments: Payments) -> HTMLResponse:
     """Where the provider sends the citizen back. It shows the order as the gateway knows it (set by
     the callback alone); what the redirect claims is only a hint and never marks anything paid."""
-    service = _service(request)
-    order = await service.get(order_id)
+    order = await payments.get(order_id)
     if order is None:
         return _page(request, "payment_return.html", {"order": None}, 404)
-    provider = service.providers.get(order.provider)
+    provider = payments.providers.get(order.provider)
     claimed = provider.verify_return(dict(request.query_params)) if provider else None
     hint = claimed is not None and claimed.order_id == order.order_id and claimed.paid and order.status == "pending"
     return _page(request, "payment_return.html", {

@@ -18,7 +18,8 @@ from actions.resume import (
 )
 from actions.submission import ActionCancelSubmission, ActionStartSubmission
 from knowledge_base.service import KnowledgeBase
-from tests.support.tracker import draft_store, make_tracker, run, run_async
+from tests.support.tracker import draft_store, make_tracker, run
+from tests.support.waiting import run_async
 
 FORM = "submission_form"
 SENDER = "web:citizen-1"

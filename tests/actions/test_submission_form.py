@@ -16,7 +16,8 @@ from actions.submission import (
     ValidateSubmissionForm,
 )
 from knowledge_base.service import KnowledgeBase
-from tests.support.tracker import Result, draft_store, make_tracker, run, run_async
+from tests.support.tracker import Result, draft_store, make_tracker, run
+from tests.support.waiting import run_async
 
 FORM = "submission_form"
 CAN_CUOC = "Cấp, đổi, cấp lại thẻ căn cước"

@@ -20,7 +20,8 @@ from bot.conversation.models import Attachment, Conversation
 from bot.dossiers.registry import EmbeddedRegistry
 from bot.dossiers.tracking import TrackingService
 from knowledge_base.service import KnowledgeBase
-from tests.support.tracker import Result, domain, draft_store, make_tracker, run, run_async, sqlite_sessions
+from tests.support.tracker import Result, domain, draft_store, make_tracker, run, sqlite_sessions
+from tests.support.waiting import run_async
 
 CAN_CUOC = "Cấp, đổi, cấp lại thẻ căn cước"
 TRACKING = "tracking_form"

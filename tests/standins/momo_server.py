@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from tests.standins import serve_in_thread
+from tests.support.servers import serve_in_thread
 
 MIN_AMOUNT, MAX_AMOUNT = 1_000, 50_000_000   # captureWallet limits in MoMo's docs
 

@@ -21,7 +21,7 @@ from bot.core.calendar import WorkingCalendar
 from bot.dossiers.errors import InvalidTransition
 from bot.dossiers.status import DossierStatus
 from bot.dossiers.transitions import check_accepts_documents, check_transition
-from tests.standins import serve_in_thread
+from tests.support.servers import serve_in_thread
 
 
 def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:

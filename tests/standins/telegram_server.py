@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from tests.standins import serve_in_thread
+from tests.support.servers import serve_in_thread
 
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "Trợ lý ảo", "username": "tro_ly_dvc_bot"}
 SEND_METHODS = frozenset({"sendMessage", "sendPhoto"})

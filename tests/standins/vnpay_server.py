@@ -17,7 +17,7 @@ from urllib.parse import quote_plus, urlencode
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from tests.standins import serve_in_thread
+from tests.support.servers import serve_in_thread
 
 GMT7 = dt.timezone(dt.timedelta(hours=7))
 # querydr checksum orders, from VNPay's "Truy vấn kết quả thanh toán (QueryDr)" page

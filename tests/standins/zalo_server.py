@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from tests.standins import serve_in_thread
+from tests.support.servers import serve_in_thread
 
 INVALID_TOKEN = {"error": -216, "message": "Access token is invalid"}
 INVALID_REFRESH = {"error": -14014, "error_name": "Invalid parameter",

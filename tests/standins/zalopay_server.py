@@ -20,7 +20,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from tests.standins import serve_in_thread
+from tests.support.servers import serve_in_thread
 
 GMT7 = dt.timezone(dt.timedelta(hours=7))
 

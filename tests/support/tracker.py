@@ -13,27 +13,26 @@ returns ``(messages, events)``; ``Result`` also reads them as a citizen would (`
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import copy
 import functools
 import time
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from tests.support.paths import ROOT
+from tests.support.waiting import run_async
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import sessionmaker
 
-ROOT = Path(__file__).resolve().parents[2]
 DOMAIN_FILE = ROOT / "domain.yml"
 SENDER = "web:citizen-1"
-T = TypeVar("T")
 
 
 @functools.cache
@@ -89,13 +88,6 @@ def make_tracker(text: str = "", *, intent: str | None = None,
     values = {**initial_slots(), **(slots or {}), **(candidates or {})}
     loop = {"name": active_loop} if active_loop else {}
     return Tracker(sender, values, latest, events, False, None, loop, "action_listen")
-
-
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` in a thread of its own: another test may leave an event loop running in
-    the main thread (Playwright's sync API), where ``asyncio.run`` refuses to start."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def said(message: Mapping[str, Any]) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from bot.payments.providers.base import IncomingCallback, PaymentProvider
-from tests.conftest import run_async
+from tests.support.waiting import run_async
 
 P = TypeVar("P", bound=PaymentProvider)
 T = TypeVar("T")

@@ -1,8 +1,11 @@
-"""Shared by the staff page tests: accounts made through the CLI, a filed dossier with a photo."""
+"""Shared by the staff page tests: accounts made through the CLI, a filed dossier with a photo, and
+gateway files prepared once per module that each test copies."""
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -16,9 +19,10 @@ from bot.core.db import make_engine, make_sessionmaker, migrate
 from bot.dossiers.backend import Applicant, DossierDraft, DossierView, SubmittedDocument
 from bot.dossiers.registry import EmbeddedRegistry
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import run_async
+from tests.support.waiting import run_async
 
 PASSWORD = "mat-khau-du-dai-1"
+STAFF = (("tnv", "volunteer"), ("tongdai", "hotline"), ("giamsat", "supervisor"), ("quantri", "admin"))
 CCCD, PHONE = "001099012345", "0912 345 678"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 30 + b"IEND\xaeB`\x82"
 
@@ -27,6 +31,19 @@ def create_user(monkeypatch: pytest.MonkeyPatch, settings: Settings, username: s
                 name: str = "") -> None:
     monkeypatch.setenv(cli.PASSWORD_ENV, PASSWORD)
     assert cli.main(["create", username, "--role", role, "--name", name or username], settings) == 0
+
+
+def create_users(settings: Settings, accounts: Iterable[tuple[str, str]]) -> None:
+    """``(username, role)`` accounts through the CLI, outside a test (for files prepared once)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for username, role in accounts:
+            create_user(monkeypatch, settings, username, role)
+
+
+def copy_files(template: Path, folder: Path) -> None:
+    """A prepared gateway's files (its SQLite database, the stored attachments) into ``folder``:
+    a test starts from a copy instead of migrating, filing and hashing passwords again."""
+    shutil.copytree(template, folder, dirs_exist_ok=True)
 
 
 def file_dossier(kb: KnowledgeBase, settings: Settings, sender_id: str = "citizen-1",

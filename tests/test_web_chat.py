@@ -31,7 +31,7 @@ def test_citizen_asks_and_taps_a_button(page: Page, stack: Stack) -> None:
 
 def test_markup_typed_by_a_citizen_is_shown_as_text(page: Page, stack: Stack) -> None:
     page.goto(stack.gateway_url + "/")
-    expect(page.locator(".msg--bot").first).to_be_visible()
+    expect(page.locator(".msg--bot").first).to_contain_text("Xin chào Anh/Chị")  # the greeting, not the typing dots
     page.fill("#input", "<img src=x onerror=alert(1)> le phi khai sinh")
     page.click("#send")
     expect(page.locator(".msg--user").last).to_have_text("<img src=x onerror=alert(1)> le phi khai sinh")
@@ -41,7 +41,7 @@ def test_markup_typed_by_a_citizen_is_shown_as_text(page: Page, stack: Stack) ->
 
 def test_a_proactive_notice_reaches_the_open_web_chat(page: Page, stack: Stack) -> None:
     page.goto(stack.gateway_url + "/")
-    expect(page.locator(".msg--bot").first).to_be_visible()
+    expect(page.locator(".msg--bot").first).to_contain_text("Xin chào Anh/Chị")  # the greeting, not the typing dots
     sender = page.evaluate("localStorage.getItem('tro-ly-ao-sender')")
     sessions = make_sessionmaker(make_engine(stack.database_url))
     with sessions() as session:
@@ -57,7 +57,7 @@ def test_citizen_sends_a_photo_from_the_web_chat(page: Page, stack: Stack, tmp_p
     photo = tmp_path / "giay-chung-sinh.png"
     photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 30 + b"IEND\xaeB`\x82")
     page.goto(stack.gateway_url + "/")
-    expect(page.locator(".msg--bot").first).to_be_visible()
+    expect(page.locator(".msg--bot").first).to_contain_text("Xin chào Anh/Chị")  # the greeting, not the typing dots
     page.set_input_files("#file", str(photo))
     expect(page.locator(".msg--user").last).to_have_text("📎 giay-chung-sinh.png")
     expect(page.locator(".msg--bot").last).to_contain_text("Em đã nhận ảnh")

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.conversation.models import Attachment, Conversation
 from bot.core.calendar import TIMEZONE, WorkingCalendar, add_working_days, is_working_day
 from bot.core.db import make_engine, make_sessionmaker
 from bot.dossiers.backend import Applicant, DossierDraft, DossierView, SubmittedDocument
@@ -34,6 +33,7 @@ from knowledge_base.service import KnowledgeBase
 from tests.standins.onestop_server import OneStopStandIn, running
 from tests.support.network import free_port
 from tests.support.paths import ROOT
+from tests.support.records import stored_attachment
 from tests.support.waiting import run_async
 
 CALENDAR = WorkingCalendar.from_yaml()
@@ -139,21 +139,6 @@ def sessions(db_url: str) -> Iterator[sessionmaker]:
     yield make_sessionmaker(engine)
     engine.dispose()
 
-
-def attachment(sessions: sessionmaker, channel: str = "web", sender_id: str = "citizen-1") -> int:
-    """A stored attachment sent by ``sender_id``; returns its id."""
-    with sessions() as session:
-        conversation = session.scalars(select(Conversation).where(
-            Conversation.channel == channel, Conversation.sender_id == sender_id)).first()
-        if conversation is None:
-            conversation = Conversation(channel=channel, sender_id=sender_id)
-            session.add(conversation)
-            session.flush()
-        row = Attachment(conversation_id=conversation.id, filename="anh.jpg", content_type="image/jpeg",
-                         size=10, sha256="0" * 64, storage_key="00/00")
-        session.add(row)
-        session.commit()
-        return row.id
 
 
 def sample_answer(field: FormField) -> str:
@@ -262,11 +247,11 @@ def test_dossier_is_found_by_the_code_as_typed_back(kb: KnowledgeBase, sessions:
 
 def test_supplement_documents_attach_to_the_dossier(kb: KnowledgeBase, sessions: sessionmaker) -> None:
     registry = EmbeddedRegistry(sessions, kb)
-    first = attachment(sessions)
+    first = stored_attachment(sessions)
     licence = SubmittedDocument("Giấy phép lái xe đang sử dụng", [first])
     code = run_async(registry.file(draft(kb, documents=[licence]))).code
     run_async(registry.change_status(code, S.SUPPLEMENT, "Thiếu giấy khám sức khỏe", "can-bo-1"))
-    health = attachment(sessions)
+    health = stored_attachment(sessions)
     run_async(registry.add_documents(code, [SubmittedDocument("Giấy khám sức khỏe của người lái xe", [health])]))
     with sessions() as session:
         rows = session.scalars(select(DossierDocumentRecord).order_by(DossierDocumentRecord.id)).all()
@@ -277,7 +262,7 @@ def test_supplement_documents_attach_to_the_dossier(kb: KnowledgeBase, sessions:
 def test_documents_from_another_conversation_are_refused(kb: KnowledgeBase, sessions: sessionmaker) -> None:
     registry = EmbeddedRegistry(sessions, kb)
     code = run_async(registry.file(draft(kb))).code
-    someone_else = attachment(sessions, sender_id="citizen-2")
+    someone_else = stored_attachment(sessions, sender_id="citizen-2")
     with pytest.raises(InvalidDraft, match="Không tìm thấy tệp"):
         run_async(registry.add_documents(code, [SubmittedDocument("Giấy khám sức khỏe", [someone_else])]))
     with pytest.raises(InvalidDraft):
@@ -290,7 +275,7 @@ def test_no_documents_after_the_result_is_returned(kb: KnowledgeBase, sessions: 
     for status in (S.RECEIVED, S.DONE, S.RETURNED):
         run_async(registry.change_status(code, status, "", "can-bo-1"))
     with pytest.raises(InvalidTransition, match="không nhận thêm giấy tờ"):
-        run_async(registry.add_documents(code, [SubmittedDocument("Giấy khám", [attachment(sessions)])]))
+        run_async(registry.add_documents(code, [SubmittedDocument("Giấy khám", [stored_attachment(sessions)])]))
 
 
 def test_listener_is_called_after_filing_and_each_status_change(kb: KnowledgeBase, sessions: sessionmaker) -> None:

@@ -10,8 +10,9 @@ from bot.conversation.senders import split_sender
 from bot.dossiers.draft_store import SqlDraftStore
 from bot.dossiers.drafts import FormDraft
 from knowledge_base.service import KnowledgeBase
+from tests.support.records import stored_attachment
 from tests.support.waiting import run_async
-from tests.test_dossiers import attachment, sessions  # noqa: F401  (fixture)
+from tests.test_dossiers import sessions  # noqa: F401  (fixture)
 
 
 def test_drafts_are_kept_per_channel_and_sender_and_survive_a_new_store(sessions: sessionmaker) -> None:  # noqa: F811
@@ -30,8 +31,8 @@ def test_drafts_are_kept_per_channel_and_sender_and_survive_a_new_store(sessions
 
 
 def test_only_the_citizens_own_unused_files_are_found(sessions: sessionmaker) -> None:  # noqa: F811
-    mine = [attachment(sessions, "web", "citizen-1") for _ in range(3)]
-    theirs = attachment(sessions, "web", "someone-else")
+    mine = [stored_attachment(sessions, "web", "citizen-1") for _ in range(3)]
+    theirs = stored_attachment(sessions, "web", "someone-else")
     lookup = AttachmentLookup(sessions)
     assert split_sender("telegram:42") == ("telegram", "42")
     assert run_async(lookup.owned("web:citizen-1", [mine[0], theirs])) == [mine[0]]

@@ -19,15 +19,6 @@ TEMPLATES = Jinja2Templates(directory=[str(path) for path in TEMPLATE_DIRS])
 TEMPLATES.env.filters.update(vn_time=vn_time, vn_date=vn_date, vnd=vnd)
 
 
-def static_file(name: str) -> Path | None:
-    """The file ``/static/<name>`` serves, from whichever capability ships it."""
-    for folder in STATIC_DIRS:
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def template_file(name: str) -> Path:
     """A page served as a plain file (the web chat), from whichever capability ships it."""
     for folder in TEMPLATE_DIRS:

@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from actions.attachments_lookup import AttachmentLookup
 from actions.documents import ActionFileDossier, ActionReviewSubmission, ValidateDocumentsForm, checklist
 from actions.tracking import ActionCancelTracking, ActionTrackDossier, ValidateTrackingForm
-from bot.conversation.models import Attachment, Conversation
+from bot.conversation.senders import split_sender
 from bot.dossiers.registry import EmbeddedRegistry
 from bot.dossiers.tracking import TrackingService
 from knowledge_base.service import KnowledgeBase
+from tests.support.records import stored_attachment
 from tests.support.tracker import Result, domain, draft_store, make_tracker, run, sqlite_sessions
 from tests.support.waiting import run_async
 
@@ -52,22 +52,6 @@ def registry(sessions: sessionmaker, kb: KnowledgeBase) -> EmbeddedRegistry:
     return EmbeddedRegistry(sessions, kb)
 
 
-def attachment(sessions: sessionmaker, rasa_sender: str) -> int:
-    """A photo the citizen sent in their conversation (what the gateway stores); returns its id."""
-    channel, _, sender_id = rasa_sender.partition(":")
-    with sessions() as session, session.begin():
-        conversation = session.scalar(select(Conversation).where(Conversation.channel == channel,
-                                                                 Conversation.sender_id == sender_id))
-        if conversation is None:
-            conversation = Conversation(channel=channel, sender_id=sender_id)
-            session.add(conversation)
-            session.flush()
-        row = Attachment(conversation_id=conversation.id, filename="phieu-dc02.jpg", content_type="image/jpeg",
-                         size=10, sha256="0" * 64, storage_key="00/00")
-        session.add(row)
-        session.flush()
-        return row.id
-
 
 def upload(validator: ValidateDocumentsForm, attachment_id: int, slots: dict[str, Any], sender: str) -> Result:
     """The gateway announces a stored file with ``/document_uploaded{"attachment_id": N}``."""
@@ -84,7 +68,8 @@ def file_dossier(kb: KnowledgeBase, sessions: sessionmaker, registry: EmbeddedRe
     drafts = drafts if drafts is not None else draft_store()
     validator = ValidateDocumentsForm(kb, AttachmentLookup(sessions), drafts)
     slots: dict[str, Any] = {**FORM_DONE, "submission_documents": {"after": 0, "items": []}}
-    sent = upload(validator, attachment(sessions, sender), slots, sender)
+    photo = stored_attachment(sessions, *split_sender(sender), filename="phieu-dc02.jpg")
+    sent = upload(validator, photo, slots, sender)
     slots.update(sent.slots)
     skipped = run(validator, make_tracker("không có", slots={**slots, "requested_slot": "document_item"},
                                           candidates={"document_item": "không có"}, active_loop="documents_form",
@@ -150,7 +135,7 @@ def test_cancelling_tracking_forgets_the_code_and_digits() -> None:
 def test_a_file_sent_for_the_pending_document_is_received(kb: KnowledgeBase, sessions: sessionmaker) -> None:
     sender = "web:docs-1"
     validator = ValidateDocumentsForm(kb, AttachmentLookup(sessions), draft_store())
-    photo = attachment(sessions, sender)
+    photo = stored_attachment(sessions, *split_sender(sender), filename="phieu-dc02.jpg")
     result = upload(validator, photo, {**FORM_DONE, "submission_documents": {"after": 0, "items": []}}, sender)
     assert result.texts == [f"✅ Đã nhận: {REQUIRED_DOC}."]
     assert result.slots["submission_documents"]["items"] == [{"name": REQUIRED_DOC, "ids": [photo], "skipped": False}]
@@ -158,7 +143,7 @@ def test_a_file_sent_for_the_pending_document_is_received(kb: KnowledgeBase, ses
 
 
 def test_someone_elses_file_is_not_taken(kb: KnowledgeBase, sessions: sessionmaker) -> None:
-    theirs = attachment(sessions, "zalo:someone-else")
+    theirs = stored_attachment(sessions, "zalo", "someone-else")
     validator = ValidateDocumentsForm(kb, AttachmentLookup(sessions), draft_store())
     result = upload(validator, theirs, {**FORM_DONE, "submission_documents": {"after": 0, "items": []}}, "web:docs-2")
     assert result.texts == ["Em không tìm thấy tệp này trong cuộc trò chuyện của Anh/Chị. Anh/Chị gửi lại giúp em."]

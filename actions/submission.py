@@ -75,6 +75,7 @@ from actions.validation import (
     is_person_name,
     is_same_address,
     is_skip,
+    may_be_applicant,
     normalise_name,
     parse_date,
     strip_email,
@@ -330,9 +331,12 @@ class ValidateSubmissionForm(CitizenFormValidation):
         extra: dict[str, str] = {}
         if is_same_address(text) and is_address_field(field) and tracker.get_slot("address"):
             text = str(tracker.get_slot("address"))
-        elif is_person_name(field) and (is_me(text) or _same_name(text, tracker.get_slot("full_name"))):
+        elif may_be_applicant(field) and (is_me(text) or _same_name(text, tracker.get_slot("full_name"))):
             text = str(tracker.get_slot("full_name") or text)
             extra = self_details(procedure, field, tracker, collected)
+        elif is_person_name(field) and is_me(text):   # the newborn, the deceased: never "Là Tôi"
+            dispatcher.utter_message(text=t.NOT_THE_APPLICANT)
+            return {cursor: None}
         try:
             value = check_field(field, text)
         except Invalid as error:
@@ -381,7 +385,7 @@ class ActionAskProcedureField(KnowledgeAction):
         buttons = [{"title": choice, "payload": choice} for choice in field.choices] if field.type == "choice" else []
         if is_address_field(field) and tracker.get_slot("address"):
             buttons.append({"title": t.SAME_ADDRESS_BUTTON, "payload": t.SAME_ADDRESS_BUTTON})
-        if is_person_name(field) and tracker.get_slot("full_name"):
+        if may_be_applicant(field) and tracker.get_slot("full_name"):
             buttons.append({"title": t.ME_BUTTON, "payload": t.ME_BUTTON})
         if not field.required:
             text += t.OPTIONAL_HINT

@@ -74,6 +74,8 @@ FIELD_HINTS = {
 }
 SAME_ADDRESS_BUTTON = "Giống địa chỉ trên"
 ME_BUTTON = "Là tôi"
+NOT_THE_APPLICANT = ("Dạ, mục này là họ tên của người khác, không phải Anh/Chị ạ. Anh/Chị gõ họ và tên "
+                     "đầy đủ giúp em (ví dụ: Nguyễn Văn An).")
 OPTIONAL_HINT = "\nMục này không bắt buộc: nếu không có, Anh/Chị bấm “Bỏ qua”."
 SKIP_BUTTON = "Bỏ qua"
 SKIP_PAYLOAD = "không có"  # understood as a skip by the form (see validation.SKIP_WORDS)

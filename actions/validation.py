@@ -235,6 +235,19 @@ def is_person_name(field: FormField) -> bool:
     return field.name.endswith("full_name") or fold(field.label).startswith(("ho ten", "ho, chu dem va ten"))
 
 
+# The other person of a certificate who can never be the one filing it: a newborn or a child, the
+# deceased, the other party of a marriage, a foreign worker the applicant hires. Read from the
+# field's name, and from its label for catalogs that name fields otherwise.
+NOT_APPLICANT_ROLES = ("child_", "deceased_", "partner_", "intended_spouse", "worker_")
+NOT_APPLICANT_LABEL = re.compile(r"\b(?:tre|nguoi da mat|ben kia|nguoi du dinh ket hon|nguoi lao dong)\b")
+
+
+def may_be_applicant(field: FormField) -> bool:
+    """A person's name that may be the applicant's own ("Là tôi" is offered and understood)."""
+    return (is_person_name(field) and not field.name.startswith(NOT_APPLICANT_ROLES)
+            and not NOT_APPLICANT_LABEL.search(fold(field.label)))
+
+
 def check_field(field: FormField, text: str, today: dt.date | None = None) -> str:
     """A procedure's own field, by its type; "" when an optional field is skipped."""
     if is_skip(text):

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from actions import submission_texts as t
 from actions.submission import (
     ActionAskCaseField,
     ActionAskProcedureField,
@@ -222,8 +223,6 @@ def test_the_delivery_address_offers_the_address_given_above(kb: KnowledgeBase,
     assert result.slots["procedure_field"] == "done"
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: 'Là tôi' is offered for every *full_name field, the "
-                                       "newborn's and the deceased's too (actions.validation.is_person_name)")
 @pytest.mark.parametrize(("procedure_id", "label"), [("khai-sinh", "Họ, chữ đệm và tên của trẻ"),
                                                      ("khai-tu", "Họ, chữ đệm và tên của người đã mất")])
 def test_me_is_not_offered_for_a_person_who_cannot_be_the_applicant(kb: KnowledgeBase, procedure_id: str,
@@ -232,6 +231,33 @@ def test_me_is_not_offered_for_a_person_who_cannot_be_the_applicant(kb: Knowledg
     asked = run(ActionAskProcedureField(kb), make_tracker("", slots=slots))
     assert asked.texts == [f"Anh/Chị cho em biết: {label}?"]
     assert "Là tôi" not in asked.titles()
+
+
+@pytest.mark.parametrize(("procedure_id", "field"), [("khai-sinh", "child_full_name"),
+                                                     ("khai-tu", "deceased_full_name")])
+def test_me_typed_for_a_person_who_cannot_be_the_applicant_is_refused(validator: ValidateSubmissionForm,
+                                                                      procedure_id: str, field: str) -> None:
+    slots = {"procedure_id": procedure_id, "procedure_fields": {}, "full_name": "Nguyễn Văn An",
+             "birth_date": "17/05/1990", "requested_slot": "procedure_field"}
+    result = run(validator, make_tracker("là tôi", slots=slots, candidates={"procedure_field": "là tôi"},
+                                         active_loop=FORM))
+    assert result.texts == [t.NOT_THE_APPLICANT]
+    assert result.slots["procedure_field"] is None
+    assert field not in (result.slots.get("procedure_fields") or {})   # neither "Là Tôi" nor the applicant's name
+
+
+def test_me_is_offered_for_the_mother_and_fills_her_details(kb: KnowledgeBase,
+                                                           validator: ValidateSubmissionForm) -> None:
+    fields = {"child_full_name": "Nguyễn Văn Bình", "child_birth_date": "01/12/2026", "child_gender": "Nam",
+              "birth_place": "Bệnh viện Đa khoa tỉnh"}
+    slots = {"procedure_id": "khai-sinh", "procedure_fields": fields, "full_name": "Trần Thị Mai",
+             "birth_date": "17/05/1990"}
+    asked = run(ActionAskProcedureField(kb), make_tracker("", slots=slots))
+    assert asked.texts == ["Anh/Chị cho em biết: Họ, chữ đệm và tên của mẹ?"]
+    assert asked.titles() == ["Là tôi"]
+    result = run(validator, make_tracker("Là tôi", slots={**slots, "requested_slot": "procedure_field"},
+                                         candidates={"procedure_field": "Là tôi"}, active_loop=FORM))
+    assert result.slots["procedure_fields"]["mother_full_name"] == "Trần Thị Mai"
 
 
 def test_the_collected_form_is_summarised_with_the_cccd_masked(kb: KnowledgeBase) -> None:

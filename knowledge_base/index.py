@@ -22,10 +22,10 @@ import numpy as np
 
 from knowledge_base.accents import AccentRestorer
 from knowledge_base.aspects import subject_words
-from knowledge_base.documents import Kind, SearchDocument, asking_part
+from knowledge_base.documents import Kind, SearchDocument, asking_part, without_level
 from knowledge_base.encoders import Encoder
 from knowledge_base.lexical import LexicalIndex, document_fields
-from knowledge_base.normalise import Expander, terms
+from knowledge_base.normalise import Expander, syllables, terms
 from knowledge_base.variants import Candidate, rank_siblings
 
 RRF_K = 5
@@ -40,6 +40,8 @@ QUERY_SYLLABLES = 32
 # How many of the first results may be one procedure's levels and variants, reordered by the
 # question's own words.
 VARIANT_DEPTH = 5
+# How many of the first results may be reordered when one title is another's plus a qualifier.
+QUALIFIER_DEPTH = 3
 
 # A flat search over tens of thousands of vectors takes ~1 ms on one core; faiss's OpenMP threads
 # would instead keep spinning and slow the encoder that runs right after (measured: p50 30 → 22 ms
@@ -318,17 +320,20 @@ class HybridIndex:
                 fused[position] = fused.get(position, 0.0) + weight / (RRF_K + rank)
         order = sorted(fused, key=lambda p: (-fused[p], p))
         if mode == "hybrid":
-            order = _named_variant_first(query, order, documents)
-        found = [(p, documents[p]) for p in order[:top]]
+            order = _unsaid_qualifier_last(query, _named_variant_first(query, order, documents), documents)
+        # A title rule above may put a hit before one that fused higher; scores follow the final
+        # order, so "first by a margin" means the same after it.
+        by_rank = sorted(fused.values(), reverse=True)
+        found = [(p, documents[p], by_rank[i]) for i, p in enumerate(order[:top])]
         return [
             Hit(
                 id=doc.id, kind=doc.kind, title=doc.title, code=doc.code,
-                score=round(fused[p] * (RRF_K + 1) / _max_weight(mode), 4),
+                score=round(fused_score * (RRF_K + 1) / _max_weight(mode), 4),
                 lexical_score=float(lexical[p]) if lexical is not None else 0.0,
                 dense_score=float(dense[p]) if dense is not None else 0.0,
                 lexical_rank=lex_rank.get(p), dense_rank=dense_rank.get(p),
             )
-            for p, doc in found if doc is not None
+            for p, doc, fused_score in found if doc is not None
         ]
 
 
@@ -344,6 +349,31 @@ def _named_variant_first(query: str, order: list[int],
         return order
     chosen = iter(ranked)
     return [next(chosen) if p in set(ranked) else p for p in order]
+
+
+def _unsaid_qualifier_last(query: str, order: list[int],
+                           documents: Sequence[SearchDocument | None]) -> list[int]:
+    """Among the first procedures, a title that is another's plus words the question does not say
+    ("Đăng ký lại khai sinh" beside "Đăng ký khai sinh", asked "lệ phí khai sinh") goes after it,
+    unless the question says one of its names ("mất giấy khai sinh"). Its aliases lengthen the
+    plainer record's names, which BM25 reads as less focused."""
+    asked = set(syllables(query))
+    head = order[:QUALIFIER_DEPTH]
+    for i, before in enumerate(head):
+        for j in range(i + 1, len(head)):
+            longer, plainer = documents[before], documents[head[j]]
+            if longer is None or plainer is None or longer.kind != "procedure" or plainer.kind != "procedure":
+                continue
+            extra = _title_words(longer) - _title_words(plainer)
+            if (extra and _title_words(plainer) < _title_words(longer) and not extra & asked
+                    and not any(set(syllables(name)) <= asked for name in longer.names)):
+                head.insert(i, head.pop(j))
+                return head + order[QUALIFIER_DEPTH:]
+    return order
+
+
+def _title_words(document: SearchDocument) -> set[str]:
+    return set(syllables(without_level(document.title)))
 
 
 def _max_weight(mode: str) -> float:

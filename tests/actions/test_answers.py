@@ -79,8 +79,6 @@ def test_a_follow_up_naming_another_procedure_answers_that_one(answer: ActionAns
     assert result.slots == {"procedure_id": "khai-sinh"}
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: the search answers 'lệ phí khai sinh' confidently with "
-                                       "'Đăng ký lại khai sinh' (re-registration), not 'Đăng ký khai sinh'")
 def test_the_fee_of_khai_sinh_is_the_birth_registration_fee(answer: ActionAnswerQuestion) -> None:
     result = run(answer, make_tracker("lệ phí khai sinh", slots={"procedure_id": "ket-hon"}))
     assert result.slots == {"procedure_id": "khai-sinh"}

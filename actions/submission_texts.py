@@ -30,6 +30,7 @@ AGE_TOO_OLD = "Ngày sinh này cho tuổi trên {age}, có lẽ bị gõ nhầm 
 
 PHONE_FORMAT = ("Số điện thoại di động gồm 10 chữ số, bắt đầu bằng 0 (hoặc +84), "
                 "ví dụ 0912 345 678 ạ.")
+PHONE_LANDLINE = "Đây là số máy bàn ạ. Anh/Chị cho em số di động (10 chữ số, ví dụ 0912 345 678) giúp em."
 PHONE_PREFIX = "Đầu số {prefix} không phải đầu số di động tại Việt Nam (03x, 05x, 07x, 08x, 09x) ạ."
 
 EMAIL_FORMAT = ("Địa chỉ email chưa đúng dạng (ví dụ: ten@gmail.com). Nếu không có email, "

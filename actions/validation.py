@@ -171,6 +171,8 @@ def check_phone(text: str) -> str:
         number = "0" + number[3:]
     elif number.startswith("84") and len(number) == 11:
         number = "0" + number[2:]
+    if len(number) == 11 and number.startswith("02"):
+        raise Invalid(t.PHONE_LANDLINE)
     if "+" in number or len(number) != 10 or not number.startswith("0"):
         raise Invalid(t.PHONE_FORMAT)
     if not MOBILE_PREFIX.match(number):
@@ -310,6 +312,13 @@ _DETAIL_LABELS = re.compile(
 _ADDRESS_WORDS = re.compile(r"\b(?:so|duong|pho|ngo|ngach|hem|kiet|phuong|xa|thon|xom|to|ap|khu|khom|"
                             r"quan|huyen|thi xa|tinh|tp|thanh pho|thi tran)\b")
 _PHONE_RUN = re.compile(r"^(?:\+84|84|0)[35789]\d{8}$")
+# A landline (02x and 8 digits) is read as the phone too, so that its question says why it is
+# refused instead of the number silently disappearing from the message.
+_LANDLINE_RUN = re.compile(r"^(?:\+84|0)2\d{9}$")
+
+
+def _is_phone_run(digits: str) -> bool:
+    return bool(_PHONE_RUN.match(digits) or _LANDLINE_RUN.match(digits))
 
 
 def _cut(text: str, spans: list[tuple[int, int]]) -> str:
@@ -348,7 +357,7 @@ def extract_details(text: str) -> dict[str, str]:
             if len(piece) == 12 and piece.isdigit() and "cccd" not in found:
                 found["cccd"] = piece
                 spans.append(span)
-            elif _PHONE_RUN.match(piece) and "phone" not in found:
+            elif _is_phone_run(piece) and "phone" not in found:
                 found["phone"] = piece
                 spans.append(span)
     if not found:
@@ -384,7 +393,7 @@ def _numbers(run: str, offset: int) -> list[tuple[str, tuple[int, int]]]:
     while i < len(tokens):
         for j in range(len(tokens), i, -1):
             joined = "".join(re.sub(r"[^\d+]", "", tok) for tok, _ in tokens[i:j])
-            if (len(joined) == 12 and joined.isdigit()) or _PHONE_RUN.match(joined):
+            if (len(joined) == 12 and joined.isdigit()) or _is_phone_run(joined):
                 end = tokens[j - 1][1] + len(tokens[j - 1][0])
                 out.append((joined, (offset + tokens[i][1], offset + end)))
                 i = j

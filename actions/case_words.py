@@ -4,7 +4,8 @@ it answers are filled when the form opens, instead of being asked again.
 Strict on purpose, a wrong guess costs more than a question: a choice counts as named when its
 words (or one of its "/" or "," alternatives, two syllables at least) appear in that order in the
 question, or when the words that tell it from the field's other choices appear (two at least, all
-of them or three in four);
+of them or three in four; once two are said, the words of the procedure's title count as said:
+"bị mất căn cước" names "Bị mất thẻ");
 a field is filled only when exactly one of its choices is named. "Khác" is never guessed. The
 summary before "Xác nhận nộp" shows every answer and lets the citizen correct it.
 """
@@ -33,7 +34,7 @@ def _contains(words: list[str], phrase: list[str]) -> bool:
     return any(words[i:i + len(phrase)] == phrase for i in range(len(words) - len(phrase) + 1))
 
 
-def _named(choice: str, others: list[str], words: list[str]) -> bool:
+def _named(choice: str, others: list[str], words: list[str], implied: frozenset[str] = frozenset()) -> bool:
     own = syllables(choice)
     if not own or " ".join(own) in NEVER_GUESSED:
         return False
@@ -43,13 +44,16 @@ def _named(choice: str, others: list[str], words: list[str]) -> bool:
     shared = set.intersection(*(set(syllables(o)) for o in others)) if others else set()
     telling = set(own) - shared
     found = telling & set(words)
+    if len(found) >= 2:   # "bị mất căn cước" names "Bị mất thẻ": the card is what the procedure is about
+        found |= telling & implied
     # All of two telling words, or three in four of longer choices ("nhập vào nhà người thân").
     return len(found) >= 2 and (found == telling or (len(found) >= 3 and len(found) >= 0.75 * len(telling)))
 
 
-def named_choice(field: FormField, words: list[str]) -> str | None:
-    """The one choice of ``field`` the words name, else None."""
-    named = [c for c in field.choices if _named(c, [o for o in field.choices if o != c], words)]
+def named_choice(field: FormField, words: list[str], implied: frozenset[str] = frozenset()) -> str | None:
+    """The one choice of ``field`` the words name, else None; words in ``implied`` (the procedure's
+    title) count as said once two telling words are."""
+    named = [c for c in field.choices if _named(c, [o for o in field.choices if o != c], words, implied)]
     return named[0] if len(named) == 1 else None
 
 
@@ -58,11 +62,12 @@ def inferred_case(procedure: Procedure, texts: Iterable[str],
     """Choice fields answered by ``texts``, in the catalog's order; ``applies(field, answers)``
     says whether the answers so far leave the field to ask (the catalog's ``when``)."""
     words = syllables(" ".join(texts))
+    implied = frozenset(syllables(procedure.title))
     answers: dict[str, str] = {}
     for field in procedure.form_fields:
         if field.type != "choice" or not applies(field, answers):
             continue
-        choice = named_choice(field, words)
+        choice = named_choice(field, words, implied)
         if choice is not None:
             answers[field.name] = choice
     return answers

@@ -40,6 +40,13 @@ def validator(kb: KnowledgeBase) -> ValidateSubmissionForm:
 
 
 # ---- opening the form -----------------------------------------------------------------------------
+@pytest.mark.parametrize("typed", ["tôi bị mất căn cước, muốn nộp hồ sơ cấp lại",
+                                   "nop ho so cap lai can cuoc bi mat"])
+def test_a_lost_card_named_without_the_word_card_fills_the_case(kb: KnowledgeBase, typed: str) -> None:
+    result = run(ActionStartSubmission(kb, draft_store()), make_tracker(typed, intent="start_submission"))
+    assert result.slots["procedure_fields"] == {"request_type": "Cấp lại", "reissue_reason": "Bị mất thẻ"}
+
+
 def test_a_request_naming_the_procedure_and_the_case_opens_the_form_with_the_case_filled(kb: KnowledgeBase) -> None:
     start = ActionStartSubmission(kb, draft_store())
     result = run(start, make_tracker("tôi muốn nộp hồ sơ cấp lại thẻ căn cước bị mất", intent="start_submission"))

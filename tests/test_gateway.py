@@ -60,6 +60,13 @@ def test_bad_messages_get_a_sensible_reply(offline, message: str, expected: str)
     assert reply["recipient_id"] == "u1" and reply["buttons"]
 
 
+def test_a_too_long_message_is_told_the_limit_with_vietnamese_digit_groups() -> None:
+    from bot.conversation.texts import too_long
+
+    assert too_long(4000).text == ("Tin nhắn dài quá 4.000 ký tự nên em chưa xử lý được. "
+                                   "Anh/Chị vui lòng hỏi ngắn gọn, mỗi lần một việc ạ.")   # the comma stays a comma
+
+
 def test_reply_follows_the_rasa_rest_channel_shape(offline) -> None:
     client, _ = offline
     [reply] = post(client, "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.money import thousands
 from channels.messages import Button, OutboundMessage
 
 HELP_BUTTONS = [
@@ -21,8 +22,8 @@ NO_WORDS = OutboundMessage(
 
 def too_long(limit: int) -> OutboundMessage:
     return OutboundMessage(
-        text=f"Tin nhắn dài quá {limit:,} ký tự nên em chưa xử lý được. "
-             "Anh/Chị vui lòng hỏi ngắn gọn, mỗi lần một việc ạ.".replace(",", "."),
+        text=f"Tin nhắn dài quá {thousands(limit)} ký tự nên em chưa xử lý được. "
+             "Anh/Chị vui lòng hỏi ngắn gọn, mỗi lần một việc ạ.",
         buttons=HELP_BUTTONS)
 
 

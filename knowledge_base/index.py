@@ -362,14 +362,20 @@ def _unsaid_qualifier_last(query: str, order: list[int],
     for i, before in enumerate(head):
         for j in range(i + 1, len(head)):
             longer, plainer = documents[before], documents[head[j]]
-            if longer is None or plainer is None or longer.kind != "procedure" or plainer.kind != "procedure":
-                continue
-            extra = _title_words(longer) - _title_words(plainer)
-            if (extra and _title_words(plainer) < _title_words(longer) and not extra & asked
-                    and not any(set(syllables(name)) <= asked for name in longer.names)):
+            if longer is not None and plainer is not None and adds_unsaid_words(longer, plainer, asked):
                 head.insert(i, head.pop(j))
                 return head + order[QUALIFIER_DEPTH:]
     return order
+
+
+def adds_unsaid_words(longer: SearchDocument, plainer: SearchDocument, asked: set[str]) -> bool:
+    """Both are procedures, ``longer``'s title is ``plainer``'s plus words the question (its
+    syllables ``asked``) does not say, and the question says none of ``longer``'s names whole."""
+    if longer.kind != "procedure" or plainer.kind != "procedure":
+        return False
+    extra = _title_words(longer) - _title_words(plainer)
+    return (bool(extra) and _title_words(plainer) < _title_words(longer) and not extra & asked
+            and not any(set(syllables(name)) <= asked for name in longer.names))
 
 
 def _title_words(document: SearchDocument) -> set[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from knowledge_base.aspects import subject_words
 from knowledge_base.documents import from_catalog, from_faq, from_procedure
 from knowledge_base.encoders import Encoder, make_encoder
-from knowledge_base.index import Hit, HybridIndex, Progress
+from knowledge_base.index import Hit, HybridIndex, Progress, adds_unsaid_words
 from knowledge_base.loaders import DATA_DIR, load_catalog
 from knowledge_base.normalise import syllables
 from knowledge_base.schema import Catalog, Faq, Procedure
@@ -96,7 +96,10 @@ class KnowledgeBase:
         if not hits:
             return Answerable([], False)
         first = hits[0]
-        second_score = hits[1].score if len(hits) > 1 else 0.0
+        # "Đăng ký lại khai sinh" behind "Đăng ký khai sinh", asked "khai sinh": the question
+        # already told them apart (``adds_unsaid_words``), so the margin is over the next one.
+        rivals = [h for h in hits[1:] if not self._qualifies(h.id, first.id, question)]
+        second_score = rivals[0].score if rivals else 0.0
         agree = first.lexical_rank == 1 and first.dense_rank == 1
         # "giấy tờ" or "lệ phí bao nhiêu" names no procedure: ask which, whatever the scores.
         subject = subject_words(question)
@@ -106,6 +109,11 @@ class KnowledgeBase:
         evidence = [self.evidence(question, hit.id, subject) for hit in hits[:SUGGESTED]]
         sure = ranked_first and evidence[0] >= EVIDENCE_TO_ANSWER and not contradicts(question, first.title)
         return Answerable(hits, sure, evidence[0], max(evidence))
+
+    def _qualifies(self, longer_id: str, plainer_id: str, question: str) -> bool:
+        longer, plainer = self.index.document(longer_id), self.index.document(plainer_id)
+        return (longer is not None and plainer is not None
+                and adds_unsaid_words(longer, plainer, set(syllables(question))))
 
     def evidence(self, question: str, item_id: str, subject: list[str] | None = None) -> float:
         """The mean of how much of the question the record covers and how much of its name the

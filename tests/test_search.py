@@ -44,6 +44,11 @@ def test_a_title_with_a_qualifier_the_citizen_did_not_say_comes_second(kb: Knowl
     assert kb.search(question, kind="procedure", top=2)[0].id == expected
 
 
+def test_a_qualified_twin_behind_the_first_hit_does_not_make_it_unsure(kb: KnowledgeBase) -> None:
+    answer = kb.ask("khai sinh")   # "Đăng ký lại khai sinh" is second: "lại" was not said
+    assert answer.best is not None and answer.best.id == "khai-sinh" and answer.confident
+
+
 def test_kind_filter_returns_only_that_kind(kb: KnowledgeBase) -> None:
     hits = kb.search("khai sinh", kind="faq", top=5)
     assert hits and all(h.kind == "faq" for h in hits)

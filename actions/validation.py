@@ -241,7 +241,8 @@ def is_person_name(field: FormField) -> bool:
 # deceased, the other party of a marriage, a foreign worker the applicant hires. Read from the
 # field's name, and from its label for catalogs that name fields otherwise.
 NOT_APPLICANT_ROLES = ("child_", "deceased_", "partner_", "intended_spouse", "worker_")
-NOT_APPLICANT_LABEL = re.compile(r"\b(?:tre|nguoi da mat|ben kia|nguoi du dinh ket hon|nguoi lao dong)\b")
+# "tên của trẻ" is the child; "tên mẹ của trẻ", "người giám hộ của trẻ" may well be the applicant.
+NOT_APPLICANT_LABEL = re.compile(r"\b(?:ten (?:cua )?tre|nguoi da mat|ben kia|nguoi du dinh ket hon|nguoi lao dong)\b")
 
 
 def may_be_applicant(field: FormField) -> bool:

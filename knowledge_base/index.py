@@ -373,8 +373,8 @@ def adds_unsaid_words(longer: SearchDocument, plainer: SearchDocument, asked: se
     syllables ``asked``) does not say, and the question says none of ``longer``'s names whole."""
     if longer.kind != "procedure" or plainer.kind != "procedure":
         return False
-    extra = _title_words(longer) - _title_words(plainer)
-    return (bool(extra) and _title_words(plainer) < _title_words(longer) and not extra & asked
+    longer_words, plainer_words = _title_words(longer), _title_words(plainer)
+    return (plainer_words < longer_words and not (longer_words - plainer_words) & asked
             and not any(set(syllables(name)) <= asked for name in longer.names))
 
 

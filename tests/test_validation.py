@@ -256,6 +256,20 @@ def test_fields_by_type() -> None:
 
 # --- several details in one message, what was given already, questions typed mid-form -------------
 
+@pytest.mark.parametrize(("name", "label", "may_be"), [
+    ("child_full_name", "Họ, chữ đệm và tên của trẻ", False),
+    ("deceased_full_name", "Họ tên người đã mất", False),
+    ("person_full_name", "Họ tên người được cấp trích lục", True),
+    ("guardian_full_name", "Họ tên người giám hộ của trẻ", True),      # "của trẻ" is not the child
+    ("mother_name", "Họ tên mẹ của trẻ", True),
+    ("other_name", "Họ tên trẻ được nhận làm con nuôi", False),
+])
+def test_who_may_be_the_applicant(name: str, label: str, may_be: bool) -> None:
+    from actions.validation import may_be_applicant
+
+    assert may_be_applicant(FormField(name=name, label=label)) is may_be
+
+
 def test_a_landline_among_several_details_is_read_and_refused_with_the_reason() -> None:
     from actions.validation import extract_details
 

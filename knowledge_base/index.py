@@ -27,6 +27,7 @@ from knowledge_base.encoders import Encoder
 from knowledge_base.lexical import LexicalIndex, document_fields
 from knowledge_base.normalise import Expander, syllables, terms
 from knowledge_base.variants import Candidate, rank_siblings
+from knowledge_base.variants import asked as said_facets
 
 RRF_K = 5
 DENSE_WEIGHT = 0.5
@@ -39,9 +40,10 @@ MAX_OVERLAY = 300
 QUERY_SYLLABLES = 32
 # How many of the first results may be one procedure's levels and variants, reordered by the
 # question's own words.
-VARIANT_DEPTH = 5
+VARIANT_DEPTH = 20
 # How many of the first results may be reordered when one title is another's plus a qualifier.
 QUALIFIER_DEPTH = 3
+FOREIGN_ELEMENT_WORDS = frozenset(syllables("có yếu tố nước ngoài"))
 
 # A flat search over tens of thousands of vectors takes ~1 ms on one core; faiss's OpenMP threads
 # would instead keep spinning and slow the encoder that runs right after (measured: p50 30 → 22 ms
@@ -320,7 +322,7 @@ class HybridIndex:
                 fused[position] = fused.get(position, 0.0) + weight / (RRF_K + rank)
         order = sorted(fused, key=lambda p: (-fused[p], p))
         if mode == "hybrid":
-            order = _unsaid_qualifier_last(query, _named_variant_first(query, order, documents), documents)
+            order = _named_variant_first(query, _unsaid_qualifier_last(query, order, documents), documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
         by_rank = sorted(fused.values(), reverse=True)
@@ -357,7 +359,7 @@ def _unsaid_qualifier_last(query: str, order: list[int],
     ("Đăng ký lại khai sinh" beside "Đăng ký khai sinh", asked "lệ phí khai sinh") goes after it,
     unless the question says one of its names ("mất giấy khai sinh"). Its aliases lengthen the
     plainer record's names, which BM25 reads as less focused."""
-    asked = set(syllables(query))
+    asked = said_words(query)
     head = order[:QUALIFIER_DEPTH]
     for i, before in enumerate(head):
         for j in range(i + 1, len(head)):
@@ -366,6 +368,15 @@ def _unsaid_qualifier_last(query: str, order: list[int],
                 head.insert(i, head.pop(j))
                 return head + order[QUALIFIER_DEPTH:]
     return order
+
+
+def said_words(query: str) -> set[str]:
+    """The syllables of ``query``, plus "có yếu tố nước ngoài" when it names a foreign party
+    ("chồng tôi là người Mỹ"): what a qualified title may add without being unsaid."""
+    words = set(syllables(query))
+    if said_facets(query).get("foreign") == "có":
+        words |= FOREIGN_ELEMENT_WORDS
+    return words
 
 
 def adds_unsaid_words(longer: SearchDocument, plainer: SearchDocument, asked: set[str]) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 from knowledge_base.aspects import subject_words
 from knowledge_base.documents import from_catalog, from_faq, from_procedure
 from knowledge_base.encoders import Encoder, make_encoder
-from knowledge_base.index import Hit, HybridIndex, Progress, adds_unsaid_words
+from knowledge_base.index import Hit, HybridIndex, Progress, adds_unsaid_words, said_words
 from knowledge_base.loaders import DATA_DIR, load_catalog
 from knowledge_base.normalise import syllables
 from knowledge_base.schema import Catalog, Faq, Procedure
@@ -113,7 +113,7 @@ class KnowledgeBase:
     def _qualifies(self, longer_id: str, plainer_id: str, question: str) -> bool:
         longer, plainer = self.index.document(longer_id), self.index.document(plainer_id)
         return (longer is not None and plainer is not None
-                and adds_unsaid_words(longer, plainer, set(syllables(question))))
+                and adds_unsaid_words(longer, plainer, said_words(question)))
 
     def evidence(self, question: str, item_id: str, subject: list[str] | None = None) -> float:
         """The mean of how much of the question the record covers and how much of its name the

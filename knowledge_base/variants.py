@@ -61,7 +61,21 @@ _ASKED_VARIANT = [
     (re.compile(r"\bdieu chinh\b"), "điều chỉnh"),
 ]
 _ASKED_NO_FOREIGN = re.compile(r"\b(?:khong|ko|k)\s+(?:co\s+)?(?:yeu to\s+)?nuoc ngoai\b")
-_ASKED_FOREIGN = re.compile(r"\b(?:nuoc ngoai|ngoai quoc|viet kieu|quoc tich khac|tay|nguoi nuoc ngoai)\b")
+# A foreign party is named far more often than "yếu tố nước ngoài" is: "chồng tôi là người Mỹ",
+# "có con với một công dân Hàn Quốc". A country whose name is also an everyday word or a place in
+# Việt Nam ("Anh", "Pháp", "Lào", "Mỹ Tho") counts only as a nationality ("người Pháp").
+_COUNTRIES = (
+    "hoa ky|trung quoc|nhat ban|han quoc|trieu tien|dai loan|hong kong|campuchia|cam pu chia|"
+    "thai lan|singapore|xin ga po|malaysia|indonesia|philippines|phi lip pin|myanmar|mong co|an do|"
+    "australia|new zealand|canada|hoa lan|ha lan|tay ban nha|bo dao nha|thuy dien|thuy si|na uy|"
+    "dan mach|phan lan|ba lan|hungary|ukraina|ukraine|belarus|cong hoa sec|brazil|cuba|chau au|"
+    "chau phi|dong au|ai cap|a rap|israel|tho nhi ky|nam phi|nigeria|nam my|argentina|mexico"
+)
+_NATIONALITY = (r"(?:nguoi|quoc tich|cong dan|kieu bao) (?:my|phap|duc|nga|uc|nhat|han|lao(?! dong))"
+                r"|(?:quoc tich|cong dan|nuoc) (?:anh|y)")
+_ASKED_FOREIGN = re.compile(
+    rf"\b(?:nuoc ngoai|ngoai quoc|viet kieu|quoc tich khac|hai quoc tich|song tich|{_COUNTRIES}"
+    rf"|{_NATIONALITY})\b")
 
 
 def _plain(text: str) -> str:

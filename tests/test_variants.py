@@ -78,6 +78,7 @@ def test_a_question_that_names_the_level_or_foreign_element_is_answered() -> Non
     births = candidates("Đăng ký khai sinh", "Thủ tục đăng ký khai sinh có yếu tố nước ngoài")
     assert resolve("thủ tục khai sinh có yếu tố nước ngoài", births) == "id-1"
     assert resolve("khai sinh cho con, chồng tôi là người nước ngoài", births) == "id-1"
+    assert resolve("khai sinh cho con, chồng tôi là người Nhật", births) == "id-1"   # no question asked
     assert resolve("khai sinh khong co yeu to nuoc ngoai", births) == "id-0"
 
 
@@ -130,6 +131,11 @@ def test_several_differences_are_asked_together_in_one_question() -> None:
     ("cap lai gplx o xa", {"level": "xã", "variant": "cấp lại"}),
     ("làm hộ chiếu ở tỉnh", {"level": "tỉnh"}),
     ("gia han the tam tru", {"variant": "gia hạn"}),
+    ("chồng tôi là người Mỹ", {"foreign": "có"}), ("có con với công dân Hàn Quốc", {"foreign": "có"}),
+    ("vợ tôi quốc tịch Anh", {"foreign": "có"}), ("sinh con tại Thụy Điển", {"foreign": "có"}),
+    # Country names that are everyday words or Vietnamese places, outside a nationality:
+    ("người lao động", {}), ("hồ sơ gửi Sở Tư pháp", {}), ("ý kiến về pháp luật", {}),
+    ("tôi ở Mỹ Tho", {}), ("người anh trai tôi", {}), ("rửa tay", {}), ("viết nhật ký", {}),
 ])
 def test_what_the_citizen_already_said(question, said) -> None:
     assert asked(question) == said

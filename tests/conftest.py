@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import sessionmaker
 
+from bot.core.db import make_engine, make_sessionmaker
 from knowledge_base.service import KnowledgeBase
 from tests.support import databases
 from tests.support.stack import STARTERS, Stack, Stacks
@@ -120,3 +122,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     server: databases.PostgresServer = request.getfixturevalue("postgres_server")
     with server.fresh_database() as url:
         yield url
+
+
+@pytest.fixture
+def sessions(db_url: str) -> Iterator[sessionmaker]:
+    """Sessions on the ``db_url`` database, so on each engine (a test module may define its own)."""
+    engine = make_engine(db_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()

@@ -30,10 +30,10 @@ from bot.core.services import services_of
 from bot.handoff.service import HandoffService
 from bot.payments.service import PaymentService
 from knowledge_base.service import KnowledgeBase
+from tests.support.handoff import Gateway, settings_for, staff
 from tests.support.network import free_port
 from tests.support.staff import create_user
 from tests.support.waiting import run_async, wait_for
-from tests.test_handoff import Gateway, settings_for, staff
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

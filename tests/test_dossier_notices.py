@@ -11,17 +11,17 @@ from bot.dossiers.notices import StatusNotifier
 from bot.dossiers.registry import EmbeddedRegistry
 from bot.dossiers.status import DossierStatus
 from knowledge_base.service import KnowledgeBase
+from tests.support.dossiers import draft
 from tests.support.waiting import run_async
-from tests.test_dossiers import draft, sessions  # noqa: F401  (fixture)
 
 
-def notices(sessions: sessionmaker) -> list[str]:  # noqa: F811
+def notices(sessions: sessionmaker) -> list[str]:
     with sessions() as session:
         return [item.payload["text"] for item in session.scalars(
             select(OutboxItem).where(OutboxItem.kind == "notice").order_by(OutboxItem.id))]
 
 
-def test_status_changes_are_pushed_with_a_fitting_message(kb: KnowledgeBase, sessions: sessionmaker) -> None:  # noqa: F811
+def test_status_changes_are_pushed_with_a_fitting_message(kb: KnowledgeBase, sessions: sessionmaker) -> None:
     with sessions() as session, session.begin():
         session.add(Conversation(channel="web", sender_id="citizen-1"))
     registry = EmbeddedRegistry(sessions, kb, on_status_change=StatusNotifier(Outbox(sessions, {})))
@@ -36,7 +36,7 @@ def test_status_changes_are_pushed_with_a_fitting_message(kb: KnowledgeBase, ses
     assert "gửi ảnh hoặc PDF" in texts[2]
 
 
-def test_notice_without_a_conversation_is_logged_not_crashing(kb: KnowledgeBase, sessions: sessionmaker) -> None:  # noqa: F811
+def test_notice_without_a_conversation_is_logged_not_crashing(kb: KnowledgeBase, sessions: sessionmaker) -> None:
     registry = EmbeddedRegistry(sessions, kb, on_status_change=StatusNotifier(Outbox(sessions, {})))
     filed = run_async(registry.file(draft(kb, "doi-gplx", sender_id="nobody")))
     assert filed.code and notices(sessions) == []

@@ -14,8 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.core.calendar import TIMEZONE, WorkingCalendar, add_working_days, is_working_day
-from bot.core.db import make_engine, make_sessionmaker
-from bot.dossiers.backend import Applicant, DossierDraft, DossierView, SubmittedDocument
+from bot.dossiers.backend import DossierDraft, DossierView, SubmittedDocument
 from bot.dossiers.codes import CODE_PATTERN, new_code, normalise_code
 from bot.dossiers.errors import (
     BackendAuthError,
@@ -28,16 +27,15 @@ from bot.dossiers.http_backend import HttpDossierBackend
 from bot.dossiers.models import DossierDocumentRecord, DossierRecord
 from bot.dossiers.registry import EmbeddedRegistry
 from bot.dossiers.status import DossierStatus as S
-from knowledge_base.schema import FormField
 from knowledge_base.service import KnowledgeBase
 from tests.standins.onestop_server import OneStopStandIn, running
+from tests.support.dossiers import CCCD, PHONE, draft
 from tests.support.network import free_port
 from tests.support.paths import ROOT
 from tests.support.records import stored_attachment
 from tests.support.waiting import run_async
 
 CALENDAR = WorkingCalendar.from_yaml()
-PHONE, CCCD = "0912 345 678", "001099012345"
 
 
 def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> dt.datetime:
@@ -133,30 +131,6 @@ def test_holidays_file_the_centre_edits_is_read(tmp_path: Path) -> None:
 
 
 # ---- embedded registry -------------------------------------------------------------------------
-@pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker]:
-    engine = make_engine(db_url)
-    yield make_sessionmaker(engine)
-    engine.dispose()
-
-
-
-def sample_answer(field: FormField) -> str:
-    """An answer the form would accept: the first choice, one copy, some text."""
-    return field.choices[0] if field.type == "choice" else "1" if field.type == "number" else "giá trị"
-
-
-def draft(kb: KnowledgeBase, procedure_id: str = "doi-gplx", documents: list[SubmittedDocument] | None = None,
-          sender_id: str = "citizen-1", **answers: str) -> DossierDraft:
-    procedure = kb.procedure(procedure_id)
-    fields = {f.name: sample_answer(f) for f in procedure.form_fields} if procedure else {}
-    fields.update(answers)
-    return DossierDraft(
-        procedure_id=procedure_id,
-        applicant=Applicant("Nguyễn Văn An", CCCD, dt.date(1990, 5, 17), PHONE, "12 Lê Lợi, phường 1"),
-        fields=fields, documents=documents or [], channel="web", sender_id=sender_id)
-
-
 def test_filing_computes_fee_and_due_date_from_the_catalog(kb: KnowledgeBase, sessions: sessionmaker) -> None:
     registry = EmbeddedRegistry(sessions, kb)
     view = run_async(registry.file(draft(kb, "doi-gplx")))

@@ -17,6 +17,7 @@ from bot.core.config import Settings
 from bot.core.services import services_of
 from knowledge_base.service import KnowledgeBase
 from tests.support.databases import migrated_sqlite_url
+from tests.support.images import PNG
 from tests.support.network import free_port
 
 INTERNAL_TOKEN = "gateway-test-internal-token"
@@ -162,9 +163,6 @@ def test_web_notice_is_fetched_once_by_its_own_sender_only(offline) -> None:
     after = mine[0]["id"]
     assert client.get("/api/chat/updates", params={"sender": "citizen-a", "after": after}).json() == {
         "updates": []}
-
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 30 + b"IEND\xaeB`\x82"
 
 
 def test_web_upload_stores_a_photo_and_refuses_a_disguised_file(offline) -> None:

@@ -16,11 +16,10 @@ from bot.conversation.models import Conversation
 from bot.core.config import Settings
 from bot.core.db import make_engine, make_sessionmaker
 from bot.handoff.models import CallbackRequest, Rating
+from tests.support.chat import Chat
 from tests.support.stack import Stack
-from tests.support.staff import create_user
+from tests.support.staff import create_user, login
 from tests.support.waiting import wait_for
-from tests.test_staff import login
-from tests.test_submission_dialogue import Chat
 
 pytestmark = pytest.mark.rasa
 
@@ -145,9 +144,8 @@ def test_a_finished_conversation_is_rated_with_an_optional_comment(stack: Stack,
 
 def test_a_returned_dossier_is_rated_for_its_procedure(stack: Stack, new_sender, kb) -> None:
     from bot.dossiers.status import DossierStatus as S
+    from tests.support.dossiers import draft, registry
     from tests.support.waiting import run_async
-    from tests.test_dossiers import draft
-    from tests.test_tracking_dialogue import registry
 
     sender = new_sender()
     chat = Chat(stack, sender)

@@ -18,12 +18,12 @@ from bot.conversation.models import OutboxItem
 from bot.core.db import make_engine, make_sessionmaker
 from bot.dossiers.status import DossierStatus as S
 from knowledge_base.service import KnowledgeBase
+from tests.support.chat import Chat, buttons, texts
+from tests.support.dossiers import registry
+from tests.support.images import PNG
+from tests.support.payments import pay_on_sandbox
 from tests.support.stack import Stack
 from tests.support.waiting import run_async, wait_for
-from tests.test_gateway import PNG
-from tests.test_payment_dialogue import pay_on_sandbox
-from tests.test_submission_dialogue import Chat, buttons, texts
-from tests.test_tracking_dialogue import registry
 
 pytestmark = pytest.mark.rasa
 MAX_TURNS = 12

@@ -10,12 +10,11 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Annotated, Any
+from typing import Any
 
 import pytest
-from fastapi import FastAPI, File, Form, Query, Request, UploadFile, WebSocket
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.testclient import TestClient
-from pydantic import BaseModel
 from sqlalchemy.orm import sessionmaker
 from starlette.websockets import WebSocketDisconnect
 
@@ -35,18 +34,11 @@ from bot.ops.request_id import HEADER, install_request_id, new_request_id
 from bot.payments.models import PaymentOrder
 from knowledge_base.service import KnowledgeBase
 from tests.support.databases import migrated_sqlite_url
+from tests.support.limits import FakeClock, chat_app
 from tests.support.network import free_port
 from tests.support.waiting import run_async
 
 CCCD, PHONE = "001203004567", "0912345678"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def ops_settings(**overrides: Any) -> SimpleNamespace:
@@ -280,42 +272,6 @@ def test_configure_logging_is_idempotent_and_keeps_other_handlers() -> None:
 
 
 # ---- rate limits -----------------------------------------------------------------------------------
-class ChatBody(BaseModel):
-    sender: str
-    message: str = ""
-
-
-def chat_app(clock: FakeClock, ip_burst: int = 100, sender_burst: int = 2, poll_burst: int = 2) -> FastAPI:
-    """The chat endpoints' shapes, and a few exempt ones."""
-    app = FastAPI()
-
-    @app.post("/webhooks/rest/webhook")
-    async def webhook(body: ChatBody) -> list[dict[str, str]]:
-        return [{"recipient_id": body.sender}]
-
-    @app.post("/api/chat/upload")
-    async def upload(sender: Annotated[str, Form()], file: Annotated[UploadFile, File()]) -> dict[str, Any]:
-        return {"sender": sender, "size": len(await file.read())}
-
-    @app.get("/api/chat/updates")
-    async def updates(sender: str = Query()) -> dict[str, str]:
-        return {"sender": sender}
-
-    @app.post("/echo")
-    async def echo(request: Request) -> dict[str, int]:
-        return {"size": len(await request.body())}
-
-    @app.api_route("/{path:path}", methods=["GET", "POST"])
-    async def anything(path: str) -> dict[str, str]:
-        return {"path": path}
-
-    install_rate_limits(app, ip=TokenBucketLimiter(60, ip_burst, clock=clock),
-                        sender=TokenBucketLimiter(60, sender_burst, clock=clock),
-                        poll=TokenBucketLimiter(60, poll_burst, clock=clock))
-    app.add_middleware(BodyLimitMiddleware, json_limit=1024, multipart_limit=64 * 1024)
-    return app
-
-
 def test_ip_limit_429_after_the_burst_then_resets() -> None:
     clock = FakeClock()
     client = TestClient(chat_app(clock, ip_burst=3))

@@ -12,22 +12,14 @@ import pytest
 
 from actions.payment import NOT_YOURS
 from knowledge_base.service import KnowledgeBase
+from tests.support.chat import Chat
+from tests.support.dossiers import draft, registry
+from tests.support.payments import pay_on_sandbox
 from tests.support.stack import Stack
 from tests.support.waiting import run_async, wait_for
-from tests.test_dossiers import draft
-from tests.test_submission_dialogue import Chat
-from tests.test_tracking_dialogue import registry
 
 pytestmark = pytest.mark.rasa
 LINK = re.compile(r"https?://\S+")
-
-
-def pay_on_sandbox(pay_url: str) -> httpx.Response:
-    """What the citizen does on the pay page: press "Thanh toán"."""
-    page = httpx.get(pay_url, timeout=30)
-    token = re.search(r'name="form_token" value="([^"]+)"', page.text)
-    assert page.status_code == 200 and token, page.text
-    return httpx.post(pay_url, data={"action": "pay", "form_token": token.group(1)}, timeout=30)
 
 
 def updates(stack: Stack, sender: str) -> str:

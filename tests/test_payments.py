@@ -39,9 +39,8 @@ from tests.standins.vnpay_server import VnpayStandIn, running_vnpay
 from tests.support.network import free_port
 from tests.support.payments import openssl_hmac
 from tests.support.servers import serve_in_thread
-from tests.support.staff import create_user, file_dossier, staff_settings
+from tests.support.staff import create_user, file_dossier, login, staff_settings
 from tests.support.waiting import run_async
-from tests.test_staff import login
 
 SANDBOX_SECRET = "sandbox-test-secret"
 

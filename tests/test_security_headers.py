@@ -15,8 +15,7 @@ from bot.core.pages import STATIC_DIRS
 from bot.ops.security_headers import NoSniffStaticFiles
 from knowledge_base.service import KnowledgeBase
 from tests.support.network import free_port
-from tests.support.staff import create_user, staff_settings
-from tests.test_staff import login
+from tests.support.staff import create_user, login, staff_settings
 
 STAFF_PAGES = ["/staff/login", "/staff/dossiers", "/staff/console", "/staff/faqs", "/staff/review",
                "/staff/inbox", "/staff/dashboard", "/staff/users"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +26,19 @@ from bot.dossiers.status import DossierStatus as S
 from bot.insights.models import UnansweredQuestion
 from knowledge_base.service import KnowledgeBase
 from tests.support.network import free_port
-from tests.support.staff import CCCD, PASSWORD, PNG, STAFF, copy_files, create_users, file_dossier, staff_settings
+from tests.support.staff import (
+    CCCD,
+    PASSWORD,
+    PNG,
+    STAFF,
+    copy_files,
+    create_users,
+    file_dossier,
+    login,
+    login_form_token,
+    staff_settings,
+)
 from tests.support.waiting import run_async
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @dataclass
@@ -66,22 +74,6 @@ def env(kb: KnowledgeBase, prepared: tuple[Path, DossierView, int], tmp_path: Pa
     monkeypatch.setenv(cli.PASSWORD_ENV, PASSWORD)   # as after making the accounts here
     with TestClient(create_app(settings, kb=kb), follow_redirects=False) as client:
         yield Env(client, settings, dossier, photo_id)
-
-
-def login_form_token(client: TestClient) -> str:
-    page = client.get("/staff/login")
-    assert page.status_code == 200
-    return CSRF.search(page.text).group(1)  # type: ignore[union-attr]
-
-
-def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
-    """Log in; returns the session's CSRF token."""
-    response = client.post("/staff/login", data={"username": username, "password": password,
-                                                 "csrf_token": login_form_token(client), "next": "/staff/dossiers"})
-    assert response.status_code == 303, response.text
-    page = client.get("/staff/dossiers")
-    assert page.status_code == 200
-    return CSRF.search(page.text).group(1)  # type: ignore[union-attr]
 
 
 # ---- accounts (CLI) -------------------------------------------------------------------------------

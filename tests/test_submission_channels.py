@@ -20,10 +20,11 @@ from bot.core.services import services_of
 from bot.dossiers.models import DossierDocumentRecord, DossierRecord
 from knowledge_base.service import KnowledgeBase
 from tests.standins.telegram_server import TelegramStandin, callback_update, message_update, photo_sizes, serve
+from tests.support.images import JPEG
 from tests.support.network import free_port
 from tests.support.stack import Stack
+from tests.support.telegram import SECRET, TOKEN, keyboard
 from tests.support.waiting import wait_for
-from tests.test_telegram import JPEG, SECRET, TOKEN, keyboard
 
 pytestmark = pytest.mark.rasa
 CHAT = 7770001
@@ -88,7 +89,8 @@ def test_a_dossier_is_filed_from_telegram_with_a_photo(stack: Stack, kb: Knowled
 
 def test_a_dossier_is_filed_from_zalo_with_a_photo(stack: Stack, kb: KnowledgeBase, tmp_path: Path) -> None:
     from tests.standins.zalo_server import ZaloStandIn, running
-    from tests.test_zalo import open_gateway, png_bytes, sent_to, text_event, zalo_settings
+    from tests.support.images import png_bytes
+    from tests.support.zalo import open_gateway, sent_to, text_event, zalo_settings
 
     user = "u-file-zalo"
     with running(ZaloStandIn(), free_port()) as standin:

@@ -13,11 +13,11 @@ from actions import submission_texts as t
 from bot.core.money import vnd
 from bot.dossiers.status import DossierStatus as S
 from knowledge_base.service import KnowledgeBase
+from tests.support.chat import Chat, buttons, fill_applicant, start, texts
+from tests.support.dossiers import registry
+from tests.support.images import PNG
 from tests.support.stack import Stack
 from tests.support.waiting import run_async
-from tests.test_gateway import PNG
-from tests.test_submission_dialogue import Chat, buttons, fill_applicant, start, texts
-from tests.test_tracking_dialogue import registry
 
 pytestmark = pytest.mark.rasa
 CODE = re.compile(r"Mã hồ sơ: (HS-[0-9A-Z]{4}-[0-9A-Z]{4})")

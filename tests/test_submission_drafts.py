@@ -12,10 +12,9 @@ from bot.dossiers.drafts import FormDraft
 from knowledge_base.service import KnowledgeBase
 from tests.support.records import stored_attachment
 from tests.support.waiting import run_async
-from tests.test_dossiers import sessions  # noqa: F401  (fixture)
 
 
-def test_drafts_are_kept_per_channel_and_sender_and_survive_a_new_store(sessions: sessionmaker) -> None:  # noqa: F811
+def test_drafts_are_kept_per_channel_and_sender_and_survive_a_new_store(sessions: sessionmaker) -> None:
     store = SqlDraftStore(sessions)
     web = FormDraft("web:a", "tam-tru", {"full_name": "Lê Hoàng Nam"}, {"stay_from": "01/12/2026"},
                     documents={"after": 3, "items": [{"name": "Tờ khai", "ids": [4], "skipped": False}]})
@@ -30,7 +29,7 @@ def test_drafts_are_kept_per_channel_and_sender_and_survive_a_new_store(sessions
     assert run_async(store.load("web:a")) is None and run_async(store.load("zalo:a")) is not None
 
 
-def test_only_the_citizens_own_unused_files_are_found(sessions: sessionmaker) -> None:  # noqa: F811
+def test_only_the_citizens_own_unused_files_are_found(sessions: sessionmaker) -> None:
     mine = [stored_attachment(sessions, "web", "citizen-1") for _ in range(3)]
     theirs = stored_attachment(sessions, "web", "someone-else")
     lookup = AttachmentLookup(sessions)

@@ -38,14 +38,13 @@ from tests.standins.telegram_server import (
     serve,
 )
 from tests.support.databases import migrated_sqlite_url
+from tests.support.images import JPEG
 from tests.support.network import free_port
 from tests.support.stack import Stack
+from tests.support.telegram import SECRET, TOKEN, keyboard
 from tests.support.waiting import run_async, wait_for
 
-TOKEN = "123456:TEST-token_for-standin"
-SECRET = "bi-mat_webhook-2026"
 CHAT = 5550001
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + bytes(range(256)) * 40 + b"\xff\xd9"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -104,10 +103,6 @@ def gateway(kb: KnowledgeBase, tmp_path: Path, tg: TelegramStandin) -> Iterator[
 
 def sent_texts(tg: TelegramStandin, chat_id: int = CHAT) -> list[str]:
     return [p["text"] for p in tg.called("sendMessage") if int(p["chat_id"]) == chat_id]
-
-
-def keyboard(params: dict[str, Any]) -> list[list[dict[str, str]]]:
-    return (params.get("reply_markup") or {}).get("inline_keyboard", [])
 
 
 # ---- webhook security and shape ------------------------------------------------------------------

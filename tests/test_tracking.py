@@ -7,8 +7,8 @@ from sqlalchemy.orm import sessionmaker
 from bot.dossiers.registry import EmbeddedRegistry
 from bot.dossiers.tracking import FailureThrottle, TrackingService
 from knowledge_base.service import KnowledgeBase
+from tests.support.dossiers import CCCD, PHONE, draft
 from tests.support.waiting import run_async
-from tests.test_dossiers import CCCD, PHONE, draft, sessions  # noqa: F401  (fixture)
 
 
 class Clock:
@@ -19,7 +19,7 @@ class Clock:
         return self.now
 
 
-def test_owner_sees_the_dossier_with_phone_or_cccd_digits(kb: KnowledgeBase, sessions: sessionmaker) -> None:  # noqa: F811
+def test_owner_sees_the_dossier_with_phone_or_cccd_digits(kb: KnowledgeBase, sessions: sessionmaker) -> None:
     registry = EmbeddedRegistry(sessions, kb)
     filed = run_async(registry.file(draft(kb, "doi-gplx")))
     tracking = TrackingService(registry)
@@ -30,7 +30,7 @@ def test_owner_sees_the_dossier_with_phone_or_cccd_digits(kb: KnowledgeBase, ses
 
 
 def test_wrong_digits_and_unknown_codes_fail_alike_then_are_throttled(
-        kb: KnowledgeBase, sessions: sessionmaker) -> None:  # noqa: F811
+        kb: KnowledgeBase, sessions: sessionmaker) -> None:
     registry = EmbeddedRegistry(sessions, kb)
     filed = run_async(registry.file(draft(kb, "doi-gplx")))
     clock = Clock()
@@ -45,13 +45,13 @@ def test_wrong_digits_and_unknown_codes_fail_alike_then_are_throttled(
     assert run_async(tracking.track(filed.code, PHONE.replace(" ", "")[-4:], "web:x")).outcome == "ok"
 
 
-def test_proof_must_be_four_digits(kb: KnowledgeBase, sessions: sessionmaker) -> None:  # noqa: F811
+def test_proof_must_be_four_digits(kb: KnowledgeBase, sessions: sessionmaker) -> None:
     tracking = TrackingService(EmbeddedRegistry(sessions, kb))
     assert run_async(tracking.track("HS-0000-0000", "12", "web:y")).outcome == "bad_proof"
 
 
 def test_the_owner_conversation_needs_no_digits_and_is_never_locked_out(
-        kb: KnowledgeBase, sessions: sessionmaker) -> None:  # noqa: F811
+        kb: KnowledgeBase, sessions: sessionmaker) -> None:
     """Before: five strangers' wrong guesses locked the code for 15 minutes, owner included."""
     registry = EmbeddedRegistry(sessions, kb)
     filed = run_async(registry.file(draft(kb, "doi-gplx", sender_id="an")))
@@ -66,7 +66,7 @@ def test_the_owner_conversation_needs_no_digits_and_is_never_locked_out(
     assert run_async(tracking.owned(filed.code, "zalo:an")) is None   # same id, another platform
 
 
-def test_one_impatient_requester_locks_only_itself(kb: KnowledgeBase, sessions: sessionmaker) -> None:  # noqa: F811
+def test_one_impatient_requester_locks_only_itself(kb: KnowledgeBase, sessions: sessionmaker) -> None:
     registry = EmbeddedRegistry(sessions, kb)
     filed = run_async(registry.file(draft(kb, "doi-gplx")))
     tracking = TrackingService(registry, FailureThrottle(limit=3, window=600, clock=Clock()), max_guessers=3)

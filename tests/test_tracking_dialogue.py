@@ -10,22 +10,15 @@ import pytest
 
 from actions import submission_texts as t
 from actions.tracking import dossier_text, find_code
-from bot.core.db import make_engine, make_sessionmaker
 from bot.core.money import vnd
 from bot.dossiers.backend import DossierView, StatusEvent
 from bot.dossiers.codes import new_code
-from bot.dossiers.registry import EmbeddedRegistry
 from bot.dossiers.status import DossierStatus as S
 from knowledge_base.service import KnowledgeBase
+from tests.support.chat import Chat
+from tests.support.dossiers import CCCD, PHONE, draft, registry
 from tests.support.stack import Stack
 from tests.support.waiting import run_async
-from tests.test_dossiers import CCCD, PHONE, draft
-from tests.test_submission_dialogue import Chat
-
-
-def registry(stack: Stack, kb: KnowledgeBase) -> EmbeddedRegistry:
-    """The stack gateway's own dossier tables, reached through its database."""
-    return EmbeddedRegistry(make_sessionmaker(make_engine(stack.database_url)), kb)
 
 
 # ---- unit ----------------------------------------------------------------------------------------

@@ -135,7 +135,7 @@ def test_history_keeps_the_last_messages_only(app_client: TestClient) -> None:
 
 
 def test_polling_with_the_sender_in_a_header_keeps_its_own_rate_limit() -> None:
-    from tests.test_ops import FakeClock, chat_app
+    from tests.support.limits import FakeClock, chat_app
     client = TestClient(chat_app(FakeClock(), poll_burst=2))
     polls = [client.get("/api/chat/updates", params={"sender": "x"}, headers={"X-Chat-Sender": "s1"}).status_code
              for _ in range(3)]

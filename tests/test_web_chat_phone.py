@@ -21,11 +21,10 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from knowledge_base.service import KnowledgeBase
+from tests.support.dossiers import draft, registry
 from tests.support.paths import ROOT
 from tests.support.stack import Stack
 from tests.support.waiting import run_async
-from tests.test_dossiers import draft
-from tests.test_tracking_dialogue import registry
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
 

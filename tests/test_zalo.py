@@ -7,23 +7,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import struct
 import time
-import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
-from bot.app import create_app
 from bot.auth.service import Staff
-from bot.conversation.inbound import InboundPipeline
 from bot.conversation.models import Attachment, Conversation, Message, OutboxItem, PlatformToken
 from bot.conversation.outbox import Outbox
 from bot.core.config import Settings
@@ -40,22 +33,13 @@ from channels.zalo.signature import compute_signature
 from channels.zalo.tokens import TokenStore
 from knowledge_base.service import KnowledgeBase
 from tests.standins.zalo_server import ZaloStandIn, running
-from tests.support.databases import migrated_sqlite_url
+from tests.support.images import png_bytes
 from tests.support.network import free_port
 from tests.support.stack import Stack
 from tests.support.waiting import run_async, wait_for
+from tests.support.zalo import OA_SECRET, Gateway, now_ms, open_gateway, sent_to, text_event, zalo_settings
 
-OA_SECRET = "oa-secret"
 CHOOSE = '/choose{"item_id": "khai-sinh"}'
-
-
-def png_bytes() -> bytes:
-    """A real 2×2 PNG photo, written by hand (no imaging library here)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def pdf_bytes() -> bytes:
@@ -69,72 +53,10 @@ def standin() -> Iterator[ZaloStandIn]:
         yield server
 
 
-def zalo_settings(tmp_path: Path, standin: ZaloStandIn, rasa_url: str | None = None) -> Settings:
-    return Settings(database_url=migrated_sqlite_url(tmp_path / "gw.db"),
-                    rasa_url=rasa_url or f"http://127.0.0.1:{free_port()}", rasa_timeout_seconds=2,
-                    attachments_dir=tmp_path / "files", zalo_app_id=standin.app_id,
-                    zalo_app_secret=standin.secret_key, zalo_oa_secret_key=OA_SECRET,
-                    zalo_access_token="access-1", zalo_refresh_token="refresh-1",
-                    zalo_api_base=standin.url, zalo_oauth_base=standin.url)
-
-
-@dataclass
-class Gateway:
-    client: TestClient
-    standin: ZaloStandIn
-    settings: Settings
-
-    def post(self, event: dict[str, Any], signature: str | None = None, raw: bytes | None = None,
-             headers: dict[str, str] | None = None) -> Any:
-        body = raw if raw is not None else json.dumps(event, ensure_ascii=False).encode()
-        if signature is None:
-            signature = compute_signature(self.settings.zalo_app_id, body, str(event.get("timestamp", "")),
-                                          OA_SECRET)
-        return self.client.post("/webhooks/zalo", content=body,
-                                headers={"X-ZEvent-Signature": signature, "content-type": "application/json",
-                                         **(headers or {})})
-
-    def call(self, func: Callable[..., Any], *args: Any) -> Any:
-        """Run in the gateway's event loop (background tasks live there)."""
-        return self.client.portal.call(func, *args)
-
-    def drain(self) -> None:
-        self.call(services_of(self.client.app).get(InboundPipeline).drain)
-
-    def db(self) -> Any:
-        return services_of(self.client.app).get(sessionmaker)()
-
-
-@contextmanager
-def open_gateway(kb: KnowledgeBase, settings: Settings, standin: ZaloStandIn) -> Iterator[Gateway]:
-    with TestClient(create_app(settings, kb=kb)) as client:
-        assert services_of(client.app).find(ZaloChannel) is not None
-        yield Gateway(client, standin, settings)
-
-
 @pytest.fixture
 def gateway(kb: KnowledgeBase, tmp_path: Path, standin: ZaloStandIn) -> Iterator[Gateway]:
     with open_gateway(kb, zalo_settings(tmp_path, standin), standin) as opened:
         yield opened
-
-
-_ids = iter(range(1, 1_000_000))
-
-
-def now_ms() -> str:
-    """A fresh event time, unique per call (the gateway refuses stale events)."""
-    return str(int(time.time() * 1000) + next(_ids))
-
-
-def text_event(user: str, text: str, msg_id: str | None = None) -> dict[str, Any]:
-    return {"app_id": "app-1", "event_name": "user_send_text", "timestamp": now_ms(),
-            "sender": {"id": user}, "recipient": {"id": "oa-1"},
-            "message": {"msg_id": msg_id or f"m-{next(_ids)}", "text": text}}
-
-
-
-def sent_to(standin: ZaloStandIn, user: str) -> list[dict[str, Any]]:
-    return [s for s in standin.sent if s["recipient"]["user_id"] == user]
 
 
 # ---- webhook -----------------------------------------------------------------------------------

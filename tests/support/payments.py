@@ -1,12 +1,16 @@
 """Shared by the payment tests: expected signatures computed by another implementation (the
-openssl command line) than the code under test, and callbacks as the gateway receives them."""
+openssl command line) than the code under test, callbacks as the gateway receives them, and the
+sandbox pay page as a citizen uses it."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+
+import httpx
 
 from bot.payments.providers.base import IncomingCallback, PaymentProvider
 from tests.support.waiting import run_async
@@ -39,3 +43,11 @@ def json_callback(body: dict[str, Any] | bytes) -> IncomingCallback:
     """A provider's POSTed JSON callback (MoMo IPN, ZaloPay callback) as the gateway receives it."""
     raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
     return IncomingCallback(query={}, body=raw, headers={"content-type": "application/json"})
+
+
+def pay_on_sandbox(pay_url: str) -> httpx.Response:
+    """What the citizen does on the pay page: press "Thanh toán"."""
+    page = httpx.get(pay_url, timeout=30)
+    token = re.search(r'name="form_token" value="([^"]+)"', page.text)
+    assert page.status_code == 200 and token, page.text
+    return httpx.post(pay_url, data={"action": "pay", "form_token": token.group(1)}, timeout=30)

@@ -1,14 +1,16 @@
-"""Shared by the staff page tests: accounts made through the CLI, a filed dossier with a photo, and
-gateway files prepared once per module that each test copies."""
+"""Shared by the staff page tests: accounts made through the CLI, logging in through the login page,
+a filed dossier with a photo, and gateway files prepared once per module that each test copies."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.auth import cli
@@ -25,6 +27,7 @@ PASSWORD = "mat-khau-du-dai-1"
 STAFF = (("tnv", "volunteer"), ("tongdai", "hotline"), ("giamsat", "supervisor"), ("quantri", "admin"))
 CCCD, PHONE = "001099012345", "0912 345 678"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 30 + b"IEND\xaeB`\x82"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def create_user(monkeypatch: pytest.MonkeyPatch, settings: Settings, username: str, role: str,
@@ -38,6 +41,22 @@ def create_users(settings: Settings, accounts: Iterable[tuple[str, str]]) -> Non
     with pytest.MonkeyPatch.context() as monkeypatch:
         for username, role in accounts:
             create_user(monkeypatch, settings, username, role)
+
+
+def login_form_token(client: TestClient) -> str:
+    page = client.get("/staff/login")
+    assert page.status_code == 200
+    return CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Log in; returns the session's CSRF token."""
+    response = client.post("/staff/login", data={"username": username, "password": password,
+                                                 "csrf_token": login_form_token(client), "next": "/staff/dossiers"})
+    assert response.status_code == 303, response.text
+    page = client.get("/staff/dossiers")
+    assert page.status_code == 200
+    return CSRF.search(page.text).group(1)  # type: ignore[union-attr]
 
 
 def copy_files(template: Path, folder: Path) -> None:

@@ -21,12 +21,12 @@ from bot.core.db import make_engine, make_sessionmaker, migrate
 from bot.dossiers.backend import Applicant, DossierDraft, DossierView, SubmittedDocument
 from bot.dossiers.registry import EmbeddedRegistry
 from knowledge_base.service import KnowledgeBase
+from tests.support.dossiers import CCCD, PHONE
+from tests.support.images import PNG
 from tests.support.waiting import run_async
 
 PASSWORD = "mat-khau-du-dai-1"
 STAFF = (("tnv", "volunteer"), ("tongdai", "hotline"), ("giamsat", "supervisor"), ("quantri", "admin"))
-CCCD, PHONE = "001099012345", "0912 345 678"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 30 + b"IEND\xaeB`\x82"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

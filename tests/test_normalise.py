@@ -27,6 +27,13 @@ def test_terms_include_syllable_pairs_and_the_shipped_dictionary() -> None:
     assert "can_cuoc" in result and "lam_cccd" in result
 
 
+def test_everyday_words_reach_the_official_ones() -> None:
+    # "tiền rách" is "tiền không đủ tiêu chuẩn lưu thông", "nước ngầm" is "nước dưới đất" in titles.
+    assert {"tieu_chuan", "luu_thong"} <= set(terms("doi tien rach o dau"))
+    assert "duoi_dat" in terms("xin phép khai thác nước ngầm")
+    assert "dang_ky" in terms("lam mst cho cty")
+
+
 def test_spelling_correction_is_the_same_in_every_process() -> None:
     """Ties were broken in a set's order, which depends on Python's hash seed: a typo went to one
     catalog word in one process and to another after a restart."""

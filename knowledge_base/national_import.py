@@ -1,7 +1,8 @@
 """Import the national data into a catalog folder: procedures (crawled or structured dump), the
 portal's FAQs, and provinces' online levels. Validates everything before writing anything.
 
-A curated record with the same national code is enriched, not duplicated; re-importing updates the
+A curated record with the same national code is enriched, not duplicated (one whose code is still a
+placeholder takes the code of the one national record with its name); re-importing updates the
 national records in place and, when nothing changed but the date, leaves them as they were.
 """
 
@@ -11,13 +12,16 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from knowledge_base import national, portal_faqs, provincial
+from knowledge_base.documents import without_level
 from knowledge_base.loaders import FAQS_FILE, PROCEDURES_FILE, CatalogImportError, RowError, load_catalog, validate_rows
+from knowledge_base.normalise import strip_diacritics
 from knowledge_base.schema import Catalog, Faq, Procedure
 
 Record = dict[str, Any]
@@ -107,6 +111,10 @@ def _same_but_date(a: Record, b: Record) -> bool:
 
 
 def _merge_procedures(procedures: list[Record], incoming: list[Record], name: str) -> list[str]:
+    adopted = _adopt_codes_by_title(procedures, incoming)
+    if adopted:  # a folder imported before holds the national twin as a record of its own
+        codes = {p["code"] for p in adopted}
+        procedures[:] = [p for p in procedures if not (p["id"].startswith("tthc-") and p["code"] in codes)]
     index = {p["id"]: i for i, p in enumerate(procedures)}
     curated = {p["code"]: p for p in procedures
                if not p["id"].startswith("tthc-") and national.CODE.fullmatch(p["code"])}
@@ -118,10 +126,61 @@ def _merge_procedures(procedures: list[Record], incoming: list[Record], name: st
         else:
             outcomes[_upsert(procedures, index, record, _keep_province_marks)] += 1
     matched = sum(1 for r in incoming if r["code"] in curated)
-    return [f"Đã đọc {n(len(incoming))} thủ tục từ {name}: {n(outcomes['new'])} mới, "
-            f"{n(outcomes['updated'])} cập nhật, {n(outcomes['same'])} không đổi; "
-            f"{n(matched)} trùng mã với thủ tục đã biên soạn "
-            f"({n(enriched)} được bổ sung thêm thông tin)."]
+    lines = [f"Đã đọc {n(len(incoming))} thủ tục từ {name}: {n(outcomes['new'])} mới, "
+             f"{n(outcomes['updated'])} cập nhật, {n(outcomes['same'])} không đổi; "
+             f"{n(matched)} trùng mã với thủ tục đã biên soạn "
+             f"({n(enriched)} được bổ sung thêm thông tin)."]
+    if adopted:
+        lines.append(f"  {n(len(adopted))} thủ tục biên soạn chưa có mã nhận mã quốc gia của thủ tục "
+                     f"cùng tên: " + ", ".join(f"{p['id']} → {p['code']}" for p in adopted) + ".")
+    return lines
+
+
+def _adopt_codes_by_title(procedures: list[Record], incoming: list[Record]) -> list[Record]:
+    """Curated records whose code is still a placeholder ("chưa xác minh") take the code of the one
+    national record with the same name (levels aside), so the two are one procedure instead of twin
+    cards and a level question between them. A name the dump publishes twice is left alone, and so
+    is one of another field or served at another level (Bộ Quốc phòng publishes "Cấp mới giấy phép
+    hành nghề khám bệnh, chữa bệnh" for its own hospitals; the centre's is the Sở Y tế's)."""
+    waiting = {}
+    for p in procedures:
+        if not p["id"].startswith("tthc-") and not national.CODE.fullmatch(p["code"]):
+            waiting.setdefault(same_name(p["title"]), []).append(p)
+    if not waiting:
+        return []
+    published = Counter(same_name(r["title"]) for r in incoming)
+    adopted = []
+    for record in incoming:
+        key = same_name(record["title"])
+        if published[key] == 1 and len(waiting.get(key, [])) == 1 and _serves_the_same(waiting[key][0], record):
+            curated = waiting[key][0]
+            curated["code"] = record["code"]
+            adopted.append(curated)
+    return adopted
+
+
+_LEVEL_IN_AGENCY = {"xã": r"xa|phuong", "huyện": r"huyen|quan", "tỉnh": r"tinh|so",
+                    "trung ương": r"bo|cuc|trung uong"}
+
+
+def _serves_the_same(curated: Record, record: Record) -> bool:
+    """Same field, and the national record is served at the curated one's level: among its levels,
+    or named in its agencies ("Công an tỉnh" in a record published for cấp bộ)."""
+    if same_name(curated["field"]) != same_name(record["field"]):
+        return False
+    levels = set(curated.get("levels") or [curated["level"]])
+    if levels & set(record.get("levels") or [record["level"]]):
+        return True
+    agency = " ".join(re.findall(r"[a-z0-9]+", strip_diacritics(record["agency"]).lower()))
+    return any(re.search(rf"\b(?:{_LEVEL_IN_AGENCY[level]})\b", agency)
+               for level in levels if level in _LEVEL_IN_AGENCY)
+
+
+def same_name(title: str) -> str:
+    """A procedure's name compared across sources: no level, no "Thủ tục", accents, case or
+    punctuation."""
+    plain = " ".join(re.findall(r"[a-z0-9]+", strip_diacritics(without_level(title)).lower()))
+    return plain.removeprefix("thu tuc ")
 
 
 def enrich(curated: Record, record: Record) -> bool:

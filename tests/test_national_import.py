@@ -163,6 +163,54 @@ def test_curated_record_is_enriched_not_duplicated(sample_dir: Path) -> None:
     assert after.source == before.source
 
 
+def with_placeholder_code(folder: Path, procedure_id: str, twin: Path | None = None) -> None:
+    """The curated ``procedure_id`` as a curator leaves it before checking its code; with ``twin``
+    (a folder the dump was imported into) its national twin beside it, as an import made before
+    codes were taken by name left them."""
+    path = folder / "procedures.json"
+    data = json.loads(path.read_text("utf-8"))
+    records = data if isinstance(data, list) else data["procedures"]
+    next(p for p in records if p["id"] == procedure_id)["code"] = "chưa xác minh"
+    if twin is not None:
+        imported = json.loads((twin / "procedures.json").read_text("utf-8"))
+        records.extend(imported if isinstance(imported, list) else imported["procedures"])
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+
+
+def test_a_curated_record_without_its_code_takes_it_from_the_national_one_of_the_same_name(
+        sample_dir: Path, tmp_path: Path) -> None:
+    import_national(DUMP, tmp_path / "national", codes={"1.001193"}, today=TODAY)
+    # "Đăng ký khai sinh" curated, "Thủ tục đăng ký khai sinh" national, both in the folder
+    with_placeholder_code(sample_dir, "khai-sinh", twin=tmp_path / "national")
+    report = import_national(DUMP, sample_dir, today=TODAY)
+    births = [p for p in load_catalog(sample_dir).procedures if "khai sinh" in p.title.lower()
+              and "lại" not in p.title]
+    assert [(p.id, p.code) for p in births] == [("khai-sinh", "1.001193")]   # one card, not twins
+    assert "khai-sinh → 1.001193" in report
+
+
+def test_a_name_the_dump_publishes_twice_gives_no_code(sample_dir: Path, tmp_path: Path) -> None:
+    with_placeholder_code(sample_dir, "khai-sinh")
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text("\n".join(json.dumps({**raw("1.001193"), "ma_thu_tuc": code}, ensure_ascii=False)
+                               for code in ("1.001193", "2.001193")), "utf-8")
+    import_national(twice, sample_dir, today=TODAY)
+    codes = {p.id: p.code for p in load_catalog(sample_dir).procedures}
+    assert codes["khai-sinh"] == "chưa xác minh"          # which of the two is it? not guessed
+
+
+@pytest.mark.parametrize("elsewhere", [
+    {"linh_vuc": "Khám bệnh, chữa bệnh"},                                   # another field
+    {"cap_thuc_hien": "Cấp bộ", "co_quan_thuc_hien": "Cục Quân y/Tổng cục Hậu cần - Kỹ thuật"},
+])
+def test_the_same_name_served_elsewhere_gives_no_code(sample_dir: Path, tmp_path: Path, elsewhere: dict) -> None:
+    with_placeholder_code(sample_dir, "khai-sinh")   # curated at cấp xã, field Hộ tịch
+    dump = tmp_path / "elsewhere.jsonl"
+    dump.write_text(json.dumps({**raw("1.001193"), **elsewhere}, ensure_ascii=False), "utf-8")
+    import_national(dump, sample_dir, today=TODAY)
+    assert {p.id: p.code for p in load_catalog(sample_dir).procedures}["khai-sinh"] == "chưa xác minh"
+
+
 def test_reimport_changes_nothing_and_updates_in_place(sample_dir: Path) -> None:
     import_national(DUMP, sample_dir, level_files=[LAMDONG], today=TODAY)
     import_national(FAQS, sample_dir, today=TODAY)

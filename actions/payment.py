@@ -25,10 +25,10 @@ from actions.tracking import find_code
 from bot.conversation.senders import split_sender
 from bot.core.buttons import payload
 from bot.core.money import vnd as money
+from bot.core.vntime import vn_time
 from bot.dossiers.backend import DossierView
 from bot.dossiers.codes import normalise_code
 from bot.dossiers.fees import exemptions
-from bot.payments.providers.base import VIETNAM
 from bot.payments.service import PAYABLE, OrderView, PaymentRefused
 from knowledge_base.service import KnowledgeBase
 
@@ -138,7 +138,7 @@ class ActionOfferPayment(PaymentAction):
 def pay_link(order: OrderView, provider_title: str) -> tuple[str, dict[str, str]]:
     """The pay link as text (channels that cannot open a link from a button) and as one button
     "Thanh toán 70.000 đ" whose payload is the link itself (channels render it as a link)."""
-    until = f"{order.expires_at.astimezone(VIETNAM):%H:%M %d/%m}"
+    until = vn_time(order.expires_at, "%H:%M %d/%m")
     text = PAY_LINK.format(amount=money(order.amount_vnd), provider=provider_title, until=until, url=order.pay_url)
     return text, {"title": PAY_BUTTON.format(amount=money(order.amount_vnd)), "payload": order.pay_url}
 

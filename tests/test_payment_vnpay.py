@@ -15,8 +15,8 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
+from bot.core.vntime import VIETNAM
 from bot.payments.providers.base import (
-    VIETNAM,
     BadSignature,
     IncomingCallback,
     MalformedCallback,

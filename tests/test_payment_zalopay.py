@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 
 import pytest
 
+from bot.core.vntime import VIETNAM
 from bot.payments.providers.base import (
-    VIETNAM,
     BadSignature,
     MalformedCallback,
     Outcome,

@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-VIETNAM = dt.timezone(dt.timedelta(hours=7))  # providers stamp times in GMT+7
-
 
 class PaymentError(Exception):
     """A provider refused or could not be reached; the message is for operators (logs)."""

@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
+from bot.core.vntime import VIETNAM  # providers stamp times in GMT+7: Vietnam time
 from bot.payments.providers.base import (
-    VIETNAM,
     BadSignature,
     CallbackAnswer,
     CreatedPayment,

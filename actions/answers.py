@@ -117,7 +117,9 @@ class KnowledgeAction(Action):
                   if subject_words(question) else None)
         if isinstance(choice, Clarification):
             # One tap answers: with the part asked about ("cần giấy tờ gì"), or the overview.
-            dispatcher.utter_message(text=cards.variant_question(choice),
+            agencies = {item_id: procedure.agency for _, item_id in choice.options
+                        if (procedure := self.kb.procedure(item_id)) is not None}
+            dispatcher.utter_message(text=cards.variant_question(choice, agencies),
                                      buttons=cards.variant_buttons(choice, aspects[0] if len(aspects) == 1 else None))
             return []
         if isinstance(choice, str):

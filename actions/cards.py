@@ -13,7 +13,7 @@ important items, each shortened at a sentence or clause boundary, and a button o
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import urlencode
 
 from bot.core.buttons import payload
@@ -601,8 +601,10 @@ def _or_list(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " hay " + words[-1]
 
 
-def variant_question(clarification: Clarification) -> str:
-    """One short question naming what differs: the level, the variant, a foreign element."""
+def variant_question(clarification: Clarification, agencies: Mapping[str, str] | None = None) -> str:
+    """One short question naming what differs: the level, the variant, a foreign element. For a
+    choice of level, ``agencies`` (item id → agency) add who serves each one, when they differ: a
+    citizen knows "Sở Y tế" or "Cục Quân y", rarely "cấp trung ương"."""
     subject = _LEVEL_SUFFIX.sub("", clarification.subject).strip()
     subject = re.sub(r"^Thủ tục\s+", "", subject, flags=re.IGNORECASE).strip()
     if "variant" in clarification.facets:  # "Cấp lại giấy phép lái xe" → "Giấy phép lái xe"
@@ -620,7 +622,28 @@ def variant_question(clarification: Clarification) -> str:
         question = "Việc của Anh/Chị có yếu tố nước ngoài không ạ?"
     else:
         question = "Anh/Chị cần trường hợp nào dưới đây ạ?"
-    return f"{subject}: {question}"
+    return f"{subject}: {question}" + _who_serves_each(clarification, agencies or {})
+
+
+AGENCY_CHARS = 60
+
+
+def _who_serves_each(clarification: Clarification, agencies: Mapping[str, str]) -> str:
+    """"\n• Cấp tỉnh: Sở Y tế" per option of a level choice, when every option has its own agency."""
+    if clarification.facets != ("level",):
+        return ""
+    lines = [(_option_label(clarification.facets, values), short_agency(agencies.get(item_id, "")))
+             for values, item_id in clarification.options[:MAX_BUTTONS - 1]]
+    if not all(agency for _, agency in lines) or len({agency for _, agency in lines}) < len(lines):
+        return ""
+    return "".join(f"\n• {label}: {agency}" for label, agency in lines)
+
+
+def short_agency(agency: str) -> str:
+    """The agency's first name, without its parenthesised scope: "Sở Y tế (đối với người hành nghề
+    tại …)" → "Sở Y tế"."""
+    first = re.split(r";|\s\(", agency, maxsplit=1)[0].strip(" .,")
+    return shorten(first, AGENCY_CHARS)
 
 
 def variant_buttons(clarification: Clarification, aspect: str | None = None) -> list[dict[str, str]]:

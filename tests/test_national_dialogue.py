@@ -106,7 +106,9 @@ def run(action: Any, text: str, entities: dict[str, str] | None = None) -> list[
 
 def test_the_level_question_carries_the_asked_part_and_one_tap_answers(national_kb: KnowledgeBase) -> None:
     asked = run(ActionAnswerQuestion(national_kb), "cấp hộ chiếu phổ thông cần giấy tờ gì")
-    assert [m["text"] for m in asked] == ["Cấp hộ chiếu phổ thông ở trong nước: Anh/Chị làm thủ tục này ở cấp nào ạ?"]
+    assert [m["text"] for m in asked] == ["Cấp hộ chiếu phổ thông ở trong nước: Anh/Chị làm thủ tục này ở cấp nào ạ?"
+                                          "\n• Cấp trung ương: Cục Quản lý xuất nhập cảnh"
+                                          "\n• Cấp tỉnh: Công an cấp Tỉnh"]   # who serves each level
     province = next(b for b in asked[0]["buttons"] if b["title"] == "Cấp tỉnh")
     assert province["payload"] == '/ask_detail{"item_id": "tthc-1-001456", "aspect": "documents"}'
     card = run(ActionAnswerDetail(national_kb), province["payload"],

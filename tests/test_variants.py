@@ -41,6 +41,14 @@ def test_the_same_procedure_at_two_levels_gets_one_level_question() -> None:
     assert cards.variant_question(choice) == "Trình báo mất hộ chiếu phổ thông: Anh/Chị làm thủ tục này ở cấp nào ạ?"
     assert [b["title"] for b in cards.variant_buttons(choice)] == ["Cấp tỉnh", "Cấp xã", "Gặp nhân viên"]
     assert cards.variant_buttons(choice)[0]["payload"] == '/choose{"item_id": "id-1"}'
+    # Who serves each level, when the records say and differ: the first name, without its scope.
+    assert cards.variant_question(choice, {"id-1": "Công an cấp tỉnh (Phòng Quản lý xuất nhập cảnh); "
+                                                   "Công an cấp xã", "id-0": "Công an cấp xã"}) == (
+        "Trình báo mất hộ chiếu phổ thông: Anh/Chị làm thủ tục này ở cấp nào ạ?"
+        "\n• Cấp tỉnh: Công an cấp tỉnh\n• Cấp xã: Công an cấp xã")
+    same = cards.variant_question(choice, {"id-1": "Công an", "id-0": "Công an"})
+    missing = cards.variant_question(choice, {"id-1": "Công an cấp tỉnh"})
+    assert "•" not in same and "•" not in missing
 
 
 def test_issue_reissue_and_exchange_get_one_variant_question() -> None:

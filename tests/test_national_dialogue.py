@@ -20,16 +20,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import ActionAnswerDetail, ActionAnswerQuestion, ActionChooseItem, linked_procedures
 from actions.fallback import ActionFallback
 from knowledge_base.service import KnowledgeBase
+from tests.support.chat import buttons, texts
 from tests.support.national import PASSPORT_DOCUMENTS, PORTAL, PORTAL_FAQ, national_catalog, write_catalog
 from tests.support.stack import Stack
-
-
-def texts(replies: list[dict]) -> str:
-    return "\n".join(r.get("text") or "" for r in replies)
-
-
-def buttons(replies: list[dict]) -> list[dict]:
-    return [b for r in replies for b in r.get("buttons", [])]
 
 
 def tap(stack: Stack, sender: str, replies: list[dict], title: str) -> list[dict]:
@@ -59,6 +52,19 @@ def test_one_level_question_then_the_card_then_every_document(national_stack: St
     listed = texts(full)
     assert all(str(n) + "." in listed for n in range(1, len(PASSPORT_DOCUMENTS) + 1))
     assert "Bản sao giấy khai sinh hoặc trích lục giấy khai sinh" in listed
+
+
+@pytest.mark.rasa
+def test_a_label_typed_instead_of_tapped_is_the_button(national_stack: Stack, new_sender) -> None:
+    sender = new_sender()
+    asked = national_stack.chat(sender, "cấp hộ chiếu phổ thông cần giấy tờ gì")
+    assert "Cấp tỉnh" in [b["title"] for b in buttons(asked)]
+    card = texts(national_stack.chat(sender, "cap tinh a"))   # typed, unaccented, with "ạ"
+    assert "(thực hiện tại cấp tỉnh)" in card and "Giấy tờ cần có:" in card
+    # Once the citizen has written something else, an old label is free text again.
+    national_stack.chat(sender, "cấp hộ chiếu phổ thông cần giấy tờ gì")
+    national_stack.chat(sender, "cảm ơn")
+    assert "(thực hiện tại cấp tỉnh)" not in texts(national_stack.chat(sender, "cấp tỉnh"))
 
 
 @pytest.mark.rasa

@@ -20,14 +20,16 @@ from bot.conversation import texts
 from bot.conversation.models import Conversation, Message
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable
 from bot.conversation.transcript import of_sender, outgoing
+from bot.conversation.typed_buttons import tapped
 from bot.core.buttons import payload
 from bot.core.privacy import mask
 from bot.core.vntime import utcnow
-from channels.messages import InboundMessage, OutboundMessage
+from channels.messages import Button, InboundMessage, OutboundMessage
 
 log = logging.getLogger(__name__)
 
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
+LAST_REPLY_MESSAGES = 6   # a reply is a few messages (a card, a list, a question)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,8 @@ class ConversationService:
             return [texts.NO_WORDS]
         if text == CANCEL_HANDOFF:  # an old "stop waiting" button, tapped after the wait ended
             return [texts.BOT_IS_HERE]
+        if not text.startswith("/"):
+            text = tapped(text, await asyncio.to_thread(self._last_offered, recorded)) or text
         metadata = {**inbound.metadata, "channel": inbound.channel}
         try:
             raw = await self._rasa.send(rasa_sender, text, metadata)
@@ -164,6 +168,21 @@ class ConversationService:
             log.warning("Rasa returned no reply for %r", mask(text[:80]))
             return [texts.SILENT]
         return replies
+
+    def _last_offered(self, recorded: Recorded) -> list[Button]:
+        """The buttons of the bot's last reply before this message, if the citizen has not written
+        since (then they answer something else)."""
+        with self._sessions() as session:
+            earlier = session.scalars(select(Message).where(
+                Message.conversation_id == recorded.conversation_id, Message.id < recorded.message_id)
+                .order_by(Message.id.desc()).limit(LAST_REPLY_MESSAGES)).all()
+        for message in earlier:
+            if message.direction == "in":
+                return []
+            buttons = (message.payload or {}).get("buttons") if message.author == "bot" else None
+            if buttons:
+                return [Button(**b) for b in buttons]
+        return []
 
     def _store_inbound(self, inbound: InboundMessage) -> Recorded | None:
         with self._sessions() as session, session.begin():

@@ -1,0 +1,36 @@
+"""A button's label typed instead of tapped ("Cấp tỉnh", "cap tinh ạ"): the citizen meant the button.
+
+On a phone the keyboard hides the buttons, and some citizens type what they read. Rasa reads such a
+label as free text (it answered "Cấp tỉnh" as if personal details had been sent), so the gateway
+sends the button's payload instead when the text is one of the labels the bot last offered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from channels.messages import Button
+from knowledge_base.normalise import strip_diacritics
+
+# Said after a choice without changing it: "cấp tỉnh ạ", "không nhé".
+_POLITE_ENDING = re.compile(r"(?: (?:a|nhe|nha|em oi|ban oi))+$")
+
+
+def label_key(text: str) -> str:
+    """``text`` as a label is compared: no accents, case, emoji, punctuation or trailing "…"."""
+    words = re.findall(r"[a-z0-9]+", strip_diacritics(text).lower())
+    return " ".join(words)
+
+
+def tapped(text: str, offered: Sequence[Button]) -> str | None:
+    """The payload of the one offered button whose label ``text`` is, else None. Links and
+    truncated labels the citizen could not have typed whole are left to Rasa."""
+    typed = label_key(text)
+    if not typed:
+        return None
+    plain = _POLITE_ENDING.sub("", typed) or typed
+    matches = {b.payload for b in offered
+               if b.payload.startswith("/") and not b.title.endswith("…")
+               and label_key(b.title) in (typed, plain)}
+    return matches.pop() if len(matches) == 1 else None

@@ -1,0 +1,37 @@
+"""A button's label typed instead of tapped is read as the button (``bot/conversation/typed_buttons``)."""
+
+import pytest
+
+from bot.conversation.typed_buttons import tapped
+from channels.messages import Button
+
+LEVELS = [Button(title="Cấp trung ương", payload='/choose{"item_id": "a"}'),
+          Button(title="Cấp tỉnh", payload='/choose{"item_id": "b"}'),
+          Button(title="Gặp nhân viên", payload="/request_human"),
+          Button(title="Tra cứu Cổng DVC quốc gia", payload="https://dichvucong.gov.vn/"),
+          Button(title="Thủ tục cấp Giấy chứng nhận đăng ký đại lý đổi tiền của…", payload="/choose")]
+
+
+@pytest.mark.parametrize(("typed", "payload"), [
+    ("Cấp tỉnh", '/choose{"item_id": "b"}'),
+    ("cap tinh", '/choose{"item_id": "b"}'),
+    ("  Cấp Tỉnh ạ ", '/choose{"item_id": "b"}'),
+    ("cấp trung ương nhé", '/choose{"item_id": "a"}'),
+    ("gặp nhân viên!", "/request_human"),
+])
+def test_a_typed_label_is_the_button(typed: str, payload: str) -> None:
+    assert tapped(typed, LEVELS) == payload
+
+
+@pytest.mark.parametrize("typed", [
+    "tỉnh", "cấp tỉnh có lâu không", "", "😀",
+    "Tra cứu Cổng DVC quốc gia",       # a link: the citizen opens it, nothing to send
+    "Thủ tục cấp Giấy chứng nhận đăng ký đại lý đổi tiền của",   # a label cut short
+])
+def test_other_text_stays_text(typed: str) -> None:
+    assert tapped(typed, LEVELS) is None
+
+
+def test_two_buttons_with_one_label_are_not_guessed() -> None:
+    twice = [Button(title="Có", payload="/a"), Button(title="Có", payload="/b")]
+    assert tapped("có", twice) is None

@@ -93,6 +93,10 @@ def near_identical(kb: KnowledgeBase, question: str, hits: list[Hit], *,
     return variants.resolve(question, candidates)
 
 
+# The procedure a variant question ("… ở cấp nào ạ?") was about, until the citizen gets a card.
+PENDING_SUBJECT = "pending_subject"
+
+
 class KnowledgeAction(Action):
     """An action that reads the in-process knowledge base, given at construction. ``insights``
     (set by ``build_actions``) records what was asked and answered, for the dashboard and the
@@ -121,7 +125,8 @@ class KnowledgeAction(Action):
                         if (procedure := self.kb.procedure(item_id)) is not None}
             dispatcher.utter_message(text=cards.variant_question(choice, agencies),
                                      buttons=cards.variant_buttons(choice, aspects[0] if len(aspects) == 1 else None))
-            return []
+            # "lệ phí bao nhiêu" instead of a tap is about this procedure, not the one before it.
+            return [SlotSet(PENDING_SUBJECT, cards.variant_subject(choice)), SlotSet("procedure_id", None)]
         if isinstance(choice, str):
             # The question named the level or variant ("cấp lại", "ở xã"), or the near-identical
             # hits are one title published twice: that one answers.
@@ -150,7 +155,7 @@ class KnowledgeAction(Action):
         buttons = [cards.choice_button(h.id, h.title) for h in result.hits[:3]]
         # "giấy tờ" names no procedure: which one, not whether the catalog has it.
         named = bool(subject_words(question))
-        text = cards.not_sure_text(question) if named else cards.clarify_text()
+        text = cards.not_sure_text(question) if named else cards.clarify_text(detect_aspects(question))
         buttons += [cards.portal_button(question), cards.human_button()] if named else [cards.human_button()]
         dispatcher.utter_message(text=text, buttons=buttons)
         return []
@@ -169,22 +174,29 @@ class ActionAnswerQuestion(KnowledgeAction):
             dispatcher.utter_message(response="utter_ask_which_procedure")
             return []
         aspects = detect_aspects(question)
-        result = await asyncio.to_thread(self.kb.ask, question)
         previous = tracker.get_slot("procedure_id")
+        pending = tracker.get_slot(PENDING_SUBJECT)
+        forget = [SlotSet(PENDING_SUBJECT, None)] if pending else []
+        if pending and not previous and not subject_words(question):
+            # Asked "ở cấp nào?", the citizen asked "lệ phí bao nhiêu": the same question again,
+            # whose buttons now open the fee.
+            question = f"{question} {pending}"
+        result = await asyncio.to_thread(self.kb.ask, question)
         if (aspects and previous and self.kb.procedure(previous)
                 and _is_follow_up(question, result.best.id if result.best else None, previous)):
             await self.answered(tracker, previous)
-            return answer_item(dispatcher, self.kb, previous, aspects)
+            return forget + answer_item(dispatcher, self.kb, previous, aspects)
         if result.out_of_catalog:   # nothing close: never a look-alike procedure's card
-            return await self.not_in_catalog(dispatcher, tracker, question, result)
+            return forget + await self.not_in_catalog(dispatcher, tracker, question, result)
         assert result.best is not None
         handled = await self.tell_variants_apart(dispatcher, tracker, question, result, aspects)
         if handled is not None:
-            return handled
+            asks_again = any(e.get("name") == PENDING_SUBJECT for e in handled)
+            return handled if asks_again else forget + handled
         if result.confident:
             await self.answered(tracker, result.best.id)
-            return answer_item(dispatcher, self.kb, result.best.id, aspects)
-        return await self.not_sure(dispatcher, tracker, question, result)
+            return forget + answer_item(dispatcher, self.kb, result.best.id, aspects)
+        return forget + await self.not_sure(dispatcher, tracker, question, result)
 
 
 def _is_follow_up(question: str, best_id: str | None, previous: str) -> bool:

@@ -564,8 +564,25 @@ def faq_buttons(faq: Faq, linked: Sequence[Procedure], *, full: bool = False) ->
 
 
 # ---- asking back -------------------------------------------------------------------------------
-def clarify_text() -> str:
-    return "Anh/Chị muốn hỏi về nội dung nào dưới đây ạ?"
+# What a question naming no procedure asks about, and how to ask it with one ("mất bao lâu").
+_ASKED_PART: dict[str, tuple[str, str]] = {
+    "fees": ("lệ phí", "lệ phí làm hộ chiếu"),
+    "documents": ("giấy tờ", "làm hộ chiếu cần giấy tờ gì"),
+    "time": ("thời hạn", "làm hộ chiếu mất bao lâu"),
+    "where": ("nơi nộp", "làm hộ chiếu ở đâu"),
+    "online": ("cách nộp trực tuyến", "nộp hồ sơ hộ chiếu trực tuyến"),
+    "conditions": ("điều kiện", "điều kiện cấp hộ chiếu"),
+    "steps": ("các bước", "các bước làm hộ chiếu"),
+    "result": ("kết quả", "làm hộ chiếu nhận được gì"),
+}
+
+
+def clarify_text(aspects: Sequence[str] = ()) -> str:
+    """A question naming no procedure ("lệ phí bao nhiêu"): which one, with an example of asking
+    it whole; the nearest questions follow as buttons."""
+    part, example = next((_ASKED_PART[a] for a in aspects if a in _ASKED_PART), ("", "làm hộ chiếu cần gì"))
+    which = f"Anh/Chị hỏi {part} của thủ tục nào ạ?" if part else "Anh/Chị hỏi về thủ tục nào ạ?"
+    return f"{which} Anh/Chị gõ kèm tên thủ tục, ví dụ “{example}”, hoặc chọn một nội dung dưới đây."
 
 
 def choice_button(item_id: str, title: str) -> dict[str, str]:
@@ -601,18 +618,23 @@ def _or_list(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " hay " + words[-1]
 
 
+def variant_subject(clarification: Clarification) -> str:
+    """What the options share, without what tells them apart: "Cấp lại giấy phép lái xe (cấp
+    tỉnh)" asked between levels and variants → "Giấy phép lái xe"."""
+    subject = _LEVEL_SUFFIX.sub("", clarification.subject).strip()
+    subject = re.sub(r"^Thủ tục\s+", "", subject, flags=re.IGNORECASE).strip()
+    if "variant" in clarification.facets:
+        subject = _VARIANT_VERB.sub("", subject).strip()
+    if "foreign" in clarification.facets:
+        subject = _FOREIGN_PHRASE.sub("", subject).strip()
+    return subject[:1].upper() + subject[1:]
+
+
 def variant_question(clarification: Clarification, agencies: Mapping[str, str] | None = None) -> str:
     """One short question naming what differs: the level, the variant, a foreign element. For a
     choice of level, ``agencies`` (item id → agency) add who serves each one, when they differ: a
     citizen knows "Sở Y tế" or "Cục Quân y", rarely "cấp trung ương"."""
-    subject = _LEVEL_SUFFIX.sub("", clarification.subject).strip()
-    subject = re.sub(r"^Thủ tục\s+", "", subject, flags=re.IGNORECASE).strip()
-    if "variant" in clarification.facets:  # "Cấp lại giấy phép lái xe" → "Giấy phép lái xe"
-        subject = _VARIANT_VERB.sub("", subject).strip()
-    if "foreign" in clarification.facets:
-        subject = _FOREIGN_PHRASE.sub("", subject).strip()
-    subject = shorten(subject, 80)
-    subject = subject[:1].upper() + subject[1:]
+    subject = shorten(variant_subject(clarification), 80)
     if clarification.facets == ("level",):
         question = "Anh/Chị làm thủ tục này ở cấp nào ạ?"
     elif clarification.facets == ("variant",):

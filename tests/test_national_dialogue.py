@@ -100,14 +100,20 @@ def national_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
 
 
 def run(action: Any, text: str, entities: dict[str, str] | None = None) -> list[dict]:
-    tracker = Tracker("t", {}, {"text": text, "intent": {},
-                                "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()]},
+    return run_with_slots(action, text, {}, entities)[0]
+
+
+def run_with_slots(action: Any, text: str, slots: dict[str, Any],
+                   entities: dict[str, str] | None = None) -> tuple[list[dict], dict[str, Any]]:
+    """The messages, and the slots the action set."""
+    tracker = Tracker("t", slots, {"text": text, "intent": {},
+                                   "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()]},
                       [], False, None, None, None)
     dispatcher = CollectingDispatcher()
     # A thread of its own: a browser test earlier in the session may leave a loop running here.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, action.run(dispatcher, tracker, {})).result()
-    return dispatcher.messages
+        events = pool.submit(asyncio.run, action.run(dispatcher, tracker, {})).result()
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
 def test_the_level_question_carries_the_asked_part_and_one_tap_answers(national_kb: KnowledgeBase) -> None:
@@ -124,6 +130,23 @@ def test_the_level_question_carries_the_asked_part_and_one_tap_answers(national_
     listed = run(ActionAnswerDetail(national_kb), full["payload"],
                  {"item_id": "tthc-1-001456", "aspect": "all_documents"})
     assert "5. Bản sao giấy khai sinh" in "\n".join(m["text"] for m in listed)
+
+
+def test_a_part_asked_instead_of_answering_the_level_question_asks_it_again_for_that_part(
+        national_kb: KnowledgeBase) -> None:
+    asked, slots = run_with_slots(ActionAnswerQuestion(national_kb), "làm hộ chiếu phổ thông",
+                                  {"procedure_id": "tthc-other"})
+    assert "ở cấp nào" in asked[0]["text"]
+    assert slots["procedure_id"] is None        # a fee asked next is not the earlier procedure's
+    again, slots = run_with_slots(ActionAnswerQuestion(national_kb), "lệ phí bao nhiêu", slots)
+    assert "ở cấp nào" in again[0]["text"]                    # still waiting for the level
+    assert slots["pending_subject"] == "Cấp hộ chiếu phổ thông ở trong nước"
+    province = next(b for b in again[0]["buttons"] if b["title"] == "Cấp tỉnh")
+    assert province["payload"] == '/ask_detail{"item_id": "tthc-1-001456", "aspect": "fees"}'
+    # Answered with a card, the subject is forgotten.
+    _, slots = run_with_slots(ActionAnswerQuestion(national_kb), "cấp hộ chiếu phổ thông ở cấp tỉnh",
+                              {"pending_subject": "Cấp hộ chiếu phổ thông ở trong nước"})
+    assert slots == {"pending_subject": None, "procedure_id": "tthc-1-001456"}
 
 
 def test_a_general_question_gets_level_buttons_that_open_the_overview(national_kb: KnowledgeBase) -> None:

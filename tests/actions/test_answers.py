@@ -64,12 +64,24 @@ def test_a_follow_up_without_a_subject_is_about_the_procedure_just_discussed(
 def test_the_same_aspect_question_without_a_procedure_discussed_asks_which_one(
         answer: ActionAnswerQuestion) -> None:
     result = run(answer, make_tracker("mất bao lâu"))
-    assert result.texts == ["Anh/Chị muốn hỏi về nội dung nào dưới đây ạ?"]   # not a guessed card
+    assert result.texts == ["Anh/Chị hỏi thời hạn của thủ tục nào ạ? Anh/Chị gõ kèm tên thủ tục, ví dụ "
+                            "“làm hộ chiếu mất bao lâu”, hoặc chọn một nội dung dưới đây."]   # not a guessed card
     titles = result.titles()
     assert len(titles) == 4 and titles[-1] == "Gặp nhân viên"
     assert all(b["payload"].startswith('/choose{"item_id": ') for b in result.buttons()[:3])
     assert "Tra cứu Cổng DVC quốc gia" not in titles   # no subject named: which one, not "not in catalog"
     assert result.slots == {}
+
+
+@pytest.mark.parametrize(("question", "opening"), [
+    ("lệ phí bao nhiêu", "Anh/Chị hỏi lệ phí của thủ tục nào ạ?"),
+    ("nop o dau", "Anh/Chị hỏi nơi nộp của thủ tục nào ạ?"),
+    ("cần giấy tờ gì", "Anh/Chị hỏi giấy tờ của thủ tục nào ạ?"),
+])
+def test_a_part_asked_without_a_procedure_says_how_to_name_one(answer: ActionAnswerQuestion, question: str,
+                                                                opening: str) -> None:
+    [text] = run(answer, make_tracker(question)).texts
+    assert text.startswith(opening) and "ví dụ “" in text
 
 
 def test_a_follow_up_naming_another_procedure_answers_that_one(answer: ActionAnswerQuestion) -> None:

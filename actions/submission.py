@@ -23,7 +23,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import cards
 from actions import submission_texts as t
-from actions.answers import KnowledgeAction
+from actions.answers import KnowledgeAction, near_identical
 from actions.attachments_lookup import AttachmentLookup
 from actions.case_words import inferred_case, recent_texts
 from actions.forms import CitizenFormValidation
@@ -85,6 +85,7 @@ from bot.dossiers.drafts import APPLICANT_KEYS, DraftStore
 from knowledge_base.normalise import syllables
 from knowledge_base.schema import FormField, Procedure
 from knowledge_base.service import KnowledgeBase
+from knowledge_base.variants import Clarification
 
 # "nộp hồ sơ online" alone names no procedure; a longer request usually does.
 MIN_WORDS_NAMING_A_PROCEDURE = 6
@@ -117,7 +118,18 @@ class ActionStartSubmission(KnowledgeAction):
         text = user_text(tracker)
         if not procedure_id and not text.startswith("/") and len(syllables(text)) >= MIN_WORDS_NAMING_A_PROCEDURE:
             result = await asyncio.to_thread(self.kb.ask, text, "procedure")
-            if result.confident and result.best:
+            # "đăng ký kết hôn với người nước ngoài": of the near-identical procedures, the one the
+            # citizen named; else the one question that tells them apart, not a list of look-alikes.
+            choice = near_identical(self.kb, text, result.hits, faq_may_lead=False) if result.hits else None
+            if isinstance(choice, Clarification):
+                dispatcher.utter_message(text=cards.variant_question(choice), buttons=[
+                    *[{**b, "payload": payload("start_submission", procedure_id=item_id)}
+                      for b, (_, item_id) in zip(cards.variant_buttons(choice), choice.options, strict=False)],
+                    cards.human_button()])
+                return [SlotSet(ALLOWED, False)]
+            if isinstance(choice, str):
+                procedure_id = choice
+            elif result.confident and result.best:
                 procedure_id = result.best.id
             elif result.hits:
                 buttons = [{"title": hit.title, "payload": payload("start_submission", procedure_id=hit.id)}

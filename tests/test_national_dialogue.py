@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAnswerDetail, ActionAnswerQuestion, ActionChooseItem, linked_procedures
 from actions.fallback import ActionFallback
+from actions.submission import ActionStartSubmission
 from knowledge_base.service import KnowledgeBase
 from tests.support.chat import buttons, texts
 from tests.support.national import PASSPORT_DOCUMENTS, PORTAL, PORTAL_FAQ, national_catalog, write_catalog
@@ -147,6 +148,17 @@ def test_a_part_asked_instead_of_answering_the_level_question_asks_it_again_for_
     _, slots = run_with_slots(ActionAnswerQuestion(national_kb), "cấp hộ chiếu phổ thông ở cấp tỉnh",
                               {"pending_subject": "Cấp hộ chiếu phổ thông ở trong nước"})
     assert slots == {"pending_subject": None, "procedure_id": "tthc-1-001456"}
+
+
+def test_filing_one_of_near_identical_procedures_asks_the_one_question_that_tells_them_apart(
+        national_kb: KnowledgeBase) -> None:
+    asked = run(ActionStartSubmission(national_kb), "tôi muốn nộp hồ sơ cấp hộ chiếu phổ thông")
+    assert "ở cấp nào" in asked[0]["text"]
+    province = next(b for b in asked[0]["buttons"] if b["title"] == "Cấp tỉnh")
+    assert province["payload"] == '/start_submission{"procedure_id": "tthc-1-001456"}'
+    assert asked[0]["buttons"][-1]["title"] == "Gặp nhân viên"
+    started = run(ActionStartSubmission(national_kb), "nộp hồ sơ cấp hộ chiếu phổ thông ở cấp tỉnh")
+    assert started[0]["text"].startswith("📝 Nộp hồ sơ: Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)")
 
 
 def test_a_general_question_gets_level_buttons_that_open_the_overview(national_kb: KnowledgeBase) -> None:

@@ -97,6 +97,12 @@ def near_identical(kb: KnowledgeBase, question: str, hits: list[Hit], *,
 PENDING_SUBJECT = "pending_subject"
 
 
+def agencies_of(kb: KnowledgeBase, choice: Clarification) -> dict[str, str]:
+    """Each option's agency, for the question to say who serves each level."""
+    return {item_id: procedure.agency for _, item_id in choice.options
+            if (procedure := kb.procedure(item_id)) is not None}
+
+
 class KnowledgeAction(Action):
     """An action that reads the in-process knowledge base, given at construction. ``insights``
     (set by ``build_actions``) records what was asked and answered, for the dashboard and the
@@ -121,9 +127,7 @@ class KnowledgeAction(Action):
                   if subject_words(question) else None)
         if isinstance(choice, Clarification):
             # One tap answers: with the part asked about ("cần giấy tờ gì"), or the overview.
-            agencies = {item_id: procedure.agency for _, item_id in choice.options
-                        if (procedure := self.kb.procedure(item_id)) is not None}
-            dispatcher.utter_message(text=cards.variant_question(choice, agencies),
+            dispatcher.utter_message(text=cards.variant_question(choice, agencies_of(self.kb, choice)),
                                      buttons=cards.variant_buttons(choice, aspects[0] if len(aspects) == 1 else None))
             # "lệ phí bao nhiêu" instead of a tap is about this procedure, not the one before it.
             return [SlotSet(PENDING_SUBJECT, cards.variant_subject(choice)), SlotSet("procedure_id", None)]

@@ -23,7 +23,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import cards
 from actions import submission_texts as t
-from actions.answers import KnowledgeAction, near_identical
+from actions.answers import KnowledgeAction, agencies_of, near_identical
 from actions.attachments_lookup import AttachmentLookup
 from actions.case_words import inferred_case, recent_texts
 from actions.forms import CitizenFormValidation
@@ -122,7 +122,7 @@ class ActionStartSubmission(KnowledgeAction):
             # citizen named; else the one question that tells them apart, not a list of look-alikes.
             choice = near_identical(self.kb, text, result.hits, faq_may_lead=False) if result.hits else None
             if isinstance(choice, Clarification):
-                dispatcher.utter_message(text=cards.variant_question(choice), buttons=[
+                dispatcher.utter_message(text=cards.variant_question(choice, agencies_of(self.kb, choice)), buttons=[
                     *[{**b, "payload": payload("start_submission", procedure_id=item_id)}
                       for b, (_, item_id) in zip(cards.variant_buttons(choice), choice.options, strict=False)],
                     cards.human_button()])

@@ -153,7 +153,7 @@ def test_a_part_asked_instead_of_answering_the_level_question_asks_it_again_for_
 def test_filing_one_of_near_identical_procedures_asks_the_one_question_that_tells_them_apart(
         national_kb: KnowledgeBase) -> None:
     asked = run(ActionStartSubmission(national_kb), "tôi muốn nộp hồ sơ cấp hộ chiếu phổ thông")
-    assert "ở cấp nào" in asked[0]["text"]
+    assert "ở cấp nào" in asked[0]["text"] and "• Cấp tỉnh: Công an cấp Tỉnh" in asked[0]["text"]
     province = next(b for b in asked[0]["buttons"] if b["title"] == "Cấp tỉnh")
     assert province["payload"] == '/start_submission{"procedure_id": "tthc-1-001456"}'
     assert asked[0]["buttons"][-1]["title"] == "Gặp nhân viên"

@@ -185,22 +185,26 @@ class ActionAnswerQuestion(KnowledgeAction):
             # Asked "ở cấp nào?", the citizen asked "lệ phí bao nhiêu": the same question again,
             # whose buttons now open the fee.
             question = f"{question} {pending}"
+        # A pending subject is forgotten with every answer; asking the variant question again sets it again.
+        return forget + await self._answer(dispatcher, tracker, question, aspects, previous)
+
+    async def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str,
+                      aspects: list[Aspect], previous: str | None) -> list[EventType]:
         result = await asyncio.to_thread(self.kb.ask, question)
         if (aspects and previous and self.kb.procedure(previous)
                 and _is_follow_up(question, result.best.id if result.best else None, previous)):
             await self.answered(tracker, previous)
-            return forget + answer_item(dispatcher, self.kb, previous, aspects)
+            return answer_item(dispatcher, self.kb, previous, aspects)
         if result.out_of_catalog:   # nothing close: never a look-alike procedure's card
-            return forget + await self.not_in_catalog(dispatcher, tracker, question, result)
+            return await self.not_in_catalog(dispatcher, tracker, question, result)
         assert result.best is not None
         handled = await self.tell_variants_apart(dispatcher, tracker, question, result, aspects)
         if handled is not None:
-            asks_again = any(e.get("name") == PENDING_SUBJECT for e in handled)
-            return handled if asks_again else forget + handled
+            return handled
         if result.confident:
             await self.answered(tracker, result.best.id)
-            return forget + answer_item(dispatcher, self.kb, result.best.id, aspects)
-        return forget + await self.not_sure(dispatcher, tracker, question, result)
+            return answer_item(dispatcher, self.kb, result.best.id, aspects)
+        return await self.not_sure(dispatcher, tracker, question, result)
 
 
 def _is_follow_up(question: str, best_id: str | None, previous: str) -> bool:

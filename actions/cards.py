@@ -668,11 +668,14 @@ def short_agency(agency: str) -> str:
     return shorten(first, AGENCY_CHARS)
 
 
-def variant_buttons(clarification: Clarification, aspect: str | None = None) -> list[dict[str, str]]:
-    """One button per option, carrying the item (and the part asked about, if one was)."""
-    def target(item_id: str) -> str:
+def variant_buttons(clarification: Clarification, aspect: str | None = None,
+                    target: Callable[[str], str] | None = None) -> list[dict[str, str]]:
+    """One button per option, carrying the item (and the part asked about, if one was); ``target``
+    (item id → payload) sends them elsewhere, e.g. to start filing."""
+    def answer(item_id: str) -> str:
         return (payload("ask_detail", item_id=item_id, aspect=aspect) if aspect
                 else payload("choose", item_id=item_id))
+    target = target or answer
     buttons = [{"title": _option_label(clarification.facets, values), "payload": target(item_id)}
                for values, item_id in clarification.options[:MAX_BUTTONS - 1]]
     buttons.append(human_button())

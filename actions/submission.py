@@ -122,10 +122,9 @@ class ActionStartSubmission(KnowledgeAction):
             # citizen named; else the one question that tells them apart, not a list of look-alikes.
             choice = near_identical(self.kb, text, result.hits, faq_may_lead=False) if result.hits else None
             if isinstance(choice, Clarification):
-                dispatcher.utter_message(text=cards.variant_question(choice, agencies_of(self.kb, choice)), buttons=[
-                    *[{**b, "payload": payload("start_submission", procedure_id=item_id)}
-                      for b, (_, item_id) in zip(cards.variant_buttons(choice), choice.options, strict=False)],
-                    cards.human_button()])
+                dispatcher.utter_message(text=cards.variant_question(choice, agencies_of(self.kb, choice)),
+                                         buttons=cards.variant_buttons(choice, target=lambda item_id: payload(
+                                             "start_submission", procedure_id=item_id)))
                 return [SlotSet(ALLOWED, False)]
             if isinstance(choice, str):
                 procedure_id = choice

@@ -46,6 +46,7 @@ VARIANT_DEPTH = 20
 QUALIFIER_DEPTH = 3
 FOREIGN_ELEMENT_WORDS = frozenset(syllables("có yếu tố nước ngoài"))
 REISSUES = frozenset({"cấp lại", "cấp đổi", "gia hạn", "điều chỉnh"})
+# A title naming anything abroad ("… quốc tế" too) does not lead in place of a foreign-element one.
 FOREIGN_IN_TITLE = re.compile(r"nước ngoài|quốc tế", re.IGNORECASE)
 
 # A flat search over tens of thousands of vectors takes ~1 ms on one core; faiss's OpenMP threads
@@ -379,38 +380,42 @@ def _foreign_element_when_said(query: str, order: list[int],
     """A first procedure "… có yếu tố nước ngoài", asked by a question that names no foreign party,
     goes behind the next of the first few that has nothing foreign in its title ("nhận cháu ruột
     làm con nuôi" is "Đăng ký việc nuôi con nuôi trong nước", not the foreign-element one)."""
-    head = order[:QUALIFIER_DEPTH]
-    first = documents[head[0]] if head else None
-    if first is None or first.kind != "procedure" or "foreign" in said_facets(query):
+    if "foreign" in said_facets(query):
         return order
-    if facets(first.title).foreign != "có":
-        return order
-    for j in range(1, len(head)):
-        other = documents[head[j]]
-        if other is not None and other.kind == "procedure" and not FOREIGN_IN_TITLE.search(other.title):
-            head.insert(0, head.pop(j))
-            return head + order[QUALIFIER_DEPTH:]
-    return order
+    return _first_goes_behind(order, documents, lambda first: facets(first.title).foreign == "có",
+                              lambda first, other: not FOREIGN_IN_TITLE.search(other.title))
 
 
 def _unasked_reissue_last(query: str, order: list[int],
                           documents: Sequence[SearchDocument | None]) -> list[int]:
     """A first procedure that reissues (cấp lại, cấp đổi, gia hạn, điều chỉnh), for a question that
-    asks for none, goes behind the next of the first few that does not: "xin cấp giấy phép lái tàu"
-    is "Xét cấp giấy phép lái tàu", though "Cấp lại Giấy phép lái tàu" matches "lái" twice once
-    accents are gone."""
+    asks for none, goes behind the next of the first few that issues the same subject otherwise:
+    "xin cấp giấy phép lái tàu" is "Xét cấp giấy phép lái tàu", though "Cấp lại Giấy phép lái tàu"
+    matches "lái" twice once accents are gone. Without the same subject, unrelated titles came
+    forward."""
+    if "variant" in said_facets(query):
+        return order
+
+    def same_subject_issued_otherwise(first: SearchDocument, other: SearchDocument) -> bool:
+        mine, theirs = facets(first.title), facets(other.title)
+        return theirs.variant not in REISSUES and f" {mine.core} " in f" {theirs.core} "
+
+    return _first_goes_behind(order, documents, lambda first: facets(first.title).variant in REISSUES,
+                              same_subject_issued_otherwise)
+
+
+def _first_goes_behind(order: list[int], documents: Sequence[SearchDocument | None],
+                       goes_back: Callable[[SearchDocument], bool],
+                       may_lead: Callable[[SearchDocument, SearchDocument], bool]) -> list[int]:
+    """When the first procedure ``goes_back``, the next of the first ``QUALIFIER_DEPTH`` procedures
+    that ``may_lead`` in its place goes first; else the order is kept."""
     head = order[:QUALIFIER_DEPTH]
     first = documents[head[0]] if head else None
-    if first is None or first.kind != "procedure" or "variant" in said_facets(query):
-        return order
-    reissue = facets(first.title)
-    if reissue.variant not in REISSUES:
+    if first is None or first.kind != "procedure" or not goes_back(first):
         return order
     for j in range(1, len(head)):
         other = documents[head[j]]
-        # Only the same subject issued otherwise: "Xét cấp giấy phép lái tàu" holds "giấy phép lái tàu".
-        if (other is not None and other.kind == "procedure" and facets(other.title).variant not in REISSUES
-                and f" {reissue.core} " in f" {facets(other.title).core} "):
+        if other is not None and other.kind == "procedure" and may_lead(first, other):
             head.insert(0, head.pop(j))
             return head + order[QUALIFIER_DEPTH:]
     return order

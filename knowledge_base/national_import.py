@@ -21,7 +21,7 @@ from typing import Any
 from knowledge_base import national, portal_faqs, provincial
 from knowledge_base.documents import without_level
 from knowledge_base.loaders import FAQS_FILE, PROCEDURES_FILE, CatalogImportError, RowError, load_catalog, validate_rows
-from knowledge_base.normalise import strip_diacritics
+from knowledge_base.normalise import syllables
 from knowledge_base.schema import Catalog, Faq, Procedure
 
 Record = dict[str, Any]
@@ -171,7 +171,7 @@ def _serves_the_same(curated: Record, record: Record) -> bool:
     levels = set(curated.get("levels") or [curated["level"]])
     if levels & set(record.get("levels") or [record["level"]]):
         return True
-    agency = " ".join(re.findall(r"[a-z0-9]+", strip_diacritics(record["agency"]).lower()))
+    agency = " ".join(syllables(record["agency"]))
     return any(re.search(rf"\b(?:{_LEVEL_IN_AGENCY[level]})\b", agency)
                for level in levels if level in _LEVEL_IN_AGENCY)
 
@@ -179,8 +179,7 @@ def _serves_the_same(curated: Record, record: Record) -> bool:
 def same_name(title: str) -> str:
     """A procedure's name compared across sources: no level, no "Thủ tục", accents, case or
     punctuation."""
-    plain = " ".join(re.findall(r"[a-z0-9]+", strip_diacritics(without_level(title)).lower()))
-    return plain.removeprefix("thu tuc ")
+    return " ".join(syllables(without_level(title))).removeprefix("thu tuc ")
 
 
 def enrich(curated: Record, record: Record) -> bool:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from channels.messages import Button
-from knowledge_base.normalise import strip_diacritics
+from knowledge_base.normalise import syllables
 
 # Said after a choice without changing it: "cấp tỉnh ạ", "không nhé".
 _POLITE_ENDING = re.compile(r"(?: (?:a|nhe|nha|em oi|ban oi))+$")
@@ -19,8 +19,7 @@ _POLITE_ENDING = re.compile(r"(?: (?:a|nhe|nha|em oi|ban oi))+$")
 
 def label_key(text: str) -> str:
     """``text`` as a label is compared: no accents, case, emoji, punctuation or trailing "…"."""
-    words = re.findall(r"[a-z0-9]+", strip_diacritics(text).lower())
-    return " ".join(words)
+    return " ".join(syllables(text))
 
 
 def tapped(text: str, offered: Sequence[Button]) -> str | None:

@@ -13,6 +13,7 @@ the dialogue uses ``resolve`` to answer it or ask the one question.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -56,7 +57,7 @@ _ASKED_LEVEL = [
 _ASKED_VARIANT = [
     (re.compile(r"\b(?:cap moi|lam moi|lan dau|xin moi)\b"), "cấp mới"),
     (re.compile(r"\b(?:cap lai|lam lai|xin lai|bi mat|lam mat|danh mat|bi hong|lam hong)\b"), "cấp lại"),
-    (re.compile(r"\b(?:cap doi|(?<!theo )(?<!thay )doi)\b"), "cấp đổi"),
+    (re.compile(r"\b(?:cap doi|(?<!theo )(?<!thay )doi(?! voi\b))\b"), "cấp đổi"),
     (re.compile(r"\bgia han\b"), "gia hạn"),
     (re.compile(r"\bdieu chinh\b"), "điều chỉnh"),
 ]
@@ -76,6 +77,37 @@ _NATIONALITY = (r"(?:nguoi|quoc tich|cong dan|kieu bao) (?:my|phap|duc|nga|uc|nh
 _ASKED_FOREIGN = re.compile(
     rf"\b(?:nuoc ngoai|ngoai quoc|viet kieu|quoc tich khac|hai quoc tich|song tich|{_COUNTRIES}"
     rf"|{_NATIONALITY})\b")
+
+
+# A syllable typed with marks means what its marks say: "đối với" is not "đổi", "bí mật" is not
+# "bị mất", "tích cực" is not "cục". Only the syllables the patterns above read are checked, each
+# against the marks it has in those patterns. One typed without marks may mean any of them, unless
+# the question carries marks throughout: then "ở xa" is far away, not "ở xã".
+_MEANT = {
+    "cap": "cấp", "moi": "mới", "lai": "lại", "doi": "đổi", "gia": "gia", "han": "hạn hàn",
+    "dieu": "điều", "chinh": "chỉnh", "lam": "làm", "xin": "xin", "lan": "lần", "dau": "đầu",
+    "bi": "bị", "mat": "mất", "danh": "đánh", "hong": "hỏng", "tinh": "tỉnh", "xa": "xã",
+    "huyen": "huyện", "quan": "quận", "phuong": "phường", "thi": "thị", "tran": "trấn",
+    "cuc": "cục", "bo": "bộ", "o": "ở", "tai": "tại", "len": "lên", "so": "sở", "uong": "ương",
+    "my": "mỹ mĩ", "phap": "pháp", "duc": "đức", "uc": "úc", "nhat": "nhật", "lao": "lào",
+    "y": "ý",
+}
+_MASKED = "zz"
+
+
+def _question_text(question: str) -> str:
+    """``question`` as the patterns read it: plain, with every pattern syllable whose marks say
+    another word replaced by a syllable no pattern holds."""
+    words = re.split(r"(\W+)", unicodedata.normalize("NFC", question).lower())
+    marked = [w != strip_diacritics(w) for w in words if w.isalpha()]
+    accented = len(marked) >= 4 and sum(marked) >= len(marked) / 2
+    kept = []
+    for word in words:
+        bare = strip_diacritics(word)
+        meant = _MEANT.get(bare)
+        typed_plain = word == bare and not accented
+        kept.append(word if not meant or typed_plain or word in meant.split() else _MASKED)
+    return _plain("".join(kept))
 
 
 def _plain(text: str) -> str:
@@ -135,7 +167,7 @@ def facets(title: str, record_level: str | None = None) -> Facets:
 
 def asked(question: str) -> dict[Facet, str]:
     """The level, variant and foreign element the citizen already named ("cấp lại gplx ở xã")."""
-    text = f" {_plain(question)} "
+    text = f" {_question_text(question)} "
     said: dict[Facet, str] = {}
     for facet, patterns in (("level", _ASKED_LEVEL), ("variant", _ASKED_VARIANT)):
         for pattern, value in patterns:

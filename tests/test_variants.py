@@ -144,6 +144,13 @@ def test_several_differences_are_asked_together_in_one_question() -> None:
     # Country names that are everyday words or Vietnamese places, outside a nationality:
     ("người lao động", {}), ("hồ sơ gửi Sở Tư pháp", {}), ("ý kiến về pháp luật", {}),
     ("tôi ở Mỹ Tho", {}), ("người anh trai tôi", {}), ("rửa tay", {}), ("viết nhật ký", {}),
+    # A syllable typed with marks means what its marks say; typed without, it may mean any.
+    ("Đối tượng được cấp giấy phép lái xe quốc tế là ai", {}), ("doi voi nguoi lao dong", {}),
+    ("đổi bằng lái xe", {"variant": "cấp đổi"}), ("doi bang lai xe", {"variant": "cấp đổi"}),
+    ("hồ sơ có phải giữ bí mật không", {}), ("bị mất thẻ bảo hiểm", {"variant": "cấp lại"}),
+    ("tôi ở xa, nộp hồ sơ thế nào", {}), ("tôi nộp ở xã được không", {"level": "xã"}),
+    ("nộp hồ sơ ở xa được không", {}),   # marks throughout: "xa" is far away
+    ("lam lai cccd o xa", {"level": "xã", "variant": "cấp lại"}),   # no marks: "xa" may be "xã"
 ])
 def test_what_the_citizen_already_said(question, said) -> None:
     assert asked(question) == said

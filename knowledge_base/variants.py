@@ -54,9 +54,13 @@ _ASKED_LEVEL = [
     (re.compile(r"\b(?:cap|o|tai|ubnd|uy ban|cong an)\s+(?:huyen|quan|thi xa)\b"), "huyện"),
     (re.compile(r"\b(?:trung uong|cap bo|o bo|tai bo|cuc)\b"), "trung ương"),
 ]
+# "mất" alone says a loss when a paper follows it ("mất bằng lái xe", "mất hết giấy tờ"); "mất
+# phí", "mất bao lâu" are costs, and without marks "mat" is also "mặt", "mật" ("mặt bằng").
+_LOST = (r"(?:bi|lam|danh) mat|mat (?:het |ca )?(?:giay|the|bang (?!kinh|san|cho|thue|xay|nha)|so|ho chieu"
+         r"|chung|can cuoc|cmnd|cccd|gplx|bhyt|con dau|dau|bien|van bang|ban|phu hieu|hoa don|sim|vi)")
 _ASKED_VARIANT = [
     (re.compile(r"\b(?:cap moi|lam moi|lan dau|xin moi)\b"), "cấp mới"),
-    (re.compile(r"\b(?:cap lai|lam lai|xin lai|bi mat|lam mat|danh mat|bi hong|lam hong)\b"), "cấp lại"),
+    (re.compile(rf"\b(?:cap lai|lam lai|xin lai|bi hong|lam hong|{_LOST})\b"), "cấp lại"),
     (re.compile(r"\b(?:cap doi|(?<!theo )(?<!thay )doi(?! voi\b))\b"), "cấp đổi"),
     (re.compile(r"\bgia han\b"), "gia hạn"),
     (re.compile(r"\bdieu chinh\b"), "điều chỉnh"),
@@ -85,10 +89,10 @@ _ASKED_FOREIGN = re.compile(
 # the question carries marks throughout: then "ở xa" is far away, not "ở xã".
 _MEANT = {
     "cap": "cấp", "moi": "mới", "lai": "lại", "doi": "đổi", "gia": "gia", "han": "hạn hàn",
-    "dieu": "điều", "chinh": "chỉnh", "lam": "làm", "xin": "xin", "lan": "lần", "dau": "đầu",
+    "dieu": "điều", "chinh": "chỉnh", "lam": "làm", "xin": "xin", "lan": "lần", "dau": "đầu dấu",
     "bi": "bị", "mat": "mất", "danh": "đánh", "hong": "hỏng", "tinh": "tỉnh", "xa": "xã",
     "huyen": "huyện", "quan": "quận", "phuong": "phường", "thi": "thị", "tran": "trấn",
-    "cuc": "cục", "bo": "bộ", "o": "ở", "tai": "tại", "len": "lên", "so": "sở", "uong": "ương",
+    "cuc": "cục", "bo": "bộ", "o": "ở", "tai": "tại", "len": "lên", "so": "sở sổ", "uong": "ương",
     "my": "mỹ mĩ", "phap": "pháp", "duc": "đức", "uc": "úc", "nhat": "nhật", "lao": "lào",
     "y": "ý",
 }

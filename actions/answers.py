@@ -90,7 +90,7 @@ def near_identical(kb: KnowledgeBase, question: str, hits: list[Hit], *,
         # A record published for several levels has no one level to ask about.
         level = procedure.level if len(set(procedure.levels)) <= 1 else None
         candidates.append(variants.Candidate(procedure.id, procedure.title, level))
-    return variants.resolve(question, candidates)
+    return variants.resolve(question, candidates, max_options=cards.MAX_BUTTONS - 1)
 
 
 # The procedure a variant question ("… ở cấp nào ạ?") was about, until the citizen gets a card.

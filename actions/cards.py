@@ -593,7 +593,8 @@ LEVEL_LABELS = {"trung ương": "Cấp trung ương", "tỉnh": "Cấp tỉnh", 
 FOREIGN_LABELS = {"có": "Có yếu tố nước ngoài", "không": "Không"}
 
 
-_VARIANT_VERB = re.compile(r"^(?:cấp mới|cấp lại|cấp đổi|đổi|gia hạn|điều chỉnh|cấp)\s+", re.IGNORECASE)
+_VERB = r"(?:cấp mới|cấp lại|cấp đổi|đổi|gia hạn|điều chỉnh|cấp)"
+_VARIANT_VERB = re.compile(rf"^(?:{_VERB}\s*(?:,|/|\svà\s)\s*)*{_VERB}\s+", re.IGNORECASE)   # "Cấp, đổi, cấp lại …" too
 _FOREIGN_PHRASE = re.compile(r"\s*(?:không\s+)?có yếu tố nước ngoài", re.IGNORECASE)
 
 

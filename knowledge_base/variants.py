@@ -46,6 +46,9 @@ _TITLE_VARIANT = [
 ]
 _TITLE_FOREIGN = re.compile(r"\s*\b(khong\s+)?co yeu to nuoc ngoai\b")
 _PREFIX = re.compile(r"^(?:thu tuc\s+)")
+# "Cấp, đổi, cấp lại thẻ căn cước", "Cấp, cấp lại Giấy phép …": one record for several variants.
+_VERB = r"(?:cap moi|cap lai|cap doi|doi|gia han|dieu chinh|cap)"
+_VERB_LIST = re.compile(rf"^(?:thu tuc\s+)?({_VERB}(?:\s*(?:,|/|\bva\b)\s*{_VERB})+)\s")
 
 # ---- questions (what the citizen already said) -------------------------------------------------
 _ASKED_LEVEL = [
@@ -159,12 +162,19 @@ def facets(title: str, record_level: str | None = None) -> Facets:
         foreign = "không" if match.group(1) else "có"
         text = (text[:match.start()] + " " + text[match.end():]).strip()
     variant = "cấp mới"
-    for prefix, name in _TITLE_VARIANT:
-        if text.startswith(prefix):
-            variant, text = name, text[len(prefix):]
-            break
+    listed = _VERB_LIST.match(strip_diacritics(title).lower().strip())
+    if listed and text.startswith(_plain(listed.group(1))):
+        # A record for several variants is, for a citizen, the first issue when it includes it.
+        verbs = [dict(_TITLE_VARIANT)[f"{v} "] for v in re.findall(_VERB, listed.group(1))]
+        variant = "cấp mới" if "cấp mới" in verbs else verbs[0]
+        text = text[len(_plain(listed.group(1))):].strip()
     else:
-        variant = ""  # "Đăng ký khai sinh": no issue verb, so not a cấp/cấp lại/đổi variant
+        for prefix, name in _TITLE_VARIANT:
+            if text.startswith(prefix):
+                variant, text = name, text[len(prefix):]
+                break
+        else:
+            variant = ""  # "Đăng ký khai sinh": no issue verb, so not a cấp/cấp lại/đổi variant
     core = re.sub(r"[()]", " ", text)
     return Facets(" ".join(core.split()), level or record_level, variant, foreign, level is not None)
 
@@ -224,12 +234,13 @@ def siblings(candidates: Sequence[Candidate]) -> list[tuple[Candidate, Facets]]:
     return [(c, f) for c, f in split if f.core == core]
 
 
-def resolve(question: str, candidates: Sequence[Candidate]) -> str | Clarification | None:
+def resolve(question: str, candidates: Sequence[Candidate],
+            max_options: int = 4) -> str | Clarification | None:
     """Decide among near-identical candidates (procedures, best first).
 
     Returns the id to answer when the question already picks one variant, a ``Clarification`` when
-    one must be asked, and None when the first candidate has no near-identical sibling (the caller
-    keeps its usual behaviour).
+    one must be asked (at most ``max_options`` options: one row of buttons), and None when the first
+    candidate has no near-identical sibling (the caller keeps its usual behaviour).
     """
     group = siblings(candidates)
     if len(group) < 2:
@@ -247,11 +258,23 @@ def resolve(question: str, candidates: Sequence[Candidate]) -> str | Clarificati
         varying = _varying(group)
         if not varying:
             return group[0][0].id
+    options = _options(group, varying)
+    if len(options) > max_options and len(varying) > 1 and "level" in varying:
+        # More pairs than one row of buttons holds, and a cut list hides the one the citizen needs.
+        # What to do (cấp mới, cấp lại…) the citizen knows; the best-ranked record of each answers,
+        # and its card says where it is filed.
+        varying.remove("level")
+        options = _options(group, varying)
+    ordered = sorted(options.items(), key=lambda item: _order(varying, item[0]))
+    return Clarification(tuple(varying), tuple(ordered), candidates[0].title)
+
+
+def _options(group: Sequence[tuple[Candidate, Facets]], varying: Sequence[Facet]) -> dict[tuple[str, ...], str]:
+    """The best-ranked candidate for each combination of the ``varying`` facets' values."""
     options: dict[tuple[str, ...], str] = {}
     for candidate, fs in group:
         options.setdefault(tuple(fs.value(f) or "" for f in varying), candidate.id)
-    ordered = sorted(options.items(), key=lambda item: _order(varying, item[0]))
-    return Clarification(tuple(varying), tuple(ordered), candidates[0].title)
+    return options
 
 
 def rank_siblings(question: str, candidates: Sequence[Candidate]) -> list[str]:

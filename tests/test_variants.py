@@ -25,6 +25,10 @@ def candidates(*titles: str, levels: tuple[str | None, ...] = ()) -> list[Candid
     ("Đổi giấy phép lái xe", "giay phep lai xe", None, "cấp đổi", "không"),
     ("Thủ tục đăng ký khai sinh có yếu tố nước ngoài", "dang ky khai sinh", None, "", "có"),
     ("Đăng ký khai sinh", "dang ky khai sinh", None, "", "không"),
+    # One record for several variants: the first issue, when it is one of them.
+    ("Cấp, đổi, cấp lại thẻ căn cước", "the can cuoc", None, "cấp mới", "không"),
+    ("Gia hạn, điều chỉnh giấy phép khai thác khoáng sản", "giay phep khai thac khoang san", None,
+     "gia hạn", "không"),
 ])
 def test_a_title_splits_into_its_core_and_what_varies(title, core, level, variant, foreign) -> None:
     f = facets(title)
@@ -113,6 +117,22 @@ def test_siblings_are_found_among_other_hits_and_only_the_first_ones_core_counts
 
 def test_two_records_with_the_same_title_need_no_question() -> None:
     assert resolve("nop dan tien thue no", candidates("Nộp dần tiền thuế nợ", "Thủ tục nộp dần tiền thuế nợ")) == "id-0"
+
+
+def test_more_pairs_than_buttons_ask_what_to_do_and_the_best_record_of_each_answers() -> None:
+    hits = candidates("Cấp lại thẻ căn cước", "Cấp, đổi, cấp lại thẻ căn cước",
+                      "Cấp lại thẻ căn cước (thực hiện tại cấp trung ương)", "Cấp đổi thẻ căn cước",
+                      "Cấp lại thẻ căn cước (thực hiện tại cấp tỉnh)", "Cấp đổi thẻ căn cước (thực hiện tại cấp tỉnh)",
+                      levels=("xã", "tỉnh", None, "xã", None, None))
+    choice = resolve("làm căn cước cần gì", hits)
+    assert isinstance(choice, Clarification) and choice.facets == ("variant",)
+    assert dict((values, item) for values, item in choice.options) == {
+        ("cấp mới",): "id-1", ("cấp lại",): "id-0", ("cấp đổi",): "id-3"}
+    assert cards.variant_question(choice) == "Thẻ căn cước: Anh/Chị cần cấp mới, cấp lại hay cấp đổi ạ?"
+    # Named, the variant leaves the levels: few enough to ask.
+    narrowed = resolve("cấp lại căn cước", hits)
+    assert isinstance(narrowed, Clarification) and narrowed.facets == ("level",)
+    assert len(narrowed.options) == 3
 
 
 def test_the_records_level_tells_apart_titles_that_do_not_name_it() -> None:

@@ -21,6 +21,7 @@ from bot.core.money import vnd as fee_vnd
 from bot.core.money import vnd_words as vnd
 from bot.core.vntime import vn_date
 from knowledge_base.aspects import ASPECT_LABELS, Aspect
+from knowledge_base.normalise import syllables
 from knowledge_base.schema import Faq, Fee, Procedure, RequiredDocument, SubmissionMethod
 from knowledge_base.variants import Clarification
 
@@ -324,7 +325,8 @@ def fees_text(procedure: Procedure, *, compact: bool = False) -> str:
     note_limit = FEE_NOTE_CHARS if compact else None
     if any(m.fees for m in procedure.methods):
         amounts = _per_channel(procedure, lambda m: _channel_fees(m, None, with_note=False))
-        if len({text for _, text in amounts}) == 1:
+        # The portal often writes one fee per channel with stray brackets or spaces of its own.
+        if len({" ".join(syllables(text)) for _, text in amounts}) == 1:
             first = next(m for m in procedure.methods if m.fees)
             return f"Lệ phí: {_channel_fees(first, note_limit)}"
         limit = FEE_NOTE_CHARS // 2 if compact else None  # several channels: each note shorter

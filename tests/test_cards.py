@@ -104,6 +104,11 @@ def test_same_fee_on_every_channel_is_said_once_and_missing_or_text_fees_are_not
     assert cards.fees_text(procedure(methods=usd)) == "Lệ phí: 50 USD/lần cấp"
     free = [SubmissionMethod(method="direct", fees=[Fee(label="Lệ phí", amount_vnd=0)])]
     assert cards.fees_text(procedure(methods=free)) == "Lệ phí: miễn phí"
+    # The portal's own text per channel, with a stray bracket on one: still one fee, said once.
+    note = "Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh quyết định."
+    quoted = [SubmissionMethod(method=m, fees=[Fee(label="Lệ phí", note=n)])
+              for m, n in (("direct", note), ("online", note), ("postal", f"({note})"))]
+    assert cards.fees_text(procedure(methods=quoted)) == f"Lệ phí: {note}"
 
 
 def test_time_limits_per_channel_when_they_differ() -> None:

@@ -22,6 +22,7 @@ import faiss
 import numpy as np
 
 from knowledge_base.accents import AccentRestorer
+from knowledge_base.ages import AGE_RANGE, serves, stated_age
 from knowledge_base.aspects import subject_words
 from knowledge_base.documents import Kind, SearchDocument, asking_part, without_level
 from knowledge_base.encoders import Encoder
@@ -328,7 +329,7 @@ class HybridIndex:
         if mode == "hybrid":
             order = _named_variant_first(query, _unsaid_qualifier_last(query, order, documents), documents)
             order = _unasked_reissue_last(query, _foreign_element_when_said(query, order, documents), documents)
-            order = _asked_reissue_first(query, order, documents)
+            order = _stated_age_first(query, _asked_reissue_first(query, order, documents), documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
         by_rank = sorted(fused.values(), reverse=True)
@@ -422,6 +423,40 @@ def _asked_reissue_first(query: str, order: list[int],
         return theirs.variant == wanted and f" {theirs.core} " in f" {facets(first.title).core} "
 
     return _first_goes_behind(order, documents, not_the_reissue, that_reissue_of_its_subject)
+
+
+def _stated_age_first(query: str, order: list[int],
+                      documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A question giving an age ("con tôi 15 tuổi làm căn cước") gets first the best of the first
+    results that is the first one's procedure for that age ("Cấp thẻ căn cước cho người từ đủ 14
+    tuổi trở lên" for "Cấp, đổi, cấp lại thẻ căn cước" or "… dưới 14 tuổi"). Another procedure
+    with an age in its title does not: a passport for a child of 12 is not an ID card."""
+    age = stated_age(query)
+    head = [p for p in order[:VARIANT_DEPTH] if (doc := documents[p]) is not None and doc.kind == "procedure"]
+    if age is None or not head:
+        return order
+    first = documents[head[0]]
+    fits_first = serves(first.title, age) if first is not None else True
+    if first is None or fits_first:
+        return order
+    subject = facets(first.title).core if fits_first is None else _ageless(first.title)
+
+    def for_that_age(document: SearchDocument | None) -> bool:
+        return (document is not None and bool(serves(document.title, age))
+                and f" {subject} " in f" {facets(document.title).core} ")
+
+    fitting = next((p for p in head if for_that_age(documents[p])), None)
+    if fitting is not None:
+        return [fitting, *(p for p in order if p != fitting)]
+    # No title for that age: one for another age ("trẻ em dưới 6 tuổi", asked for a child of 7)
+    # goes behind the next that does not exclude it.
+    return _first_goes_behind(order, documents, lambda doc: serves(doc.title, age) is False,
+                              lambda doc, other: serves(other.title, age) is not False)
+
+
+def _ageless(title: str) -> str:
+    """A title's core without its age range: "the can cuoc cho nguoi" for "… dưới 14 tuổi"."""
+    return " ".join(AGE_RANGE.sub(" ", facets(title).core).split())
 
 
 def _first_goes_behind(order: list[int], documents: Sequence[SearchDocument | None],

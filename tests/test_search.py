@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 import yaml
 
+from knowledge_base.ages import stated_age
+from knowledge_base.aspects import subject_words
 from knowledge_base.documents import SearchDocument
 from knowledge_base.encoders import make_encoder
-from knowledge_base.index import HybridIndex, _asked_reissue_first
+from knowledge_base.index import HybridIndex, _asked_reissue_first, _stated_age_first
 from knowledge_base.schema import Faq
 from knowledge_base.service import EVIDENCE_TO_ANSWER, KnowledgeBase
 
@@ -303,3 +305,40 @@ def test_a_reissue_the_citizen_asks_for_comes_first(question: str, expected: str
     documents = [SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(SEAFARERS)]
     order = _asked_reissue_first(question, [0, 3, 1, 2], documents)
     assert documents[order[0]].title == expected
+
+
+@pytest.mark.parametrize(("question", "age"), [
+    ("con tôi 15 tuổi làm căn cước được không", 15), ("be 3 tuoi", 3), ("chưa đủ 14 tuổi", 13),
+    ("trẻ em dưới 6 tuổi", 5), ("người trên 80 tuổi", 81), ("làm căn cước", None),
+    ("con 2 tuổi và con 10 tuổi", None),   # two ages: neither decides
+])
+def test_the_age_a_question_states(question: str, age: int | None) -> None:
+    assert stated_age(question) == age
+
+
+ID_CARDS = ("Cấp, đổi, cấp lại thẻ căn cước", "Cấp thẻ căn cước cho người dưới 14 tuổi",
+            "Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên", "Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi",
+            "Cấp hộ chiếu phổ thông ở trong nước", "Đăng ký đóng, cấp thẻ BHYT đối với người chỉ tham gia BHYT")
+
+
+@pytest.mark.parametrize(("question", "order", "expected"), [
+    ("con tôi 15 tuổi làm căn cước được không", [0, 1, 2], "Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên"),
+    ("bé nhà em 10 tuổi làm cccd", [2, 0, 1], "Cấp thẻ căn cước cho người dưới 14 tuổi"),
+    ("con 8 tuổi làm căn cước", [1, 0], "Cấp thẻ căn cước cho người dưới 14 tuổi"),   # already right
+    # Another procedure with an age in its title is not the first one's: a passport stays first.
+    ("con 12 tuổi làm hộ chiếu", [4, 1, 3], "Cấp hộ chiếu phổ thông ở trong nước"),
+    # No title for that age: the one for another age goes behind.
+    ("con tôi 7 tuổi làm thẻ bhyt", [3, 5], "Đăng ký đóng, cấp thẻ BHYT đối với người chỉ tham gia BHYT"),
+])
+def test_a_stated_age_puts_first_that_procedure_for_that_age(question: str, order: list[int], expected: str) -> None:
+    documents = [SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(ID_CARDS)]
+    assert documents[_stated_age_first(question, order, documents)[0]].title == expected
+
+
+@pytest.mark.parametrize(("with_age", "without"), [
+    ("con 8 tuổi làm hộ chiếu", "con làm hộ chiếu"), ("bé nhà em chưa đủ 14 tuổi làm cccd", "bé nhà em làm cccd"),
+])
+def test_a_stated_age_is_the_citizens_situation_not_a_subject_word(with_age: str, without: str) -> None:
+    # On the national catalog "con 8 tuổi làm hộ chiếu" fell below the evidence to answer: no
+    # record holds "8 tuổi".
+    assert subject_words(with_age) == subject_words(without)

@@ -441,9 +441,13 @@ def _stated_age_first(query: str, order: list[int],
         return order
     subject = facets(first.title).core if fits_first is None else _ageless(first.title)
 
+    wanted = said_facets(query).get("variant")
+
     def for_that_age(document: SearchDocument | None) -> bool:
-        return (document is not None and bool(serves(document.title, age))
-                and f" {subject} " in f" {facets(document.title).core} ")
+        if document is None or not serves(document.title, age):
+            return False
+        theirs = facets(document.title)   # and not another variant than the one asked ("đổi sang")
+        return f" {subject} " in f" {theirs.core} " and wanted in (None, theirs.variant)
 
     fitting = next((p for p in head if for_that_age(documents[p])), None)
     if fitting is not None:

@@ -325,6 +325,8 @@ ID_CARDS = ("Cấp, đổi, cấp lại thẻ căn cước", "Cấp thẻ căn c
     ("con tôi 15 tuổi làm căn cước được không", [0, 1, 2], "Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên"),
     ("bé nhà em 10 tuổi làm cccd", [2, 0, 1], "Cấp thẻ căn cước cho người dưới 14 tuổi"),
     ("con 8 tuổi làm căn cước", [1, 0], "Cấp thẻ căn cước cho người dưới 14 tuổi"),   # already right
+    # A variant asked that the age's title is not: "đổi sang căn cước" at 20 is not a first issue.
+    ("tôi 20 tuổi muốn đổi CMND sang căn cước", [0, 2], "Cấp, đổi, cấp lại thẻ căn cước"),
     # Another procedure with an age in its title is not the first one's: a passport stays first.
     ("con 12 tuổi làm hộ chiếu", [4, 1, 3], "Cấp hộ chiếu phổ thông ở trong nước"),
     # No title for that age: the one for another age goes behind.

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cards
-from actions.answers import answer_item
+from actions.answers import KnowledgeAction, answer_item
 from actions.handoff import HandoffAction
 from actions.slots import user_text
 from knowledge_base.aspects import detect_aspects, subject_words
@@ -71,3 +71,27 @@ class ActionFallback(HandoffAction):
         else:
             dispatcher.utter_message(response="utter_fallback_rephrase")
         return [SlotSet("fallback_streak", streak)]
+
+
+class ActionOutOfScope(KnowledgeAction):
+    """Rasa read the message as off-topic. Its examples of off-topic talk (weather, football,
+    jokes) hold numbers and everyday words, so it also reads some procedure questions that way
+    ("con 8 tuổi làm hộ chiếu"): the catalog answers those when it is sure, and only then;
+    everything else gets the polite refusal."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        question = user_text(tracker)
+        result = await asyncio.to_thread(self.kb.ask, question)
+        if result.confident and result.best is not None:
+            aspects = detect_aspects(question)
+            handled = await self.tell_variants_apart(dispatcher, tracker, question, result, aspects)
+            if handled is not None:
+                return handled
+            await self.answered(tracker, result.best.id)
+            return answer_item(dispatcher, self.kb, result.best.id, aspects)
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []

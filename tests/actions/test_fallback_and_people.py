@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.fallback import ActionFallback
+from actions.fallback import ActionFallback, ActionOutOfScope
 from actions.handoff import ActionOfferHuman, ActionStoreRating, ValidateCallbackForm
 from actions.payment import ActionOfferPayment
 from knowledge_base.service import KnowledgeBase
@@ -127,3 +127,20 @@ def test_paying_in_the_chat_when_payments_are_off_says_where_to_pay(kb: Knowledg
     assert result.texts == ["Thanh toán trực tuyến trong trò chuyện chưa được bật. Anh/Chị nộp phí trên Cổng dịch "
                             "vụ công hoặc tại bộ phận một cửa khi nhận kết quả."]
     assert result.titles() == ["Gặp nhân viên"]
+
+
+@pytest.mark.parametrize(("message", "card"), [
+    # Rasa read these as off-topic talk: its weather and football examples hold numbers too.
+    ("con tôi 8 tuổi làm hộ chiếu", "📄 Cấp hộ chiếu phổ thông ở trong nước"),
+    ("bé 3 tuổi làm thẻ bhyt", "📄 Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi"),
+])
+def test_a_procedure_question_read_as_off_topic_is_answered_when_the_catalog_is_sure(
+        kb: KnowledgeBase, message: str, card: str) -> None:
+    result = run(ActionOutOfScope(kb), make_tracker(message, intent="out_of_scope"))
+    assert result.texts[0].startswith(card)
+
+
+@pytest.mark.parametrize("message", ["hom nay thoi tiet the nao", "kể chuyện cười đi", "mua iphone 15 giá bao nhiêu"])
+def test_off_topic_talk_is_declined_politely(kb: KnowledgeBase, message: str) -> None:
+    result = run(ActionOutOfScope(kb), make_tracker(message, intent="out_of_scope"))
+    assert result.texts == ["Dạ, em chỉ hỗ trợ các thủ tục hành chính và dịch vụ công thôi ạ. Anh/Chị muốn hỏi thủ tục nào?"]

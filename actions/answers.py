@@ -138,6 +138,21 @@ class KnowledgeAction(Action):
             return answer_item(dispatcher, self.kb, choice, aspects)
         return None
 
+    async def answer_if_sure(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             question: str) -> list[EventType] | None:
+        """The catalog's answer when it is sure of one procedure (or of one procedure's levels and
+        variants, then the one question), None otherwise: for a message Rasa read as something
+        else than a question."""
+        result = await asyncio.to_thread(self.kb.ask, question)
+        if not result.confident or result.best is None:
+            return None
+        aspects = detect_aspects(question)
+        handled = await self.tell_variants_apart(dispatcher, tracker, question, result, aspects)
+        if handled is not None:
+            return handled
+        await self.answered(tracker, result.best.id)
+        return answer_item(dispatcher, self.kb, result.best.id, aspects)
+
     async def not_in_catalog(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str,
                              result: Answerable) -> list[EventType]:
         """Nothing in the catalog is close: say so, offer the portal's search and a person, and

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -10,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cards
-from actions.answers import KnowledgeAction, answer_item
+from actions.answers import PENDING_SUBJECT, KnowledgeAction, answer_item
 from actions.handoff import HandoffAction
 from actions.slots import user_text
 from knowledge_base.aspects import detect_aspects, subject_words
@@ -73,6 +74,7 @@ class ActionFallback(HandoffAction):
         return [SlotSet("fallback_streak", streak)]
 
 
+
 class ActionOutOfScope(KnowledgeAction):
     """Rasa read the message as off-topic. Its examples of off-topic talk (weather, football,
     jokes) hold numbers and everyday words, so it also reads some procedure questions that way
@@ -84,14 +86,33 @@ class ActionOutOfScope(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        question = user_text(tracker)
-        result = await asyncio.to_thread(self.kb.ask, question)
-        if result.confident and result.best is not None:
-            aspects = detect_aspects(question)
-            handled = await self.tell_variants_apart(dispatcher, tracker, question, result, aspects)
-            if handled is not None:
-                return handled
-            await self.answered(tracker, result.best.id)
-            return answer_item(dispatcher, self.kb, result.best.id, aspects)
+        answered = await self.answer_if_sure(dispatcher, tracker, user_text(tracker))
+        if answered is not None:
+            return answered
         dispatcher.utter_message(response="utter_out_of_scope")
+        return []
+
+
+# Numbers of papers and phones, dates, e-mail addresses: personal data, never searched.
+_PERSONAL = re.compile(r"\d{6,}|\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}|@")
+
+
+class ActionInformOutOfContext(KnowledgeAction):
+    """Details given with no form asking for them. Personal data is not searched or kept, and the
+    citizen is told not to send it unasked. Words that only look like a form's answer are answered:
+    "cấp tỉnh" a few turns after "… ở cấp nào ạ?" (the subject asked about is kept in
+    ``pending_subject``), or a procedure the catalog is sure of."""
+
+    def name(self) -> str:
+        return "action_inform_out_of_context"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        text = user_text(tracker)
+        if not tracker.latest_message.get("entities") and not _PERSONAL.search(text):
+            pending = tracker.get_slot(PENDING_SUBJECT)
+            answered = await self.answer_if_sure(dispatcher, tracker, f"{text} {pending}" if pending else text)
+            if answered is not None:   # forgotten with the answer; asking again sets it again
+                return [SlotSet(PENDING_SUBJECT, None), *answered] if pending else answered
+        dispatcher.utter_message(response="utter_inform_out_of_context")
         return []

@@ -18,7 +18,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAnswerDetail, ActionAnswerQuestion, ActionChooseItem, linked_procedures
-from actions.fallback import ActionFallback
+from actions.fallback import ActionFallback, ActionInformOutOfContext
 from actions.submission import ActionStartSubmission
 from knowledge_base.service import KnowledgeBase
 from tests.support.chat import buttons, texts
@@ -184,3 +184,11 @@ def test_an_utterance_rasa_could_not_classify_gets_the_level_question_too(nation
     asked = run(ActionFallback(national_kb, None, None), "ho chieu pho thong lam o dau")
     assert "ở cấp nào" in asked[0]["text"]
     assert {b["title"] for b in asked[0]["buttons"]} >= {"Cấp tỉnh", "Cấp trung ương"}
+
+
+def test_a_level_typed_later_answers_the_level_question_asked_before(national_kb: KnowledgeBase) -> None:
+    asked, slots = run_with_slots(ActionAnswerQuestion(national_kb), "làm hộ chiếu phổ thông", {})
+    assert "ở cấp nào" in asked[0]["text"]
+    # Rasa reads a lone "ở tỉnh" as a form's answer given out of context.
+    card, after = run_with_slots(ActionInformOutOfContext(national_kb), "ở tỉnh", slots)
+    assert "(thực hiện tại cấp tỉnh)" in card[0]["text"] and after["pending_subject"] is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.fallback import ActionFallback, ActionOutOfScope
+from actions.fallback import ActionFallback, ActionInformOutOfContext, ActionOutOfScope
 from actions.handoff import ActionOfferHuman, ActionStoreRating, ValidateCallbackForm
 from actions.payment import ActionOfferPayment
 from knowledge_base.service import KnowledgeBase
@@ -15,6 +15,7 @@ from tests.support.tracker import bot_event, make_tracker, run, user_event
 FALLBACK = "nlu_fallback"
 REPHRASE = "Xin lỗi, em chưa hiểu ý Anh/Chị."
 HANDOVER = "Em vẫn chưa hiểu được câu hỏi, xin lỗi Anh/Chị."
+OUT_OF_SCOPE = "Dạ, em chỉ hỗ trợ các thủ tục hành chính và dịch vụ công thôi ạ. Anh/Chị muốn hỏi thủ tục nào?"
 NO_HANDOFF = "Hiện chưa chuyển được tới nhân viên. Anh/Chị gọi đường dây nóng của Trung tâm giúp em ạ."
 
 
@@ -143,4 +144,27 @@ def test_a_procedure_question_read_as_off_topic_is_answered_when_the_catalog_is_
 @pytest.mark.parametrize("message", ["hom nay thoi tiet the nao", "kể chuyện cười đi", "mua iphone 15 giá bao nhiêu"])
 def test_off_topic_talk_is_declined_politely(kb: KnowledgeBase, message: str) -> None:
     result = run(ActionOutOfScope(kb), make_tracker(message, intent="out_of_scope"))
-    assert result.texts == ["Dạ, em chỉ hỗ trợ các thủ tục hành chính và dịch vụ công thôi ạ. Anh/Chị muốn hỏi thủ tục nào?"]
+    assert result.texts == [OUT_OF_SCOPE]
+
+
+PRIVACY = ("Em đã nhận thông tin. Hiện em chưa cần số giấy tờ hay số điện thoại của Anh/Chị; Anh/Chị đừng gửi "
+           "thông tin cá nhân khi chưa được hỏi nhé. Anh/Chị cần hỏi thủ tục nào ạ?")
+
+
+@pytest.mark.parametrize(("message", "entities"), [
+    ("Nguyễn Văn An", None), ("0912345678", None), ("sinh ngày 12/03/1990", None),
+    ("số cccd của tôi là 001203004567", {"cccd": "001203004567"}),
+    ("căn cước 001203004567 làm hộ chiếu", None),   # a paper's number is never searched
+])
+def test_personal_data_given_unasked_is_not_searched_and_the_citizen_is_warned(
+        kb: KnowledgeBase, message: str, entities: dict | None) -> None:
+    result = run(ActionInformOutOfContext(kb), make_tracker(message, intent="inform", entities=entities))
+    assert result.texts == [PRIVACY]
+
+
+def test_a_level_typed_turns_after_the_level_question_answers_it(kb: KnowledgeBase) -> None:
+    # "… ở cấp nào ạ?" was asked, the citizen asked something else, then typed the level.
+    result = run(ActionInformOutOfContext(kb), make_tracker(
+        "cấp tỉnh", intent="inform", slots={"pending_subject": "Cấp hộ chiếu phổ thông ở trong nước"}))
+    assert result.texts[0].startswith("📄 Cấp hộ chiếu phổ thông ở trong nước")
+    assert result.slots["pending_subject"] is None

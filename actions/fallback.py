@@ -14,7 +14,9 @@ from actions import cards
 from actions.answers import PENDING_SUBJECT, KnowledgeAction, answer_item
 from actions.handoff import HandoffAction
 from actions.slots import user_text
+from actions.validation import NAME_PREFIXES
 from knowledge_base.aspects import detect_aspects, subject_words
+from knowledge_base.normalise import strip_diacritics
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -93,15 +95,28 @@ class ActionOutOfScope(KnowledgeAction):
         return []
 
 
-# Numbers of papers and phones, dates, e-mail addresses: personal data, never searched.
+# Numbers of papers and phones, dates, e-mail addresses; a place written as an address.
 _PERSONAL = re.compile(r"\d{6,}|\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}|@")
+_ADDRESS = re.compile(r"\b(?:thon|xom|ap|ban|to|so|duong|pho|ngo|hem|phuong|xa|(?<!co )quan|huyen|tinh|thanh pho)\s+"
+                      r"[A-Z]")
+
+
+def looks_personal(text: str, entities: list[dict[str, Any]]) -> bool:
+    """Personal data, never searched: what Rasa tagged, a number, date or e-mail, a name written as
+    one ("Nguyễn Văn An", "tên tôi là …") or a place written as an address ("thôn Tiền Phong")."""
+    words = text.split()
+    written_as_name = 2 <= len(words) <= 6 and all(w[:1].isupper() and w.isalpha() for w in words)
+    plain = strip_diacritics(text)
+    return bool(entities or _PERSONAL.search(text) or written_as_name or NAME_PREFIXES.match(plain.lower())
+                or _ADDRESS.search(f"{plain[:1].lower()}{plain[1:]}"))
 
 
 class ActionInformOutOfContext(KnowledgeAction):
     """Details given with no form asking for them. Personal data is not searched or kept, and the
     citizen is told not to send it unasked. Words that only look like a form's answer are answered:
     "cấp tỉnh" a few turns after "… ở cấp nào ạ?" (the subject asked about is kept in
-    ``pending_subject``), or a procedure the catalog is sure of."""
+    ``pending_subject``), or a procedure the catalog is sure of; else the citizen is asked which
+    procedure, not warned about data they did not give."""
 
     def name(self) -> str:
         return "action_inform_out_of_context"
@@ -109,10 +124,12 @@ class ActionInformOutOfContext(KnowledgeAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         text = user_text(tracker)
-        if not tracker.latest_message.get("entities") and not _PERSONAL.search(text):
-            pending = tracker.get_slot(PENDING_SUBJECT)
-            answered = await self.answer_if_sure(dispatcher, tracker, f"{text} {pending}" if pending else text)
-            if answered is not None:   # forgotten with the answer; asking again sets it again
-                return [SlotSet(PENDING_SUBJECT, None), *answered] if pending else answered
-        dispatcher.utter_message(response="utter_inform_out_of_context")
+        if looks_personal(text, tracker.latest_message.get("entities") or []):
+            dispatcher.utter_message(response="utter_inform_out_of_context")
+            return []
+        pending = tracker.get_slot(PENDING_SUBJECT)
+        answered = await self.answer_if_sure(dispatcher, tracker, f"{text} {pending}" if pending else text)
+        if answered is not None:   # forgotten with the answer; asking again sets it again
+            return [SlotSet(PENDING_SUBJECT, None), *answered] if pending else answered
+        dispatcher.utter_message(response="utter_ask_which_procedure")
         return []

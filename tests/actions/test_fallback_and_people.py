@@ -152,7 +152,8 @@ PRIVACY = ("Em đã nhận thông tin. Hiện em chưa cần số giấy tờ ha
 
 
 @pytest.mark.parametrize(("message", "entities"), [
-    ("Nguyễn Văn An", None), ("0912345678", None), ("sinh ngày 12/03/1990", None),
+    ("Nguyễn Văn An", None), ("0912345678", None), ("sinh ngày 12/03/1990", None), ("tên tôi là an", None),
+    ("thôn Tiền Phong, xã Tân Tiến", None),
     ("số cccd của tôi là 001203004567", {"cccd": "001203004567"}),
     ("căn cước 001203004567 làm hộ chiếu", None),   # a paper's number is never searched
 ])
@@ -168,3 +169,10 @@ def test_a_level_typed_turns_after_the_level_question_answers_it(kb: KnowledgeBa
         "cấp tỉnh", intent="inform", slots={"pending_subject": "Cấp hộ chiếu phổ thông ở trong nước"}))
     assert result.texts[0].startswith("📄 Cấp hộ chiếu phổ thông ở trong nước")
     assert result.slots["pending_subject"] is None
+
+
+@pytest.mark.parametrize("message", ["ở tỉnh", "Cấp lại", "nhận tại cơ quan Công an"])
+def test_a_form_answer_given_with_nothing_to_answer_asks_which_procedure_without_a_data_warning(
+        kb: KnowledgeBase, message: str) -> None:
+    result = run(ActionInformOutOfContext(kb), make_tracker(message, intent="inform"))
+    assert result.texts[0].startswith("Anh/Chị cần hỏi thủ tục nào ạ?")

@@ -18,13 +18,16 @@ LEVELS = [Button(title="Cấp trung ương", payload='/choose{"item_id": "a"}'),
     ("  Cấp Tỉnh ạ ", '/choose{"item_id": "b"}'),
     ("cấp trung ương nhé", '/choose{"item_id": "a"}'),
     ("gặp nhân viên!", "/request_human"),
+    # What tells a label from those starting with the same word: "tỉnh" beside "Cấp trung ương".
+    ("tỉnh", '/choose{"item_id": "b"}'), ("tinh a", '/choose{"item_id": "b"}'),
+    ("Trung ương", '/choose{"item_id": "a"}'),
 ])
 def test_a_typed_label_is_the_button(typed: str, payload: str) -> None:
     assert tapped(typed, LEVELS) == payload
 
 
 @pytest.mark.parametrize("typed", [
-    "tỉnh", "cấp tỉnh có lâu không", "", "😀",
+    "cấp tỉnh có lâu không", "tỉnh nào", "", "😀", "nhân viên",   # no other label starts with "gặp"
     "Tra cứu Cổng DVC quốc gia",       # a link: the citizen opens it, nothing to send
     "Thủ tục cấp Giấy chứng nhận đăng ký đại lý đổi tiền của",   # a label cut short
 ])

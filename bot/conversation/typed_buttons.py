@@ -23,13 +23,20 @@ def label_key(text: str) -> str:
 
 
 def tapped(text: str, offered: Sequence[Button]) -> str | None:
-    """The payload of the one offered button whose label ``text`` is, else None. Links and
+    """The payload of the one offered button whose label ``text`` is, or the part of it that tells
+    it from labels starting with the same word ("tỉnh" for "Cấp tỉnh"), else None. Links and
     truncated labels the citizen could not have typed whole are left to Rasa."""
     typed = label_key(text)
     if not typed:
         return None
     plain = _POLITE_ENDING.sub("", typed) or typed
-    matches = {b.payload for b in offered
-               if b.payload.startswith("/") and not b.title.endswith("…")
-               and label_key(b.title) in (typed, plain)}
+    buttons = [b for b in offered if b.payload.startswith("/") and not b.title.endswith("…")]
+    keys = [label_key(b.title) for b in buttons]
+    firsts = [key.split(" ", 1)[0] for key in keys]
+    matches = set()
+    for button, key, first in zip(buttons, keys, firsts, strict=True):
+        # "tỉnh" for "Cấp tỉnh" beside "Cấp trung ương": the word the labels share says nothing.
+        short = key.split(" ", 1)[1] if " " in key and firsts.count(first) > 1 else key
+        if plain in (key, short) or typed in (key, short):
+            matches.add(button.payload)
     return matches.pop() if len(matches) == 1 else None

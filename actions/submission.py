@@ -82,10 +82,11 @@ from actions.validation import (
 )
 from bot.core.buttons import payload
 from bot.dossiers.drafts import APPLICANT_KEYS, DraftStore
+from knowledge_base.index import Hit
 from knowledge_base.normalise import syllables
 from knowledge_base.schema import FormField, Procedure
 from knowledge_base.service import KnowledgeBase
-from knowledge_base.variants import Clarification
+from knowledge_base.variants import Clarification, asked, facets
 
 # "nộp hồ sơ online" alone names no procedure; a longer request usually does.
 MIN_WORDS_NAMING_A_PROCEDURE = 6
@@ -122,6 +123,8 @@ class ActionStartSubmission(KnowledgeAction):
             # citizen named; else the one question that tells them apart, not a list of look-alikes.
             choice = near_identical(self.kb, text, result.hits, faq_may_lead=False) if result.hits else None
             if isinstance(choice, Clarification):
+                choice = _the_one_with_a_form(self.kb, text, choice, result.hits) or choice
+            if isinstance(choice, Clarification):
                 dispatcher.utter_message(text=cards.variant_question(choice, agencies_of(self.kb, choice)),
                                          buttons=cards.variant_buttons(choice, target=lambda item_id: payload(
                                              "start_submission", procedure_id=item_id)))
@@ -148,7 +151,9 @@ class ActionStartSubmission(KnowledgeAction):
             return [SlotSet("procedure_id", procedure.id), SlotSet(ALLOWED, False)]
         level = online.online_level or ""
         await self.insights.event(tracker.sender_id, "submission_started", procedure.id)
-        start = t.START_ONLINE.format(title=procedure.title, level=level, level_note=t.LEVEL_NOTES.get(level, ""))
+        note = t.LEVEL_NOTES.get(level, "")
+        start = t.START_ONLINE.format(title=procedure.title, level=f" {level}" if level else "",
+                                      level_note=f" {note}" if note else "")
         named = inferred_case(procedure, recent_texts(tracker), field_applies)
         if named:  # the question already said which case: not asked again
             labels = {f.name: f.label for f in procedure.form_fields}
@@ -159,6 +164,24 @@ class ActionStartSubmission(KnowledgeAction):
         cursors = [SlotSet(c, v) for c, v in cursor_values(procedure, named).items() if v is not None]
         return [*cleared, SlotSet(FIELDS, named), *cursors, SlotSet("procedure_id", procedure.id),
                 SlotSet(ALLOWED, True)]
+
+
+def _the_one_with_a_form(kb: KnowledgeBase, text: str, choice: Clarification, hits: list[Hit]) -> str | None:
+    """Of near-identical procedures, the only one the centre has its own form for ("Cấp, đổi, cấp
+    lại thẻ căn cước" beside the national "Cấp lại thẻ căn cước" at three levels), when it serves
+    the variant asked: its form asks the case itself, and the case the citizen named is noted, so
+    no question comes first."""
+    core = facets(choice.subject).core
+    wanted = asked(text).get("variant")
+    with_form = []
+    for hit in hits:
+        procedure = kb.procedure(hit.id) if hit.kind == "procedure" else None
+        if procedure is None or not procedure.form_fields:
+            continue
+        shape = facets(procedure.title)
+        if shape.core == core and (wanted is None or wanted in shape.serves):
+            with_form.append(procedure.id)
+    return with_form[0] if len(with_form) == 1 else None
 
 
 class ValidateSubmissionForm(CitizenFormValidation):

@@ -47,7 +47,8 @@ REQUIRED = "Mục này bắt buộc nên không bỏ qua được ạ."
 
 # --- the opening --------------------------------------------------------------------------------
 
-START_ONLINE = ("📝 Nộp hồ sơ: {title} — dịch vụ công trực tuyến {level}. {level_note}\n"
+# ``level`` and ``level_note`` come with their leading space, or empty when the catalog has no level.
+START_ONLINE = ("📝 Nộp hồ sơ: {title} — dịch vụ công trực tuyến{level}.{level_note}\n"
                 "Gõ “hủy” để dừng, “menu” để về trang chính, “quay lại” để sửa câu trước; "
                 "thông tin đã nhập luôn được giữ làm bản nháp.")
 CASE_FROM_QUESTION = ("Theo câu hỏi của Anh/Chị, em đã ghi: {answers}. Chưa đúng thì Anh/Chị sửa được "

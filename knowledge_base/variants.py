@@ -140,6 +140,8 @@ class Facets:
     variant: str
     foreign: str
     level_in_title: bool = False
+    # Every variant the title serves: "Cấp, đổi, cấp lại thẻ căn cước" is cấp mới, cấp đổi, cấp lại.
+    serves: frozenset[str] = frozenset()
 
     def value(self, facet: Facet) -> str | None:
         return {"level": self.level, "variant": self.variant, "foreign": self.foreign}[facet]
@@ -162,6 +164,7 @@ def facets(title: str, record_level: str | None = None) -> Facets:
         foreign = "không" if match.group(1) else "có"
         text = (text[:match.start()] + " " + text[match.end():]).strip()
     variant = "cấp mới"
+    verbs: list[str] = []
     listed = _VERB_LIST.match(strip_diacritics(title).lower().strip())
     if listed and text.startswith(_plain(listed.group(1))):
         # A record for several variants is, for a citizen, the first issue when it includes it.
@@ -176,7 +179,8 @@ def facets(title: str, record_level: str | None = None) -> Facets:
         else:
             variant = ""  # "Đăng ký khai sinh": no issue verb, so not a cấp/cấp lại/đổi variant
     core = re.sub(r"[()]", " ", text)
-    return Facets(" ".join(core.split()), level or record_level, variant, foreign, level is not None)
+    return Facets(" ".join(core.split()), level or record_level, variant, foreign, level is not None,
+                  frozenset(verbs or [variant]))
 
 
 def asked(question: str) -> dict[Facet, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import ActionAnswerDetail, ActionAnswerQuestion, ActionChooseItem, linked_procedures
 from actions.fallback import ActionFallback, ActionInformOutOfContext
 from actions.submission import ActionStartSubmission
+from knowledge_base.schema import Catalog
 from knowledge_base.service import KnowledgeBase
 from tests.support.chat import buttons, texts
 from tests.support.national import PASSPORT_DOCUMENTS, PORTAL, PORTAL_FAQ, national_catalog, write_catalog
@@ -160,7 +162,23 @@ def test_filing_one_of_near_identical_procedures_asks_the_one_question_that_tell
     assert province["payload"] == '/start_submission{"procedure_id": "tthc-1-001456"}'
     assert asked[0]["buttons"][-1]["title"] == "Gặp nhân viên"
     started = run(ActionStartSubmission(national_kb), "nộp hồ sơ cấp hộ chiếu phổ thông ở cấp tỉnh")
-    assert started[0]["text"].startswith("📝 Nộp hồ sơ: Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)")
+    # The record says it is filed online, not at which level: nothing is made up.
+    assert started[0]["text"].startswith("📝 Nộp hồ sơ: Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)"
+                                         " — dịch vụ công trực tuyến.\n")
+
+
+def test_filing_starts_the_one_near_identical_procedure_the_centre_has_a_form_for(
+        kb: KnowledgeBase, tmp_path: Path) -> None:
+    curated = kb.procedure("ho-chieu")
+    assert curated is not None and curated.form_fields
+    catalog = national_catalog()
+    folder = write_catalog(Catalog(procedures=[*catalog.procedures, curated], faqs=catalog.faqs), tmp_path / "c")
+    both = KnowledgeBase.open(folder, cache_dir=None)
+    started = run(ActionStartSubmission(both), "tôi muốn nộp hồ sơ cấp hộ chiếu phổ thông")
+    assert started[0]["text"].startswith("📝 Nộp hồ sơ: Cấp hộ chiếu phổ thông ở trong nước — dịch vụ công")
+    # A level named is still that level's record.
+    ministry = run(ActionStartSubmission(both), "nộp hồ sơ cấp hộ chiếu phổ thông ở cục trung ương")
+    assert "(thực hiện tại cấp trung ương)" in ministry[0]["text"]
 
 
 def test_a_general_question_gets_level_buttons_that_open_the_overview(national_kb: KnowledgeBase) -> None:

@@ -13,6 +13,7 @@ Documents, the summary to confirm and filing come after ``action_submission_coll
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -83,7 +84,7 @@ from actions.validation import (
 from bot.core.buttons import payload
 from bot.dossiers.drafts import APPLICANT_KEYS, DraftStore
 from knowledge_base.index import Hit
-from knowledge_base.normalise import syllables
+from knowledge_base.normalise import strip_diacritics, syllables
 from knowledge_base.schema import FormField, Procedure
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.variants import Clarification, asked, facets
@@ -91,6 +92,24 @@ from knowledge_base.variants import Clarification, asked, facets
 # "nộp hồ sơ online" alone names no procedure; a longer request usually does.
 MIN_WORDS_NAMING_A_PROCEDURE = 6
 MAX_CHOICES = 3
+# How citizens say they want to file; searched with the rest, these words pull forward records
+# whose titles say "hồ sơ" ("Đăng ký khai sinh cho người đã có hồ sơ, giấy tờ cá nhân").
+_FILING_WORDS = re.compile(r"\b(?:(?:muon|can|xin) )?(?:nop|lam|gui) (?:ho so|online|truc tuyen|qua mang)"
+                           r"(?: (?:online|truc tuyen|qua mang))?\b")
+
+
+def without_filing_words(text: str) -> str:
+    """``text`` without "nộp hồ sơ", "muốn nộp online"… (matched without accents, cut from the text
+    as typed, so the search still reads its accents)."""
+    plain = strip_diacritics(text).lower()
+    if len(plain) != len(text):   # a decomposed accent: cutting by position would go astray
+        return text
+    kept, start = [], 0
+    for match in _FILING_WORDS.finditer(plain):
+        kept.append(text[start:match.start()])
+        start = match.end()
+    kept.append(text[start:])
+    return " ".join("".join(kept).split()) or text
 
 
 class ActionStartSubmission(KnowledgeAction):
@@ -118,7 +137,7 @@ class ActionStartSubmission(KnowledgeAction):
         procedure_id = entity(tracker, "procedure_id")
         text = user_text(tracker)
         if not procedure_id and not text.startswith("/") and len(syllables(text)) >= MIN_WORDS_NAMING_A_PROCEDURE:
-            result = await asyncio.to_thread(self.kb.ask, text, "procedure")
+            result = await asyncio.to_thread(self.kb.ask, without_filing_words(text), "procedure")
             # "đăng ký kết hôn với người nước ngoài": of the near-identical procedures, the one the
             # citizen named; else the one question that tells them apart, not a list of look-alikes.
             choice = near_identical(self.kb, text, result.hits, faq_may_lead=False) if result.hits else None

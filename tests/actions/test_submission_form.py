@@ -15,6 +15,7 @@ from actions.submission import (
     ActionStartSubmission,
     ActionSubmissionCollected,
     ValidateSubmissionForm,
+    without_filing_words,
 )
 from knowledge_base.service import KnowledgeBase
 from tests.support.tracker import Result, draft_store, make_tracker, run
@@ -84,6 +85,17 @@ def test_a_request_naming_no_procedure_asks_which_one(kb: KnowledgeBase) -> None
     result = run(ActionStartSubmission(kb, draft_store()), make_tracker("nộp hồ sơ online", intent="start_submission"))
     assert [m["response"] for m in result.messages] == ["utter_ask_submission_procedure"]
     assert result.slots == {"submission_allowed": False}
+
+
+@pytest.mark.parametrize(("typed", "searched"), [
+    # On the national catalog "nộp hồ sơ" pulled forward "… cho người đã có hồ sơ, giấy tờ cá nhân".
+    ("nộp hồ sơ đăng ký khai sinh cho con", "đăng ký khai sinh cho con"),
+    ("tôi muốn nộp online đổi bằng lái xe", "tôi đổi bằng lái xe"),
+    ("muon nop ho so truc tuyen cap lai cccd", "cap lai cccd"),
+    ("đăng ký khai sinh", "đăng ký khai sinh"), ("nộp hồ sơ", "nộp hồ sơ"),   # nothing else: kept
+])
+def test_the_words_for_filing_are_not_searched_for(typed: str, searched: str) -> None:
+    assert without_filing_words(typed) == searched
 
 
 def test_opening_the_form_says_no_error_for_the_slots_it_reset(kb: KnowledgeBase,

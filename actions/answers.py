@@ -89,7 +89,7 @@ def near_identical(kb: KnowledgeBase, question: str, hits: list[Hit], *,
             continue
         # A record published for several levels has no one level to ask about.
         level = procedure.level if len(set(procedure.levels)) <= 1 else None
-        candidates.append(variants.Candidate(procedure.id, procedure.title, level))
+        candidates.append(variants.Candidate(procedure.id, procedure.title, level, own=bool(procedure.form_fields)))
     return variants.resolve(question, candidates, max_options=cards.MAX_BUTTONS - 1)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from knowledge_base.normalise import strip_diacritics
@@ -129,6 +129,8 @@ class Candidate:
     id: str
     title: str
     level: str | None = None
+    # The centre's own record (it has its own form): of two for one option, it is the one offered.
+    own: bool = False
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,7 @@ def resolve(question: str, candidates: Sequence[Candidate],
     if not varying:  # same title twice (two codes): nothing to ask, the best one answers
         return group[0][0].id
     said = asked(question)
+    group = [(c, _as_said(fs, said)) for c, fs in group]
     narrowed = [(c, fs) for c, fs in group
                 if all(fs.value(f) == said[f] for f in varying if f in said)]
     if len(narrowed) == 1:
@@ -260,8 +263,8 @@ def resolve(question: str, candidates: Sequence[Candidate],
     if len(narrowed) >= 2:
         group = narrowed
         varying = _varying(group)
-        if not varying:
-            return group[0][0].id
+        if not varying:   # one procedure published twice: the centre's own record, else the best
+            return next((c.id for c, _ in group if c.own), group[0][0].id)
     options = _options(group, varying)
     if len(options) > max_options and len(varying) > 1 and "level" in varying:
         # More pairs than one row of buttons holds, and a cut list hides the one the citizen needs.
@@ -270,13 +273,22 @@ def resolve(question: str, candidates: Sequence[Candidate],
         varying.remove("level")
         options = _options(group, varying)
     ordered = sorted(options.items(), key=lambda item: _order(varying, item[0]))
-    return Clarification(tuple(varying), tuple(ordered), candidates[0].title)
+    # Named by a title for one variant: "Cấp lại thẻ căn cước", not "Cấp, đổi, cấp lại thẻ căn cước".
+    subject = next((c.title for c, fs in group if len(fs.serves) == 1), candidates[0].title)
+    return Clarification(tuple(varying), tuple(ordered), subject)
+
+
+def _as_said(fs: Facets, said: dict[Facet, str]) -> Facets:
+    """A title for several variants ("Cấp, đổi, cấp lại …") is the one asked, when it serves it."""
+    wanted = said.get("variant")
+    return replace(fs, variant=wanted) if wanted and wanted != fs.variant and wanted in fs.serves else fs
 
 
 def _options(group: Sequence[tuple[Candidate, Facets]], varying: Sequence[Facet]) -> dict[tuple[str, ...], str]:
-    """The best-ranked candidate for each combination of the ``varying`` facets' values."""
+    """For each combination of the ``varying`` facets' values, the centre's own record if one
+    has it, else the best-ranked candidate."""
     options: dict[tuple[str, ...], str] = {}
-    for candidate, fs in group:
+    for candidate, fs in sorted(group, key=lambda item: not item[0].own):   # stable: rank within each
         options.setdefault(tuple(fs.value(f) or "" for f in varying), candidate.id)
     return options
 
@@ -293,6 +305,7 @@ def rank_siblings(question: str, candidates: Sequence[Candidate]) -> list[str]:
 
     def key(item: tuple[int, tuple[Candidate, Facets]]) -> tuple[int, int, int]:
         rank, (_, fs) = item
+        fs = _as_said(fs, said)
         mismatches = sum(1 for facet, value in said.items() if fs.value(facet) not in (None, value))
         plain_first = 0 if "variant" in said or fs.variant in ("", "cấp mới") else 1
         return mismatches, plain_first, rank

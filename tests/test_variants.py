@@ -135,6 +135,18 @@ def test_more_pairs_than_buttons_ask_what_to_do_and_the_best_record_of_each_answ
     assert len(narrowed.options) == 3
 
 
+def test_a_title_for_several_variants_serves_the_one_asked_and_the_centres_own_record_is_offered() -> None:
+    hits = [Candidate("national-xa", "Cấp lại thẻ căn cước", "xã"),
+            Candidate("own", "Cấp, đổi, cấp lại thẻ căn cước", "tỉnh", own=True),
+            Candidate("national-tinh", "Cấp lại thẻ căn cước (thực hiện tại cấp tỉnh)", "tỉnh")]
+    choice = resolve("làm lại căn cước bị mất", hits)
+    assert isinstance(choice, Clarification) and choice.facets == ("level",)
+    assert dict((values, item) for values, item in choice.options) == {("tỉnh",): "own", ("xã",): "national-xa"}
+    assert choice.subject == "Cấp lại thẻ căn cước"   # named by a title for that one variant
+    assert resolve("cấp lại căn cước ở tỉnh", hits) == "own"
+    assert resolve("cấp lại căn cước ở tỉnh", [hits[0], hits[2], hits[1]]) == "own"   # whatever its rank
+
+
 def test_the_records_level_tells_apart_titles_that_do_not_name_it() -> None:
     hits = candidates("Hỗ trợ dự án liên kết", "Hỗ trợ dự án liên kết", levels=("tỉnh", "xã"))
     choice = resolve("ho tro du an lien ket", hits)

@@ -16,7 +16,7 @@ from knowledge_base import variants
 from knowledge_base.aspects import Aspect, detect_aspects, subject_words
 from knowledge_base.index import Hit
 from knowledge_base.schema import Faq, Procedure
-from knowledge_base.service import Answerable, KnowledgeBase
+from knowledge_base.service import EVIDENCE_TO_ASK, SUGGESTED, Answerable, KnowledgeBase
 from knowledge_base.variants import Clarification
 
 
@@ -122,9 +122,13 @@ class KnowledgeAction(Action):
                                   aspects: list[Aspect]) -> list[EventType] | None:
         """When the best hits are one procedure at several levels or variants: answer the one the
         question names, or ask the one question that tells them apart. None when they are not."""
-        # "giấy tờ" alone names no procedure: the usual top 3, not a question about levels.
-        choice = (near_identical(self.kb, question, result.hits, faq_may_lead=result.confident)
-                  if subject_words(question) else None)
+        # "giấy tờ" alone names no procedure: the usual top 3, not a question about levels. Nor does
+        # a question whose words the first procedure does not hold ("đăng ký nhãn hiệu" is not
+        # "nhận cha, mẹ, con").
+        first = next((h for h in result.hits if h.kind == "procedure"), None)
+        named = (bool(subject_words(question)) and first is not None
+                 and self.kb.evidence(question, first.id) >= EVIDENCE_TO_ASK)
+        choice = near_identical(self.kb, question, result.hits, faq_may_lead=result.confident) if named else None
         if isinstance(choice, Clarification):
             # One tap answers: with the part asked about ("cần giấy tờ gì"), or the overview.
             dispatcher.utter_message(text=cards.variant_question(choice, agencies_of(self.kb, choice)),
@@ -171,7 +175,7 @@ class KnowledgeAction(Action):
         assert result.best is not None
         await self.insights.unanswered(tracker.sender_id, question, "low_confidence", result.best.id,
                                        result.best.score)
-        buttons = [cards.choice_button(h.id, h.title) for h in result.hits[:3]]
+        buttons = cards.choice_buttons(((h.id, h.title) for h in result.hits), SUGGESTED)
         # "giấy tờ" names no procedure: which one, not whether the catalog has it.
         named = bool(subject_words(question))
         text = cards.not_sure_text(question) if named else cards.clarify_text(detect_aspects(question))

@@ -13,7 +13,7 @@ important items, each shortened at a sentence or clause boundary, and a button o
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlencode
 
 from bot.core.buttons import payload
@@ -589,6 +589,17 @@ def clarify_text(aspects: Sequence[str] = ()) -> str:
 
 def choice_button(item_id: str, title: str) -> dict[str, str]:
     return {"title": short_title(title), "payload": payload("choose", item_id=item_id)}
+
+
+def choice_buttons(items: Iterable[tuple[str, str]], limit: int) -> list[dict[str, str]]:
+    """Up to ``limit`` buttons for (id, title) pairs, best first, one per label: one procedure at
+    three levels, cut to the same label, is one button, not three that look alike."""
+    buttons: list[dict[str, str]] = []
+    for item_id, title in items:
+        button = choice_button(item_id, title)
+        if len(buttons) < limit and all(b["title"] != button["title"] for b in buttons):
+            buttons.append(button)
+    return buttons
 
 
 LEVEL_LABELS = {"trung ương": "Cấp trung ương", "tỉnh": "Cấp tỉnh", "huyện": "Cấp huyện", "xã": "Cấp xã"}

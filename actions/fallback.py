@@ -65,8 +65,7 @@ class ActionFallback(HandoffAction):
         if streak >= 2:
             dispatcher.utter_message(response="utter_fallback_handover")
             return [SlotSet("fallback_streak", 0.0), *await self.hand_over(dispatcher, tracker, "fallback")]
-        buttons = [cards.choice_button(h.id, h.title) for h in result.hits[:3]
-                   if h.lexical_rank is not None]
+        buttons = cards.choice_buttons(((h.id, h.title) for h in result.hits if h.lexical_rank is not None), 3)
         if buttons:
             dispatcher.utter_message(text="Em chưa chắc đã hiểu đúng ý Anh/Chị. "
                                           "Có phải Anh/Chị hỏi về một trong các nội dung này?",

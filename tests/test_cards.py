@@ -182,3 +182,13 @@ def test_a_portal_answer_keeps_its_lines_and_the_full_list_points_to_the_portals
     assert "(5 giấy tờ)" in listed and "Trường hợp gửi hồ sơ" not in listed
     assert f"nguồn còn ghi 1 lưu ý theo từng trường hợp; xem tại {p.source.url}." in listed
     assert "Trường hợp" not in cards.documents_text(p) and "… và 2 giấy tờ khác" in cards.documents_text(p)
+
+
+def test_one_procedure_at_several_levels_cut_to_one_label_is_one_button() -> None:
+    long = "Điều chỉnh quyết định giao đất, cho thuê đất, cho phép chuyển mục đích sử dụng đất do thay đổi căn cứ"
+    # The national catalog publishes it once per level, with the level in the record, not the title.
+    items = [("a", long), ("b", long + " đất"), ("c", "Tách thửa hoặc hợp thửa đất"),
+             ("d", "Đăng ký đất đai lần đầu")]
+    buttons = cards.choice_buttons(items, 3)
+    assert [b["payload"] for b in buttons] == ['/choose{"item_id": "a"}', '/choose{"item_id": "c"}',
+                                               '/choose{"item_id": "d"}']

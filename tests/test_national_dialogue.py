@@ -22,7 +22,7 @@ from actions.answers import ActionAnswerDetail, ActionAnswerQuestion, ActionChoo
 from actions.fallback import ActionFallback, ActionInformOutOfContext
 from actions.submission import ActionStartSubmission
 from knowledge_base.schema import Catalog
-from knowledge_base.service import KnowledgeBase
+from knowledge_base.service import EVIDENCE_TO_ASK, KnowledgeBase
 from tests.support.chat import buttons, texts
 from tests.support.national import PASSPORT_DOCUMENTS, PORTAL, PORTAL_FAQ, national_catalog, write_catalog
 from tests.support.stack import Stack
@@ -212,3 +212,25 @@ def test_a_level_typed_later_answers_the_level_question_asked_before(national_kb
     # Rasa reads a lone "ở tỉnh" as a form's answer given out of context.
     card, after = run_with_slots(ActionInformOutOfContext(national_kb), "ở tỉnh", slots)
     assert "(thực hiện tại cấp tỉnh)" in card[0]["text"] and after["pending_subject"] is None
+
+
+
+class _WordsAgree(KnowledgeBase):
+    """The national fixture with a fixed word agreement: a 4-record catalog cannot give the
+    agreement a real question has with a real catalog's records."""
+
+    agreement = 1.0
+
+    def evidence(self, question: str, item_id: str, subject: list[str] | None = None) -> float:
+        return self.agreement
+
+
+@pytest.mark.parametrize(("agreement", "asks"), [(EVIDENCE_TO_ASK - 0.05, False), (EVIDENCE_TO_ASK, True)])
+def test_siblings_ranked_first_for_words_they_do_not_hold_get_no_level_question(
+        national_kb: KnowledgeBase, agreement: float, asks: bool) -> None:
+    # On the national catalog "đăng ký nhãn hiệu" (0.38) was asked whether "nhận cha, mẹ, con" had
+    # a foreign element: one procedure's siblings came first for want of anything better.
+    kb = _WordsAgree(national_kb.catalog, national_kb.index)
+    kb.agreement = agreement
+    replies = run(ActionAnswerQuestion(kb), "làm hộ chiếu phổ thông")
+    assert ("ở cấp nào" in replies[0]["text"]) is asks

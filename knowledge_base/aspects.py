@@ -53,7 +53,7 @@ _FILLER_WORDS = (
     "can lam nhu the nao sao vay z bao nhieu may o dau khi ho so thu tuc giay to "
     "muon hoi xin nop ve mat het ton phai"
 )
-_FILLER = frozenset(_FILLER_WORDS.split())
+FILLER = frozenset(_FILLER_WORDS.split())
 
 
 def subject_words(question: str) -> list[str]:
@@ -64,7 +64,7 @@ def subject_words(question: str) -> list[str]:
         for cue in sorted(cues, key=len, reverse=True):
             padded = padded.replace(f" {cue} ", " ")
     padded = _AGE.sub(" ", padded)
-    return [w for w in padded.split() if w not in _FILLER]
+    return [w for w in padded.split() if w not in FILLER]
 
 
 # "con tôi 15 tuổi": the citizen's situation, which no record's words hold (``ages`` reads it).

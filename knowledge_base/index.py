@@ -23,7 +23,7 @@ import numpy as np
 
 from knowledge_base.accents import AccentRestorer
 from knowledge_base.ages import AGE_RANGE, serves, stated_age
-from knowledge_base.aspects import subject_words
+from knowledge_base.aspects import FILLER, subject_words
 from knowledge_base.documents import Kind, SearchDocument, asking_part, without_level
 from knowledge_base.encoders import Encoder
 from knowledge_base.lexical import LexicalIndex, document_fields
@@ -489,13 +489,18 @@ def said_words(query: str) -> set[str]:
     return words
 
 
+# A letter's own small words ("khi", "có", "cho") do not say a title's qualifier ("Đăng ký tập sự lại
+# … sau khi chấm dứt tập sự"); a negation does ("người dịch không phải là cộng tác viên").
+_SAYS_NO_QUALIFIER = FILLER - {"khong", "ko", "k", "phai"}
+
+
 def adds_unsaid_words(longer: SearchDocument, plainer: SearchDocument, asked: set[str]) -> bool:
     """Both are procedures, ``longer``'s title is ``plainer``'s plus words the question (its
     syllables ``asked``) does not say, and the question says none of ``longer``'s names whole."""
     if longer.kind != "procedure" or plainer.kind != "procedure":
         return False
     longer_words, plainer_words = _title_words(longer), _title_words(plainer)
-    return (plainer_words < longer_words and not (longer_words - plainer_words) & asked
+    return (plainer_words < longer_words and not (longer_words - plainer_words) & (asked - _SAYS_NO_QUALIFIER)
             and not any(set(syllables(name)) <= asked for name in longer.names))
 
 

@@ -15,7 +15,7 @@ from knowledge_base.ages import stated_age
 from knowledge_base.aspects import subject_words
 from knowledge_base.documents import SearchDocument
 from knowledge_base.encoders import make_encoder
-from knowledge_base.index import HybridIndex, _asked_reissue_first, _stated_age_first
+from knowledge_base.index import HybridIndex, _asked_reissue_first, _stated_age_first, adds_unsaid_words, said_words
 from knowledge_base.schema import Faq
 from knowledge_base.service import EVIDENCE_TO_ANSWER, KnowledgeBase
 
@@ -344,3 +344,22 @@ def test_a_stated_age_is_the_citizens_situation_not_a_subject_word(with_age: str
     # On the national catalog "con 8 tuổi làm hộ chiếu" fell below the evidence to answer: no
     # record holds "8 tuổi".
     assert subject_words(with_age) == subject_words(without)
+
+
+NOTARY_TRAINEES = ("Đăng ký tập sự lại hành nghề công chứng sau khi chấm dứt tập sự hành nghề công chứng",
+                   "Đăng ký tập sự hành nghề công chứng",
+                   "Chứng thực chữ ký người dịch mà người dịch không phải là cộng tác viên dịch thuật",
+                   "Chứng thực chữ ký người dịch mà người dịch là cộng tác viên dịch thuật")
+
+
+@pytest.mark.parametrize(("question", "longer", "plainer", "goes_second"), [
+    # "khi" and "có" are the letter's own small words, not the title's "sau khi chấm dứt".
+    ("Viên chức khi tập sự có phải đăng ký tập sự hành nghề công chứng không?", 0, 1, True),
+    ("đăng ký tập sự lại sau khi chấm dứt tập sự", 0, 1, False),
+    # A negation is said: "không phải là cộng tác viên" is that title.
+    ("người dịch không phải là cộng tác viên có phải ký trước mặt không", 2, 3, False),
+])
+def test_a_letters_small_words_do_not_say_a_titles_qualifier(question: str, longer: int, plainer: int,
+                                                              goes_second: bool) -> None:
+    documents = [SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(NOTARY_TRAINEES)]
+    assert adds_unsaid_words(documents[longer], documents[plainer], said_words(question)) is goes_second

@@ -27,7 +27,7 @@ from knowledge_base.aspects import FILLER, subject_words
 from knowledge_base.documents import Kind, SearchDocument, asking_part, without_level
 from knowledge_base.encoders import Encoder
 from knowledge_base.lexical import LexicalIndex, document_fields
-from knowledge_base.normalise import Expander, syllables, terms
+from knowledge_base.normalise import Expander, pairs, syllables, terms
 from knowledge_base.variants import Candidate, facets, rank_siblings
 from knowledge_base.variants import asked as said_facets
 
@@ -486,12 +486,9 @@ def said_words(query: str) -> set[str]:
     words = set(syllables(query))
     if said_facets(query).get("foreign") == "có":
         words |= FOREIGN_ELEMENT_WORDS
-    return words
+    return words | set(pairs(syllables(query)))   # "khong_phai": small words said together
 
 
-# A letter's own small words ("khi", "có", "cho") do not say a title's qualifier ("Đăng ký tập sự lại
-# … sau khi chấm dứt tập sự"); a negation does ("người dịch không phải là cộng tác viên").
-_SAYS_NO_QUALIFIER = FILLER - {"khong", "ko", "k", "phai"}
 
 
 def adds_unsaid_words(longer: SearchDocument, plainer: SearchDocument, asked: set[str]) -> bool:
@@ -500,8 +497,14 @@ def adds_unsaid_words(longer: SearchDocument, plainer: SearchDocument, asked: se
     if longer.kind != "procedure" or plainer.kind != "procedure":
         return False
     longer_words, plainer_words = _title_words(longer), _title_words(plainer)
-    return (plainer_words < longer_words and not (longer_words - plainer_words) & (asked - _SAYS_NO_QUALIFIER)
-            and not any(set(syllables(name)) <= asked for name in longer.names))
+    if not plainer_words < longer_words:
+        return False
+    extra = longer_words - plainer_words
+    # A letter's own small words ("khi", "có", "phải") do not say the qualifier ("Đăng ký tập sự lại
+    # … sau khi chấm dứt"); said together as in the title they do ("không phải là cộng tác viên").
+    together = [p for p in pairs(syllables(without_level(longer.title))) if extra.issuperset(p.split("_"))]
+    said = extra & (asked - FILLER) or any(p in asked for p in together)
+    return not said and not any(set(syllables(name)) <= asked for name in longer.names)
 
 
 def _title_words(document: SearchDocument) -> set[str]:

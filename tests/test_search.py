@@ -356,8 +356,10 @@ NOTARY_TRAINEES = ("Đăng ký tập sự lại hành nghề công chứng sau k
     # "khi" and "có" are the letter's own small words, not the title's "sau khi chấm dứt".
     ("Viên chức khi tập sự có phải đăng ký tập sự hành nghề công chứng không?", 0, 1, True),
     ("đăng ký tập sự lại sau khi chấm dứt tập sự", 0, 1, False),
-    # A negation is said: "không phải là cộng tác viên" is that title.
+    # Said together as in the title, they do: "không phải là cộng tác viên" is that title; "có phải
+    # ký … không?" is not.
     ("người dịch không phải là cộng tác viên có phải ký trước mặt không", 2, 3, False),
+    ("Người dịch là cộng tác viên có phải ký trước mặt người thực hiện chứng thực không?", 2, 3, True),
 ])
 def test_a_letters_small_words_do_not_say_a_titles_qualifier(question: str, longer: int, plainer: int,
                                                               goes_second: bool) -> None:

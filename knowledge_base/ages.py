@@ -45,7 +45,7 @@ def age_range(title: str) -> tuple[int, int] | None:
     return None
 
 
-def serves(title: str, age: int) -> bool | None:
+def fits_age(title: str, age: int) -> bool | None:
     """True when the title's age range holds ``age``, False when it excludes it, None without one."""
     bounds = age_range(title)
     return None if bounds is None else bounds[0] <= age <= bounds[1]

@@ -22,7 +22,7 @@ import faiss
 import numpy as np
 
 from knowledge_base.accents import AccentRestorer
-from knowledge_base.ages import AGE_RANGE, serves, stated_age
+from knowledge_base.ages import AGE_RANGE, fits_age, stated_age
 from knowledge_base.aspects import FILLER, subject_words
 from knowledge_base.documents import Kind, SearchDocument, asking_part, without_level
 from knowledge_base.encoders import Encoder
@@ -432,30 +432,26 @@ def _stated_age_first(query: str, order: list[int],
     tuổi trở lên" for "Cấp, đổi, cấp lại thẻ căn cước" or "… dưới 14 tuổi"). Another procedure
     with an age in its title does not: a passport for a child of 12 is not an ID card."""
     age = stated_age(query)
-    head = [p for p in order[:VARIANT_DEPTH] if (doc := documents[p]) is not None and doc.kind == "procedure"]
-    if age is None or not head:
+    head = [(p, doc) for p in order[:VARIANT_DEPTH] if (doc := documents[p]) is not None and doc.kind == "procedure"]
+    if age is None or not head or fits_age(head[0][1].title, age):
         return order
-    first = documents[head[0]]
-    fits_first = serves(first.title, age) if first is not None else True
-    if first is None or fits_first:
-        return order
-    subject = facets(first.title).core if fits_first is None else _ageless(first.title)
-
+    first = head[0][1]
+    subject = facets(first.title).core if fits_age(first.title, age) is None else _ageless(first.title)
     wanted = said_facets(query).get("variant")
 
-    def for_that_age(document: SearchDocument | None) -> bool:
-        if document is None or not serves(document.title, age):
+    def for_that_age(document: SearchDocument) -> bool:
+        if not fits_age(document.title, age):
             return False
         theirs = facets(document.title)   # and not another variant than the one asked ("đổi sang")
         return f" {subject} " in f" {theirs.core} " and wanted in (None, theirs.variant)
 
-    fitting = next((p for p in head if for_that_age(documents[p])), None)
+    fitting = next((p for p, doc in head if for_that_age(doc)), None)
     if fitting is not None:
         return [fitting, *(p for p in order if p != fitting)]
     # No title for that age: one for another age ("trẻ em dưới 6 tuổi", asked for a child of 7)
     # goes behind the next that does not exclude it.
-    return _first_goes_behind(order, documents, lambda doc: serves(doc.title, age) is False,
-                              lambda doc, other: serves(other.title, age) is not False)
+    return _first_goes_behind(order, documents, lambda doc: fits_age(doc.title, age) is False,
+                              lambda doc, other: fits_age(other.title, age) is not False)
 
 
 def _ageless(title: str) -> str:
@@ -481,14 +477,13 @@ def _first_goes_behind(order: list[int], documents: Sequence[SearchDocument | No
 
 
 def said_words(query: str) -> set[str]:
-    """The syllables of ``query``, plus "có yếu tố nước ngoài" when it names a foreign party
-    ("chồng tôi là người Mỹ"): what a qualified title may add without being unsaid."""
+    """The syllables of ``query`` and its pairs of adjacent syllables, plus "có yếu tố nước ngoài"
+    when it names a foreign party ("chồng tôi là người Mỹ"): what a qualified title may add without
+    being unsaid."""
     words = set(syllables(query))
     if said_facets(query).get("foreign") == "có":
         words |= FOREIGN_ELEMENT_WORDS
     return words | set(pairs(syllables(query)))   # "khong_phai": small words said together
-
-
 
 
 def adds_unsaid_words(longer: SearchDocument, plainer: SearchDocument, asked: set[str]) -> bool:

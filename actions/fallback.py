@@ -1,4 +1,6 @@
-"""Two-stage fallback: first ask again (with suggestions from the catalog), then offer a person."""
+"""When Rasa's reading is not a question about a procedure: unsure of the intent (ask again with
+suggestions from the catalog, then offer a person), off-topic talk, or details given unasked. In
+each, the catalog answers what it is sure of."""
 
 from __future__ import annotations
 

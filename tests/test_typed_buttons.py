@@ -35,6 +35,24 @@ def test_other_text_stays_text(typed: str) -> None:
     assert tapped(typed, LEVELS) is None
 
 
+FOREIGN = [Button(title="Có yếu tố nước ngoài", payload='/choose{"item_id": "nn"}'),
+           Button(title="Không", payload='/choose{"item_id": "vn"}'),
+           Button(title="Gặp nhân viên", payload="/request_human")]
+
+
+@pytest.mark.parametrize(("typed", "payload"), [
+    # Yes and no typed to "… có yếu tố nước ngoài không ạ?": "có" used to be read as "anything else?".
+    ("có", '/choose{"item_id": "nn"}'), ("Có ạ", '/choose{"item_id": "nn"}'), ("vâng", '/choose{"item_id": "nn"}'),
+    ("không", '/choose{"item_id": "vn"}'), ("ko", '/choose{"item_id": "vn"}'), ("hok a", '/choose{"item_id": "vn"}'),
+])
+def test_yes_or_no_typed_is_the_button_that_starts_with_it(typed: str, payload: str) -> None:
+    assert tapped(typed, FOREIGN) == payload
+
+
+def test_a_word_several_labels_start_with_is_not_guessed() -> None:
+    assert tapped("cấp", LEVELS) is None
+
+
 def test_two_buttons_with_one_label_are_not_guessed() -> None:
     twice = [Button(title="Có", payload="/a"), Button(title="Có", payload="/b")]
     assert tapped("có", twice) is None

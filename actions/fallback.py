@@ -16,7 +16,7 @@ from actions import cards
 from actions.answers import PENDING_SUBJECT, KnowledgeAction, answer_item
 from actions.handoff import HandoffAction
 from actions.slots import user_text
-from actions.validation import NAME_PREFIXES
+from actions.validation import ADDRESS_WORDS, NAME_PREFIXES
 from knowledge_base.aspects import detect_aspects, subject_words
 from knowledge_base.normalise import strip_diacritics
 
@@ -96,10 +96,10 @@ class ActionOutOfScope(KnowledgeAction):
         return []
 
 
-# Numbers of papers and phones, dates, e-mail addresses; a place written as an address.
+# Numbers of papers and phones, dates, e-mail addresses.
 _PERSONAL = re.compile(r"\d{6,}|\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}|@")
-_ADDRESS = re.compile(r"\b(?:thon|xom|ap|ban|to|so|duong|pho|ngo|hem|phuong|xa|(?<!co )quan|huyen|tinh|thanh pho)\s+"
-                      r"[A-Z]")
+# An address word before a name: "thôn Tiền Phong", not "ở tỉnh".
+_ADDRESS = re.compile(rf"{ADDRESS_WORDS.pattern}\s+[A-Z]")
 
 
 def looks_personal(text: str, entities: list[dict[str, Any]]) -> bool:

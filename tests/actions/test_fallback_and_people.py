@@ -171,7 +171,7 @@ def test_a_level_typed_turns_after_the_level_question_answers_it(kb: KnowledgeBa
     assert result.slots["pending_subject"] is None
 
 
-@pytest.mark.parametrize("message", ["ở tỉnh", "Cấp lại", "nhận tại cơ quan Công an"])
+@pytest.mark.parametrize("message", ["ở tỉnh", "Cấp lại", "Bị mất thẻ"])
 def test_a_form_answer_given_with_nothing_to_answer_asks_which_procedure_without_a_data_warning(
         kb: KnowledgeBase, message: str) -> None:
     result = run(ActionInformOutOfContext(kb), make_tracker(message, intent="inform"))

@@ -135,7 +135,8 @@ def test_out_of_scope_is_declined_politely(stack: Stack, new_sender) -> None:
 
 
 def test_a_procedure_question_is_answered_whatever_intent_rasa_reads_in_it(stack: Stack, new_sender) -> None:
-    # Rasa reads "con tôi 8 tuổi …" as off-topic talk; the catalog is sure of the passport.
+    # Rasa read "con tôi 8 tuổi …" as off-topic talk (its examples of that held numbers, its
+    # examples of questions no ages); whichever intent it reads, the catalog is sure of the passport.
     assert "Cấp hộ chiếu phổ thông" in texts(stack.chat(new_sender(), "con tôi 8 tuổi làm hộ chiếu"))
 
 

@@ -49,3 +49,13 @@ def fits_age(title: str, age: int) -> bool | None:
     """True when the title's age range holds ``age``, False when it excludes it, None without one."""
     bounds = age_range(title)
     return None if bounds is None else bounds[0] <= age <= bounds[1]
+
+
+def range_said(question: str, title: str) -> str:
+    """The title's age range when the age the question gives falls in it ("con tôi 15 tuổi" says
+    "từ đủ 14 tuổi trở lên"), in plain text; empty otherwise."""
+    age = stated_age(question)
+    if age is None or not fits_age(title, age):
+        return ""
+    found = AGE_RANGE.search(_plain(title))
+    return found.group(0) if found else ""

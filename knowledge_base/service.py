@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge_base.ages import range_said
 from knowledge_base.aspects import subject_words
 from knowledge_base.documents import from_catalog, from_faq, from_procedure
 from knowledge_base.encoders import Encoder, make_encoder
@@ -127,7 +128,10 @@ class KnowledgeBase:
         are left out of the question."""
         subject = subject_words(question) if subject is None else subject
         ignore = frozenset(syllables(question)) - frozenset(subject)
-        covered, recall = self.index.coverage(question, item_id, ignore)
+        document = self.index.document(item_id)
+        # An age in the title's range says the range: "con tôi 15 tuổi" is "từ đủ 14 tuổi trở lên".
+        said = range_said(question, document.title) if document is not None else ""
+        covered, recall = self.index.coverage(f"{question} {said}".strip(), item_id, ignore)
         return round((covered + recall) / 2, 4)
 
     def upsert_faq(self, faq: Faq) -> None:

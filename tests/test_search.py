@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from knowledge_base.ages import stated_age
+from knowledge_base.ages import range_said, stated_age
 from knowledge_base.aspects import subject_words
 from knowledge_base.documents import SearchDocument
 from knowledge_base.encoders import make_encoder
@@ -349,6 +349,25 @@ def test_a_stated_age_is_the_citizens_situation_not_a_subject_word(with_age: str
     # On the national catalog "con 8 tuổi làm hộ chiếu" fell below the evidence to answer: no
     # record holds "8 tuổi".
     assert subject_words(with_age) == subject_words(without)
+
+
+@pytest.mark.parametrize(("question", "title", "said"), [
+    ("con tôi 15 tuổi làm căn cước", "Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên", "tu du 14 tuoi tro len"),
+    ("bé 3 tuổi làm thẻ bhyt", "Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi", "duoi 6 tuoi"),
+    ("con 8 tuổi làm thẻ bhyt", "Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi", ""),   # outside the range
+    ("con 8 tuổi làm hộ chiếu", "Cấp hộ chiếu phổ thông ở trong nước", ""),          # no range in the title
+    ("làm căn cước", "Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên", ""),         # no age given
+])
+def test_an_age_in_a_titles_range_says_the_range(question: str, title: str, said: str) -> None:
+    assert range_said(question, title) == said
+
+
+def test_an_age_in_the_range_counts_as_words_the_citizen_said(kb: KnowledgeBase) -> None:
+    # On the national catalog "con tôi 15 tuổi làm căn cước được không" agreed 0.33 with "… cho người
+    # từ đủ 14 tuổi trở lên", too little to answer: the citizen gives an age, never the range.
+    plain = kb.evidence("bé nhà em làm thẻ bhyt", "bhyt-tre-em")
+    assert kb.evidence("bé nhà em 3 tuổi làm thẻ bhyt", "bhyt-tre-em") > plain
+    assert kb.evidence("bé nhà em 8 tuổi làm thẻ bhyt", "bhyt-tre-em") == plain
 
 
 NOTARY_TRAINEES = ("Đăng ký tập sự lại hành nghề công chứng sau khi chấm dứt tập sự hành nghề công chứng",

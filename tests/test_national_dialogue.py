@@ -18,11 +18,18 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import ActionAnswerDetail, ActionAnswerQuestion, ActionChooseItem, linked_procedures
+from actions.answers import (
+    ActionAnswerDetail,
+    ActionAnswerQuestion,
+    ActionChooseItem,
+    linked_procedures,
+    near_identical,
+)
 from actions.fallback import ActionFallback, ActionInformOutOfContext
 from actions.submission import ActionStartSubmission
 from knowledge_base.schema import Catalog
 from knowledge_base.service import EVIDENCE_TO_ASK, KnowledgeBase
+from knowledge_base.variants import Clarification
 from tests.support.chat import buttons, texts
 from tests.support.national import PASSPORT_DOCUMENTS, PORTAL, PORTAL_FAQ, national_catalog, write_catalog
 from tests.support.stack import Stack
@@ -187,6 +194,27 @@ def test_a_general_question_gets_level_buttons_that_open_the_overview(national_k
     assert asked[0]["buttons"][0]["payload"] == '/choose{"item_id": "tthc-1-001471"}'
     card = run(ActionChooseItem(national_kb), "/choose", {"item_id": "tthc-1-001456"})[0]["text"]
     assert "Lệ phí: trực tuyến 160.000 đồng, qua bưu chính 160.000 đồng, trực tiếp 200.000 đồng" in card
+
+
+def test_the_first_procedures_other_levels_are_asked_about_though_ranked_out_of_the_hits(
+        national_kb: KnowledgeBase) -> None:
+    # On the national catalog, an age put "… từ đủ 14 tuổi trở lên (thực hiện tại cấp trung ương)"
+    # first and left the commune's record sixth: the card for the ministry came without a question.
+    ministry = [h for h in national_kb.search("làm hộ chiếu phổ thông") if h.id == "tthc-1-001471"]
+    choice = near_identical(national_kb, "làm hộ chiếu phổ thông", ministry)
+    assert isinstance(choice, Clarification) and choice.facets == ("level",)
+    assert {item_id for _, item_id in choice.options} == {"tthc-1-001456", "tthc-1-001471"}
+    # Named, the level still answers at once.
+    assert near_identical(national_kb, "làm hộ chiếu phổ thông ở cấp tỉnh", ministry) == "tthc-1-001456"
+
+
+def test_records_of_one_title_are_found_at_every_level_and_after_a_change(national_kb: KnowledgeBase) -> None:
+    assert set(national_kb.same_title("tthc-1-001471")) == {"tthc-1-001456", "tthc-1-001471"}
+    province = national_kb.procedure("tthc-1-001456")
+    assert province is not None
+    copy = national_kb.copy_with()
+    copy.upsert_procedure(province.model_copy(update={"title": "Cấp hộ chiếu công vụ"}))
+    assert copy.same_title("tthc-1-001471") == ["tthc-1-001471"]
 
 
 def test_a_question_without_a_subject_keeps_the_top_three(national_kb: KnowledgeBase) -> None:

@@ -13,18 +13,19 @@ run: setup
 	$(PYTHON) -m bot run
 
 # The national catalog (2,642 procedures, 2,408 portal FAQs, two provinces' online levels) from
-# the folder NATIONAL_SOURCE; imported again only when those files change.
+# the folder NATIONAL_SOURCE; imported again only when those files or the importer change.
 NATIONAL_SOURCE ?= ../shared/catalog
 NATIONAL_DIR    := var/national
 NATIONAL_INDEX  := var/index-national
 NATIONAL_FILES  := $(wildcard $(NATIONAL_SOURCE)/national/*.gz $(NATIONAL_SOURCE)/provincial/*.csv)
+NATIONAL_CODE   := $(wildcard knowledge_base/national*.py knowledge_base/portal_faqs.py knowledge_base/provincial.py)
 
 run-national: national
 	ASSISTANT_KB_DATA_DIR=$(NATIONAL_DIR) ASSISTANT_KB_CACHE_DIR=$(NATIONAL_INDEX) $(PYTHON) -m bot run
 
 national: $(NATIONAL_DIR)/.loaded
 
-$(NATIONAL_DIR)/.loaded: $(NATIONAL_FILES) | setup
+$(NATIONAL_DIR)/.loaded: $(NATIONAL_FILES) $(NATIONAL_CODE) | setup
 	@test -n "$(NATIONAL_FILES)" || { echo "Không thấy dữ liệu quốc gia trong $(NATIONAL_SOURCE): đặt NATIONAL_SOURCE=<thư mục có national/ và provincial/>" >&2; exit 1; }
 	$(PYTHON) -m knowledge_base --cache-dir $(NATIONAL_INDEX) load-national $(NATIONAL_SOURCE) --data-dir $(NATIONAL_DIR)
 	touch $@

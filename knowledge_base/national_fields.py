@@ -202,14 +202,18 @@ def _name_ends(cell: str) -> list[int]:
 
 
 def _split_template(cell: str) -> tuple[str, str]:
-    """"…theo mẫu số 03;Mau 03.docx" -> (name, template file)."""
-    if not _TEMPLATE.search(cell):
+    """"…theo mẫu số 03;Mau 03.docx" -> (name, template file). The file's name is cut at the
+    first place it may start in the word holding the last one: names of files saved without their
+    marks glue capitals too ("…TT-BCA);1.MuCT01banhnhkmtheoThngts53.doc", "chungMauBankhaichung")."""
+    extension = _TEMPLATE.search(cell)
+    if not extension:
         return cell, ""
-    cuts = _name_ends(cell)
+    cuts = [c for c in _name_ends(cell) if c < extension.start()]   # "…(1).docx": not before ".docx"
     if not cuts:
         return cell, ""
-    cut = cuts[-1]
-    return cell[:cut].strip(), cell[cut:].strip(" .")
+    word_start = cell.rfind(" ", 0, cuts[-1]) + 1
+    cut = next(c for c in cuts if c >= word_start)
+    return cell[:cut].strip().rstrip(";").rstrip(), cell[cut:].strip(" .;")
 
 
 def documents(text: str) -> list[dict[str, Any]]:

@@ -101,6 +101,24 @@ def test_documents_carry_originals_copies_and_templates() -> None:
     assert any(d.originals_count == 2 and d.copies_count == 0 for d in documents)
 
 
+@pytest.mark.parametrize(("cell", "name", "template"), [
+    # Real cells of the national dump: file names saved without their marks glue capitals too.
+    ("Tờ khai thay đổi thông tin cư trú (Mẫu CT01 ban hành kèm theo Thông tư số 53/2025/TT-BCA);"
+     "1.MuCT01banhnhkmtheoThngts53 (3).doc",
+     "Tờ khai thay đổi thông tin cư trú (Mẫu CT01 ban hành kèm theo Thông tư số 53/2025/TT-BCA)",
+     "1.MuCT01banhnhkmtheoThngts53 (3).doc"),
+    ("+ Bản khai chung;MauBankhaichung.docx", "+ Bản khai chung", "MauBankhaichung.docx"),
+    ("+Bản khai chungMauBankhaichung (3).docx", "+Bản khai chung", "MauBankhaichung (3).docx"),
+    ("Đơn đề nghị theo mẫu;Mauon (1).docx", "Đơn đề nghị theo mẫu", "Mauon (1).docx"),
+    ("Đơn đề nghị chuyển đổi Giấy phépPhlc8.docx", "Đơn đề nghị chuyển đổi Giấy phép", "Phlc8.docx"),
+    ("Bản khai cơ sở vật chất, kỹ thuật; thông tin theo Mẫu số 11 của Chính phủ.Mẫu số 11.docx",
+     "Bản khai cơ sở vật chất, kỹ thuật; thông tin theo Mẫu số 11 của Chính phủ.", "Mẫu số 11.docx"),
+    ("Giấy chứng nhận đăng ký doanh nghiệp", "Giấy chứng nhận đăng ký doanh nghiệp", ""),
+])
+def test_a_documents_name_and_its_template_file_are_told_apart(cell: str, name: str, template: str) -> None:
+    assert nf._split_template(cell) == (name, template)
+
+
 def test_document_groups_keep_their_heading_in_the_note() -> None:
     documents = converted("2.002636").documents
     notes = {d.note for d in documents}

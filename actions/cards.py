@@ -243,8 +243,8 @@ def documents_text(procedure: Procedure) -> str:
     if not procedure.documents:
         return "Giấy tờ: danh mục chưa ghi thành phần hồ sơ, Anh/Chị vui lòng hỏi nhân viên."
     shown: dict[str, RequiredDocument] = {}
-    for doc in _ordered(procedure.documents):  # a name repeated under two cases is shown once
-        shown.setdefault(short_name(doc.name), doc)
+    for doc in _ordered(procedure.documents):  # a name repeated under two cases is shown once,
+        shown.setdefault(short_name(doc.name).rstrip("…"), doc)   # cut short or not
     docs = list(shown.values())
     # Up to 4 required documents; optional ones ("nếu có") only while fewer than 3 are listed;
     # notes listed among documents never.

@@ -87,6 +87,21 @@ def test_document_names_are_cut_at_a_clause_and_the_full_list_has_them_all() -> 
     assert len(cards.all_documents_messages(many)) > 1
 
 
+def test_a_form_listed_under_two_cases_is_shown_once_even_when_one_is_cut_short() -> None:
+    # "Tách hộ" (1.010038) lists the residence form under each case, once with a clause after it.
+    form = "Tờ khai thay đổi thông tin cư trú (Mẫu CT01 ban hành kèm theo Thông tư số 53/2025/TT-BCA)"
+    p = national(documents=[
+        RequiredDocument(name=form, originals_count=1, note="- Trường hợp vợ, chồng đã ly hôn:"),
+        RequiredDocument(name="Giấy tờ chứng minh việc ly hôn", originals_count=1),
+        RequiredDocument(name=f"{form}, trong đó ghi rõ ý kiến đồng ý cho tách hộ của chủ hộ", originals_count=1,
+                         note="- Tách hộ để đăng ký thường trú tại cùng một chỗ ở hợp pháp:")])
+    listed = cards.documents_text(p).splitlines()
+    assert [line.split(" (")[0] for line in listed[1:3]] == ["1. Tờ khai thay đổi thông tin cư trú",
+                                                              "2. Giấy tờ chứng minh việc ly hôn"]
+    assert len(listed) == 3
+    assert len(cards.all_documents_messages(p)[0].splitlines()) == 4   # the full list keeps all three
+
+
 def test_fees_are_given_per_channel_when_the_channels_differ() -> None:
     text = cards.fees_text(national(), compact=True)
     assert text == "Lệ phí: trực tuyến 160.000 đồng, qua bưu chính 160.000 đồng, trực tiếp 200.000 đồng"

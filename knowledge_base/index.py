@@ -418,11 +418,22 @@ def _asked_reissue_first(query: str, order: list[int],
     def not_the_reissue(first: SearchDocument) -> bool:
         return facets(first.title).variant != wanted and wanted not in first.title.lower()
 
+    asked = said_words(query) - FILLER - _PROCEDURE_WORDS
+
     def that_reissue_of_its_subject(first: SearchDocument, other: SearchDocument) -> bool:
-        theirs = facets(other.title)
-        return theirs.variant == wanted and f" {theirs.core} " in f" {facets(first.title).core} "
+        theirs, mine = facets(other.title), facets(first.title)
+        # Not when the question says what the first adds to that subject: "cấp đổi giấy phép lái
+        # xe quốc tế" is the international licence (issued anew each time), not "Đổi giấy phép lái xe".
+        adds = set(mine.core.split()) - set(theirs.core.split())
+        return theirs.variant == wanted and f" {theirs.core} " in f" {mine.core} " and not adds & asked
 
     return _first_goes_behind(order, documents, not_the_reissue, that_reissue_of_its_subject)
+
+
+# Words of a title that say what is done, not to what: "Đăng ký và cấp Sổ thuyền viên" adds no
+# subject to "Cấp lại Sổ thuyền viên".
+_PROCEDURE_WORDS = frozenset({"cap", "dang", "ky", "va", "xet", "lai", "doi", "moi", "gia", "han", "dieu", "chinh",
+                              "thu", "tuc", "de", "nghi"})
 
 
 def _stated_age_first(query: str, order: list[int],

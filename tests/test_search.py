@@ -312,6 +312,17 @@ def test_a_reissue_the_citizen_asks_for_comes_first(question: str, expected: str
     assert documents[order[0]].title == expected
 
 
+@pytest.mark.parametrize(("question", "expected"), [
+    # The international licence is issued anew each time: no "Đổi" of it, and "quốc tế" says it.
+    ("cấp đổi giấy phép lái xe quốc tế", "Cấp giấy phép lái xe quốc tế"),
+    ("đổi giấy phép lái xe", "Đổi giấy phép lái xe"),
+])
+def test_a_reissue_does_not_lead_when_the_question_names_what_the_first_title_adds(
+        question: str, expected: str) -> None:
+    documents = title_documents(("Cấp giấy phép lái xe quốc tế", "Đổi giấy phép lái xe"))
+    assert documents[_asked_reissue_first(question, [0, 1], documents)[0]].title == expected
+
+
 @pytest.mark.parametrize(("question", "age"), [
     ("con tôi 15 tuổi làm căn cước được không", 15), ("be 3 tuoi", 3), ("chưa đủ 14 tuổi", 13),
     ("trẻ em dưới 6 tuổi", 5), ("người trên 80 tuổi", 81), ("làm căn cước", None),

@@ -32,6 +32,9 @@ def test_everyday_words_reach_the_official_ones() -> None:
     assert {"tieu_chuan", "luu_thong"} <= set(terms("doi tien rach o dau"))
     assert "duoi_dat" in terms("xin phép khai thác nước ngầm")
     assert "dang_ky" in terms("lam mst cho cty")
+    # "sang tên" a vehicle is "thay đổi chủ xe"; a plot of land, "chuyển nhượng … biến động".
+    assert "chu_xe" in terms("sang ten xe may cu") and "bien_dong" not in terms("sang ten xe may cu")
+    assert "bien_dong" in terms("sang tên sổ đỏ")
 
 
 def test_spelling_correction_is_the_same_in_every_process() -> None:

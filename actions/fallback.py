@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cards
-from actions.answers import PENDING_SUBJECT, KnowledgeAction, answer_item
+from actions.answers import PENDING_SUBJECT, ActionAnswerQuestion, KnowledgeAction, answer_item
 from actions.handoff import HandoffAction
 from actions.slots import user_text
 from actions.validation import ADDRESS_WORDS, NAME_PREFIXES
@@ -78,18 +78,32 @@ class ActionFallback(HandoffAction):
 
 
 
-class ActionOutOfScope(KnowledgeAction):
+# Words of papers and procedures, which talk about weather, football or prices does not use.
+_ADMINISTRATIVE = re.compile(r"\b(?:xin (?!chao)|cap (?:moi|lai|doi|giay|the|phep)|dang ky|dk|xac nhan|giay phep|"
+                             r"chung nhan|chung thuc|thu tuc|ho so|giay to|to khai|le phi)")
+
+
+def names_a_procedure(text: str) -> bool:
+    """The message speaks of a paper or a procedure ("xin xác nhận hộ nghèo")."""
+    return bool(_ADMINISTRATIVE.search(" ".join(strip_diacritics(text).lower().split())))
+
+
+class ActionOutOfScope(ActionAnswerQuestion):
     """Rasa read the message as off-topic. Its examples of off-topic talk (weather, football,
     jokes) hold numbers and everyday words, so it also reads some procedure questions that way
-    ("con 8 tuổi làm hộ chiếu"): the catalog answers those when it is sure, and only then;
-    everything else gets the polite refusal."""
+    ("con 8 tuổi làm hộ chiếu", "xin xac nhan ho ngheo"): one in the words of papers and
+    procedures is a question, answered as any other (or said to be outside the catalog); else
+    the catalog answers when it is sure, and only then; everything else gets the polite refusal."""
 
     def name(self) -> str:
         return "action_out_of_scope"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        answered = await self.answer_if_sure(dispatcher, tracker, user_text(tracker))
+        text = user_text(tracker)
+        if names_a_procedure(text):
+            return await super().run(dispatcher, tracker, domain)
+        answered = await self.answer_if_sure(dispatcher, tracker, text)
         if answered is not None:
             return answered
         dispatcher.utter_message(response="utter_out_of_scope")

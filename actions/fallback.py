@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cards
-from actions.answers import PENDING_SUBJECT, ActionAnswerQuestion, KnowledgeAction, answer_item
+from actions.answers import PENDING_SUBJECT, ActionAnswerQuestion, answer_item
 from actions.handoff import HandoffAction
 from actions.slots import user_text
 from actions.validation import ADDRESS_WORDS, NAME_PREFIXES
@@ -126,12 +126,18 @@ def looks_personal(text: str, entities: list[dict[str, Any]]) -> bool:
                 or _ADDRESS.search(f"{plain[:1].lower()}{plain[1:]}"))
 
 
-class ActionInformOutOfContext(KnowledgeAction):
+# A form's answer given out of context is a button's label or a few words ("Cấp lại", "ở tỉnh").
+_LABEL_WORDS = 3
+
+
+class ActionInformOutOfContext(ActionAnswerQuestion):
     """Details given with no form asking for them. Personal data is not searched or kept, and the
-    citizen is told not to send it unasked. Words that only look like a form's answer are answered:
-    "cấp tỉnh" a few turns after "… ở cấp nào ạ?" (the subject asked about is kept in
-    ``pending_subject``), or a procedure the catalog is sure of; else the citizen is asked which
-    procedure, not warned about data they did not give."""
+    citizen is told not to send it unasked. A question in the words of papers and procedures,
+    longer than a label ("tôi 22 tuổi lần đầu đăng ký thường trú cần gì"), is answered as any
+    other. Words that only look like a form's answer are answered: "cấp tỉnh" a few turns after
+    "… ở cấp nào ạ?" (the subject asked about is kept in ``pending_subject``), or a procedure the
+    catalog is sure of; else the citizen is asked which procedure, not warned about data they did
+    not give."""
 
     def name(self) -> str:
         return "action_inform_out_of_context"
@@ -142,6 +148,8 @@ class ActionInformOutOfContext(KnowledgeAction):
         if looks_personal(text, tracker.latest_message.get("entities") or []):
             dispatcher.utter_message(response="utter_inform_out_of_context")
             return []
+        if names_a_procedure(text) and len(text.split()) > _LABEL_WORDS:
+            return await super().run(dispatcher, tracker, domain)
         pending = tracker.get_slot(PENDING_SUBJECT)
         answered = await self.answer_if_sure(dispatcher, tracker, f"{text} {pending}" if pending else text)
         if answered is not None:   # forgotten with the answer; asking again sets it again

@@ -172,6 +172,15 @@ def test_personal_data_given_unasked_is_not_searched_and_the_citizen_is_warned(
     assert result.texts == [PRIVACY]
 
 
+def test_a_question_in_the_words_of_papers_read_as_data_is_answered_as_a_question(kb: KnowledgeBase) -> None:
+    # Rasa read such questions as data given unasked, and those the catalog was not sure of got
+    # "Anh/Chị cần hỏi thủ tục nào ạ?" although they had said which.
+    result = run(ActionInformOutOfContext(kb), make_tracker("mẹ tôi 60 tuổi muốn xin xác nhận hộ nghèo",
+                                                            intent="inform"))
+    assert "Tra cứu Cổng DVC quốc gia" in result.titles() and "Gặp nhân viên" in result.titles()
+    assert "thủ tục nào" not in result.texts[0]
+
+
 def test_a_level_typed_turns_after_the_level_question_answers_it(kb: KnowledgeBase) -> None:
     # "… ở cấp nào ạ?" was asked, the citizen asked something else, then typed the level.
     result = run(ActionInformOutOfContext(kb), make_tracker(

@@ -130,6 +130,25 @@ def looks_personal(text: str, entities: list[dict[str, Any]]) -> bool:
 _LABEL_WORDS = 3
 
 
+class ActionAnythingElse(ActionAnswerQuestion):
+    """Yes or no with no question pending: "Anh/Chị cần em hỗ trợ thêm gì không ạ?". Rasa also
+    reads some whole questions ending in "không" as a no ("trung tam co cho muon kinh lup khong"):
+    one longer than a short reply is answered when the catalog is sure of it."""
+
+    def name(self) -> str:
+        return "action_anything_else"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        text = user_text(tracker)
+        if len(text.split()) > _LABEL_WORDS and not text.startswith("/"):
+            answered = await self.answer_if_sure(dispatcher, tracker, text)
+            if answered is not None:
+                return answered
+        dispatcher.utter_message(response="utter_anything_else")
+        return []
+
+
 class ActionInformOutOfContext(ActionAnswerQuestion):
     """Details given with no form asking for them. Personal data is not searched or kept, and the
     citizen is told not to send it unasked. A question in the words of papers and procedures,

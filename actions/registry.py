@@ -36,7 +36,7 @@ def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
         ActionReviewSubmission,
         ValidateDocumentsForm,
     )
-    from actions.fallback import ActionFallback, ActionInformOutOfContext, ActionOutOfScope
+    from actions.fallback import ActionAnythingElse, ActionFallback, ActionInformOutOfContext, ActionOutOfScope
     from actions.forms import CitizenFormValidation
     from actions.handoff import (
         ActionAskRating,
@@ -74,6 +74,7 @@ def build_actions(kb: KnowledgeBase, drafts: DraftStore | None = None,
     lookup = AttachmentLookup(sessions) if sessions is not None else None
     actions: list[Action] = [ActionAnswerQuestion(kb), ActionChooseItem(kb), ActionAnswerDetail(kb),
             ActionFallback(kb, handoff, sessions), ActionOutOfScope(kb), ActionInformOutOfContext(kb),
+            ActionAnythingElse(kb),
             ActionStartSubmission(kb, drafts),
             ActionOfferHuman(kb, handoff, sessions), ValidateCallbackForm(), ActionStoreCallback(kb, handoff, sessions),
             ActionStoreRating(kb, handoff, sessions), ActionStoreRatingComment(kb, handoff, sessions),

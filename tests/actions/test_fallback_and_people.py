@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.fallback import ActionFallback, ActionInformOutOfContext, ActionOutOfScope
+from actions.fallback import ActionAnythingElse, ActionFallback, ActionInformOutOfContext, ActionOutOfScope
 from actions.handoff import ActionOfferHuman, ActionStoreRating, ValidateCallbackForm
 from actions.payment import ActionOfferPayment
 from knowledge_base.service import KnowledgeBase
@@ -154,6 +154,21 @@ def test_a_question_in_the_words_of_papers_read_as_off_topic_is_a_question(kb: K
 def test_off_topic_talk_is_declined_politely(kb: KnowledgeBase, message: str) -> None:
     result = run(ActionOutOfScope(kb), make_tracker(message, intent="out_of_scope"))
     assert result.texts == [OUT_OF_SCOPE]
+
+
+ANYTHING_ELSE = "Anh/Chị cần em hỗ trợ thêm gì không ạ?"
+
+
+@pytest.mark.parametrize("message", ["không", "không cảm ơn em nhiều nhé", "vâng em cảm ơn nhiều ạ"])
+def test_yes_or_no_with_nothing_pending_asks_what_else(kb: KnowledgeBase, message: str) -> None:
+    result = run(ActionAnythingElse(kb), make_tracker(message, intent="deny"))
+    assert result.texts == [ANYTHING_ELSE] and result.titles() == ["Hỏi thủ tục khác", "Gặp nhân viên"]
+
+
+def test_a_whole_question_read_as_a_no_is_answered_when_the_catalog_is_sure(kb: KnowledgeBase) -> None:
+    # Rasa read "trung tam co cho muon kinh lup khong" as a no: it ends in "không".
+    result = run(ActionAnythingElse(kb), make_tracker("đăng ký kết hôn có mất phí không", intent="deny"))
+    assert result.texts[0].startswith("📄 Đăng ký kết hôn") and "Lệ phí" in result.texts[0]
 
 
 PRIVACY = ("Em đã nhận thông tin. Hiện em chưa cần số giấy tờ hay số điện thoại của Anh/Chị; Anh/Chị đừng gửi "

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cards
 from actions.answers import PENDING_SUBJECT, ActionAnswerQuestion, answer_item
+from actions.forms import fold
 from actions.handoff import HandoffAction
 from actions.slots import user_text
 from actions.validation import ADDRESS_WORDS, NAME_PREFIXES
@@ -85,7 +86,7 @@ _ADMINISTRATIVE = re.compile(r"\b(?:xin (?!chao)|cap (?:moi|lai|doi|giay|the|phe
 
 def names_a_procedure(text: str) -> bool:
     """The message speaks of a paper or a procedure ("xin xác nhận hộ nghèo")."""
-    return bool(_ADMINISTRATIVE.search(" ".join(strip_diacritics(text).lower().split())))
+    return bool(_ADMINISTRATIVE.search(fold(text)))
 
 
 class ActionOutOfScope(ActionAnswerQuestion):

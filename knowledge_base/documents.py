@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from knowledge_base.normalise import has_diacritics, strip_diacritics
+from knowledge_base.normalise import has_diacritics, strip_diacritics, syllables
 from knowledge_base.schema import Catalog, Faq, Procedure
 
 Kind = Literal["procedure", "faq"]
@@ -29,6 +29,12 @@ LONG_QUESTION_SYLLABLES = 40
 def without_level(title: str) -> str:
     """"Cấp hộ chiếu (thực hiện tại cấp tỉnh)" → "Cấp hộ chiếu"."""
     return _LEVEL_SUFFIX.sub("", title).strip() or title
+
+
+def same_name(title: str) -> str:
+    """A procedure's name compared across sources and levels: no level, no "Thủ tục", accents,
+    case or punctuation."""
+    return " ".join(syllables(without_level(title))).removeprefix("thu tuc ")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge_base import national, portal_faqs, provincial
-from knowledge_base.documents import without_level
+from knowledge_base.documents import same_name
 from knowledge_base.loaders import FAQS_FILE, PROCEDURES_FILE, CatalogImportError, RowError, load_catalog, validate_rows
 from knowledge_base.normalise import syllables
 from knowledge_base.schema import Catalog, Faq, Procedure
@@ -174,12 +174,6 @@ def _serves_the_same(curated: Record, record: Record) -> bool:
     agency = " ".join(syllables(record["agency"]))
     return any(re.search(rf"\b(?:{_LEVEL_IN_AGENCY[level]})\b", agency)
                for level in levels if level in _LEVEL_IN_AGENCY)
-
-
-def same_name(title: str) -> str:
-    """A procedure's name compared across sources: no level, no "Thủ tục", accents, case or
-    punctuation."""
-    return " ".join(syllables(without_level(title))).removeprefix("thu tuc ")
 
 
 def enrich(curated: Record, record: Record) -> bool:

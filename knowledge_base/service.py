@@ -8,7 +8,7 @@ from pathlib import Path
 
 from knowledge_base.ages import range_said
 from knowledge_base.aspects import subject_words
-from knowledge_base.documents import from_catalog, from_faq, from_procedure, without_level
+from knowledge_base.documents import from_catalog, from_faq, from_procedure, same_name
 from knowledge_base.encoders import Encoder, make_encoder
 from knowledge_base.index import Hit, HybridIndex, Progress, adds_unsaid_words, said_words
 from knowledge_base.loaders import DATA_DIR, load_catalog
@@ -101,10 +101,10 @@ class KnowledgeBase:
         if self._by_title is None:
             by_title: dict[str, list[str]] = {}
             for procedure in self._procedures.values():
-                by_title.setdefault(_title_key(procedure.title), []).append(procedure.id)
+                by_title.setdefault(same_name(procedure.title), []).append(procedure.id)
             self._by_title = by_title
         procedure = self._procedures.get(procedure_id)
-        return list(self._by_title.get(_title_key(procedure.title), [])) if procedure else []
+        return list(self._by_title.get(same_name(procedure.title), [])) if procedure else []
 
     def search(self, query: str, kind: str = "all", top: int = 5) -> list[Hit]:
         return self.index.search(query, kind=kind, top=top)
@@ -168,7 +168,3 @@ class KnowledgeBase:
         elif isinstance(record, Procedure):
             copy._procedures[record.id] = record
         return copy
-
-
-def _title_key(title: str) -> str:
-    return " ".join(syllables(without_level(title)))

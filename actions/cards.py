@@ -151,10 +151,17 @@ def _closed(text: str) -> str:
     return text + ")" * max(0, text.count("(") - text.count(")"))
 
 
+_LEADING_COUNT = re.compile(r"^(?:\d{1,2}|bản chính)\s+(?=[^\W\d_])", re.IGNORECASE)
+
+
 def short_name(name: str, limit: int = DOCUMENT_NAME_CHARS) -> str:
     """A document's name for a phone: asides in brackets and the legal reference dropped when it is
     too long, then cut at a clause."""
     name = _ENUMERATOR.sub("", " ".join(name.split())).strip()
+    # "01 tờ khai …", "02 ảnh …", "Bản chính Đơn …": the count and the kind of copy are said after
+    # the name.
+    if (count := _LEADING_COUNT.match(name)) and len(name) > count.end() + 2:
+        name = name[count.end()].upper() + name[count.end() + 1:]
     if len(name) <= limit:
         return name
     plain = " ".join(_ASIDE.sub("", name).split()).replace(" ,", ",").replace(" .", ".")
@@ -193,24 +200,38 @@ def header(procedure: Procedure) -> str:
 
 
 # The application form is what every case needs first: "Tờ khai …", "Đơn đề nghị …", "Giấy đề nghị …".
-_FORM = re.compile(r"^(?:tờ khai|đơn|giấy đề nghị|văn bản đề nghị|phiếu đề nghị|bản khai)\b", re.IGNORECASE)
-# Lines the portal lists among documents that are notes: "Trường hợp …", "Lưu ý …", or counted 0.
-_NOTE_LIKE = re.compile(r"^(?:trường hợp|lưu ý|đối với|người )", re.IGNORECASE)
+_FORM = re.compile(r"^(?:tờ khai|đơn|giấy đề nghị|văn bản đề nghị|phiếu đề nghị|công văn đề nghị|bản khai"
+                   r"|giấy khai đăng ký|thông báo (?:về việc|thay đổi|đề nghị))\b", re.IGNORECASE)
+# What a name may say before what the document is: its count and kind of copy ("01 tờ khai …",
+# "Bản chính văn bản đề nghị …", "01 bản chính Báo cáo …").
+_COPY_PREFIX = re.compile(r"^(?:\d+\s+(?:\([^)]*\)\s+)?)?(?:bản (?:chính|sao|chụp|điện tử)"
+                          r"(?: có chứng thực| hợp lệ)?(?: hoặc bản (?:sao|chụp|điện tử)(?: có chứng thực)?)?\s+)?",
+                          re.IGNORECASE)
+# Lines the portal lists among documents that are notes: "Trường hợp …", "Lưu ý …", "Số lượng hồ
+# sơ: 01 bộ", "Theo quy định tại Điều 26 …", or counted 0.
+_NOTE_LIKE = re.compile(r"^(?:(?:trong |trừ )?trường hợp|lưu ý|đối với|người |số lượng hồ sơ|theo quy định tại"
+                        r"|\d+ bộ\b|thành phần hồ sơ\b.*:$)", re.IGNORECASE)
+# A document the portal lists under a case ("Các trường hợp quy định tại khoản 4 …"): the documents
+# every applicant brings go first. (Its name's own "đối với trường hợp …" is not enough: "02 ảnh
+# màu đối với trường hợp nộp trực tiếp" is asked of nearly everyone.)
+_CASES_NOTE = re.compile(r"^\W*(?:các |đối với |trong )?trường hợp\b", re.IGNORECASE)
 
 
 def _counted(doc: RequiredDocument) -> bool:
     return not (doc.originals_count == 0 and doc.copies_count == 0) and doc.copies.strip() != "0 bản chính"
 
 
-def _rank(doc: RequiredDocument) -> tuple[bool, bool, bool]:
+def _rank(doc: RequiredDocument) -> tuple[bool, bool, bool, bool]:
     name = _ENUMERATOR.sub("", " ".join(doc.name.split()))
     note_like = not _counted(doc) or bool(_NOTE_LIKE.match(name))
-    return (note_like, not _FORM.match(name), not doc.required)
+    for_some_cases = bool(_CASES_NOTE.match(doc.note))
+    return (note_like, for_some_cases, not _FORM.match(_COPY_PREFIX.sub("", name)), not doc.required)
 
 
 def _ordered(documents: Sequence[RequiredDocument]) -> list[RequiredDocument]:
-    """The application form first, then required documents, then optional ones, then the lines
-    that are notes rather than documents; each group in the record's order."""
+    """What every applicant brings, the application form first, then what some cases need, each
+    required before optional; then the lines that are notes rather than documents; each group in
+    the record's order."""
     return sorted(documents, key=_rank)
 
 
@@ -244,7 +265,9 @@ def documents_text(procedure: Procedure) -> str:
         return "Giấy tờ: danh mục chưa ghi thành phần hồ sơ, Anh/Chị vui lòng hỏi nhân viên."
     shown: dict[str, RequiredDocument] = {}
     for doc in _ordered(procedure.documents):  # a name repeated under two cases is shown once,
-        shown.setdefault(short_name(doc.name).rstrip("…"), doc)   # cut short or not
+        key = short_name(doc.name).rstrip("…")   # cut short or not, by its shortest wording
+        if key not in shown or len(doc.name) < len(shown[key].name):
+            shown[key] = doc
     docs = list(shown.values())
     # Up to 4 required documents; optional ones ("nếu có") only while fewer than 3 are listed;
     # notes listed among documents never.

@@ -102,6 +102,33 @@ def test_a_form_listed_under_two_cases_is_shown_once_even_when_one_is_cut_short(
     assert len(cards.all_documents_messages(p)[0].splitlines()) == 4   # the full list keeps all three
 
 
+def test_the_form_and_what_everyone_brings_come_before_what_some_cases_need() -> None:
+    # As the portal lists the passport at the central level (1.001471): the documents of the cases
+    # in khoản 4 Điều 15 first, the form last and starting with its count, a count among documents.
+    cases = "* Các trường hợp quy định tại khoản 4 Điều 15 Luật Xuất cảnh, nhập cảnh của công dân Việt Nam"
+    p = national(documents=[
+        RequiredDocument(name="+ Văn bản đề nghị của cơ quan trực tiếp quản lý đối với cán bộ, công chức;",
+                         originals_count=1, note=cases),
+        RequiredDocument(name="+ Giấy tờ xác định thân nhân ở nước ngoài bị tai nạn, bệnh tật, bị chết;",
+                         originals_count=1, note=cases),
+        RequiredDocument(name="+ 02 ảnh mới chụp không quá 06 tháng, cỡ 4cm x6cm", originals_count=2),
+        RequiredDocument(name="* Số lượng hồ sơ: 01 (một) bộ.", originals_count=1, copies_count=1),
+        RequiredDocument(name="01 tờ khai đề nghị cấp hộ chiếu phổ thông (mẫu TK01). Đối với người chưa đủ 14 "
+                              "tuổi, tờ khai do người đại diện hợp pháp khai, ký thay", originals_count=1)])
+    listed = cards.documents_text(p).splitlines()[1:]
+    assert listed[0].startswith("1. Tờ khai đề nghị cấp hộ chiếu phổ thông")
+    assert [line.split(" (")[0] for line in listed[1:]] == [
+        "2. Ảnh mới chụp không quá 06 tháng, cỡ 4cm x6cm",
+        "3. Văn bản đề nghị của cơ quan trực tiếp quản lý đối với cán bộ, công chức;",
+        "4. Giấy tờ xác định thân nhân ở nước ngoài bị tai nạn, bệnh tật, bị chết;"]
+    assert "Số lượng hồ sơ" not in cards.procedure_card(p)
+    # A copy of a birth certificate is not a form ("giấy khai sinh" is no "giấy khai đăng ký").
+    birth = national(documents=[
+        RequiredDocument(name="Bản sao giấy khai sinh đối với người chưa đủ 14 tuổi", copies_count=1),
+        RequiredDocument(name="Bản chính Đơn đề nghị giao khu vực biển theo Mẫu số 01", originals_count=1)])
+    assert cards.documents_text(birth).splitlines()[1].startswith("1. Đơn đề nghị giao khu vực biển")
+
+
 def test_fees_are_given_per_channel_when_the_channels_differ() -> None:
     text = cards.fees_text(national(), compact=True)
     assert text == "Lệ phí: trực tuyến 160.000 đồng, qua bưu chính 160.000 đồng, trực tiếp 200.000 đồng"

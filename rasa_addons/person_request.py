@@ -9,17 +9,11 @@ A message naming none of them gets DIET's next reading instead.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
-from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from rasa_addons.gibberish import plain_tokens
+from rasa_addons.reading_check import ReadingCheck
 
 PERSON_INTENT = "request_human"
 # Words, without marks, that name whom the citizen wants to talk to, or how.
@@ -33,32 +27,11 @@ def names_a_person(text: str) -> bool:
     return bool(_NAMES_A_PERSON.search(" ".join(plain_tokens(text))))
 
 
-def next_reading(ranking: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The best-ranked intent other than asking for a person."""
-    return next((dict(item) for item in ranking if item.get("name") != PERSON_INTENT), None)
-
-
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class PersonRequestCheck(GraphComponent):
+class PersonRequestCheck(ReadingCheck):
     """Replaces a request for a person that names none with DIET's next reading."""
 
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> PersonRequestCheck:
-        return cls()
+    passed_over = frozenset({PERSON_INTENT})
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            text = message.get(TEXT) or ""
-            intent = message.get(INTENT) or {}
-            if intent.get("name") != PERSON_INTENT or text.startswith("/") or names_a_person(text):
-                continue
-            ranking = message.get(INTENT_RANKING_KEY) or []
-            replacement = next_reading(ranking)
-            if replacement is not None:
-                message.data[INTENT] = replacement
-                message.data[INTENT_RANKING_KEY] = [item for item in ranking if item.get("name") != PERSON_INTENT]
-        return messages
+    def refuses(self, intent: str, text: str) -> bool:
+        return intent == PERSON_INTENT and not text.startswith("/") and not names_a_person(text)

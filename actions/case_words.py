@@ -19,6 +19,7 @@ from rasa_sdk import Tracker
 
 from knowledge_base.normalise import syllables
 from knowledge_base.schema import FormField, Procedure
+from knowledge_base.variants import damaged, wanted_variants
 
 RECENT_MESSAGES = 3       # the request and the question(s) just before it
 NEVER_GUESSED = {"khac"}
@@ -61,7 +62,8 @@ def inferred_case(procedure: Procedure, texts: Iterable[str],
                   applies: Callable[[FormField, dict[str, str]], bool]) -> dict[str, str]:
     """Choice fields answered by ``texts``, in the catalog's order; ``applies(field, answers)``
     says whether the answers so far leave the field to ask (the catalog's ``when``)."""
-    words = syllables(" ".join(texts))
+    said = " ".join(texts)
+    words = syllables(said) + _damage_words(procedure, said)
     implied = frozenset(syllables(procedure.title))
     answers: dict[str, str] = {}
     for field in procedure.form_fields:
@@ -71,3 +73,15 @@ def inferred_case(procedure: Procedure, texts: Iterable[str],
         if choice is not None:
             answers[field.name] = choice
     return answers
+
+
+def _damage_words(procedure: Procedure, said: str) -> list[str]:
+    """A damaged paper ("thẻ bị rách", "bằng lái bị nhòe") in the words the form's choices use: "bị
+    hư hỏng", and the exchange ("Cấp đổi") or, where the form has none, the reissue ("Cấp lại do
+    bị hỏng") — the variant the law gives a damaged paper (``knowledge_base.variants``)."""
+    if not damaged(said):
+        return []
+    wanted = wanted_variants(said)
+    choices = [syllables(c) for f in procedure.form_fields if f.type == "choice" for c in f.choices]
+    variant = next((syllables(v) for v in wanted if any(_contains(c, syllables(v)) for c in choices)), [])
+    return ["bi", "hu", "hong", *variant]

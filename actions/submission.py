@@ -87,7 +87,7 @@ from knowledge_base.index import Hit
 from knowledge_base.normalise import strip_diacritics, syllables
 from knowledge_base.schema import FormField, Procedure
 from knowledge_base.service import KnowledgeBase
-from knowledge_base.variants import Clarification, asked, facets
+from knowledge_base.variants import Clarification, facets, wanted_variants
 
 # "nộp hồ sơ online" alone names no procedure; a longer request usually does.
 MIN_WORDS_NAMING_A_PROCEDURE = 6
@@ -191,14 +191,14 @@ def _the_one_with_a_form(kb: KnowledgeBase, text: str, choice: Clarification, hi
     the variant asked: its form asks the case itself, and the case the citizen named is noted, so
     no question comes first."""
     core = facets(choice.subject).core
-    wanted = asked(text).get("variant")
+    wanted = wanted_variants(text)
     with_form = []
     for hit in hits:
         procedure = kb.procedure(hit.id) if hit.kind == "procedure" else None
         if procedure is None or not procedure.form_fields:
             continue
         shape = facets(procedure.title)
-        if shape.core == core and (wanted is None or wanted in shape.serves):
+        if shape.core == core and (not wanted or shape.serves & set(wanted)):
             with_form.append(procedure.id)
     return with_form[0] if len(with_form) == 1 else None
 

@@ -28,7 +28,7 @@ from knowledge_base.documents import Kind, SearchDocument, asking_part, without_
 from knowledge_base.encoders import Encoder
 from knowledge_base.lexical import LexicalIndex, document_fields
 from knowledge_base.normalise import Expander, pairs, syllables, terms
-from knowledge_base.variants import Candidate, facets, rank_siblings
+from knowledge_base.variants import Candidate, facets, rank_siblings, wanted_variants
 from knowledge_base.variants import asked as said_facets
 
 RRF_K = 5
@@ -411,23 +411,28 @@ def _asked_reissue_first(query: str, order: list[int],
     """The mirror of ``_unasked_reissue_last``: a question asking a reissue ("xin cấp lại Sổ thuyền
     viên") gets the next of the first few that is that reissue of the first one's subject, when
     the first is not ("Đăng ký và cấp Sổ thuyền viên")."""
-    wanted = said_facets(query).get("variant")
-    if wanted not in REISSUES:
-        return order
-
-    def not_the_reissue(first: SearchDocument) -> bool:
-        return facets(first.title).variant != wanted and wanted not in first.title.lower()
-
+    wanted = [v for v in wanted_variants(query) if v in REISSUES]
     asked = said_words(query) - FILLER - _PROCEDURE_WORDS
 
-    def that_reissue_of_its_subject(first: SearchDocument, other: SearchDocument) -> bool:
-        theirs, mine = facets(other.title), facets(first.title)
-        # Not when the question says what the first adds to that subject: "cấp đổi giấy phép lái
-        # xe quốc tế" is the international licence (issued anew each time), not "Đổi giấy phép lái xe".
-        adds = set(mine.core.split()) - set(theirs.core.split())
-        return theirs.variant == wanted and f" {theirs.core} " in f" {mine.core} " and not adds & asked
+    def not_the_reissue(first: SearchDocument) -> bool:
+        return not any(facets(first.title).variant == v or v in first.title.lower() for v in wanted)
 
-    return _first_goes_behind(order, documents, not_the_reissue, that_reissue_of_its_subject)
+    for variant in wanted:
+        def that_reissue_of_its_subject(first: SearchDocument, other: SearchDocument,
+                                        variant: str = variant) -> bool:
+            theirs, mine = facets(other.title), facets(first.title)
+            # Not when the question says what the first adds to that subject: "cấp đổi giấy phép lái
+            # xe quốc tế" is the international licence (issued anew each time), not "Đổi giấy phép lái xe".
+            adds = set(mine.core.split()) - set(theirs.core.split())
+            return theirs.variant == variant and f" {theirs.core} " in f" {mine.core} " and not adds & asked
+
+        # A damaged paper's exchange is looked for as deep as a subject's variants go ("thẻ bhyt bị
+        # rách": "Cấp đổi thẻ bảo hiểm y tế" was 7th); only a subject without one is reissued.
+        depth = VARIANT_DEPTH if len(wanted) > 1 and variant == wanted[0] else QUALIFIER_DEPTH
+        moved = _first_goes_behind(order, documents, not_the_reissue, that_reissue_of_its_subject, depth)
+        if moved != order:
+            return moved
+    return order
 
 
 # Words of a title that say what is done, not to what: "Đăng ký và cấp Sổ thuyền viên" adds no
@@ -448,13 +453,13 @@ def _stated_age_first(query: str, order: list[int],
         return order
     first = head[0][1]
     subject = facets(first.title).core if fits_age(first.title, age) is None else _ageless(first.title)
-    wanted = said_facets(query).get("variant")
+    wanted = wanted_variants(query)
 
     def for_that_age(document: SearchDocument) -> bool:
         if not fits_age(document.title, age):
             return False
         theirs = facets(document.title)   # and not another variant than the one asked ("đổi sang")
-        return f" {subject} " in f" {theirs.core} " and wanted in (None, theirs.variant)
+        return f" {subject} " in f" {theirs.core} " and (not wanted or theirs.variant in wanted)
 
     fitting = next((p for p, doc in head if for_that_age(doc)), None)
     if fitting is not None:
@@ -472,10 +477,11 @@ def _ageless(title: str) -> str:
 
 def _first_goes_behind(order: list[int], documents: Sequence[SearchDocument | None],
                        goes_back: Callable[[SearchDocument], bool],
-                       may_lead: Callable[[SearchDocument, SearchDocument], bool]) -> list[int]:
-    """When the first procedure ``goes_back``, the next of the first ``QUALIFIER_DEPTH`` procedures
-    that ``may_lead`` in its place goes first; else the order is kept."""
-    head = order[:QUALIFIER_DEPTH]
+                       may_lead: Callable[[SearchDocument, SearchDocument], bool],
+                       depth: int = QUALIFIER_DEPTH) -> list[int]:
+    """When the first procedure ``goes_back``, the next of the first ``depth`` procedures that
+    ``may_lead`` in its place goes first; else the order is kept."""
+    head = order[:depth]
     first = documents[head[0]] if head else None
     if first is None or first.kind != "procedure" or not goes_back(first):
         return order
@@ -483,7 +489,7 @@ def _first_goes_behind(order: list[int], documents: Sequence[SearchDocument | No
         other = documents[head[j]]
         if other is not None and other.kind == "procedure" and may_lead(first, other):
             head.insert(0, head.pop(j))
-            return head + order[QUALIFIER_DEPTH:]
+            return head + order[depth:]
     return order
 
 

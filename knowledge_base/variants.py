@@ -61,9 +61,17 @@ _ASKED_LEVEL = [
 # phí", "mất bao lâu" are costs, and without marks "mat" is also "mặt", "mật" ("mặt bằng").
 _LOST = (r"(?:bi|lam|danh) mat|mat (?:het |ca )?(?:giay|the|bang (?!kinh|san|cho|thue|xay|nha)|so|ho chieu"
          r"|chung|can cuoc|cmnd|cccd|gplx|bhyt|con dau|dau|bien|van bang|ban|phu hieu|hoa don|sim|vi)")
+# A damaged paper ("bị hỏng", "rách", "ướt", "nhòe", "mờ chữ", "bong tróc") is exchanged where its
+# procedure has an exchange (thẻ căn cước, giấy phép lái xe, thẻ BHYT, đăng ký xe, sổ đỏ) and
+# reissued where it has none ("Cấp lại … khi bị mất, bị hỏng"): see ``wanted_variants``. Without
+# marks "hong" is also "hồng" ("sổ hồng") and "không", so only a word of damage before it counts.
+_DAMAGED = re.compile(r"\b(?:(?:bi|lam|da|hu|hoi) hong|hu hai|(?:bi|da) (?:rach|uot|nhoe|mo|chay|gay)"
+                      r"|rach (?:nat|roi|mat)|uot (?:het|sung|nhem)|ngam nuoc|nhoe|bong troc|mo (?:het )?chu)\b")
 _ASKED_VARIANT = [
     (re.compile(r"\b(?:cap moi|lam moi|lan dau|xin moi)\b"), "cấp mới"),
-    (re.compile(rf"\b(?:cap lai|lam lai|xin lai|bi hong|lam hong|{_LOST})\b"), "cấp lại"),
+    (re.compile(rf"\b(?:{_LOST})\b"), "cấp lại"),
+    (_DAMAGED, "cấp đổi"),   # before "cấp lại", "làm lại": citizens say those of any new paper
+    (re.compile(r"\b(?:cap lai|lam lai|xin lai)\b"), "cấp lại"),
     (re.compile(r"\b(?:cap doi|(?<!theo )(?<!thay )doi(?! voi\b))\b"), "cấp đổi"),
     (re.compile(r"\bgia han\b"), "gia hạn"),
     (re.compile(r"\bdieu chinh\b"), "điều chỉnh"),
@@ -94,6 +102,10 @@ _MEANT = {
     "cap": "cấp", "moi": "mới", "lai": "lại", "doi": "đổi", "gia": "gia", "han": "hạn hàn",
     "dieu": "điều", "chinh": "chỉnh", "lam": "làm", "xin": "xin", "lan": "lần", "dau": "đầu dấu",
     "bi": "bị", "mat": "mất", "danh": "đánh", "hong": "hỏng", "tinh": "tỉnh", "xa": "xã",
+    "hu": "hư", "hai": "hại hai", "mo": "mờ", "rach": "rách", "uot": "ướt", "nhoe": "nhòe nhoè", "chay": "cháy",
+    "gay": "gãy", "nat": "nát", "roi": "rồi rời", "sung": "sũng", "nhem": "nhẹp nhèm", "ngam": "ngâm",
+    "nuoc": "nước", "bong": "bong", "troc": "tróc", "chu": "chữ", "het": "hết", "da": "đã",
+    "hoi": "hơi",
     "huyen": "huyện", "quan": "quận", "phuong": "phường", "thi": "thị", "tran": "trấn",
     "cuc": "cục", "bo": "bộ", "o": "ở", "tai": "tại", "len": "lên", "so": "sở sổ", "uong": "ương",
     "my": "mỹ mĩ", "phap": "pháp", "duc": "đức", "uc": "úc", "nhat": "nhật", "lao": "lào",
@@ -201,6 +213,29 @@ def asked(question: str) -> dict[Facet, str]:
     return said
 
 
+def wanted_variants(question: str) -> tuple[str, ...]:
+    """The variants that do what the question asks, best first: for a damaged paper the exchange,
+    then the reissue (a procedure with no exchange reissues a damaged paper); else the one named."""
+    wanted = asked(question).get("variant")
+    if wanted is None:
+        return ()
+    if wanted == "cấp đổi" and damaged(question):
+        return ("cấp đổi", "cấp lại")
+    return (wanted,)
+
+
+def damaged(question: str) -> bool:
+    """The question says a paper is damaged: "thẻ bị rách", "bằng lái bị nhòe", "cccd bi hong"."""
+    return bool(_DAMAGED.search(f" {_question_text(question)} "))
+
+
+def _fitted(question: str, said: dict[Facet, str], served: set[str]) -> dict[Facet, str]:
+    """``said`` with the variant the candidates can give: a damaged paper's reissue where none of
+    them is an exchange."""
+    wanted = next((v for v in wanted_variants(question) if v in served), None)
+    return {**said, "variant": wanted} if wanted else said
+
+
 # Acts that make another procedure of the same subject ("giải thể công ty" is not "thành lập công
 # ty"), and a title's own words for which issue it is ("… lần đầu" is not a reissue).
 _ACTS = ("thanh lap", "giai the", "cham dut", "tam ngung", "thu hoi", "huy bo", "sap nhap", "hop nhat")
@@ -217,9 +252,9 @@ def contradicts(question: str, title: str) -> bool:
     title_acts = {act for act in _ACTS if f" {act} " in name}
     if asked_acts and title_acts and not asked_acts & title_acts:
         return True
-    wanted = asked(question).get("variant")
+    wanted = set(wanted_variants(question))
     issues = {issue for words, issue in _TITLE_ISSUE if f" {words} " in name}
-    return bool(wanted and issues and wanted not in issues)
+    return bool(wanted and issues and not wanted & issues)
 
 
 @dataclass(frozen=True)
@@ -254,7 +289,7 @@ def resolve(question: str, candidates: Sequence[Candidate],
     varying = _varying(group)
     if not varying:  # same title twice (two codes): nothing to ask, the best one answers
         return group[0][0].id
-    said = asked(question)
+    said = _fitted(question, asked(question), {v for _, fs in group for v in fs.serves})
     group = [(c, _as_said(fs, said)) for c, fs in group]
     narrowed = [(c, fs) for c, fs in group
                 if all(fs.value(f) == said[f] for f in varying if f in said)]
@@ -301,7 +336,7 @@ def rank_siblings(question: str, candidates: Sequence[Candidate]) -> list[str]:
     group = siblings(candidates)
     if len(group) < 2:
         return []
-    said = asked(question)
+    said = _fitted(question, asked(question), {v for _, fs in group for v in fs.serves})
 
     def key(item: tuple[int, tuple[Candidate, Facets]]) -> tuple[int, int, int]:
         rank, (_, fs) = item

@@ -21,6 +21,11 @@ from knowledge_base.service import KnowledgeBase
     # "cấp" is in the procedure's title; "lại", "bị mất" are said: the lost passport, unasked
     ("ho-chieu", "lam lai ho chieu bi mat", {"request_type": "Cấp lại do bị mất"}),
     ("can-cuoc", "tôi bị mất căn cước, cấp lại", {"request_type": "Cấp lại", "reissue_reason": "Bị mất thẻ"}),
+    # A damaged paper in the form's words: the card is exchanged, the passport reissued.
+    ("can-cuoc", "cccd bị rách muốn làm lại", {"request_type": "Cấp đổi", "change_reason": "Thẻ bị hư hỏng"}),
+    ("can-cuoc", "căn cước bị nhòe hết chữ", {"request_type": "Cấp đổi", "change_reason": "Thẻ bị hư hỏng"}),
+    ("ho-chieu", "hộ chiếu bị ướt hết", {"request_type": "Cấp lại do bị hỏng"}),
+    ("doi-gplx", "bằng lái bị mờ chữ", {"reason": "Bị hư hỏng"}),
 ])
 def test_a_case_the_question_names_is_filled(kb: KnowledgeBase, procedure_id: str, question: str,
                                              expected: dict[str, str]) -> None:

@@ -312,6 +312,22 @@ def test_a_reissue_the_citizen_asks_for_comes_first(question: str, expected: str
     assert documents[order[0]].title == expected
 
 
+HEALTH_CARDS = ("Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi", "Cấp lại thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)",
+                "Đăng ký đóng, cấp thẻ BHYT đối với người chỉ tham gia BHYT", "Cấp thẻ bảo hiểm y tế",
+                "Thanh toán chi phí BHYT với cơ sở KCB BHYT", "Cấp đổi thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # On the national catalog "Cấp đổi" ranked 7th for "rách", and "Cấp lại" went first.
+    ("thẻ bhyt bị rách", "Cấp đổi thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)"),
+    ("mất thẻ bảo hiểm y tế", "Cấp lại thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)"),
+])
+def test_a_damaged_card_asks_for_its_exchange_however_low_it_ranks(question: str, expected: str) -> None:
+    documents = title_documents(HEALTH_CARDS)
+    order = _asked_reissue_first(question, list(range(len(HEALTH_CARDS))), documents)
+    assert documents[order[0]].title == expected
+
+
 @pytest.mark.parametrize(("question", "expected"), [
     # The international licence is issued anew each time: no "Đổi" of it, and "quốc tế" says it.
     ("cấp đổi giấy phép lái xe quốc tế", "Cấp giấy phép lái xe quốc tế"),

@@ -135,6 +135,10 @@ def test_the_case_named_in_the_question_is_not_asked_again(stack: Stack, new_sen
     opening = chat.say(start("can-cuoc"))
     assert "em đã ghi: Loại yêu cầu: Cấp lại; Lý do cấp lại: Bị mất thẻ" in opening
     assert "Hình thức nhận thẻ" in opening and "Loại yêu cầu?" not in opening
+    # A damaged card is exchanged, not reissued (Luật Căn cước 2023, Điều 24), however it is said.
+    damaged = Chat(stack, new_sender())
+    damaged.say("cccd bị rách phải làm lại thì sao")
+    assert "em đã ghi: Loại yêu cầu: Cấp đổi; Lý do cấp đổi: Thẻ bị hư hỏng" in damaged.say(start("can-cuoc"))
     # Nothing named: the form asks the case as usual.
     other = Chat(stack, new_sender())
     assert "Loại yêu cầu" in other.say(start("can-cuoc")) and "em đã ghi" not in other.last

@@ -188,6 +188,11 @@ def test_several_differences_are_asked_together_in_one_question() -> None:
     ("mất sổ hộ khẩu", {"variant": "cấp lại"}), ("mat het giay to", {"variant": "cấp lại"}),
     ("làm hộ chiếu mất bao lâu", {}), ("có mất phí không", {}), ("quen mat khau", {}),
     ("chụp mặt trước căn cước", {}), ("mat bang kinh doanh", {}),
+    # A damaged paper is an exchange (see ``wanted_variants``), even said "làm lại"; a loss is not.
+    ("thẻ căn cước bị hỏng", {"variant": "cấp đổi"}), ("cccd bi rach lam lai o dau", {"variant": "cấp đổi"}),
+    ("bằng lái bị nhòe hết chữ", {"variant": "cấp đổi"}), ("the bhyt bi uot", {"variant": "cấp đổi"}),
+    ("bị mất hoặc hư hỏng thẻ", {"variant": "cấp lại"}),
+    ("làm sổ hồng", {}), ("so hong dung ten ai", {}), ("hong biet lam sao", {}), ("mở chữ ký số", {}),
 ])
 def test_what_the_citizen_already_said(question, said) -> None:
     assert asked(question) == said
@@ -242,3 +247,17 @@ def test_a_record_for_another_act_or_issue_contradicts_the_question(question: st
                                                                      expected: bool) -> None:
     """Close words, another procedure: "giải thể" is not "thành lập", a reissue is not "… lần đầu"."""
     assert contradicts(question, title) is expected
+
+
+@pytest.mark.parametrize(("titles", "question", "expected"), [
+    # The law exchanges a damaged card (Luật Căn cước 2023, Điều 24; thẻ BHYT, đăng ký xe, sổ đỏ)…
+    (("Cấp lại thẻ bảo hiểm y tế", "Cấp đổi thẻ bảo hiểm y tế", "Cấp thẻ bảo hiểm y tế"), "thẻ bhyt bị rách", "id-1"),
+    (("Cấp lại giấy phép lái xe", "Đổi giấy phép lái xe"), "bằng lái xe bị hỏng", "id-1"),
+    # … and reissues a paper whose procedure has no exchange ("Cấp lại … bị mất, bị hỏng").
+    (("Cấp chứng chỉ hành nghề Quản tài viên", "Cấp lại chứng chỉ hành nghề Quản tài viên"),
+     "chứng chỉ hành nghề quản tài viên bị rách", "id-1"),
+])
+def test_a_damaged_paper_is_exchanged_where_its_procedure_can_and_reissued_where_not(
+        titles: tuple[str, ...], question: str, expected: str) -> None:
+    assert resolve(question, candidates(*titles)) == expected
+    assert not contradicts(question, titles[int(expected[-1])])

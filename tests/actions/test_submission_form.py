@@ -216,7 +216,7 @@ def test_a_choice_is_asked_with_its_buttons_and_answered_by_its_words(kb: Knowle
     asked = run(ActionAskCaseField(kb), make_tracker("", slots={"procedure_id": "can-cuoc",
                                                                 "procedure_fields": fields}))
     assert asked.texts == ["Anh/Chị cho em biết: Lý do cấp lại? (bấm một lựa chọn)"]
-    assert asked.titles() == ["Bị mất thẻ", "Thẻ bị hư hỏng", "Khác"]
+    assert asked.titles() == ["Bị mất thẻ", "Được trở lại quốc tịch Việt Nam", "Khác"]   # Luật Căn cước, Điều 24
     tracker = make_tracker("bi mat", slots={"procedure_id": "can-cuoc", "procedure_fields": fields,
                                             "requested_slot": "case_field"},
                            candidates={"case_field": "bi mat"}, active_loop=FORM)

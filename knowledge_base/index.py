@@ -28,7 +28,7 @@ from knowledge_base.documents import Kind, SearchDocument, asking_part, without_
 from knowledge_base.encoders import Encoder
 from knowledge_base.lexical import LexicalIndex, document_fields
 from knowledge_base.normalise import Expander, pairs, syllables, terms
-from knowledge_base.variants import Candidate, facets, rank_siblings, wanted_variants
+from knowledge_base.variants import Candidate, facets, lost, rank_siblings, wanted_variants
 from knowledge_base.variants import asked as said_facets
 
 RRF_K = 5
@@ -414,7 +414,12 @@ def _asked_reissue_first(query: str, order: list[int],
     wanted = [v for v in wanted_variants(query) if v in REISSUES]
     asked = said_words(query) - FILLER - _PROCEDURE_WORDS
 
+    reported = lost(query)
+
     def not_the_reissue(first: SearchDocument) -> bool:
+        # "Trình báo mất thẻ ABTC" answers a loss as well as "Cấp lại thẻ ABTC" does.
+        if reported and re.search(r"\bmất\b", first.title.lower()):
+            return False
         return not any(facets(first.title).variant == v or v in first.title.lower() for v in wanted)
 
     for variant in wanted:
@@ -426,9 +431,10 @@ def _asked_reissue_first(query: str, order: list[int],
             adds = set(mine.core.split()) - set(theirs.core.split())
             return theirs.variant == variant and f" {theirs.core} " in f" {mine.core} " and not adds & asked
 
-        # A damaged paper's exchange is looked for as deep as a subject's variants go ("thẻ bhyt bị
-        # rách": "Cấp đổi thẻ bảo hiểm y tế" was 7th); only a subject without one is reissued.
-        depth = VARIANT_DEPTH if len(wanted) > 1 and variant == wanted[0] else QUALIFIER_DEPTH
+        # Looked for as deep as a subject's variants go ("thẻ bhyt bị rách": "Cấp đổi thẻ bảo hiểm
+        # y tế" was 7th, "làm lại giấy đăng ký xe bị mất": "Cấp lại chứng nhận đăng ký xe" 8th); the
+        # same subject keeps unrelated titles out. A damaged paper without an exchange is reissued.
+        depth = VARIANT_DEPTH
         moved = _first_goes_behind(order, documents, not_the_reissue, that_reissue_of_its_subject, depth)
         if moved != order:
             return moved

@@ -39,6 +39,12 @@ _TITLE_LEVEL = [
     re.compile(rf"\s+(?:thuc hien\s+)?(?:tai|o)\s+(?:cong an\s+|ubnd\s+|uy ban nhan dan\s+)?cap\s+"
                rf"({_LEVEL_ALT})\s*$"),
 ]
+# How a record is filed, not what it is: Bộ Công an publishes one procedure per channel ("Cấp lại
+# chứng nhận đăng ký xe … thực hiện bằng dịch vụ công trực tuyến toàn trình" / "… một phần hoặc
+# trực tiếp thực hiện tại cấp trung ương, cấp tỉnh, cấp xã"); the card says the channels.
+_TITLE_CHANNEL = re.compile(
+    r"\s*\b(?:thuc hien\s+)?(?:bang\s+)?(?:dich vu cong\s+)?truc tuyen\s+(?:toan trinh|mot phan)"
+    r"(?:\s+hoac\s+truc tiep)?(?:\s+thuc hien\s+tai\s+cap\s+(?:trung uong|tinh|xa)(?:\s+cap\s+(?:tinh|xa))*)?\b")
 # Leading verb phrase → variant. "Cấp X" alone is a first issue; order matters (longest first).
 _TITLE_VARIANT = [
     ("cap moi ", "cấp mới"), ("cap lai ", "cấp lại"), ("cap doi ", "cấp đổi"), ("doi ", "cấp đổi"),
@@ -60,16 +66,17 @@ _ASKED_LEVEL = [
 # "mất" alone says a loss when a paper follows it ("mất bằng lái xe", "mất hết giấy tờ"); "mất
 # phí", "mất bao lâu" are costs, and without marks "mat" is also "mặt", "mật" ("mặt bằng").
 _LOST = (r"(?:bi|lam|danh) mat|mat (?:het |ca )?(?:giay|the|bang (?!kinh|san|cho|thue|xay|nha)|so|ho chieu"
-         r"|chung|can cuoc|cmnd|cccd|gplx|bhyt|con dau|dau|bien|van bang|ban|phu hieu|hoa don|sim|vi)")
+         r"|chung|can cuoc|cmnd|cccd|gplx|bhyt|con dau|dau|bien|van bang|ban|phu hieu|hoa don|sim|vi|cavet|ca vet)")
 # A damaged paper ("bị hỏng", "rách", "ướt", "nhòe", "mờ chữ", "bong tróc") is exchanged where its
 # procedure has an exchange (thẻ căn cước, giấy phép lái xe, thẻ BHYT, đăng ký xe, sổ đỏ) and
 # reissued where it has none ("Cấp lại … khi bị mất, bị hỏng"): see ``wanted_variants``. Without
 # marks "hong" is also "hồng" ("sổ hồng") and "không", so only a word of damage before it counts.
 _DAMAGED = re.compile(r"\b(?:(?:bi|lam|da|hu|hoi) hong|hu hai|(?:bi|da) (?:rach|uot|nhoe|mo|chay|gay)"
                       r"|rach (?:nat|roi|mat)|uot (?:het|sung|nhem)|ngam nuoc|nhoe|bong troc|mo (?:het )?chu)\b")
+_LOSS = re.compile(rf"\b(?:{_LOST})\b")
 _ASKED_VARIANT = [
     (re.compile(r"\b(?:cap moi|lam moi|lan dau|xin moi)\b"), "cấp mới"),
-    (re.compile(rf"\b(?:{_LOST})\b"), "cấp lại"),
+    (_LOSS, "cấp lại"),
     (_DAMAGED, "cấp đổi"),   # before "cấp lại", "làm lại": citizens say those of any new paper
     (re.compile(r"\b(?:cap lai|lam lai|xin lai)\b"), "cấp lại"),
     (re.compile(r"\b(?:cap doi|(?<!theo )(?<!thay )doi(?! voi\b))\b"), "cấp đổi"),
@@ -172,6 +179,7 @@ def facets(title: str, record_level: str | None = None) -> Facets:
             level = _LEVEL_WORDS[match.group(1)]
             text = (text[:match.start()] + " " + text[match.end():]).strip()
             break
+    text = " ".join(_TITLE_CHANNEL.sub(" ", text).split())
     foreign = "không"
     match = _TITLE_FOREIGN.search(text)
     if match:
@@ -222,6 +230,11 @@ def wanted_variants(question: str) -> tuple[str, ...]:
     if wanted == "cấp đổi" and damaged(question):
         return ("cấp đổi", "cấp lại")
     return (wanted,)
+
+
+def lost(question: str) -> bool:
+    """The question says a paper is lost: "bị mất thẻ", "mất cavet xe máy"."""
+    return bool(_LOSS.search(f" {_question_text(question)} "))
 
 
 def damaged(question: str) -> bool:

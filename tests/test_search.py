@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
     ("lam so do lan dau", "cap-so-do-lan-dau"),
     ("trung tam lam viec may gio", "gio-lam-viec"),
     ("kinh doanh karaok can giay phep gi", "karaoke"),
+    ("làm lại giấy đăng ký xe bị mất", "dang-ky-xe"),    # was "Cấp lại giấy phép lái xe"
+    ("giấy tờ xe bị mất làm lại ở đâu", "dang-ky-xe"),
 ])
 def test_citizen_phrasings_find_the_procedure(kb: KnowledgeBase, question: str, expected: str) -> None:
     assert kb.search(question, top=3)[0].id == expected
@@ -326,6 +328,25 @@ def test_a_damaged_card_asks_for_its_exchange_however_low_it_ranks(question: str
     documents = title_documents(HEALTH_CARDS)
     order = _asked_reissue_first(question, list(range(len(HEALTH_CARDS))), documents)
     assert documents[order[0]].title == expected
+
+
+VEHICLE_PAPERS = ("Đăng ký xe (cấp chứng nhận đăng ký xe, biển số xe)", "Cấp lại giấy phép lái xe",
+                  "Đăng ký lại khai sinh", "Cấp chứng nhận đăng ký xe, biển số xe trong trường hợp thay đổi chủ xe",
+                  "Cấp lại Giấy đăng ký hoạt động cho Văn phòng công chứng do bị mất, hỏng",
+                  "Cấp lại chứng nhận đăng ký xe, biển số xe thực hiện bằng dịch vụ công trực tuyến toàn trình",
+                  "Trình báo mất thẻ ABTC", "Cấp lại thẻ ABTC")
+
+
+@pytest.mark.parametrize(("question", "order", "expected"), [
+    # National ranks: the reissue of the first one's subject was 8th, its channel words in its title.
+    ("làm lại giấy đăng ký xe bị mất", [0, 1, 2, 3, 4, 5],
+     "Cấp lại chứng nhận đăng ký xe, biển số xe thực hiện bằng dịch vụ công trực tuyến toàn trình"),
+    # A first title that says the loss answers it: "báo cho ai" is the report, not the reissue.
+    ("bị mất thẻ ABTC, tôi phải báo cho ai?", [6, 7], "Trình báo mất thẻ ABTC"),
+])
+def test_a_lost_paper_asks_for_its_reissue_however_low_it_ranks(question: str, order: list[int], expected: str) -> None:
+    documents = title_documents(VEHICLE_PAPERS)
+    assert documents[_asked_reissue_first(question, order, documents)[0]].title == expected
 
 
 @pytest.mark.parametrize(("question", "expected"), [

@@ -29,6 +29,13 @@ def candidates(*titles: str, levels: tuple[str | None, ...] = ()) -> list[Candid
     ("Cấp, đổi, cấp lại thẻ căn cước", "the can cuoc", None, "cấp mới", "không"),
     ("Gia hạn, điều chỉnh giấy phép khai thác khoáng sản", "giay phep khai thac khoang san", None,
      "gia hạn", "không"),
+    # How it is filed is not what it is: one procedure published once per channel.
+    ("Cấp lại chứng nhận đăng ký xe, biển số xe thực hiện bằng dịch vụ công trực tuyến toàn trình",
+     "chung nhan dang ky xe bien so xe", None, "cấp lại", "không"),
+    ("Đổi chứng nhận đăng ký xe, biển số xe bằng dịch vụ công trực tuyến một phần hoặc trực tiếp thực hiện "
+     "tại cấp trung ương, cấp tỉnh, cấp xã", "chung nhan dang ky xe bien so xe", None, "cấp đổi", "không"),
+    ("Dịch vụ công trực tuyến gửi, nhận đơn khởi kiện", "dich vu cong truc tuyen gui nhan don khoi kien", None, "",
+     "không"),
 ])
 def test_a_title_splits_into_its_core_and_what_varies(title, core, level, variant, foreign) -> None:
     f = facets(title)

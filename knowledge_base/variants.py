@@ -71,8 +71,8 @@ _LOST = (r"(?:bi|lam|danh) mat|mat (?:het |ca )?(?:giay|the|bang (?!kinh|san|cho
 # procedure has an exchange (thẻ căn cước, giấy phép lái xe, thẻ BHYT, đăng ký xe, sổ đỏ) and
 # reissued where it has none ("Cấp lại … khi bị mất, bị hỏng"): see ``wanted_variants``. Without
 # marks "hong" is also "hồng" ("sổ hồng") and "không", so only a word of damage before it counts.
-_DAMAGED = re.compile(r"\b(?:(?:bi|lam|da|hu|hoi) hong|hu hai|(?:bi|da) (?:rach|uot|nhoe|mo|chay|gay)"
-                      r"|rach (?:nat|roi|mat)|uot (?:het|sung|nhem)|ngam nuoc|nhoe|bong troc|mo (?:het )?chu)\b")
+_DAMAGED = re.compile(r"\b(?:(?:bi|lam|da|hu|hoi) hong|hu hai|(?:bi|da) (?:uot|nhoe|mo|chay|gay)|(?<!kenh )rach"
+                      r"|o vang|uot (?:het|sung|nhem)|ngam nuoc|nhoe|bong troc|mo (?:het )?chu)\b")
 _LOSS = re.compile(rf"\b(?:{_LOST})\b")
 _ASKED_VARIANT = [
     (re.compile(r"\b(?:cap moi|lam moi|lan dau|xin moi)\b"), "cấp mới"),
@@ -112,9 +112,9 @@ _MEANT = {
     "hu": "hư", "hai": "hại hai", "mo": "mờ", "rach": "rách", "uot": "ướt", "nhoe": "nhòe nhoè", "chay": "cháy",
     "gay": "gãy", "nat": "nát", "roi": "rồi rời", "sung": "sũng", "nhem": "nhẹp nhèm", "ngam": "ngâm",
     "nuoc": "nước", "bong": "bong", "troc": "tróc", "chu": "chữ", "het": "hết", "da": "đã",
-    "hoi": "hơi",
+    "hoi": "hơi", "vang": "vàng",
     "huyen": "huyện", "quan": "quận", "phuong": "phường", "thi": "thị", "tran": "trấn",
-    "cuc": "cục", "bo": "bộ", "o": "ở", "tai": "tại", "len": "lên", "so": "sở sổ", "uong": "ương",
+    "cuc": "cục", "bo": "bộ", "o": "ở ố", "tai": "tại", "len": "lên", "so": "sở sổ", "uong": "ương",
     "my": "mỹ mĩ", "phap": "pháp", "duc": "đức", "uc": "úc", "nhat": "nhật", "lao": "lào",
     "y": "ý",
 }

@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
     ("kinh doanh karaok can giay phep gi", "karaoke"),
     ("làm lại giấy đăng ký xe bị mất", "dang-ky-xe"),    # was "Cấp lại giấy phép lái xe"
     ("giấy tờ xe bị mất làm lại ở đâu", "dang-ky-xe"),
+    ("sửa tên trong giấy khai sinh", "cai-chinh-ho-tich"),   # was "Đăng ký khai sinh", sure of it
+    ("giay khai sinh bi sai nam sinh", "cai-chinh-ho-tich"),
 ])
 def test_citizen_phrasings_find_the_procedure(kb: KnowledgeBase, question: str, expected: str) -> None:
     assert kb.search(question, top=3)[0].id == expected

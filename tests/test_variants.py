@@ -198,7 +198,8 @@ def test_several_differences_are_asked_together_in_one_question() -> None:
     # A damaged paper is an exchange (see ``wanted_variants``), even said "làm lại"; a loss is not.
     ("thẻ căn cước bị hỏng", {"variant": "cấp đổi"}), ("cccd bi rach lam lai o dau", {"variant": "cấp đổi"}),
     ("bằng lái bị nhòe hết chữ", {"variant": "cấp đổi"}), ("the bhyt bi uot", {"variant": "cấp đổi"}),
-    ("bị mất hoặc hư hỏng thẻ", {"variant": "cấp lại"}),
+    ("bị mất hoặc hư hỏng thẻ", {"variant": "cấp lại"}), ("sổ đỏ bị ố vàng, rách mép", {"variant": "cấp đổi"}),
+    ("nạo vét kênh rạch", {}), ("kenh rach", {}),
     ("làm sổ hồng", {}), ("so hong dung ten ai", {}), ("hong biet lam sao", {}), ("mở chữ ký số", {}),
 ])
 def test_what_the_citizen_already_said(question, said) -> None:

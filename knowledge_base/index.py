@@ -330,6 +330,7 @@ class HybridIndex:
             order = _named_variant_first(query, _unsaid_qualifier_last(query, order, documents), documents)
             order = _unasked_reissue_last(query, _foreign_element_when_said(query, order, documents), documents)
             order = _stated_age_first(query, _asked_reissue_first(query, order, documents), documents)
+            order = _unasked_ending_last(query, order, documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
         by_rank = sorted(fused.values(), reverse=True)
@@ -439,6 +440,30 @@ def _asked_reissue_first(query: str, order: list[int],
         if moved != order:
             return moved
     return order
+
+
+# Acts that end or undo what a procedure of the same subject grants: "Xóa đăng ký tàu cá" is not
+# the registration "đăng ký tàu cá" asks for.
+_ENDING = re.compile(r"^(?:thủ tục\s+)?(xóa|xoá|hủy|huỷ|thu hồi|chấm dứt|tạm ngừng|giải thể|đình chỉ|miễn nhiệm"
+                     r"|rút)\s+", re.IGNORECASE)
+
+
+def _unasked_ending_last(query: str, order: list[int],
+                         documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A first title that ends or undoes something ("Xóa đăng ký tàu cá …"), for a question that
+    says no such act, goes behind the next of the first few that grants the same subject ("Cấp giấy
+    chứng nhận đăng ký tàu cá …")."""
+    said = f" {' '.join(syllables(query))} ".replace(" huy ", " xoa ")   # "hủy đăng ký" is "xóa đăng ký"
+
+    def unasked_ending(first: SearchDocument) -> bool:
+        act = _ENDING.match(first.title)   # said whole: "thu hồi" is not asked by "cho tôi hỏi"
+        return act is not None and f" {' '.join(syllables(act.group(1))).replace('huy', 'xoa')} " not in said
+
+    def grants_its_subject(first: SearchDocument, other: SearchDocument) -> bool:
+        subject = " ".join(syllables(_ENDING.sub("", without_level(first.title))))
+        return not _ENDING.match(other.title) and f" {subject} " in f" {' '.join(syllables(other.title))} "
+
+    return _first_goes_behind(order, documents, unasked_ending, grants_its_subject)
 
 
 # Words of a title that say what is done, not to what: "Đăng ký và cấp Sổ thuyền viên" adds no

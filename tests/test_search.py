@@ -15,7 +15,14 @@ from knowledge_base.ages import range_said, stated_age
 from knowledge_base.aspects import subject_words
 from knowledge_base.documents import SearchDocument
 from knowledge_base.encoders import make_encoder
-from knowledge_base.index import HybridIndex, _asked_reissue_first, _stated_age_first, adds_unsaid_words, said_words
+from knowledge_base.index import (
+    HybridIndex,
+    _asked_reissue_first,
+    _stated_age_first,
+    _unasked_ending_last,
+    adds_unsaid_words,
+    said_words,
+)
 from knowledge_base.schema import Faq
 from knowledge_base.service import EVIDENCE_TO_ANSWER, KnowledgeBase
 
@@ -330,6 +337,23 @@ def test_a_damaged_card_asks_for_its_exchange_however_low_it_ranks(question: str
     documents = title_documents(HEALTH_CARDS)
     order = _asked_reissue_first(question, list(range(len(HEALTH_CARDS))), documents)
     assert documents[order[0]].title == expected
+
+
+FISHING_BOATS = ("Xóa đăng ký tàu cá, tàu phục vụ nuôi trồng thủy sản", "Thu hồi đăng ký tàu cá",
+                 "Đăng ký tàu biển tạm thời", "Cấp giấy chứng nhận đăng ký tàu cá, tàu phục vụ nuôi trồng thủy sản")
+
+
+@pytest.mark.parametrize(("question", "first", "expected"), [
+    ("đăng ký tàu cá", 0, "Cấp giấy chứng nhận đăng ký tàu cá, tàu phục vụ nuôi trồng thủy sản"),
+    ("xóa đăng ký tàu cá", 0, "Xóa đăng ký tàu cá, tàu phục vụ nuôi trồng thủy sản"),
+    ("huy dang ky tau ca", 0, "Xóa đăng ký tàu cá, tàu phục vụ nuôi trồng thủy sản"),
+    # Said whole: "thu hồi" is not asked by "cho tôi hỏi".
+    ("cho tôi hỏi đăng ký tàu cá", 1, "Cấp giấy chứng nhận đăng ký tàu cá, tàu phục vụ nuôi trồng thủy sản"),
+    ("bị thu hồi đăng ký tàu cá", 1, "Thu hồi đăng ký tàu cá"),
+])
+def test_an_act_that_ends_what_the_question_asks_for_comes_second(question: str, first: int, expected: str) -> None:
+    documents = title_documents(FISHING_BOATS)
+    assert documents[_unasked_ending_last(question, [first, 2, 3], documents)[0]].title == expected
 
 
 VEHICLE_PAPERS = ("Đăng ký xe (cấp chứng nhận đăng ký xe, biển số xe)", "Cấp lại giấy phép lái xe",

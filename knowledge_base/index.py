@@ -28,7 +28,7 @@ from knowledge_base.documents import Kind, SearchDocument, asking_part, without_
 from knowledge_base.encoders import Encoder
 from knowledge_base.lexical import LexicalIndex, document_fields
 from knowledge_base.normalise import Expander, pairs, syllables, terms
-from knowledge_base.variants import Candidate, facets, lost, rank_siblings, wanted_variants
+from knowledge_base.variants import Candidate, contradicts, facets, lost, rank_siblings, wanted_variants
 from knowledge_base.variants import asked as said_facets
 
 RRF_K = 5
@@ -330,7 +330,7 @@ class HybridIndex:
             order = _named_variant_first(query, _unsaid_qualifier_last(query, order, documents), documents)
             order = _unasked_reissue_last(query, _foreign_element_when_said(query, order, documents), documents)
             order = _stated_age_first(query, _asked_reissue_first(query, order, documents), documents)
-            order = _unasked_ending_last(query, order, documents)
+            order = _contradicted_last(query, _unasked_ending_last(query, order, documents), documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
         by_rank = sorted(fused.values(), reverse=True)
@@ -464,6 +464,14 @@ def _unasked_ending_last(query: str, order: list[int],
         return not _ENDING.match(other.title) and f" {subject} " in f" {' '.join(syllables(other.title))} "
 
     return _first_goes_behind(order, documents, unasked_ending, grants_its_subject)
+
+
+def _contradicted_last(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A first title for another act or issue than the question names ("Cấp giấy phép xây dựng mới
+    …", asked "sửa chữa nhà"; "… lần đầu", asked a reissue) goes behind the next of the first few
+    that is not (``variants.contradicts``)."""
+    return _first_goes_behind(order, documents, lambda first: contradicts(query, first.title),
+                              lambda first, other: not contradicts(query, other.title))
 
 
 # Words of a title that say what is done, not to what: "Đăng ký và cấp Sổ thuyền viên" adds no

@@ -18,6 +18,7 @@ from knowledge_base.encoders import make_encoder
 from knowledge_base.index import (
     HybridIndex,
     _asked_reissue_first,
+    _contradicted_last,
     _stated_age_first,
     _unasked_ending_last,
     adds_unsaid_words,
@@ -337,6 +338,24 @@ def test_a_damaged_card_asks_for_its_exchange_however_low_it_ranks(question: str
     documents = title_documents(HEALTH_CARDS)
     order = _asked_reissue_first(question, list(range(len(HEALTH_CARDS))), documents)
     assert documents[order[0]].title == expected
+
+
+PERMITS = ("Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ",
+           "Cấp giấy phép xây dựng sửa chữa, cải tạo đối với công trình cấp III, cấp IV")
+
+
+@pytest.mark.parametrize(("titles", "question", "expected"), [
+    # On the national catalog the sample's permit, with its aliases, came first and was answered.
+    (PERMITS, "xin giấy phép xây dựng sửa chữa nhà", PERMITS[1]),
+    (PERMITS, "xin giấy phép xây dựng nhà ở", PERMITS[0]),
+    # Nothing that agrees among the first: the order stays.
+    (("Cấp Giấy chứng nhận quyền sử dụng đất lần đầu", "Đăng ký kết hôn lần đầu"), "cấp lại sổ đỏ bị mất",
+     "Cấp Giấy chứng nhận quyền sử dụng đất lần đầu"),
+])
+def test_a_title_the_question_contradicts_goes_behind_one_it_does_not(titles: tuple[str, ...], question: str,
+                                                                       expected: str) -> None:
+    documents = title_documents(titles)
+    assert documents[_contradicted_last(question, [0, 1], documents)[0]].title == expected
 
 
 FISHING_BOATS = ("Xóa đăng ký tàu cá, tàu phục vụ nuôi trồng thủy sản", "Thu hồi đăng ký tàu cá",

@@ -250,6 +250,8 @@ def test_search_order_puts_the_named_variant_first_and_else_the_plain_one() -> N
     ("cap lai can cuoc bi mat", "Cấp, đổi, cấp lại thẻ căn cước", False),
     ("cấp lại lý lịch tư pháp", "Cấp Phiếu lý lịch tư pháp", False),     # the title names no issue
     ("doi bang lai xe het han", "Đổi giấy phép lái xe", False),
+    ("xin giấy phép xây dựng sửa chữa nhà", "Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ", True),
+    ("điều chỉnh giấy phép khai thác nước", "Gia hạn, điều chỉnh giấy phép khai thác nước dưới đất", False),
 ])
 def test_a_record_for_another_act_or_issue_contradicts_the_question(question: str, title: str,
                                                                      expected: bool) -> None:

@@ -252,7 +252,7 @@ def _fitted(question: str, said: dict[Facet, str], served: set[str]) -> dict[Fac
 # Acts that make another procedure of the same subject ("giải thể công ty" is not "thành lập công
 # ty"), and a title's own words for which issue it is ("… lần đầu" is not a reissue).
 _ACTS = ("thanh lap", "giai the", "cham dut", "tam ngung", "thu hoi", "huy bo", "sap nhap", "hop nhat",
-         "xay dung moi", "sua chua")   # a permit to build anew is not one to repair
+         "chuyen doi", "xay dung moi", "sua chua")   # building anew is not repairing
 _TITLE_ISSUE = [("lan dau", "cấp mới"), ("cap moi", "cấp mới"), ("cap lai", "cấp lại"), ("cap doi", "cấp đổi"),
                 ("gia han", "gia hạn"), ("dieu chinh", "điều chỉnh")]
 

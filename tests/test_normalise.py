@@ -35,6 +35,10 @@ def test_everyday_words_reach_the_official_ones() -> None:
     # "sang tên" a vehicle is "thay đổi chủ xe"; a plot of land, "chuyển nhượng … biến động".
     assert "chu_xe" in terms("sang ten xe may cu") and "bien_dong" not in terms("sang ten xe may cu")
     assert "bien_dong" in terms("sang tên sổ đỏ")
+    # Papers named as citizens name them; a wrong name is a correction; closing a company dissolves it.
+    assert "chung_nhan" in terms("làm lại giấy đăng ký xe bị mất") and "chung_nhan" in terms("mat ca vet")
+    assert "cai_chinh" in terms("giấy khai sinh ghi sai tên cha") and "cai_chinh" in terms("sửa ngày sinh")
+    assert "giai_the" in terms("đóng cửa công ty") and "doanh_nghiep" in terms("giải thể công ty")
 
 
 def test_spelling_correction_is_the_same_in_every_process() -> None:

@@ -251,6 +251,7 @@ def test_search_order_puts_the_named_variant_first_and_else_the_plain_one() -> N
     ("cấp lại lý lịch tư pháp", "Cấp Phiếu lý lịch tư pháp", False),     # the title names no issue
     ("doi bang lai xe het han", "Đổi giấy phép lái xe", False),
     ("xin giấy phép xây dựng sửa chữa nhà", "Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ", True),
+    ("giải thể công ty tnhh", "Chuyển đổi công ty trách nhiệm hữu hạn một thành viên thành công ty cổ phần", True),
     ("điều chỉnh giấy phép khai thác nước", "Gia hạn, điều chỉnh giấy phép khai thác nước dưới đất", False),
 ])
 def test_a_record_for_another_act_or_issue_contradicts_the_question(question: str, title: str,

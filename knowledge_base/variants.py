@@ -63,16 +63,18 @@ _ASKED_LEVEL = [
     (re.compile(r"\b(?:cap|o|tai|ubnd|uy ban|cong an)\s+(?:huyen|quan|thi xa)\b"), "huyện"),
     (re.compile(r"\b(?:trung uong|cap bo|o bo|tai bo|cuc)\b"), "trung ương"),
 ]
-# "mất" alone says a loss when a paper follows it ("mất bằng lái xe", "mất hết giấy tờ"); "mất
-# phí", "mất bao lâu" are costs, and without marks "mat" is also "mặt", "mật" ("mặt bằng").
-_LOST = (r"(?:bi|lam|danh) mat|mat (?:het |ca )?(?:giay|the|bang (?!kinh|san|cho|thue|xay|nha)|so|ho chieu"
+# "mất" alone says a loss when a paper follows it ("mất bằng lái xe", "mất hết giấy tờ") or "rồi" does
+# ("thẻ bhyt mất r"); "mất phí", "mất bao lâu" are costs, and without marks "mat" is also "mặt",
+# "mật" ("mặt bằng").
+_LOST = (r"(?:bi|lam|danh) mat|mat (?:roi|r)\b"
+         r"|mat (?:het |ca )?(?:giay|the|bang (?!kinh|san|cho|thue|xay|nha)|so|ho chieu"
          r"|chung|can cuoc|cmnd|cccd|gplx|bhyt|con dau|dau|bien|van bang|ban|phu hieu|hoa don|sim|vi|cavet|ca vet)")
 # A damaged paper ("bị hỏng", "rách", "ướt", "nhòe", "mờ chữ", "bong tróc") is exchanged where its
 # procedure has an exchange (thẻ căn cước, giấy phép lái xe, thẻ BHYT, đăng ký xe, sổ đỏ) and
 # reissued where it has none ("Cấp lại … khi bị mất, bị hỏng"): see ``wanted_variants``. Without
 # marks "hong" is also "hồng" ("sổ hồng") and "không", so only a word of damage before it counts.
-_DAMAGED = re.compile(r"\b(?:(?:bi|lam|da|hu|hoi) hong|hu hai|(?:bi|da) (?:uot|nhoe|mo|chay|gay)|(?<!kenh )rach"
-                      r"|o vang|uot (?:het|sung|nhem)|ngam nuoc|nhoe|bong troc|mo (?:het )?chu)\b")
+_DAMAGED = re.compile(r"\b(?:(?:bi|lam|da|hu|hoi) hong|hong roi|hu hai|(?:bi|da) (?:uot|nhoe|mo|chay|gay)"
+                      r"|(?<!kenh )rach|o vang|uot (?:het|sung|nhem)|ngam nuoc|nhoe|bong troc|mo (?:het )?chu)\b")
 _LOSS = re.compile(rf"\b(?:{_LOST})\b")
 _ASKED_VARIANT = [
     (re.compile(r"\b(?:cap moi|lam moi|lan dau|xin moi)\b"), "cấp mới"),
@@ -110,7 +112,7 @@ _MEANT = {
     "dieu": "điều", "chinh": "chỉnh", "lam": "làm", "xin": "xin", "lan": "lần", "dau": "đầu dấu",
     "bi": "bị", "mat": "mất", "danh": "đánh", "hong": "hỏng", "tinh": "tỉnh", "xa": "xã",
     "hu": "hư", "hai": "hại hai", "mo": "mờ", "rach": "rách", "uot": "ướt", "nhoe": "nhòe nhoè", "chay": "cháy",
-    "gay": "gãy", "nat": "nát", "roi": "rồi rời", "sung": "sũng", "nhem": "nhẹp nhèm", "ngam": "ngâm",
+    "gay": "gãy", "nat": "nát", "roi": "rồi rời", "r": "r", "sung": "sũng", "nhem": "nhẹp nhèm", "ngam": "ngâm",
     "nuoc": "nước", "bong": "bong", "troc": "tróc", "chu": "chữ", "het": "hết", "da": "đã",
     "hoi": "hơi", "vang": "vàng",
     "huyen": "huyện", "quan": "quận", "phuong": "phường", "thi": "thị", "tran": "trấn",

@@ -200,6 +200,8 @@ def test_several_differences_are_asked_together_in_one_question() -> None:
     ("bằng lái bị nhòe hết chữ", {"variant": "cấp đổi"}), ("the bhyt bi uot", {"variant": "cấp đổi"}),
     ("bị mất hoặc hư hỏng thẻ", {"variant": "cấp lại"}), ("sổ đỏ bị ố vàng, rách mép", {"variant": "cấp đổi"}),
     ("nạo vét kênh rạch", {}), ("kenh rach", {}),
+    ("the bhyt mat r", {"variant": "cấp lại"}), ("cái thẻ này hỏng rồi", {"variant": "cấp đổi"}),
+    ("chụp mặt rồi gửi", {}),
     ("làm sổ hồng", {}), ("so hong dung ten ai", {}), ("hong biet lam sao", {}), ("mở chữ ký số", {}),
 ])
 def test_what_the_citizen_already_said(question, said) -> None:

@@ -8,8 +8,9 @@ most names use).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from knowledge_base.normalise import syllables
 
@@ -48,3 +49,24 @@ class Acronyms:
                 found[tuple(words[start:start + len(word)])] += 1
                 start = initials.find(word, start + 1)
         return list(found.most_common(1)[0][0]) if found else None
+
+
+# Letters a title carries as they are ("Cấp mới thẻ ABTC", "… thuộc Phụ lục CITES", "(AMO)"): a
+# question naming one names those few procedures, however long the letter around it.
+MAX_TITLES_NAMING = 10
+_CAPITALS = re.compile(r"\b[^\W\d_a-zà-ỹđ]{3,}\b")
+_ROMAN = re.compile(r"^[ivxlc]+$")
+
+
+def named_in_titles(titles: Iterable[str], spelled_out: Callable[[str], bool]) -> frozenset[str]:
+    """The acronyms (lower case) written in capitals in at most ``MAX_TITLES_NAMING`` titles:
+    not a word titles also write in lower case ("VAN" is also "văn"), not a roman numeral, and
+    not one the dictionary ``spelled_out`` ("BHYT": most titles say "bảo hiểm y tế")."""
+    counts: Counter[str] = Counter()
+    lower: set[str] = set()
+    for title in titles:
+        capitals = set(_CAPITALS.findall(title))
+        counts.update({"".join(syllables(word)) for word in capitals})   # "TNLĐ" is typed "tnld"
+        lower.update(syllables(" ".join(w for w in re.findall(r"\w+", title) if w not in capitals)))
+    return frozenset(word for word, n in counts.items() if n <= MAX_TITLES_NAMING and word not in lower
+                     and not _ROMAN.match(word) and not spelled_out(word))

@@ -22,6 +22,7 @@ import faiss
 import numpy as np
 
 from knowledge_base.accents import AccentRestorer
+from knowledge_base.acronyms import named_in_titles
 from knowledge_base.ages import AGE_RANGE, fits_age, stated_age
 from knowledge_base.aspects import FILLER, subject_words
 from knowledge_base.documents import Kind, SearchDocument, asking_part, without_level
@@ -90,6 +91,7 @@ class HybridIndex:
         self._faiss: faiss.Index = faiss.IndexFlatIP(encoder.dim)
         self._passage_owner = np.zeros(0, dtype=np.int32)
         self._accents = AccentRestorer([])
+        self._named_acronyms: frozenset[str] = frozenset()
         self._query_vector = lru_cache(maxsize=2048)(self._encode_query)
         # A record's words for ``coverage``, kept with the record they were read from (an upsert
         # replaces the record, so a stale entry is recognised by identity).
@@ -169,6 +171,8 @@ class HybridIndex:
         self._vectors = {**self._vectors, document.id: vectors}
         self._lexical = self._lexical.with_document(position, document)
         self._accents = self._accents.learning(accent_sources(document))
+        if document.kind == "procedure":
+            self._install_acronyms()
         self._install_dense()
 
     def _encode(self, passages: list[str], progress: Progress | None,
@@ -191,7 +195,12 @@ class HybridIndex:
         self._kinds = np.array([d.kind for d in documents], dtype="<U9")
         self._lexical = LexicalIndex(documents, self.expander)
         self._accents = AccentRestorer(t for d in documents for t in accent_sources(d))
+        self._install_acronyms()
         self._install_dense()
+
+    def _install_acronyms(self) -> None:
+        titles = (d.title for d in self._documents if d is not None and d.kind == "procedure")
+        self._named_acronyms = named_in_titles(titles, self.expander.spells_out)
 
     def _install_dense(self) -> None:
         owners: list[int] = []
@@ -313,7 +322,7 @@ class HybridIndex:
         """Best ``top`` documents for ``query``; ``mode`` is hybrid, lexical or dense."""
         query = query.strip()[:500]  # long pastes add noise, not meaning
         with self._lock:
-            documents, kinds = self._documents, self._kinds
+            documents, kinds, acronyms = self._documents, self._kinds, self._named_acronyms
             if not query or not self._positions:
                 return []
             lexical = self.lexical_scores(query) if mode != "dense" else None
@@ -327,6 +336,7 @@ class HybridIndex:
                 fused[position] = fused.get(position, 0.0) + weight / (RRF_K + rank)
         order = sorted(fused, key=lambda p: (-fused[p], p))
         if mode == "hybrid":
+            order = _named_acronym_first(query, order, documents, acronyms)
             order = _named_variant_first(query, _unsaid_qualifier_last(query, order, documents), documents)
             order = _unasked_reissue_last(query, _foreign_element_when_said(query, order, documents), documents)
             order = _stated_age_first(query, _asked_reissue_first(query, order, documents), documents)
@@ -345,6 +355,21 @@ class HybridIndex:
             )
             for p, doc, fused_score in found if doc is not None
         ]
+
+
+# How deep an acronym the question names is looked for: "thẻ ABTC" in a long letter about passports.
+ACRONYM_DEPTH = 5
+
+
+def _named_acronym_first(query: str, order: list[int], documents: Sequence[SearchDocument | None],
+                         acronyms: frozenset[str]) -> list[int]:
+    """A question naming an acronym few titles carry ("ABTC", "CITES", "AMO") gets first the best
+    of the first few procedures whose title carries it, when the first does not."""
+    named = acronyms & set(syllables(query))
+    if not named:
+        return order
+    return _first_goes_behind(order, documents, lambda first: not named & set(syllables(first.title)),
+                              lambda first, other: bool(named & set(syllables(other.title))), ACRONYM_DEPTH)
 
 
 def _named_variant_first(query: str, order: list[int],

@@ -88,6 +88,10 @@ class Expander:
         copy._starts = frozenset(k[0] for k in keys if k)
         return copy
 
+    def spells_out(self, word: str) -> bool:
+        """The dictionary gives ``word`` (one syllable, no diacritics) a full form."""
+        return (word,) in self._full_forms
+
     def rewrite(self, text: str) -> str:
         """The question with every known abbreviation or everyday phrase replaced by its full,
         accented form ("xin llttp dc ko" → "xin lý lịch tư pháp được không"), for the encoder."""

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
+from knowledge_base.acronyms import named_in_titles
 from knowledge_base.ages import range_said, stated_age
 from knowledge_base.aspects import subject_words
 from knowledge_base.documents import SearchDocument
@@ -19,6 +20,7 @@ from knowledge_base.index import (
     HybridIndex,
     _asked_reissue_first,
     _contradicted_last,
+    _named_acronym_first,
     _stated_age_first,
     _unasked_ending_last,
     adds_unsaid_words,
@@ -338,6 +340,23 @@ def test_a_damaged_card_asks_for_its_exchange_however_low_it_ranks(question: str
     documents = title_documents(HEALTH_CARDS)
     order = _asked_reissue_first(question, list(range(len(HEALTH_CARDS))), documents)
     assert documents[order[0]].title == expected
+
+
+def test_acronyms_few_titles_carry_are_read_from_the_titles() -> None:
+    titles = ["Cấp mới thẻ ABTC", "Cấp lại thẻ ABTC", "Cấp thẻ BHYT", "Đăng ký VAN", "Cấp văn bản",
+              "Cấp công trình cấp III", *(f"Thủ tục {n} tại UBND" for n in range(11))]
+    assert named_in_titles(titles, lambda word: word == "bhyt") == {"abtc"}   # not spelled out, van, iii, ubnd
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # A letter about passports naming the card: the card was 3rd, 13th in another letter.
+    ("Thời hạn thẻ ABTC là 05 năm, nếu hộ chiếu có thời hạn dưới 05 năm thì có được cấp thẻ không?",
+     "Cấp mới thẻ ABTC"),
+    ("cấp hộ chiếu phổ thông", "Cấp hộ chiếu phổ thông ở trong nước"),   # names none: the order stays
+])
+def test_an_acronym_the_question_names_puts_its_titles_first(question: str, expected: str) -> None:
+    documents = title_documents(("Cấp hộ chiếu phổ thông ở trong nước", "Cấp giấy thông hành", "Cấp mới thẻ ABTC"))
+    assert documents[_named_acronym_first(question, [0, 1, 2], documents, frozenset({"abtc"}))[0]].title == expected
 
 
 PERMITS = ("Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ",

@@ -60,13 +60,22 @@ _ROMAN = re.compile(r"^[ivxlc]+$")
 
 def named_in_titles(titles: Iterable[str], spelled_out: Callable[[str], bool]) -> frozenset[str]:
     """The acronyms (lower case) written in capitals in at most ``MAX_TITLES_NAMING`` titles:
-    not a word titles also write in lower case ("VAN" is also "văn"), not a roman numeral, and
-    not one the dictionary ``spelled_out`` ("BHYT": most titles say "bảo hiểm y tế")."""
+    not a word titles also write in lower case ("VAN" is also "văn"), not a roman numeral, not
+    one the dictionary ``spelled_out`` ("BHYT"), and not one more titles spell out than write
+    ("TNCN" in 2 titles, "thu nhập cá nhân" in 16)."""
     counts: Counter[str] = Counter()
     lower: set[str] = set()
+    initials: list[str] = []
     for title in titles:
         capitals = set(_CAPITALS.findall(title))
         counts.update({"".join(syllables(word)) for word in capitals})   # "TNLĐ" is typed "tnld"
         lower.update(syllables(" ".join(w for w in re.findall(r"\w+", title) if w not in capitals)))
-    return frozenset(word for word, n in counts.items() if n <= MAX_TITLES_NAMING and word not in lower
-                     and not _ROMAN.match(word) and not spelled_out(word))
+        initials.append("".join(w[0] for w in syllables(title)))
+    named = [word for word, n in counts.items() if n <= MAX_TITLES_NAMING and word not in lower
+             and not _ROMAN.match(word) and not spelled_out(word)]
+    return frozenset(word for word in named if _spelled_out_in(word, initials) <= counts[word])
+
+
+def _spelled_out_in(word: str, initials: list[str]) -> int:
+    """How many titles hold a phrase whose initials are ``word`` ("thu nhập cá nhân" for "tncn")."""
+    return sum(1 for letters in initials if word in letters)

@@ -89,11 +89,16 @@ def near_identical(kb: KnowledgeBase, question: str, hits: list[Hit], *,
             continue
         candidates.append(_candidate(procedure))
     if candidates:
-        # The first one's other levels, though ranked lower: "… từ đủ 14 tuổi trở lên (thực hiện
-        # tại cấp trung ương)" first for an age, the same title at the commune outside the hits.
+        # The first one's other levels and variants, though ranked lower: "… từ đủ 14 tuổi trở lên
+        # (thực hiện tại cấp trung ương)" first for an age, the same title at the commune outside
+        # the hits; "Cấp đổi thẻ căn cước" when only its cấp mới and cấp lại were found, so the
+        # question's buttons offer every variant there is. Not its foreign-element twin: asking
+        # "có yếu tố nước ngoài không" of every "khai sinh" costs nearly every citizen a turn.
         listed = {c.id for c in candidates}
-        candidates += [_candidate(p) for other in kb.same_title(candidates[0].id)
-                       if other not in listed and (p := kb.procedure(other)) is not None]
+        foreign = variants.facets(candidates[0].title).foreign
+        candidates += [_candidate(p) for other in kb.same_subject(candidates[0].id)
+                       if other not in listed and (p := kb.procedure(other)) is not None
+                       and variants.facets(p.title).foreign == foreign]
     return variants.resolve(question, candidates, max_options=cards.MAX_BUTTONS - 1)
 
 

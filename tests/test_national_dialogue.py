@@ -208,6 +208,18 @@ def test_the_first_procedures_other_levels_are_asked_about_though_ranked_out_of_
     assert near_identical(national_kb, "làm hộ chiếu phổ thông ở cấp tỉnh", ministry) == "tthc-1-001456"
 
 
+def test_the_variant_question_offers_every_variant_though_the_hits_hold_one(national_kb: KnowledgeBase) -> None:
+    # "thẻ căn cước bị sai ngày sinh": the hits held cấp mới and cấp lại; "Cấp đổi" was not offered.
+    province = national_kb.procedure("tthc-1-001456")
+    assert province is not None
+    kb = national_kb.copy_with(province.model_copy(update={
+        "id": "renewal", "code": "9.999999", "title": "Gia hạn hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)"}))
+    first = [h for h in kb.search("làm hộ chiếu phổ thông") if h.id == "tthc-1-001456"]
+    choice = near_identical(kb, "làm hộ chiếu phổ thông", first)
+    assert isinstance(choice, Clarification) and "renewal" in {item_id for _, item_id in choice.options}
+    assert kb.same_subject("renewal") == kb.same_subject("tthc-1-001456") and len(kb.same_subject("renewal")) == 3
+
+
 def test_records_of_one_title_are_found_at_every_level_and_after_a_change(national_kb: KnowledgeBase) -> None:
     assert set(national_kb.same_title("tthc-1-001471")) == {"tthc-1-001456", "tthc-1-001471"}
     province = national_kb.procedure("tthc-1-001456")

@@ -212,8 +212,8 @@ def test_the_variant_question_offers_every_variant_though_the_hits_hold_one(nati
     # "thẻ căn cước bị sai ngày sinh": the hits held cấp mới and cấp lại; "Cấp đổi" was not offered.
     province = national_kb.procedure("tthc-1-001456")
     assert province is not None
-    kb = national_kb.copy_with(province.model_copy(update={
-        "id": "renewal", "code": "9.999999", "title": "Gia hạn hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)"}))
+    renewal = "Gia hạn hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)"
+    kb = national_kb.copy_with(province.model_copy(update={"id": "renewal", "code": "9.999999", "title": renewal}))
     first = [h for h in kb.search("làm hộ chiếu phổ thông") if h.id == "tthc-1-001456"]
     choice = near_identical(kb, "làm hộ chiếu phổ thông", first)
     assert isinstance(choice, Clarification) and "renewal" in {item_id for _, item_id in choice.options}

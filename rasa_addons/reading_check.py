@@ -7,6 +7,7 @@ wrong (each leaves the form being filled in), so a step checks them against the 
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -30,8 +31,9 @@ class ReadingCheck(GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
+    @abstractmethod
     def refuses(self, intent: str, text: str) -> bool:
-        raise NotImplementedError
+        """True when ``text`` cannot mean ``intent`` (each step says which readings it checks)."""
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -435,11 +435,11 @@ def _unasked_reissue_last(query: str, order: list[int],
 def _asked_reissue_first(query: str, order: list[int],
                          documents: Sequence[SearchDocument | None]) -> list[int]:
     """The mirror of ``_unasked_reissue_last``: a question asking a reissue ("xin cấp lại Sổ thuyền
-    viên") gets the next of the first few that is that reissue of the first one's subject, when
-    the first is not ("Đăng ký và cấp Sổ thuyền viên")."""
+    viên") gets the next of the first ``VARIANT_DEPTH`` that is that reissue of the first one's
+    subject, when the first is not ("Đăng ký và cấp Sổ thuyền viên"); a damaged paper its exchange,
+    else its reissue (``variants.wanted_variants``)."""
     wanted = [v for v in wanted_variants(query) if v in REISSUES]
     asked = said_words(query) - FILLER - _PROCEDURE_WORDS
-
     reported = lost(query)
 
     def not_the_reissue(first: SearchDocument) -> bool:
@@ -459,9 +459,8 @@ def _asked_reissue_first(query: str, order: list[int],
 
         # Looked for as deep as a subject's variants go ("thẻ bhyt bị rách": "Cấp đổi thẻ bảo hiểm
         # y tế" was 7th, "làm lại giấy đăng ký xe bị mất": "Cấp lại chứng nhận đăng ký xe" 8th); the
-        # same subject keeps unrelated titles out. A damaged paper without an exchange is reissued.
-        depth = VARIANT_DEPTH
-        moved = _first_goes_behind(order, documents, not_the_reissue, that_reissue_of_its_subject, depth)
+        # same subject keeps unrelated titles out.
+        moved = _first_goes_behind(order, documents, not_the_reissue, that_reissue_of_its_subject, VARIANT_DEPTH)
         if moved != order:
             return moved
     return order

@@ -19,7 +19,7 @@ from rasa_sdk import Tracker
 
 from knowledge_base.normalise import syllables
 from knowledge_base.schema import FormField, Procedure
-from knowledge_base.variants import damaged, wanted_variants
+from knowledge_base.variants import damaged, miswritten, wanted_variants
 
 RECENT_MESSAGES = 3       # the request and the question(s) just before it
 NEVER_GUESSED = {"khac"}
@@ -55,7 +55,9 @@ def named_choice(field: FormField, words: list[str], implied: frozenset[str] = f
     """The one choice of ``field`` the words name, else None; words in ``implied`` (the procedure's
     title) count as said once two telling words are."""
     named = [c for c in field.choices if _named(c, [o for o in field.choices if o != c], words, implied)]
-    return named[0] if len(named) == 1 else None
+    # "thông tin trên thẻ bị sai" names that reason whole and "Thay đổi thông tin" by three words in four.
+    whole = [c for c in named if _contains(words, syllables(c))]
+    return named[0] if len(named) == 1 else whole[0] if len(whole) == 1 else None
 
 
 def inferred_case(procedure: Procedure, texts: Iterable[str],
@@ -63,7 +65,7 @@ def inferred_case(procedure: Procedure, texts: Iterable[str],
     """Choice fields answered by ``texts``, in the catalog's order; ``applies(field, answers)``
     says whether the answers so far leave the field to ask (the catalog's ``when``)."""
     said = " ".join(texts)
-    words = syllables(said) + _damage_words(procedure, said)
+    words = syllables(said) + _case_words(procedure, said)
     implied = frozenset(syllables(procedure.title))
     answers: dict[str, str] = {}
     for field in procedure.form_fields:
@@ -75,13 +77,18 @@ def inferred_case(procedure: Procedure, texts: Iterable[str],
     return answers
 
 
-def _damage_words(procedure: Procedure, said: str) -> list[str]:
-    """A damaged paper ("thẻ bị rách", "bằng lái bị nhòe") in the words the form's choices use: "bị
-    hư hỏng", and the exchange ("Cấp đổi") or, where the form has none, the reissue ("Cấp lại do
-    bị hỏng") — the variant the law gives a damaged paper (``knowledge_base.variants``)."""
-    if not damaged(said):
+def _case_words(procedure: Procedure, said: str) -> list[str]:
+    """A damaged or miswritten paper ("thẻ bị rách", "bằng lái bị nhòe", "thẻ căn cước bị sai ngày
+    sinh") in the words the form's choices use: "bị hư hỏng" or "bị sai", and the exchange ("Cấp
+    đổi") or, where the form has none, the reissue ("Cấp lại do bị hỏng") — the variant the law
+    gives such a paper (``knowledge_base.variants``)."""
+    if damaged(said):
+        case = ["bi", "hu", "hong"]
+    elif miswritten(said):
+        case = ["bi", "sai", "thong", "tin", "tren", "the"]
+    else:
         return []
     wanted = wanted_variants(said)
     choices = [syllables(c) for f in procedure.form_fields if f.type == "choice" for c in f.choices]
     variant = next((syllables(v) for v in wanted if any(_contains(c, syllables(v)) for c in choices)), [])
-    return ["bi", "hu", "hong", *variant]
+    return [*case, *variant]

@@ -29,7 +29,16 @@ from knowledge_base.documents import Kind, SearchDocument, asking_part, without_
 from knowledge_base.encoders import Encoder
 from knowledge_base.lexical import LexicalIndex, document_fields
 from knowledge_base.normalise import Expander, pairs, syllables, terms
-from knowledge_base.variants import Candidate, contradicts, facets, lost, rank_siblings, wanted_variants
+from knowledge_base.variants import (
+    Candidate,
+    contradicts,
+    facets,
+    lost,
+    names_reported_case,
+    rank_siblings,
+    same_case_free_subject,
+    wanted_variants,
+)
 from knowledge_base.variants import asked as said_facets
 
 RRF_K = 5
@@ -340,6 +349,7 @@ class HybridIndex:
             order = _named_variant_first(query, _unsaid_qualifier_last(query, order, documents), documents)
             order = _unasked_reissue_last(query, _foreign_element_when_said(query, order, documents), documents)
             order = _stated_age_first(query, _asked_reissue_first(query, order, documents), documents)
+            order = _reported_case_first(query, order, documents)
             order = _contradicted_last(query, _unasked_ending_last(query, order, documents), documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
@@ -536,6 +546,21 @@ def _stated_age_first(query: str, order: list[int],
 def _ageless(title: str) -> str:
     """A title's core without its age range: "the can cuoc cho nguoi" for "… dưới 14 tuổi"."""
     return " ".join(AGE_RANGE.sub(" ", facets(title).core).split())
+
+
+def _reported_case_first(query: str, order: list[int],
+                         documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A question reporting a lost or damaged paper gets first, among the first ``VARIANT_DEPTH``,
+    the title of the same act and subject that names that case, when the first names another
+    ("tôi làm mất chứng chỉ Quản tài viên": "… trong trường hợp chứng chỉ bị mất …", not "… trong
+    trường hợp bị thu hồi …")."""
+    if names_reported_case(query, "") is None:
+        return order
+    return _first_goes_behind(
+        order, documents, lambda first: not names_reported_case(query, first.title),
+        lambda first, other: bool(names_reported_case(query, other.title)) and same_case_free_subject(
+            first.title, other.title),
+        VARIANT_DEPTH)
 
 
 def _first_goes_behind(order: list[int], documents: Sequence[SearchDocument | None],

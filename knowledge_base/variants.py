@@ -76,10 +76,16 @@ _LOST = (r"(?:bi|lam|danh) mat|mat (?:roi|r)\b"
 _DAMAGED = re.compile(r"\b(?:(?:bi|lam|da|hu|hoi) hong|hong roi|hu hai|(?:bi|da) (?:uot|nhoe|mo|chay|gay)"
                       r"|(?<!kenh )rach|o vang|uot (?:het|sung|nhem)|ngam nuoc|nhoe|bong troc|mo (?:het )?chu)\b")
 _LOSS = re.compile(rf"\b(?:{_LOST})\b")
+# A card written wrong ("thẻ căn cước bị sai ngày sinh", "bằng lái ghi sai tên") is exchanged too
+# (Luật Căn cước 2023 Điều 24, thẻ BHYT, giấy phép lái xe), and reissued where no exchange exists.
+# A register entry written wrong is a correction ("cải chính"), which the search finds by its words.
+_MISWRITTEN = re.compile(r"\b(?:(?:ghi|in|viet|bi) sai|sai sot|sai (?:thong tin|ten|ho ten|ho|ngay sinh"
+                         r"|nam sinh|ngay thang|que quan|gioi tinh|dia chi|dan toc))\b")
 _ASKED_VARIANT = [
     (re.compile(r"\b(?:cap moi|lam moi|lan dau|xin moi)\b"), "cấp mới"),
     (_LOSS, "cấp lại"),
     (_DAMAGED, "cấp đổi"),   # before "cấp lại", "làm lại": citizens say those of any new paper
+    (_MISWRITTEN, "cấp đổi"),
     (re.compile(r"\b(?:cap lai|lam lai|xin lai)\b"), "cấp lại"),
     (re.compile(r"\b(?:cap doi|(?<!theo )(?<!thay )doi(?! voi\b))\b"), "cấp đổi"),
     (re.compile(r"\bgia han\b"), "gia hạn"),
@@ -224,12 +230,12 @@ def asked(question: str) -> dict[Facet, str]:
 
 
 def wanted_variants(question: str) -> tuple[str, ...]:
-    """The variants that do what the question asks, best first: for a damaged paper the exchange,
-    then the reissue (a procedure with no exchange reissues a damaged paper); else the one named."""
+    """The variants that do what the question asks, best first: for a damaged or miswritten paper
+    the exchange, then the reissue (a procedure with no exchange reissues it); else the one named."""
     wanted = asked(question).get("variant")
     if wanted is None:
         return ()
-    if wanted == "cấp đổi" and damaged(question):
+    if wanted == "cấp đổi" and (damaged(question) or miswritten(question)):
         return ("cấp đổi", "cấp lại")
     return (wanted,)
 
@@ -239,9 +245,40 @@ def lost(question: str) -> bool:
     return bool(_LOSS.search(f" {_question_text(question)} "))
 
 
+def miswritten(question: str) -> bool:
+    """The question says a paper's details are wrong: "thẻ căn cước bị sai ngày sinh", "ghi sai tên"."""
+    return bool(_MISWRITTEN.search(f" {_question_text(question)} "))
+
+
 def damaged(question: str) -> bool:
     """The question says a paper is damaged: "thẻ bị rách", "bằng lái bị nhòe", "cccd bi hong"."""
     return bool(_DAMAGED.search(f" {_question_text(question)} "))
+
+
+# Titles are written with their marks, so "hỏng" here is never "hồng" or "không".
+_LOSS_IN_TITLE = re.compile(r"\bmất\b")
+_DAMAGE_IN_TITLE = re.compile(r"\b(?:hỏng|rách)\b")
+# Where a reissue's title starts to say its case: "… trong trường hợp bị thu hồi …", "… (do … bị mất)".
+_CASE_IN_CORE = re.compile(r" (?:trong truong hop|truong hop|do|khi|vi|neu) ")
+
+
+def names_reported_case(question: str, title: str) -> bool | None:
+    """Whether ``title`` names the loss or the damage the question reports ("Cấp lại chứng chỉ …
+    trong trường hợp chứng chỉ bị mất hoặc bị hư hỏng" for "tôi làm mất chứng chỉ"); None when
+    the question reports neither."""
+    if lost(question):
+        return bool(_LOSS_IN_TITLE.search(title.lower()))
+    if damaged(question):
+        return bool(_DAMAGE_IN_TITLE.search(title.lower()))
+    return None
+
+
+def same_case_free_subject(title: str, other: str) -> bool:
+    """The two titles are the same act on the same subject, whatever case each names: "Cấp lại
+    chứng chỉ hành nghề Quản tài viên trong trường hợp bị thu hồi …" / "… chứng chỉ bị mất …"."""
+    mine, theirs = facets(title), facets(other)
+    return (mine.variant == theirs.variant
+            and _CASE_IN_CORE.split(f" {mine.core} ", 1)[0] == _CASE_IN_CORE.split(f" {theirs.core} ", 1)[0])
 
 
 def _fitted(question: str, said: dict[Facet, str], served: set[str]) -> dict[Facet, str]:

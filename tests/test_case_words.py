@@ -26,6 +26,15 @@ from knowledge_base.service import KnowledgeBase
     ("can-cuoc", "căn cước bị nhòe hết chữ", {"request_type": "Cấp đổi", "change_reason": "Thẻ bị hư hỏng"}),
     ("ho-chieu", "hộ chiếu bị ướt hết", {"request_type": "Cấp lại do bị hỏng"}),
     ("doi-gplx", "bằng lái bị mờ chữ", {"reason": "Bị hư hỏng"}),
+    # Wrong details on the card: exchanged, for the reason the law names (Luật Căn cước 2023, Điều 24).
+    ("can-cuoc", "thẻ căn cước bị sai ngày sinh",
+     {"request_type": "Cấp đổi", "change_reason": "Bị sai thông tin trên thẻ"}),
+    ("can-cuoc", "cccd ghi sai ngay sinh", {"request_type": "Cấp đổi", "change_reason": "Bị sai thông tin trên thẻ"}),
+    # Said whole, a reason wins over one named by three words in four ("Thay đổi thông tin").
+    ("can-cuoc", "cấp đổi căn cước vì thông tin trên thẻ bị sai",
+     {"request_type": "Cấp đổi", "change_reason": "Bị sai thông tin trên thẻ"}),
+    ("can-cuoc", "cấp đổi căn cước vì thay đổi thông tin",
+     {"request_type": "Cấp đổi", "change_reason": "Thay đổi thông tin"}),
 ])
 def test_a_case_the_question_names_is_filled(kb: KnowledgeBase, procedure_id: str, question: str,
                                              expected: dict[str, str]) -> None:

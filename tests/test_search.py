@@ -21,6 +21,7 @@ from knowledge_base.index import (
     _asked_reissue_first,
     _contradicted_last,
     _named_acronym_first,
+    _reported_case_first,
     _stated_age_first,
     _unasked_ending_last,
     adds_unsaid_words,
@@ -44,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
     ("giấy tờ xe bị mất làm lại ở đâu", "dang-ky-xe"),
     ("sửa tên trong giấy khai sinh", "cai-chinh-ho-tich"),   # was "Đăng ký khai sinh", sure of it
     ("giay khai sinh bi sai nam sinh", "cai-chinh-ho-tich"),
+    ("bằng lái xe bị in sai tên", "doi-gplx"),           # a card written wrong is exchanged
 ])
 def test_citizen_phrasings_find_the_procedure(kb: KnowledgeBase, question: str, expected: str) -> None:
     assert kb.search(question, top=3)[0].id == expected
@@ -413,6 +415,31 @@ VEHICLE_PAPERS = ("Đăng ký xe (cấp chứng nhận đăng ký xe, biển s�
 def test_a_lost_paper_asks_for_its_reissue_however_low_it_ranks(question: str, order: list[int], expected: str) -> None:
     documents = title_documents(VEHICLE_PAPERS)
     assert documents[_asked_reissue_first(question, order, documents)[0]].title == expected
+
+
+LIQUIDATOR_CERTIFICATES = (
+    "Cấp lại chứng chỉ hành nghề Quản tài viên trong trường hợp bị thu hồi chứng chỉ hành nghề",
+    "Cấp lại chứng chỉ hành nghề Quản tài viên trong trường hợp chứng chỉ bị mất hoặc bị hư hỏng "
+    "không thể sử dụng được",
+    "Cấp lại chứng chỉ hành nghề kiến trúc do bị mất")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # National dev question: the reissue after a withdrawal came first.
+    ("tôi đã làm mất Chứng chỉ, nay tôi muốn xin cấp lại Chứng chỉ hành nghề Quản tài viên",
+     LIQUIDATOR_CERTIFICATES[1]),
+    ("chung chi quan tai vien bi rach", LIQUIDATOR_CERTIFICATES[1]),
+    # Neither lost nor damaged: the order stays.
+    ("cấp lại chứng chỉ hành nghề Quản tài viên", LIQUIDATOR_CERTIFICATES[0]),
+])
+def test_a_lost_or_damaged_paper_gets_the_reissue_that_names_its_case(question: str, expected: str) -> None:
+    documents = title_documents(LIQUIDATOR_CERTIFICATES)
+    assert documents[_reported_case_first(question, [0, 1, 2], documents)[0]].title == expected
+
+
+def test_a_reissue_naming_the_loss_of_another_subject_does_not_lead() -> None:
+    documents = title_documents(LIQUIDATOR_CERTIFICATES)
+    assert _reported_case_first("tôi làm mất chứng chỉ Quản tài viên", [0, 2], documents) == [0, 2]
 
 
 @pytest.mark.parametrize(("question", "expected"), [

@@ -139,6 +139,11 @@ def test_the_case_named_in_the_question_is_not_asked_again(stack: Stack, new_sen
     damaged = Chat(stack, new_sender())
     damaged.say("cccd bị rách phải làm lại thì sao")
     assert "em đã ghi: Loại yêu cầu: Cấp đổi; Lý do cấp đổi: Thẻ bị hư hỏng" in damaged.say(start("can-cuoc"))
+    # So is a card with wrong details, for the reason the law names (Điều 24, khoản 1).
+    miswritten = Chat(stack, new_sender())
+    miswritten.say("thẻ căn cước của tôi bị sai ngày sinh")
+    assert ("em đã ghi: Loại yêu cầu: Cấp đổi; Lý do cấp đổi: Bị sai thông tin trên thẻ"
+            in miswritten.say(start("can-cuoc")))
     # Nothing named: the form asks the case as usual.
     other = Chat(stack, new_sender())
     assert "Loại yêu cầu" in other.say(start("can-cuoc")) and "em đã ghi" not in other.last

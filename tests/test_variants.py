@@ -203,6 +203,9 @@ def test_several_differences_are_asked_together_in_one_question() -> None:
     ("the bhyt mat r", {"variant": "cấp lại"}), ("cái thẻ này hỏng rồi", {"variant": "cấp đổi"}),
     ("chụp mặt rồi gửi", {}),
     ("làm sổ hồng", {}), ("so hong dung ten ai", {}), ("hong biet lam sao", {}), ("mở chữ ký số", {}),
+    # A paper written wrong is exchanged too; "sai" alone ("sai hẹn", "làm sai quy trình") is not.
+    ("thẻ căn cước bị sai ngày sinh", {"variant": "cấp đổi"}), ("bang lai ghi sai ten", {"variant": "cấp đổi"}),
+    ("cccd in sai que quan", {"variant": "cấp đổi"}), ("cán bộ làm sai quy trình", {}), ("đến sai hẹn", {}),
 ])
 def test_what_the_citizen_already_said(question, said) -> None:
     assert asked(question) == said
@@ -266,6 +269,9 @@ def test_a_record_for_another_act_or_issue_contradicts_the_question(question: st
     # The law exchanges a damaged card (Luật Căn cước 2023, Điều 24; thẻ BHYT, đăng ký xe, sổ đỏ)…
     (("Cấp lại thẻ bảo hiểm y tế", "Cấp đổi thẻ bảo hiểm y tế", "Cấp thẻ bảo hiểm y tế"), "thẻ bhyt bị rách", "id-1"),
     (("Cấp lại giấy phép lái xe", "Đổi giấy phép lái xe"), "bằng lái xe bị hỏng", "id-1"),
+    # A card written wrong is exchanged too (Luật Căn cước 2023, Điều 24).
+    (("Cấp lại thẻ căn cước", "Cấp đổi thẻ căn cước"), "thẻ căn cước bị sai ngày sinh", "id-1"),
+    (("Cấp lại giấy phép lái xe", "Đổi giấy phép lái xe"), "bang lai ghi sai ten", "id-1"),
     # … and reissues a paper whose procedure has no exchange ("Cấp lại … bị mất, bị hỏng").
     (("Cấp chứng chỉ hành nghề Quản tài viên", "Cấp lại chứng chỉ hành nghề Quản tài viên"),
      "chứng chỉ hành nghề quản tài viên bị rách", "id-1"),

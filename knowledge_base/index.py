@@ -30,6 +30,7 @@ from knowledge_base.encoders import Encoder
 from knowledge_base.lexical import LexicalIndex, document_fields
 from knowledge_base.normalise import Expander, pairs, syllables, terms
 from knowledge_base.variants import (
+    COPY_OF_REGISTER,
     Candidate,
     contradicts,
     facets,
@@ -38,6 +39,7 @@ from knowledge_base.variants import (
     rank_siblings,
     same_case_free_subject,
     wanted_variants,
+    wants_register_copy,
 )
 from knowledge_base.variants import asked as said_facets
 
@@ -349,7 +351,7 @@ class HybridIndex:
             order = _named_variant_first(query, _unsaid_qualifier_last(query, order, documents), documents)
             order = _unasked_reissue_last(query, _foreign_element_when_said(query, order, documents), documents)
             order = _stated_age_first(query, _asked_reissue_first(query, order, documents), documents)
-            order = _reported_case_first(query, order, documents)
+            order = _register_copy_first(query, _reported_case_first(query, order, documents), documents)
             order = _contradicted_last(query, _unasked_ending_last(query, order, documents), documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
@@ -561,6 +563,18 @@ def _reported_case_first(query: str, order: list[int],
         lambda first, other: bool(names_reported_case(query, other.title)) and same_case_free_subject(
             first.title, other.title),
         VARIANT_DEPTH)
+
+
+def _register_copy_first(query: str, order: list[int],
+                         documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A lost or damaged civil-status paper gets the copy of its extract first, found among the
+    first ``VARIANT_DEPTH`` ("giấy khai sinh bị rách" is "Cấp bản sao trích lục hộ tịch", not "Đăng
+    ký khai sinh"), unless the question says the register is gone too (``wants_register_copy``)."""
+    if not wants_register_copy(query):
+        return order
+    return _first_goes_behind(order, documents, lambda first: not COPY_OF_REGISTER.search(first.title.lower()),
+                              lambda first, other: bool(COPY_OF_REGISTER.search(other.title.lower())),
+                              VARIANT_DEPTH)
 
 
 def _first_goes_behind(order: list[int], documents: Sequence[SearchDocument | None],

@@ -255,6 +255,22 @@ def damaged(question: str) -> bool:
     return bool(_DAMAGED.search(f" {_question_text(question)} "))
 
 
+# Civil-status papers are kept in a register (Luật Hộ tịch 2014): a lost or damaged one is replaced
+# by a copy of its extract ("Cấp bản sao trích lục hộ tịch"); the birth, marriage or death is
+# registered again only when the register is gone too ("Đăng ký lại khai sinh").
+_REGISTERED_PAPER = re.compile(r"\b(?:khai sinh|ket hon|khai tu|chung tu|giay ks|trich luc)\b")
+_REGISTER_GONE = re.compile(r"\bso (?:goc|ho tich|luu)\b|\bluu so\b|\b(?:khong|k|ko) con (?:luu|so)\b")
+COPY_OF_REGISTER = re.compile(r"\bbản sao trích lục\b")
+
+
+def wants_register_copy(question: str) -> bool:
+    """A lost or damaged civil-status paper whose register is not said to be gone: "mất giấy khai
+    sinh", "giấy đăng ký kết hôn bị rách" (not "… sổ hộ tịch ở xã cũng không còn")."""
+    text = f" {_question_text(question)} "
+    return ((lost(question) or damaged(question)) and bool(_REGISTERED_PAPER.search(text))
+            and not _REGISTER_GONE.search(text))
+
+
 # Titles are written with their marks, so "hỏng" here is never "hồng" or "không".
 _LOSS_IN_TITLE = re.compile(r"\bmất\b")
 _DAMAGE_IN_TITLE = re.compile(r"\b(?:hỏng|rách)\b")

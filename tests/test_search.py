@@ -21,6 +21,7 @@ from knowledge_base.index import (
     _asked_reissue_first,
     _contradicted_last,
     _named_acronym_first,
+    _register_copy_first,
     _reported_case_first,
     _stated_age_first,
     _unasked_ending_last,
@@ -46,6 +47,11 @@ ROOT = Path(__file__).resolve().parent.parent
     ("sửa tên trong giấy khai sinh", "cai-chinh-ho-tich"),   # was "Đăng ký khai sinh", sure of it
     ("giay khai sinh bi sai nam sinh", "cai-chinh-ho-tich"),
     ("bằng lái xe bị in sai tên", "doi-gplx"),           # a card written wrong is exchanged
+    # The register keeps the birth: a lost or torn certificate is replaced by a copy of its extract,
+    # and registered again only when the register is gone too (Luật Hộ tịch 2014).
+    ("giấy khai sinh bị rách", "trich-luc-ho-tich"),    # was "Đăng ký khai sinh", sure of it
+    ("mất giấy khai sinh", "trich-luc-ho-tich"),        # was "Đăng ký lại khai sinh"
+    ("giay khai sinh mat ma xa cung khong con luu so thi lam sao", "dang-ky-lai-khai-sinh"),
 ])
 def test_citizen_phrasings_find_the_procedure(kb: KnowledgeBase, question: str, expected: str) -> None:
     assert kb.search(question, top=3)[0].id == expected
@@ -55,7 +61,7 @@ def test_citizen_phrasings_find_the_procedure(kb: KnowledgeBase, question: str, 
     ("khai sinh", "khai-sinh"),                        # not "Đăng ký lại khai sinh": "lại" is not said
     ("lệ phí khai sinh", "khai-sinh"),
     ("đăng ký lại khai sinh", "dang-ky-lai-khai-sinh"),
-    ("mất giấy khai sinh", "dang-ky-lai-khai-sinh"),   # one of its names, said whole
+    ("làm lại khai sinh cho người lớn", "dang-ky-lai-khai-sinh"),   # one of its names, said whole
 ])
 def test_a_title_with_a_qualifier_the_citizen_did_not_say_comes_second(kb: KnowledgeBase, question: str,
                                                                          expected: str) -> None:
@@ -435,6 +441,17 @@ LIQUIDATOR_CERTIFICATES = (
 def test_a_lost_or_damaged_paper_gets_the_reissue_that_names_its_case(question: str, expected: str) -> None:
     documents = title_documents(LIQUIDATOR_CERTIFICATES)
     assert documents[_reported_case_first(question, [0, 1, 2], documents)[0]].title == expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("giấy chứng nhận kết hôn bị ướt nhòe hết", "Cấp bản sao trích lục hộ tịch"),
+    ("mất giấy chứng tử của bố", "Cấp bản sao trích lục hộ tịch"),
+    ("ks cũ rách nát, sổ gốc cũng mất, làm lại ks thế nào", "Đăng ký lại khai sinh"),   # the register is gone
+    ("mất bằng lái xe", "Đăng ký lại khai sinh"),        # not a civil-status paper: the order stays
+])
+def test_a_lost_or_damaged_civil_status_paper_gets_a_copy_of_its_extract(question: str, expected: str) -> None:
+    documents = title_documents(("Đăng ký lại khai sinh", "Đăng ký kết hôn", "Cấp bản sao trích lục hộ tịch"))
+    assert documents[_register_copy_first(question, [0, 1, 2], documents)[0]].title == expected
 
 
 def test_a_reissue_naming_the_loss_of_another_subject_does_not_lead() -> None:

@@ -39,6 +39,10 @@ def test_everyday_words_reach_the_official_ones() -> None:
     assert "chung_nhan" in terms("làm lại giấy đăng ký xe bị mất") and "chung_nhan" in terms("mat ca vet")
     assert "cai_chinh" in terms("giấy khai sinh ghi sai tên cha") and "cai_chinh" in terms("sửa ngày sinh")
     assert "giai_the" in terms("đóng cửa công ty") and "doanh_nghiep" in terms("giải thể công ty")
+    # A business the law opens only with a certificate of security and order (Nghị định 96/2016).
+    for business in ("mở tiệm cầm đồ", "kinh doanh nhà nghỉ", "mo tiem massage", "dịch vụ bảo vệ", "kinh doanh gas"):
+        assert {"an_ninh", "trat_tu"} <= set(terms(business)), business
+    assert "an_ninh" not in terms("bảo vệ môi trường") and "an_ninh" not in terms("đồ dùng học tập")
 
 
 def test_spelling_correction_is_the_same_in_every_process() -> None:

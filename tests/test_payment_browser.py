@@ -20,14 +20,15 @@ def test_citizen_pays_from_the_web_chat(page: Page, stack: Stack, kb: KnowledgeB
     page.goto(stack.gateway_url + "/")
     page.fill("#input", "xin chào")
     page.click("#send")
-    expect(page.locator(".msg--bot")).to_have_count(2)
+    # Rasa's replies get the same 15 s as the other browser tests: 5 s failed once on a busy machine.
+    expect(page.locator(".msg--bot")).to_have_count(2, timeout=15_000)
     sender = page.evaluate("localStorage.getItem('tro-ly-ao-sender')")
     filed = run_async(registry(stack, kb).file(draft(kb, "doi-gplx", sender_id=sender)))
 
     page.fill("#input", "thanh toán lệ phí")
     page.click("#send")
     offer = page.locator(".msg--bot").filter(has_text="Số tiền cần nộp")
-    expect(offer).to_contain_text(filed.code)
+    expect(offer).to_contain_text(filed.code, timeout=15_000)
     expect(offer).to_contain_text("135.000 đ")
     # One provider: the one button opens the pay page, no provider to choose.
     link = offer.get_by_role("link", name="Thanh toán 135.000 đ")

@@ -228,13 +228,13 @@ def test_errors_say_what_happened_and_the_message_is_kept(page: Page, stack: Sta
 def test_the_pay_link_is_a_button(page: Page, stack: Stack, kb: KnowledgeBase) -> None:
     open_chat(page, stack)
     ask(page, "xin chào")
-    expect(page.locator(".msg--bot")).to_have_count(2)
+    expect(page.locator(".msg--bot")).to_have_count(2, timeout=15_000)
     sender = page.evaluate("localStorage.getItem('tro-ly-ao-sender')")
     filed = run_async(registry(stack, kb).file(draft(kb, "doi-gplx", sender_id=sender)))
 
     ask(page, "thanh toán lệ phí")
     offer = page.locator(".msg--bot").filter(has_text="Số tiền cần nộp")
-    expect(offer).to_contain_text(filed.code)
+    expect(offer).to_contain_text(filed.code, timeout=15_000)
     choose = offer.get_by_role("button", name="Ví thử nghiệm")
     if choose.count():   # several providers: one tap to choose, then the link
         choose.click()

@@ -33,6 +33,7 @@ from knowledge_base.variants import (
     COPY_OF_REGISTER,
     Candidate,
     contradicts,
+    does_asked_act,
     facets,
     lost,
     names_reported_case,
@@ -505,7 +506,13 @@ def _unasked_ending_last(query: str, order: list[int],
 def _contradicted_last(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
     """A first title for another act or issue than the question names ("Cấp giấy phép xây dựng mới
     …", asked "sửa chữa nhà"; "… lần đầu", asked a reissue) goes behind the next of the first few
-    that is not (``variants.contradicts``)."""
+    that is not (``variants.contradicts``). One that does the act the question names goes first
+    however low it ranks among the first ``VARIANT_DEPTH`` ("giải thể công ty tnhh": the founding
+    of one and converting one ranked above "Giải thể doanh nghiệp")."""
+    moved = _first_goes_behind(order, documents, lambda first: contradicts(query, first.title),
+                               lambda first, other: does_asked_act(query, other.title), VARIANT_DEPTH)
+    if moved != order:
+        return moved
     return _first_goes_behind(order, documents, lambda first: contradicts(query, first.title),
                               lambda first, other: not contradicts(query, other.title))
 

@@ -312,6 +312,13 @@ _TITLE_ISSUE = [("lan dau", "cấp mới"), ("cap moi", "cấp mới"), ("cap la
                 ("gia han", "gia hạn"), ("dieu chinh", "điều chỉnh")]
 
 
+def does_asked_act(question: str, title: str) -> bool:
+    """The title names an act the question names ("giải thể công ty tnhh": "Giải thể doanh
+    nghiệp, …")."""
+    text, name = f" {_plain(question)} ", f" {_plain(title)} "
+    return any(f" {act} " in text and f" {act} " in name for act in _ACTS)
+
+
 def contradicts(question: str, title: str) -> bool:
     """The question names another act or another issue than the title does (the citizen asks to
     dissolve, the record founds; asks a reissue, the record is "… lần đầu"): the record, however

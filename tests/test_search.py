@@ -387,6 +387,25 @@ def test_a_title_the_question_contradicts_goes_behind_one_it_does_not(titles: tu
     assert documents[_contradicted_last(question, [0, 1], documents)[0]].title == expected
 
 
+COMPANIES = ("Đăng ký thành lập công ty trách nhiệm hữu hạn",
+             "Chuyển đổi công ty con chưa chuyển đổi thành công ty TNHH một thành viên",
+             "Đăng ký thay đổi nội dung đăng ký doanh nghiệp", "Thông báo tạm ngừng kinh doanh",
+             "Giải thể doanh nghiệp, giải thể trong trường hợp bị thu hồi Giấy chứng nhận đăng ký doanh nghiệp")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # National ranks: the act asked for was 5th, behind the founding and the conversion of one.
+    ("giai the cong ty tnhh", COMPANIES[4]),
+    ("thành lập công ty tnhh", COMPANIES[0]),
+    ("tạm ngừng công ty tnhh", COMPANIES[3]),
+    # No title names the act: the next of the first three that does not contradict it.
+    ("sáp nhập công ty tnhh", COMPANIES[2]),
+])
+def test_the_act_the_question_names_goes_first_however_low_it_ranks(question: str, expected: str) -> None:
+    documents = title_documents(COMPANIES)
+    assert documents[_contradicted_last(question, [0, 1, 2, 3, 4], documents)[0]].title == expected
+
+
 FISHING_BOATS = ("Xóa đăng ký tàu cá, tàu phục vụ nuôi trồng thủy sản", "Thu hồi đăng ký tàu cá",
                  "Đăng ký tàu biển tạm thời", "Cấp giấy chứng nhận đăng ký tàu cá, tàu phục vụ nuôi trồng thủy sản")
 

@@ -32,6 +32,7 @@ from knowledge_base.normalise import Expander, pairs, syllables, terms
 from knowledge_base.variants import (
     COPY_OF_REGISTER,
     Candidate,
+    case_free_subject,
     contradicts,
     does_asked_act,
     facets,
@@ -352,7 +353,8 @@ class HybridIndex:
             order = _named_variant_first(query, _unsaid_qualifier_last(query, order, documents), documents)
             order = _unasked_reissue_last(query, _foreign_element_when_said(query, order, documents), documents)
             order = _stated_age_first(query, _asked_reissue_first(query, order, documents), documents)
-            order = _register_copy_first(query, _reported_case_first(query, order, documents), documents)
+            order = _reported_case_first(query, order, documents)
+            order = _register_copy_first(query, _loss_reissue_first(query, self.expander, order, documents), documents)
             order = _contradicted_last(query, _unasked_ending_last(query, order, documents), documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
@@ -570,6 +572,27 @@ def _reported_case_first(query: str, order: list[int],
         lambda first, other: bool(names_reported_case(query, other.title)) and same_case_free_subject(
             first.title, other.title),
         VARIANT_DEPTH)
+
+
+def _loss_reissue_first(query: str, expander: Expander, order: list[int],
+                        documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A lost paper gets first, among the first ``VARIANT_DEPTH``, a reissue for a loss whose
+    title names nothing the question does not, read with the dictionary: "mất sổ đỏ" is "Cấp lại
+    Giấy chứng nhận do bị mất" ("sổ đỏ" is "giấy chứng nhận quyền sử dụng đất"), which ranked 17th
+    behind the land procedures that issue one."""
+    if not lost(query):
+        return order
+    said = set(expander(syllables(query)))
+
+    def for_this_loss(first: SearchDocument, other: SearchDocument) -> bool:
+        subject = set(case_free_subject(other.title).split()) - _PROCEDURE_WORDS
+        return (facets(other.title).variant == "cấp lại" and bool(names_reported_case(query, other.title))
+                and bool(subject) and subject <= said)
+
+    return _first_goes_behind(
+        order, documents,
+        lambda first: facets(first.title).variant not in REISSUES and not names_reported_case(query, first.title),
+        for_this_loss, VARIANT_DEPTH)
 
 
 def _register_copy_first(query: str, order: list[int],

@@ -289,12 +289,16 @@ def names_reported_case(question: str, title: str) -> bool | None:
     return None
 
 
+def case_free_subject(title: str) -> str:
+    """What the title acts on, before the case it names: "chung chi hanh nghe quan tai vien" for
+    "Cấp lại chứng chỉ hành nghề Quản tài viên trong trường hợp bị thu hồi …"."""
+    return _CASE_IN_CORE.split(f" {facets(title).core} ", 1)[0].strip()
+
+
 def same_case_free_subject(title: str, other: str) -> bool:
     """The two titles are the same act on the same subject, whatever case each names: "Cấp lại
     chứng chỉ hành nghề Quản tài viên trong trường hợp bị thu hồi …" / "… chứng chỉ bị mất …"."""
-    mine, theirs = facets(title), facets(other)
-    return (mine.variant == theirs.variant
-            and _CASE_IN_CORE.split(f" {mine.core} ", 1)[0] == _CASE_IN_CORE.split(f" {theirs.core} ", 1)[0])
+    return facets(title).variant == facets(other).variant and case_free_subject(title) == case_free_subject(other)
 
 
 def _fitted(question: str, said: dict[Facet, str], served: set[str]) -> dict[Facet, str]:

@@ -20,6 +20,7 @@ from knowledge_base.index import (
     HybridIndex,
     _asked_reissue_first,
     _contradicted_last,
+    _loss_reissue_first,
     _named_acronym_first,
     _register_copy_first,
     _reported_case_first,
@@ -28,6 +29,7 @@ from knowledge_base.index import (
     adds_unsaid_words,
     said_words,
 )
+from knowledge_base.normalise import default_expander
 from knowledge_base.schema import Faq
 from knowledge_base.service import EVIDENCE_TO_ANSWER, KnowledgeBase
 
@@ -471,6 +473,24 @@ def test_a_lost_or_damaged_paper_gets_the_reissue_that_names_its_case(question: 
 def test_a_lost_or_damaged_civil_status_paper_gets_a_copy_of_its_extract(question: str, expected: str) -> None:
     documents = title_documents(("Đăng ký lại khai sinh", "Đăng ký kết hôn", "Cấp bản sao trích lục hộ tịch"))
     assert documents[_register_copy_first(question, [0, 1, 2], documents)[0]].title == expected
+
+
+LAND_TITLES = ("Đăng ký biến động đất đai (chuyển nhượng, tặng cho, thừa kế quyền sử dụng đất)",
+               "Cấp đổi Giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất",
+               "Cấp lại Giấy chứng nhận do bị mất", "Cấp lại giấy phép lái xe do bị mất")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # National rank 17th: the title names no land, the dictionary reads "sổ đỏ" as its certificate.
+    ("mất sổ đỏ phải làm sao", LAND_TITLES[2]),
+    ("mat so hong", LAND_TITLES[2]),
+    ("sổ đỏ bị rách", LAND_TITLES[0]),      # damaged, not lost: the order stays
+    ("chuyển nhượng sổ đỏ", LAND_TITLES[0]),
+])
+def test_a_lost_paper_gets_the_reissue_for_a_loss_the_dictionary_names(question: str, expected: str) -> None:
+    documents = title_documents(LAND_TITLES)
+    order = _loss_reissue_first(question, default_expander(), [0, 1, 3, 2], documents)
+    assert documents[order[0]].title == expected
 
 
 def test_a_reissue_naming_the_loss_of_another_subject_does_not_lead() -> None:

@@ -47,6 +47,7 @@ def test_everyday_words_reach_the_official_ones() -> None:
     # "đi đăng kiểm ô tô" is the inspection; an air gun is a weapon ("bổ sung" is not "súng").
     assert "kiem_dinh" in terms("đăng kiểm xe ô tô") and "vu_khi" in terms("mua súng hơi")
     assert "vu_khi" not in terms("bổ sung hồ sơ")
+    assert "thuong_tru" in terms("chuyen khau tu tinh khac ve")   # moving one's household registration
 
 
 def test_spelling_correction_is_the_same_in_every_process() -> None:

@@ -405,8 +405,8 @@ def _unsaid_qualifier_last(query: str, order: list[int],
                            documents: Sequence[SearchDocument | None]) -> list[int]:
     """Among the first procedures, a title that is another's plus words the question does not say
     ("Đăng ký lại khai sinh" beside "Đăng ký khai sinh", asked "lệ phí khai sinh") goes after it,
-    unless the question says one of its names ("mất giấy khai sinh"). Its aliases lengthen the
-    plainer record's names, which BM25 reads as less focused."""
+    unless the question says one of its names ("làm lại khai sinh cho người lớn"). Its aliases
+    lengthen the plainer record's names, which BM25 reads as less focused."""
     asked = said_words(query)
     head = order[:QUALIFIER_DEPTH]
     for i, before in enumerate(head):

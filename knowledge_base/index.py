@@ -34,6 +34,7 @@ from knowledge_base.variants import (
     Candidate,
     case_free_subject,
     contradicts,
+    damaged,
     does_asked_act,
     facets,
     lost,
@@ -565,7 +566,7 @@ def _reported_case_first(query: str, order: list[int],
     the title of the same act and subject that names that case, when the first names another
     ("tôi làm mất chứng chỉ Quản tài viên": "… trong trường hợp chứng chỉ bị mất …", not "… trong
     trường hợp bị thu hồi …")."""
-    if names_reported_case(query, "") is None:
+    if not (lost(query) or damaged(query)):
         return order
     return _first_goes_behind(
         order, documents, lambda first: not names_reported_case(query, first.title),

@@ -50,6 +50,7 @@ class SearchDocument:
     passages: list[str] = field(default_factory=list)
     sections: dict[str, str] = field(default_factory=dict)
     code: str = ""
+    field: str = ""   # the procedure's field ("Đất đai"): a correction is looked for in the same one
 
 
 def from_procedure(p: Procedure) -> SearchDocument:
@@ -61,7 +62,7 @@ def from_procedure(p: Procedure) -> SearchDocument:
         "steps": " ".join(p.steps),
     }
     return SearchDocument(p.id, "procedure", p.title, names, body, passages_for(names),
-                          {k: v for k, v in sections.items() if v}, _code(p.code))
+                          {k: v for k, v in sections.items() if v}, _code(p.code), p.field)
 
 
 def from_faq(f: Faq) -> SearchDocument:

@@ -30,6 +30,7 @@ from knowledge_base.encoders import Encoder
 from knowledge_base.lexical import LexicalIndex, document_fields
 from knowledge_base.normalise import Expander, pairs, syllables, terms
 from knowledge_base.variants import (
+    CIVIL_STATUS_CHANGE,
     COPY_OF_REGISTER,
     Candidate,
     case_free_subject,
@@ -38,10 +39,12 @@ from knowledge_base.variants import (
     does_asked_act,
     facets,
     lost,
+    miswritten,
     names_reported_case,
     rank_siblings,
     same_case_free_subject,
     wanted_variants,
+    wants_civil_status_change,
     wants_register_copy,
 )
 from knowledge_base.variants import asked as said_facets
@@ -356,7 +359,9 @@ class HybridIndex:
             order = _stated_age_first(query, _asked_reissue_first(query, order, documents), documents)
             order = _reported_case_first(query, order, documents)
             order = _register_copy_first(query, _loss_reissue_first(query, self.expander, order, documents), documents)
+            order = _civil_status_change_first(query, order, documents)
             order = _contradicted_last(query, _unasked_ending_last(query, order, documents), documents)
+            order = _correction_first(query, _unasked_change_last(query, order, documents), documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
         by_rank = sorted(fused.values(), reverse=True)
@@ -483,9 +488,10 @@ def _asked_reissue_first(query: str, order: list[int],
 
 
 # Acts that end or undo what a procedure of the same subject grants: "Xóa đăng ký tàu cá" is not
-# the registration "đăng ký tàu cá" asks for.
-_ENDING = re.compile(r"^(?:thủ tục\s+)?(xóa|xoá|hủy|huỷ|thu hồi|chấm dứt|tạm ngừng|giải thể|đình chỉ|miễn nhiệm"
-                     r"|rút)\s+", re.IGNORECASE)
+# the registration "đăng ký tàu cá" asks for, nor "Đăng ký giải thể hợp tác xã" or "Đề nghị dừng
+# thực hiện thủ tục đăng ký doanh nghiệp" the one "đăng ký hợp tác xã" or "… doanh nghiệp" asks for.
+_ENDING = re.compile(r"^(?:thủ tục\s+)?(?:đề nghị\s+|đăng ký\s+)?(xóa|xoá|hủy|huỷ|thu hồi|chấm dứt|tạm ngừng"
+                     r"|giải thể|đình chỉ|miễn nhiệm|rút|dừng)\s+", re.IGNORECASE)
 
 
 def _unasked_ending_last(query: str, order: list[int],
@@ -504,6 +510,39 @@ def _unasked_ending_last(query: str, order: list[int],
         return not _ENDING.match(other.title) and f" {subject} " in f" {' '.join(syllables(other.title))} "
 
     return _first_goes_behind(order, documents, unasked_ending, grants_its_subject)
+
+
+# Titles that found or grant: "Đăng ký thành lập hợp tác xã", "Cấp giấy phép …".
+_GRANTS = re.compile(r"^(?:thu tuc )?(?:dang ky )?(?:thanh lap|cap)\b")
+# Titles that change or correct what was issued before: "Hiệu đính thông tin đăng ký doanh nghiệp".
+_CHANGES = re.compile(r"^(?:thu tuc )?(?:dang ky )?(hieu dinh|dinh chinh|thay doi|cap nhat|bo sung|sua doi"
+                      r"|dieu chinh)\b")
+
+
+def _unasked_change_last(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A first title that changes, corrects or reissues what was issued before, for a question that
+    asks none of that, goes behind the first of the first ``VARIANT_DEPTH`` that holds every word
+    the question asks about and issues it: "đăng ký doanh nghiệp" is "Đăng ký thành lập doanh
+    nghiệp …", not "Hiệu đính thông tin đăng ký doanh nghiệp"; "đăng ký hợp tác xã" is not "Cấp đổi
+    Giấy chứng nhận đăng ký hợp tác xã". Holding every word, it rarely applies to a long letter."""
+    if "variant" in said_facets(query) or miswritten(query):
+        return order
+    asked = set(subject_words(query))
+    said = f" {' '.join(syllables(query))} "
+
+    def changes(document: SearchDocument) -> bool:
+        act = _CHANGES.match(" ".join(syllables(document.title)))
+        return bool(act and f" {act.group(1)} " not in said) or facets(document.title).variant in REISSUES
+
+    def issues_what_is_asked(first: SearchDocument, other: SearchDocument) -> bool:
+        # Founds or grants: not "Đăng ký doanh nghiệp đối với các công ty được thành lập trên cơ sở
+        # chia công ty …" nor "Đăng ký nhu cầu hỗ trợ của … hợp tác xã".
+        title = " ".join(syllables(other.title))
+        return bool(_GRANTS.match(title)) and not changes(other) and asked <= set(title.split())
+
+    if not asked:
+        return order
+    return _first_goes_behind(order, documents, changes, issues_what_is_asked, VARIANT_DEPTH)
 
 
 def _contradicted_last(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
@@ -606,6 +645,47 @@ def _register_copy_first(query: str, order: list[int],
     return _first_goes_behind(order, documents, lambda first: not COPY_OF_REGISTER.search(first.title.lower()),
                               lambda first, other: bool(COPY_OF_REGISTER.search(other.title.lower())),
                               VARIANT_DEPTH)
+
+
+# Titles that correct a paper issued with wrong details: "Đính chính Giấy chứng nhận đã cấp" (Luật
+# Đất đai 2024, Điều 152), "Hiệu đính thông tin đăng ký doanh nghiệp", "Cấp lại … bị sai sót".
+_CORRECTION = re.compile(r"\b(?:dinh chinh|hieu dinh|sai sot|sua loi)\b")
+_CORRECTION_WORDS = frozenset(syllables("đính chính hiệu sai sót sửa lỗi đã cấp lần đầu có thông tin trên"))
+
+
+def _correction_first(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A paper with wrong details ("sổ đỏ bị sai tên") is corrected where its field has a correction
+    for it: such a title of the first one's field, whose paper the first one names, goes first
+    however low it ranks ("Đính chính Giấy chứng nhận đã cấp", not "Cấp đổi Giấy chứng nhận …");
+    a paper with none (the căn cước) keeps its exchange."""
+    if not miswritten(query):
+        return order
+
+    def corrects(document: SearchDocument) -> bool:
+        return bool(_CORRECTION.search(" ".join(syllables(document.title))))
+
+    def corrects_that_paper(first: SearchDocument, other: SearchDocument) -> bool:
+        paper = set(syllables(without_level(other.title))) - _CORRECTION_WORDS - _PROCEDURE_WORDS
+        return (corrects(other) and other.field == first.field != "" and bool(paper)
+                and paper <= set(syllables(first.title)))
+
+    return _first_goes_behind(order, documents, lambda first: not corrects(first), corrects_that_paper, len(order))
+
+
+def _civil_status_change_first(query: str, order: list[int],
+                               documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A civil-status paper whose details are wrong or to be changed ("đổi tên trong giấy khai
+    sinh", "giấy khai sinh bị sai tên") gets "Thay đổi, cải chính, bổ sung thông tin hộ tịch" first,
+    found among the first ``VARIANT_DEPTH`` (``variants.wants_civil_status_change``), the foreign
+    one only for a question naming a foreign party."""
+    if not wants_civil_status_change(query):
+        return order
+    foreign = said_facets(query).get("foreign") == "có"
+    return _first_goes_behind(
+        order, documents, lambda first: not CIVIL_STATUS_CHANGE.search(first.title.lower()),
+        lambda first, other: bool(CIVIL_STATUS_CHANGE.search(other.title.lower()))
+        and (facets(other.title).foreign == "có") == foreign,
+        VARIANT_DEPTH)
 
 
 def _first_goes_behind(order: list[int], documents: Sequence[SearchDocument | None],

@@ -139,8 +139,18 @@ class KnowledgeBase:
         if not subject:
             return Answerable(hits, False)
         evidence = [self.evidence(question, hit.id, subject) for hit in hits[:SUGGESTED]]
-        sure = ranked_first and evidence[0] >= EVIDENCE_TO_ANSWER and not contradicts(question, first.title)
+        sure = (ranked_first and evidence[0] >= EVIDENCE_TO_ANSWER and not contradicts(question, first.title)
+                and not self._extension_unserved(question, first.id))
         return Answerable(hits, sure, evidence[0], max(evidence))
+
+    def _extension_unserved(self, question: str, item_id: str) -> bool:
+        """The question asks to extend ("gia hạn giấy phép lao động") and the record names no
+        extension, in its title or its aliases: the catalog may have no such procedure, so the
+        citizen chooses rather than reads the first issue's card as the answer."""
+        document = self.index.document(item_id)
+        if document is None or document.kind != "procedure" or " gia han " not in f" {' '.join(syllables(question))} ":
+            return False
+        return not any(" gia han " in f" {' '.join(syllables(name))} " for name in [document.title, *document.names])
 
     def _qualifies(self, longer_id: str, plainer_id: str, question: str) -> bool:
         longer, plainer = self.index.document(longer_id), self.index.document(plainer_id)

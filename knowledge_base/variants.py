@@ -116,14 +116,14 @@ _ASKED_FOREIGN = re.compile(
 # the question carries marks throughout: then "ở xa" is far away, not "ở xã".
 _MEANT = {
     "cap": "cấp", "moi": "mới", "lai": "lại", "doi": "đổi", "gia": "gia", "han": "hạn hàn",
-    "dieu": "điều", "chinh": "chỉnh", "lam": "làm", "xin": "xin", "lan": "lần", "dau": "đầu dấu",
+    "dieu": "điều", "chinh": "chỉnh chính", "lam": "làm", "xin": "xin", "lan": "lần", "dau": "đầu dấu",
     "bi": "bị", "mat": "mất", "danh": "đánh", "hong": "hỏng", "tinh": "tỉnh", "xa": "xã",
     "hu": "hư", "hai": "hại hai", "mo": "mờ", "rach": "rách", "uot": "ướt", "nhoe": "nhòe nhoè", "chay": "cháy",
-    "gay": "gãy", "nat": "nát", "roi": "rồi rời", "r": "r", "sung": "sũng", "nhem": "nhẹp nhèm", "ngam": "ngâm",
+    "gay": "gãy", "nat": "nát", "roi": "rồi rời", "r": "r", "sung": "sũng sung", "nhem": "nhẹp nhèm", "ngam": "ngâm",
     "nuoc": "nước", "bong": "bong", "troc": "tróc", "chu": "chữ", "het": "hết", "da": "đã",
     "hoi": "hơi", "vang": "vàng",
     "huyen": "huyện", "quan": "quận", "phuong": "phường", "thi": "thị", "tran": "trấn",
-    "cuc": "cục", "bo": "bộ", "o": "ở ố", "tai": "tại", "len": "lên", "so": "sở sổ", "uong": "ương",
+    "cuc": "cục", "bo": "bộ bổ", "o": "ở ố", "tai": "tại", "len": "lên", "so": "sở sổ", "uong": "ương",
     "my": "mỹ mĩ", "phap": "pháp", "duc": "đức", "uc": "úc", "nhat": "nhật", "lao": "lào",
     "y": "ý",
 }
@@ -275,6 +275,22 @@ def wants_register_copy(question: str) -> bool:
     text = f" {_question_text(question)} "
     return ((lost(question) or damaged(question)) and bool(_REGISTERED_PAPER.search(text))
             and not _REGISTER_GONE.search(text))
+
+
+# A civil-status entry with wrong or changed details is changed or corrected in the register
+# (Luật Hộ tịch 2014, Điều 7 and 26–28: thay đổi, cải chính, bổ sung hộ tịch), not registered anew.
+_PERSONAL_DETAIL = (r"(?:ho ten|ten|ho(?! (?:chieu|khau|so|tich|ngheo|gia dinh))|ten dem|ngay sinh|nam sinh"
+                    r"|ngay thang nam sinh|que quan|dan toc|gioi tinh|quoc tich)")
+_DETAIL_CHANGED = re.compile(rf"\b(?:doi|thay doi|sua|sua lai|chinh sua|cai chinh|bo sung|dieu chinh|ghi them)"
+                             rf"(?: lai)? (?:(?:lai|thong tin|phan) )?{_PERSONAL_DETAIL}\b|\bcai chinh\b")
+CIVIL_STATUS_CHANGE = re.compile(r"\bcải chính\b")
+
+
+def wants_civil_status_change(question: str) -> bool:
+    """A civil-status paper whose details are wrong or to be changed: "đổi tên trong giấy khai
+    sinh", "giấy khai sinh bị sai tên", "bổ sung tên cha vào giấy khai sinh"."""
+    text = f" {_question_text(question)} "
+    return bool(_REGISTERED_PAPER.search(text)) and (miswritten(question) or bool(_DETAIL_CHANGED.search(text)))
 
 
 # Titles are written with their marks, so "hỏng" here is never "hồng" or "không".

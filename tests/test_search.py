@@ -19,12 +19,15 @@ from knowledge_base.encoders import make_encoder
 from knowledge_base.index import (
     HybridIndex,
     _asked_reissue_first,
+    _civil_status_change_first,
     _contradicted_last,
+    _correction_first,
     _loss_reissue_first,
     _named_acronym_first,
     _register_copy_first,
     _reported_case_first,
     _stated_age_first,
+    _unasked_change_last,
     _unasked_ending_last,
     adds_unsaid_words,
     said_words,
@@ -32,6 +35,7 @@ from knowledge_base.index import (
 from knowledge_base.normalise import default_expander
 from knowledge_base.schema import Faq
 from knowledge_base.service import EVIDENCE_TO_ANSWER, KnowledgeBase
+from knowledge_base.variants import wants_civil_status_change
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -586,3 +590,96 @@ def test_a_letters_small_words_do_not_say_a_titles_qualifier(question: str, long
                                                               goes_second: bool) -> None:
     documents = title_documents(NOTARY_TRAINEES)
     assert adds_unsaid_words(documents[longer], documents[plainer], said_words(question)) is goes_second
+
+
+BUSINESS_REGISTRATIONS = (
+    "Hiệu đính thông tin đăng ký doanh nghiệp", "Đăng ký thay đổi nội dung đăng ký doanh nghiệp",
+    "Đề nghị dừng thực hiện thủ tục đăng ký doanh nghiệp",
+    "Đăng ký doanh nghiệp đối với các công ty được thành lập trên cơ sở chia công ty, tách công ty",
+    "Đăng ký thành lập doanh nghiệp tư nhân",
+    "Cấp đổi Giấy chứng nhận đăng ký hợp tác xã, liên hiệp hợp tác xã",
+    "Hiệu đính, cập nhật, bổ sung thông tin đăng ký hợp tác xã, liên hiệp hợp tác xã",
+    "Đăng ký giải thể hợp tác xã, liên hiệp hợp tác xã",
+    "Đăng ký thành lập hợp tác xã, liên hiệp hợp tác xã")
+
+
+@pytest.mark.parametrize(("question", "order", "expected"), [
+    # National: "Hiệu đính …" came first, sure of it; the founding ranked 12th.
+    ("đăng ký doanh nghiệp", [0, 1, 2, 3, 4], BUSINESS_REGISTRATIONS[4]),
+    # National: "Cấp đổi …" came first, sure of it; the founding was 3rd.
+    ("dang ky hop tac xa", [5, 6, 7, 8], BUSINESS_REGISTRATIONS[8]),
+    # Asked: the change or the exchange stays first.
+    ("hiệu đính thông tin đăng ký doanh nghiệp", [0, 1, 2, 3, 4], BUSINESS_REGISTRATIONS[0]),
+    ("thay đổi đăng ký doanh nghiệp", [1, 0, 4], BUSINESS_REGISTRATIONS[1]),
+    ("cấp đổi giấy chứng nhận đăng ký hợp tác xã", [5, 6, 7, 8], BUSINESS_REGISTRATIONS[5]),
+    # A letter's words are not all in any founding title: the order stays.
+    ("công ty tôi đăng ký doanh nghiệp năm 2015, nay ghi nhầm địa chỉ trụ sở", [0, 1, 4], BUSINESS_REGISTRATIONS[0]),
+])
+def test_a_change_nobody_asked_for_goes_behind_the_founding(question: str, order: list[int], expected: str) -> None:
+    documents = title_documents(BUSINESS_REGISTRATIONS)
+    assert documents[_unasked_change_last(question, order, documents)[0]].title == expected
+
+
+def fielded(titles: tuple[tuple[str, str], ...]) -> list[SearchDocument]:
+    """Procedures known by their titles and fields, ids "0", "1", … in order."""
+    return [SearchDocument(str(i), "procedure", t, [t], "", [t], field=f) for i, (t, f) in enumerate(titles)]
+
+
+CORRECTIONS = (
+    ("Cấp đổi Giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất", "Đất đai"),
+    ("Điều chỉnh quyết định giao đất, cho thuê đất do sai sót về ranh giới, vị trí, diện tích", "Đất đai"),
+    ("Đính chính Giấy chứng nhận đã cấp.", "Đất đai"),
+    ("Đổi chứng nhận đăng ký xe, biển số xe", "Đăng ký, quản lý phương tiện"),
+    ("Hiệu đính thông tin đăng ký doanh nghiệp", "Thành lập và hoạt động của doanh nghiệp"),
+    ("Cấp đổi thẻ căn cước", "Căn cước"))
+
+
+@pytest.mark.parametrize(("question", "order", "expected"), [
+    # Luật Đất đai 2024, Điều 152: an issued land certificate with wrong details is corrected.
+    # National: "Cấp đổi …" came first, the correction 14th to 40th.
+    ("sổ đỏ bị sai tên", [0, 1, 3, 4, 2], CORRECTIONS[2][0]),
+    ("giấy chứng nhận quyền sử dụng đất bị ghi sai diện tích", [0, 1, 2], CORRECTIONS[2][0]),
+    ("sổ đỏ bị rách", [0, 1, 2], CORRECTIONS[0][0]),            # damaged, not miswritten
+    # A correction in another field does not answer: the vehicle's and the card's exchange stay.
+    ("giấy đăng ký xe bị sai số khung", [3, 2, 4], CORRECTIONS[3][0]),
+    ("thẻ căn cước bị sai ngày sinh", [5, 2, 4], CORRECTIONS[5][0]),
+])
+def test_a_paper_with_wrong_details_gets_the_correction_of_its_field(question: str, order: list[int],
+                                                                      expected: str) -> None:
+    documents = fielded(CORRECTIONS)
+    assert documents[_correction_first(question, order, documents)[0]].title == expected
+
+
+CIVIL_STATUS = ("Đăng ký khai sinh", "Đăng ký lại khai sinh",
+                "Thủ tục thay đổi, cải chính, bổ sung thông tin hộ tịch, xác định lại dân tộc có yếu tố nước ngoài",
+                "Thay đổi, cải chính, bổ sung thông tin hộ tịch, xác định lại dân tộc")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # Luật Hộ tịch 2014, Điều 26–28. National: "Đăng ký khai sinh" came first, sure of it.
+    ("đổi tên trong giấy khai sinh", CIVIL_STATUS[3]),
+    ("giấy khai sinh bị sai tên", CIVIL_STATUS[3]),
+    ("thay doi ho cho con theo ho me trong giay khai sinh", CIVIL_STATUS[3]),
+    ("chồng tôi người Hàn Quốc, muốn sửa tên trong giấy đăng ký kết hôn", CIVIL_STATUS[2]),
+    ("làm giấy khai sinh cho con", CIVIL_STATUS[0]),
+])
+def test_wrong_or_changed_civil_status_details_are_changed_in_the_register(question: str, expected: str) -> None:
+    documents = title_documents(CIVIL_STATUS)
+    assert documents[_civil_status_change_first(question, [0, 1, 2, 3], documents)[0]].title == expected
+
+
+@pytest.mark.parametrize(("question", "wanted"), [
+    ("bổ sung tên cha vào giấy khai sinh", True), ("cải chính ngày sinh trong giấy khai sinh", True),
+    ("đổi hộ chiếu có cần giấy khai sinh không", False),   # "đổi hộ" is not "đổi họ"
+    ("sửa nhà có cần giấy khai sinh không", False), ("đổi tên công ty", False),
+])
+def test_which_questions_ask_to_change_civil_status_details(question: str, wanted: bool) -> None:
+    assert wants_civil_status_change(question) is wanted
+
+
+def test_an_extension_the_record_does_not_name_is_not_answered_as_sure(kb: KnowledgeBase) -> None:
+    # The catalog has no extension of a work permit: its issue is offered, not answered as sure.
+    answer = kb.ask("gia hạn giấy phép lao động")
+    assert answer.best is not None and answer.best.id == "giay-phep-lao-dong" and not answer.confident
+    assert kb.ask("xin giấy phép lao động cho người nước ngoài").confident
+    assert kb.ask("gia hạn bằng lái xe").confident   # "gia hạn bằng lái" is an alias of the exchange

@@ -515,7 +515,7 @@ def _unasked_ending_last(query: str, order: list[int],
 # Titles that found or grant: "Đăng ký thành lập hợp tác xã", "Cấp giấy phép …".
 _GRANTS = re.compile(r"^(?:thu tuc )?(?:dang ky )?(?:thanh lap|cap)\b")
 # Titles that change or correct what was issued before: "Hiệu đính thông tin đăng ký doanh nghiệp".
-_CHANGES = re.compile(r"^(?:thu tuc )?(?:dang ky )?(hieu dinh|dinh chinh|thay doi|cap nhat|bo sung|sua doi"
+_CHANGES = re.compile(r"^(?:thu tuc )?(?:dang ky |cap )?(hieu dinh|dinh chinh|thay doi|cap nhat|bo sung|sua doi"
                       r"|dieu chinh)\b")
 
 

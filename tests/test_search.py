@@ -32,7 +32,7 @@ from knowledge_base.index import (
     adds_unsaid_words,
     said_words,
 )
-from knowledge_base.normalise import default_expander
+from knowledge_base.normalise import default_expander, syllables
 from knowledge_base.schema import Faq
 from knowledge_base.service import EVIDENCE_TO_ANSWER, KnowledgeBase
 from knowledge_base.variants import wants_civil_status_change
@@ -600,7 +600,8 @@ BUSINESS_REGISTRATIONS = (
     "Cấp đổi Giấy chứng nhận đăng ký hợp tác xã, liên hiệp hợp tác xã",
     "Hiệu đính, cập nhật, bổ sung thông tin đăng ký hợp tác xã, liên hiệp hợp tác xã",
     "Đăng ký giải thể hợp tác xã, liên hiệp hợp tác xã",
-    "Đăng ký thành lập hợp tác xã, liên hiệp hợp tác xã")
+    "Đăng ký thành lập hợp tác xã, liên hiệp hợp tác xã",
+    "Cấp điều chỉnh giấy phép môi trường", "Cấp giấy phép môi trường (cấp Bộ)")
 
 
 @pytest.mark.parametrize(("question", "order", "expected"), [
@@ -612,6 +613,7 @@ BUSINESS_REGISTRATIONS = (
     ("hiệu đính thông tin đăng ký doanh nghiệp", [0, 1, 2, 3, 4], BUSINESS_REGISTRATIONS[0]),
     ("thay đổi đăng ký doanh nghiệp", [1, 0, 4], BUSINESS_REGISTRATIONS[1]),
     ("cấp đổi giấy chứng nhận đăng ký hợp tác xã", [5, 6, 7, 8], BUSINESS_REGISTRATIONS[5]),
+    ("giấy phép môi trường", [9, 10], "Cấp giấy phép môi trường (cấp Bộ)"),   # was "Cấp điều chỉnh …"
     # A letter's words are not all in any founding title: the order stays.
     ("công ty tôi đăng ký doanh nghiệp năm 2015, nay ghi nhầm địa chỉ trụ sở", [0, 1, 4], BUSINESS_REGISTRATIONS[0]),
 ])
@@ -683,3 +685,15 @@ def test_an_extension_the_record_does_not_name_is_not_answered_as_sure(kb: Knowl
     assert answer.best is not None and answer.best.id == "giay-phep-lao-dong" and not answer.confident
     assert kb.ask("xin giấy phép lao động cho người nước ngoài").confident
     assert kb.ask("gia hạn bằng lái xe").confident   # "gia hạn bằng lái" is an alias of the exchange
+
+
+@pytest.mark.parametrize(("question", "meant", "not_meant"), [
+    # "tiền sử dụng đất" got "Cấp Phiếu lý lịch tư pháp" first: "tiền sự" is a criminal record.
+    ("xin miễn giảm tiền sử dụng đất", set(), {"ly", "lich", "phap"}),
+    ("tôi có tiền sự có làm được lý lịch tư pháp không", {"ly", "lich", "phap"}, set()),
+    # Citizens close a tax code; the catalog ends its validity ("Khôi phục mã số thuế" came first).
+    ("đóng mã số thuế", {"cham", "dut", "hieu", "luc"}, set()),
+])
+def test_everyday_phrases_the_dictionary_reads(question: str, meant: set[str], not_meant: set[str]) -> None:
+    words = set(default_expander()(syllables(question)))
+    assert meant <= words and not words & not_meant

@@ -512,11 +512,12 @@ def _unasked_ending_last(query: str, order: list[int],
     return _first_goes_behind(order, documents, unasked_ending, grants_its_subject)
 
 
-# Titles that found or grant: "Đăng ký thành lập hợp tác xã", "Cấp giấy phép …".
-_GRANTS = re.compile(r"^(?:thu tuc )?(?:dang ky )?(?:thanh lap|cap)\b")
-# Titles that change or correct what was issued before: "Hiệu đính thông tin đăng ký doanh nghiệp".
+# Titles that found or grant: "Đăng ký thành lập hợp tác xã", "Cấp giấy phép …", "… lần đầu …".
+_GRANTS = re.compile(r"^(?:thu tuc )?(?:dang ky )?(?:thanh lap|cap)\b|\blan dau\b")
+# Titles that change, correct or redo what was issued before: "Hiệu đính thông tin đăng ký doanh
+# nghiệp", "Đăng ký lại phương tiện …".
 _CHANGES = re.compile(r"^(?:thu tuc )?(?:dang ky |cap )?(hieu dinh|dinh chinh|thay doi|cap nhat|bo sung|sua doi"
-                      r"|dieu chinh)\b")
+                      r"|dieu chinh|lai)\b")
 
 
 def _unasked_change_last(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
@@ -538,7 +539,7 @@ def _unasked_change_last(query: str, order: list[int], documents: Sequence[Searc
         # Founds or grants: not "Đăng ký doanh nghiệp đối với các công ty được thành lập trên cơ sở
         # chia công ty …" nor "Đăng ký nhu cầu hỗ trợ của … hợp tác xã".
         title = " ".join(syllables(other.title))
-        return bool(_GRANTS.match(title)) and not changes(other) and asked <= set(title.split())
+        return bool(_GRANTS.search(title)) and not changes(other) and asked <= set(title.split())
 
     if not asked:
         return order

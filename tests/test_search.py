@@ -601,7 +601,9 @@ BUSINESS_REGISTRATIONS = (
     "Hiệu đính, cập nhật, bổ sung thông tin đăng ký hợp tác xã, liên hiệp hợp tác xã",
     "Đăng ký giải thể hợp tác xã, liên hiệp hợp tác xã",
     "Đăng ký thành lập hợp tác xã, liên hiệp hợp tác xã",
-    "Cấp điều chỉnh giấy phép môi trường", "Cấp giấy phép môi trường (cấp Bộ)")
+    "Cấp điều chỉnh giấy phép môi trường", "Cấp giấy phép môi trường (cấp Bộ)",
+    "Đăng ký lại phương tiện trong trường hợp chuyển từ cơ quan đăng ký khác sang cơ quan đăng ký phương tiện "
+    "thủy nội địa", "Đăng ký phương tiện lần đầu đối với phương tiện đang khai thác trên đường thủy nội địa")
 
 
 @pytest.mark.parametrize(("question", "order", "expected"), [
@@ -614,6 +616,8 @@ BUSINESS_REGISTRATIONS = (
     ("thay đổi đăng ký doanh nghiệp", [1, 0, 4], BUSINESS_REGISTRATIONS[1]),
     ("cấp đổi giấy chứng nhận đăng ký hợp tác xã", [5, 6, 7, 8], BUSINESS_REGISTRATIONS[5]),
     ("giấy phép môi trường", [9, 10], "Cấp giấy phép môi trường (cấp Bộ)"),   # was "Cấp điều chỉnh …"
+    ("đăng ký phương tiện thủy nội địa", [11, 12], BUSINESS_REGISTRATIONS[12]),   # a first issue, "lần đầu"
+    ("đăng ký lại phương tiện thủy nội địa", [11, 12], BUSINESS_REGISTRATIONS[11]),
     # A letter's words are not all in any founding title: the order stays.
     ("công ty tôi đăng ký doanh nghiệp năm 2015, nay ghi nhầm địa chỉ trụ sở", [0, 1, 4], BUSINESS_REGISTRATIONS[0]),
 ])

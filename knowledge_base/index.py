@@ -638,14 +638,15 @@ def _loss_reissue_first(query: str, expander: Expander, order: list[int],
 
 def _register_copy_first(query: str, order: list[int],
                          documents: Sequence[SearchDocument | None]) -> list[int]:
-    """A lost or damaged civil-status paper gets the copy of its extract first, found among the
-    first ``VARIANT_DEPTH`` ("giấy khai sinh bị rách" is "Cấp bản sao trích lục hộ tịch", not "Đăng
-    ký khai sinh"), unless the question says the register is gone too (``wants_register_copy``)."""
+    """A lost or damaged civil-status paper gets the copy of its extract first, however low it ranks
+    ("giấy khai sinh bị rách" is "Cấp bản sao trích lục hộ tịch", not "Đăng ký khai sinh"; a burnt
+    marriage certificate found it 21st), unless the question says the register is gone too
+    (``wants_register_copy``). The catalog has one such title, so depth brings no stranger."""
     if not wants_register_copy(query):
         return order
     return _first_goes_behind(order, documents, lambda first: not COPY_OF_REGISTER.search(first.title.lower()),
                               lambda first, other: bool(COPY_OF_REGISTER.search(other.title.lower())),
-                              VARIANT_DEPTH)
+                              len(order))
 
 
 # Titles that correct a paper issued with wrong details: "Đính chính Giấy chứng nhận đã cấp" (Luật

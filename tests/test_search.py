@@ -479,6 +479,16 @@ def test_a_lost_or_damaged_civil_status_paper_gets_a_copy_of_its_extract(questio
     assert documents[_register_copy_first(question, [0, 1, 2], documents)[0]].title == expected
 
 
+def test_the_copy_of_an_extract_is_found_however_low_it_ranks() -> None:
+    # National: "tôi muốn làm lại giấy đăng ký kết hôn vì bị cháy" found the copy 21st and was
+    # answered, sure of it, with "Đăng ký kết hôn".
+    documents = title_documents(("Đăng ký kết hôn", *(f"Thủ tục khác {i}" for i in range(25)),
+                                 "Cấp bản sao trích lục hộ tịch"))
+    order = list(range(len(documents)))
+    moved = _register_copy_first("toi muon lam lai giay dang ky ket hon vi bi chay", order, documents)
+    assert documents[moved[0]].title == "Cấp bản sao trích lục hộ tịch"
+
+
 LAND_TITLES = ("Đăng ký biến động đất đai (chuyển nhượng, tặng cho, thừa kế quyền sử dụng đất)",
                "Cấp đổi Giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất",
                "Cấp lại Giấy chứng nhận do bị mất", "Cấp lại giấy phép lái xe do bị mất")
@@ -697,6 +707,11 @@ def test_an_extension_the_record_does_not_name_is_not_answered_as_sure(kb: Knowl
     ("tôi có tiền sự có làm được lý lịch tư pháp không", {"ly", "lich", "phap"}, set()),
     # Citizens close a tax code; the catalog ends its validity ("Khôi phục mã số thuế" came first).
     ("đóng mã số thuế", {"cham", "dut", "hieu", "luc"}, set()),
+    # National: a karaoke licence came first for a restaurant, a liquor licence for a pharmacy,
+    # and an adoption for raising chickens ("nuôi gà 5000 con").
+    ("mở quán ăn cần giấy tờ gì", {"an", "toan", "thuc", "pham"}, set()),
+    ("xin giấy phép bán thuốc tây", {"kinh", "doanh", "duoc"}, set()),
+    ("nuôi gà 5000 con có cần đăng ký không", {"chan", "nuoi"}, set()),
 ])
 def test_everyday_phrases_the_dictionary_reads(question: str, meant: set[str], not_meant: set[str]) -> None:
     words = set(default_expander()(syllables(question)))

@@ -23,7 +23,7 @@ import numpy as np
 
 from knowledge_base.accents import AccentRestorer
 from knowledge_base.acronyms import named_in_titles
-from knowledge_base.ages import AGE_RANGE, fits_age, stated_age
+from knowledge_base.ages import AGE_RANGE, age_range, fits_age, stated_age
 from knowledge_base.aspects import FILLER, subject_words
 from knowledge_base.documents import Kind, SearchDocument, asking_part, without_level
 from knowledge_base.encoders import Encoder
@@ -357,6 +357,7 @@ class HybridIndex:
             order = _named_variant_first(query, _unsaid_qualifier_last(query, order, documents), documents)
             order = _unasked_reissue_last(query, _foreign_element_when_said(query, order, documents), documents)
             order = _stated_age_first(query, _asked_reissue_first(query, order, documents), documents)
+            order = _unasked_child_last(query, order, documents)
             order = _reported_case_first(query, order, documents)
             order = _register_copy_first(query, _loss_reissue_first(query, self.expander, order, documents), documents)
             order = _civil_status_change_first(query, order, documents)
@@ -593,6 +594,29 @@ def _stated_age_first(query: str, order: list[int],
     # goes behind the next that does not exclude it.
     return _first_goes_behind(order, documents, lambda doc: fits_age(doc.title, age) is False,
                               lambda doc, other: fits_age(other.title, age) is not False)
+
+
+# A question about a child: "con", "bé", "trẻ em", "cháu", "học sinh", "sơ sinh" (plain, so "còn" too:
+# reading a child where none is meant only keeps the order).
+_CHILD = re.compile(r"\b(?:con|be|tre|chau|em be|so sinh|moi sinh|hoc sinh|thieu nhi|nho)\b")
+
+
+def _unasked_child_last(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A first title for children only ("Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi"), for a
+    question that names no child and no age ("làm thẻ bhyt hộ gia đình"), goes behind the next of
+    the first few that names no age range."""
+    if stated_age(query) is not None or _CHILD.search(" ".join(syllables(query))):
+        return order
+
+    def for_children_only(first: SearchDocument) -> bool:
+        bounds = age_range(first.title)
+        return bounds is not None and bounds[0] == 0
+
+    def ageless_of_its_subject(first: SearchDocument, other: SearchDocument) -> bool:
+        subject = set(_ageless(first.title).split()) - _PROCEDURE_WORDS - {"cho", "tre", "em"}
+        return age_range(other.title) is None and bool(subject & set(syllables(other.title)))
+
+    return _first_goes_behind(order, documents, for_children_only, ageless_of_its_subject)
 
 
 def _ageless(title: str) -> str:

@@ -28,6 +28,7 @@ from knowledge_base.index import (
     _reported_case_first,
     _stated_age_first,
     _unasked_change_last,
+    _unasked_child_last,
     _unasked_ending_last,
     adds_unsaid_words,
     said_words,
@@ -716,3 +717,23 @@ def test_an_extension_the_record_does_not_name_is_not_answered_as_sure(kb: Knowl
 def test_everyday_phrases_the_dictionary_reads(question: str, meant: set[str], not_meant: set[str]) -> None:
     words = set(default_expander()(syllables(question)))
     assert meant <= words and not words & not_meant
+
+
+CHILD_OR_HOUSEHOLD_CARDS = ("Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi", "Đăng ký lại khai sinh",
+                "Đăng ký đóng, cấp thẻ BHYT đối với người chỉ tham gia BHYT")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # National: the children's card was answered, sure of it, for a household's cards.
+    ("làm thẻ bhyt hộ gia đình", CHILD_OR_HOUSEHOLD_CARDS[2]),
+    ("làm thẻ bhyt cho con", CHILD_OR_HOUSEHOLD_CARDS[0]),           # a child is named
+    ("thẻ bhyt cho bé 3 tuổi", CHILD_OR_HOUSEHOLD_CARDS[0]),         # an age is stated
+])
+def test_a_title_for_children_only_goes_behind_when_no_child_is_named(question: str, expected: str) -> None:
+    documents = title_documents(CHILD_OR_HOUSEHOLD_CARDS)
+    assert documents[_unasked_child_last(question, [0, 1, 2], documents)[0]].title == expected
+
+
+def test_a_title_for_children_only_stays_before_titles_of_other_subjects() -> None:
+    documents = title_documents(CHILD_OR_HOUSEHOLD_CARDS)
+    assert _unasked_child_last("làm thẻ bhyt hộ gia đình", [0, 1], documents) == [0, 1]

@@ -713,6 +713,9 @@ def test_an_extension_the_record_does_not_name_is_not_answered_as_sure(kb: Knowl
     ("mở quán ăn cần giấy tờ gì", {"an", "toan", "thuc", "pham"}, set()),
     ("xin giấy phép bán thuốc tây", {"kinh", "doanh", "duoc"}, set()),
     ("nuôi gà 5000 con có cần đăng ký không", {"chan", "nuoi"}, set()),
+    ("cơ quan an ninh điều tra yêu cầu giấy tờ gì", set(), {"thuc", "pham"}),
+    ("nhà hàng xóm xây lấn sang đất nhà tôi", set(), {"thuc", "pham"}),
+    ("nhận nuôi để làm con nuôi", set(), {"chan"}),
 ])
 def test_everyday_phrases_the_dictionary_reads(question: str, meant: set[str], not_meant: set[str]) -> None:
     words = set(default_expander()(syllables(question)))

@@ -604,7 +604,7 @@ _CHILD = re.compile(r"\b(?:con|be|tre|chau|em be|so sinh|moi sinh|hoc sinh|thieu
 def _unasked_child_last(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
     """A first title for children only ("Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi"), for a
     question that names no child and no age ("làm thẻ bhyt hộ gia đình"), goes behind the next of
-    the first few that names no age range."""
+    the first few that names no age range and shares a word of its subject."""
     if stated_age(query) is not None or _CHILD.search(" ".join(syllables(query))):
         return order
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from knowledge_base import lexical_cache
 from knowledge_base.accents import AccentRestorer
 from knowledge_base.acronyms import named_in_titles
 from knowledge_base.ages import AGE_RANGE, age_range, fits_age, stated_age
@@ -129,7 +130,7 @@ class HybridIndex:
             self._save_cache(cache_dir, {p: cached[p] for d in documents for p in d.passages})
         with self._lock:
             self._vectors = vectors
-            self._install(documents)
+            self._install(documents, cache_dir)
         return bool(missing)
 
     def upsert(self, document: SearchDocument) -> None:
@@ -206,12 +207,14 @@ class HybridIndex:
         matrix[order] = np.vstack(encoded)
         return matrix
 
-    def _install(self, documents: list[SearchDocument]) -> None:
+    def _install(self, documents: list[SearchDocument], cache_dir: Path | None = None) -> None:
         self._documents = list(documents)
         self._positions = {d.id: i for i, d in enumerate(documents)}
         self._kinds = np.array([d.kind for d in documents], dtype="<U9")
-        self._lexical = LexicalIndex(documents, self.expander)
-        self._accents = AccentRestorer(t for d in documents for t in accent_sources(d))
+        self._lexical, self._accents = lexical_cache.load_or_build(
+            cache_dir, documents, self.expander,
+            lambda: (LexicalIndex(documents, self.expander),
+                     AccentRestorer(t for d in documents for t in accent_sources(d))))
         self._install_acronyms()
         self._install_dense()
 

@@ -122,6 +122,10 @@ class LexicalIndex:
     def __len__(self) -> int:
         return self._size
 
+    def use_expander(self, expander: Expander) -> None:
+        """Read questions with ``expander`` (an index loaded from disk gets the running one)."""
+        self._expander = expander
+
     def name_weight(self, term: str) -> float:
         """How telling ``term`` is among the catalog's names (its IDF there; a word no name uses
         counts as much as the rarest)."""

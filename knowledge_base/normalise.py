@@ -69,6 +69,11 @@ class Expander:
         self._longest = max(lengths, default=1)
         self._starts = frozenset(k[0] for k in [*self._replace, *self._expand] if k)
 
+    def entries(self) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+        """Every phrase with what it becomes: what an index built with this dictionary depends on."""
+        return ([("replace", k, tuple(v)) for k, v in self._replace.items()]
+                + [("expand", k, tuple(v)) for k, v in self._expand.items()])
+
     @classmethod
     def from_yaml(cls, path: Path = ABBREVIATIONS_FILE) -> Expander:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -716,6 +716,8 @@ def test_an_extension_the_record_does_not_name_is_not_answered_as_sure(kb: Knowl
     ("cơ quan an ninh điều tra yêu cầu giấy tờ gì", set(), {"thuc", "pham"}),
     ("nhà hàng xóm xây lấn sang đất nhà tôi", set(), {"thuc", "pham"}),
     ("nhận nuôi để làm con nuôi", set(), {"chan"}),
+    # National: "Đăng ký tạm trú" came first, "Khai báo tạm vắng" third.
+    ("đăng ký tạm vắng cho con đi học xa", {"khai", "bao"}, set()),
 ])
 def test_everyday_phrases_the_dictionary_reads(question: str, meant: set[str], not_meant: set[str]) -> None:
     words = set(default_expander()(syllables(question)))

@@ -358,8 +358,10 @@ class HybridIndex:
         if mode == "hybrid":
             order = _named_acronym_first(query, order, documents, acronyms)
             order = _named_variant_first(query, _unsaid_qualifier_last(query, order, documents), documents)
+            order = _said_case_first(query, order, documents)
             order = _unasked_reissue_last(query, _foreign_element_when_said(query, order, documents), documents)
             order = _stated_age_first(query, _asked_reissue_first(query, order, documents), documents)
+            order = _age_only_match_last(query, self.expander, order, documents)
             order = _unasked_child_last(query, order, documents)
             order = _reported_case_first(query, order, documents)
             order = _register_copy_first(query, _loss_reissue_first(query, self.expander, order, documents), documents)
@@ -426,6 +428,32 @@ def _unsaid_qualifier_last(query: str, order: list[int],
                 head.insert(i, head.pop(j))
                 return head + order[QUALIFIER_DEPTH:]
     return order
+
+
+# Where a title names the case it serves: "… trong trường hợp thay đổi chủ xe (đăng ký sang tên xe)".
+_CASE_CLAUSE = re.compile(r"\btrong truong hop\b(.*)")
+
+
+def _case_pairs(title: str) -> set[str]:
+    """Pairs of adjacent syllables in the case ``title`` names, without its level and channel
+    (``variants.facets``: "… bằng dịch vụ công trực tuyến … tại cấp trung ương" says no case)."""
+    match = _CASE_CLAUSE.search(facets(title).core)
+    return set(pairs(match.group(1).split())) if match else set()
+
+
+def _said_case_first(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A title among the first few naming a case the question says in its words ("sang tên xe máy
+    cũ": "… trong trường hợp thay đổi chủ xe (đăng ký sang tên xe)"), two syllables together that
+    the first title does not hold and that are not a procedure's own ("đăng ký"), goes before a
+    first naming none."""
+    said = set(pairs(syllables(query)))
+
+    def says_its_case(first: SearchDocument, other: SearchDocument) -> bool:
+        own = _title_words(first)
+        return any(p in said and not set(p.split("_")) & (own | FILLER | _PROCEDURE_WORDS)
+                   for p in _case_pairs(other.title))
+
+    return _first_goes_behind(order, documents, lambda first: not _case_pairs(first.title) & said, says_its_case)
 
 
 def _foreign_element_when_said(query: str, order: list[int],
@@ -597,6 +625,28 @@ def _stated_age_first(query: str, order: list[int],
     # goes behind the next that does not exclude it.
     return _first_goes_behind(order, documents, lambda doc: fits_age(doc.title, age) is False,
                               lambda doc, other: fits_age(other.title, age) is not False)
+
+
+# Words of a title's age range, which say nothing of what the procedure is for.
+_AGE_WORDS = frozenset(syllables("cho trẻ em người từ đủ dưới tuổi trở lên"))
+
+
+def _age_only_match_last(query: str, expander: Expander, order: list[int],
+                         documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A first title for an age whose subject the question does not name, read with the dictionary,
+    matched on the child and the age alone ("làm hộ chiếu cho bé 5 tuổi" got "Cấp thẻ bảo hiểm y tế
+    cho trẻ em dưới 6 tuổi"): it goes behind the next of the first few whose subject the question
+    names. "thẻ bhyt cho bé 5 tuổi" keeps it ("bhyt" is "bảo hiểm y tế")."""
+    if stated_age(query) is None and not _CHILD.search(" ".join(syllables(query))):
+        return order
+    said = set(expander(syllables(query)))
+
+    def subject(document: SearchDocument) -> set[str]:
+        return set(subject_words(_ageless(document.title))) - _PROCEDURE_WORDS - _AGE_WORDS
+
+    return _first_goes_behind(order, documents,
+                              lambda first: age_range(first.title) is not None and not subject(first) & said,
+                              lambda first, other: bool(subject(other) & said))
 
 
 # A question about a child: "con", "bé", "trẻ em", "cháu", "học sinh", "sơ sinh" (plain, so "còn" too:

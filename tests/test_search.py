@@ -18,6 +18,7 @@ from knowledge_base.documents import SearchDocument
 from knowledge_base.encoders import make_encoder
 from knowledge_base.index import (
     HybridIndex,
+    _age_only_match_last,
     _asked_reissue_first,
     _civil_status_change_first,
     _contradicted_last,
@@ -26,6 +27,7 @@ from knowledge_base.index import (
     _named_acronym_first,
     _register_copy_first,
     _reported_case_first,
+    _said_case_first,
     _stated_age_first,
     _unasked_change_last,
     _unasked_child_last,
@@ -718,6 +720,14 @@ def test_an_extension_the_record_does_not_name_is_not_answered_as_sure(kb: Knowl
     ("nhận nuôi để làm con nuôi", set(), {"chan"}),
     # National: "Đăng ký tạm trú" came first, "Khai báo tạm vắng" third.
     ("đăng ký tạm vắng cho con đi học xa", {"khai", "bao"}, set()),
+    # National: "nghiệm thu pccc" was told the catalog does not cover it; the titles spell it out.
+    ("nghiệm thu pccc", {"phong", "chay", "chua"}, set()),
+    ("hoàn thuế tncn", {"thu", "nhap", "ca", "nhan"}, set()),
+    ("báo cáo đtm", {"danh", "gia", "tac", "dong"}, set()),
+    # Luật Bảo vệ môi trường 2020: waste water is discharged under the environmental permit.
+    ("xin phép xả thải vào nguồn nước", {"giay", "phep", "moi", "truong"}, set()),
+    # Luật Đất đai 2024, Điều 172: farm land is used on, confirmed rather than extended.
+    ("gia hạn thời hạn sử dụng đất nông nghiệp", {"tiep", "tuc"}, set()),
 ])
 def test_everyday_phrases_the_dictionary_reads(question: str, meant: set[str], not_meant: set[str]) -> None:
     words = set(default_expander()(syllables(question)))
@@ -742,3 +752,39 @@ def test_a_title_for_children_only_goes_behind_when_no_child_is_named(question: 
 def test_a_title_for_children_only_stays_before_titles_of_other_subjects() -> None:
     documents = title_documents(CHILD_OR_HOUSEHOLD_CARDS)
     assert _unasked_child_last("làm thẻ bhyt hộ gia đình", [0, 1], documents) == [0, 1]
+
+
+AGE_CARDS = ("Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi", "Cấp hộ chiếu phổ thông ở trong nước",
+             "Đăng ký khai sinh")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # National: the children's health card came first for a child's passport.
+    ("làm hộ chiếu cho bé 5 tuổi", AGE_CARDS[1]),
+    ("lam ho chieu cho con", AGE_CARDS[1]),
+    ("thẻ bhyt cho bé 5 tuổi", AGE_CARDS[0]),     # "bhyt" is "bảo hiểm y tế"
+    ("làm thẻ bảo hiểm cho con", AGE_CARDS[0]),
+    ("hộ chiếu cho người lớn", AGE_CARDS[0]),      # no child, no age: the order is kept
+])
+def test_a_title_for_an_age_goes_behind_when_the_question_names_another_subject(question: str,
+                                                                                 expected: str) -> None:
+    documents = title_documents(AGE_CARDS)
+    assert documents[_age_only_match_last(question, default_expander(), [0, 1, 2], documents)[0]].title == expected
+
+
+VEHICLE_CASES = ("Đăng ký xe (cấp chứng nhận đăng ký xe, biển số xe)",
+                 "Cấp chứng nhận đăng ký xe, biển số xe trong trường hợp thay đổi chủ xe (đăng ký sang tên xe) "
+                 "bằng dịch vụ công trực tuyến một phần hoặc trực tiếp thực hiện tại cấp trung ương, cấp tỉnh, cấp xã")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # National: "Đăng ký xe" came first for a change of owner.
+    ("sang tên xe máy cũ", VEHICLE_CASES[1]),
+    ("sang ten xe oto", VEHICLE_CASES[1]),
+    ("đăng ký xe máy mới mua", VEHICLE_CASES[0]),
+    # The channel and level are no case: "trung ương" named in a letter does not call it.
+    ("đăng ký xe của cơ quan trung ương", VEHICLE_CASES[0]),
+])
+def test_a_title_naming_the_case_the_question_says_goes_first(question: str, expected: str) -> None:
+    documents = title_documents(VEHICLE_CASES)
+    assert documents[_said_case_first(question, [0, 1], documents)[0]].title == expected

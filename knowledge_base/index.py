@@ -366,6 +366,7 @@ class HybridIndex:
             order = _reported_case_first(query, order, documents)
             order = _register_copy_first(query, _loss_reissue_first(query, self.expander, order, documents), documents)
             order = _civil_status_change_first(query, order, documents)
+            order = _unsaid_organisation_last(query, self.expander, order, documents)
             order = _contradicted_last(query, _unasked_ending_last(query, order, documents), documents)
             order = _correction_first(query, _unasked_change_last(query, order, documents), documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
@@ -765,6 +766,34 @@ def _civil_status_change_first(query: str, order: list[int],
         lambda first, other: bool(CIVIL_STATUS_CHANGE.search(other.title.lower()))
         and (facets(other.title).foreign == "có") == foreign,
         VARIANT_DEPTH)
+
+
+# A company of a kind that its own law governs: a securities firm, a law firm, a bank, an insurer…
+_ORGANISATION_KIND = re.compile(
+    r"\b(?:cong ty (?:chung khoan|luat|quan ly quy|dau tu chung khoan|tai chinh|cho thue tai chinh|con)"
+    r"|ngan hang|to chuc tin dung|tai chinh vi mo|quy tin dung|bao hiem|van phong luat su|hanh nghe luat su"
+    r"|cong chung|hop tac xa|casino|tro choi dien tu|tham dinh gia|kiem toan|xo so)\b")
+_ANY_COMPANY = re.compile(r"\b(?:cong ty|doanh nghiep)\b")
+ORGANISATION_DEPTH = 10
+
+
+def _unsaid_organisation_last(query: str, expander: Expander, order: list[int],
+                              documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A question about "công ty" or "doanh nghiệp" naming no kind ("tăng vốn điều lệ công ty")
+    means an ordinary company: a first title for a kind the law governs apart (a securities firm,
+    a law firm, a microfinance institution) goes behind the next of the first few for companies
+    of no kind ("Đăng ký thay đổi nội dung đăng ký doanh nghiệp")."""
+    text = " ".join(syllables(expander.rewrite(query)))
+    if not _ANY_COMPANY.search(text) or _ORGANISATION_KIND.search(text):
+        return order
+
+    def plain_company(first: SearchDocument, other: SearchDocument) -> bool:
+        title = " ".join(syllables(other.title))
+        return bool(_ANY_COMPANY.search(title)) and not _ORGANISATION_KIND.search(title)
+
+    return _first_goes_behind(
+        order, documents, lambda first: bool(_ORGANISATION_KIND.search(" ".join(syllables(first.title)))),
+        plain_company, ORGANISATION_DEPTH)
 
 
 def _first_goes_behind(order: list[int], documents: Sequence[SearchDocument | None],

@@ -32,6 +32,7 @@ from knowledge_base.index import (
     _unasked_change_last,
     _unasked_child_last,
     _unasked_ending_last,
+    _unsaid_organisation_last,
     adds_unsaid_words,
     said_words,
 )
@@ -788,3 +789,22 @@ VEHICLE_CASES = ("Đăng ký xe (cấp chứng nhận đăng ký xe, biển số
 def test_a_title_naming_the_case_the_question_says_goes_first(question: str, expected: str) -> None:
     documents = title_documents(VEHICLE_CASES)
     assert documents[_said_case_first(question, [0, 1], documents)[0]].title == expected
+
+
+COMPANY_TITLES = ("Đăng ký phát hành, chào bán cổ phần, tăng vốn điều lệ của công ty chứng khoán",
+                  "Thủ tục thông báo thay đổi địa chỉ đặt trụ sở chính của tổ chức tài chính vi mô",
+                  "Đăng ký thay đổi nội dung đăng ký doanh nghiệp")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # National: a securities firm's title came first for any company's capital, a microfinance
+    # institution's for any company's address.
+    ("tăng vốn điều lệ công ty", COMPANY_TITLES[2]),
+    ("tang von dieu le cty", COMPANY_TITLES[2]),
+    ("tăng vốn điều lệ công ty chứng khoán", COMPANY_TITLES[0]),   # the kind is named
+    ("tăng vốn điều lệ", COMPANY_TITLES[0]),                       # no company is named
+])
+def test_a_company_of_no_kind_is_an_ordinary_company(question: str, expected: str) -> None:
+    documents = title_documents(COMPANY_TITLES)
+    order = _unsaid_organisation_last(question, default_expander(), [0, 1, 2], documents)
+    assert documents[order[0]].title == expected

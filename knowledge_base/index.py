@@ -359,6 +359,7 @@ class HybridIndex:
             order = _named_acronym_first(query, order, documents, acronyms)
             order = _named_variant_first(query, _unsaid_qualifier_last(query, order, documents), documents)
             order = _said_case_first(query, order, documents)
+            order = _said_difference_first(query, order, documents)
             order = _unasked_reissue_last(query, _foreign_element_when_said(query, order, documents), documents)
             order = _stated_age_first(query, _asked_reissue_first(query, order, documents), documents)
             order = _age_only_match_last(query, self.expander, order, documents)
@@ -455,6 +456,33 @@ def _said_case_first(query: str, order: list[int], documents: Sequence[SearchDoc
                    for p in _case_pairs(other.title))
 
     return _first_goes_behind(order, documents, lambda first: not _case_pairs(first.title) & said, says_its_case)
+
+
+# A change's own words, which the variant rules read ("bổ sung" in a letter asks no title's case).
+_CHANGE_WORDS = frozenset(syllables("sửa đổi bổ sung thông tin cập nhật hiệu đính"))
+
+
+def _said_difference_first(query: str, order: list[int],
+                           documents: Sequence[SearchDocument | None]) -> list[int]:
+    """Of two near-identical titles among the first few (most of their words shared), the one whose
+    own words the question says, two together, goes first when the question says none of the first
+    one's own ("… biện pháp bảo đảm bằng động sản", not "… bằng tàu biển")."""
+    said = set(pairs(syllables(query)))
+
+    def own_pairs(document: SearchDocument, other: SearchDocument) -> set[str]:
+        theirs = _title_words(other)
+        return {p for p in pairs(syllables(without_level(document.title)))
+                if not set(p.split("_")) & (theirs | FILLER | _PROCEDURE_WORDS | _CHANGE_WORDS)}
+
+    def near(first: SearchDocument, other: SearchDocument) -> bool:
+        a, b = _title_words(first), _title_words(other)
+        return len(a & b) >= 0.5 * len(a | b)
+
+    def said_difference(first: SearchDocument, other: SearchDocument) -> bool:
+        return (other.kind == first.kind == "procedure" and near(first, other)
+                and bool(own_pairs(other, first) & said) and not own_pairs(first, other) & said)
+
+    return _first_goes_behind(order, documents, lambda first: True, said_difference)
 
 
 def _foreign_element_when_said(query: str, order: list[int],

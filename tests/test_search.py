@@ -28,6 +28,7 @@ from knowledge_base.index import (
     _register_copy_first,
     _reported_case_first,
     _said_case_first,
+    _said_difference_first,
     _stated_age_first,
     _unasked_change_last,
     _unasked_child_last,
@@ -808,3 +809,21 @@ def test_a_company_of_no_kind_is_an_ordinary_company(question: str, expected: st
     documents = title_documents(COMPANY_TITLES)
     order = _unsaid_organisation_last(question, default_expander(), [0, 1, 2], documents)
     assert documents[order[0]].title == expected
+
+
+SECURITY_COPIES = ("Cấp bản sao văn bản chứng nhận đăng ký biện pháp bảo đảm bằng tàu biển",
+                   "Cấp bản sao văn bản chứng nhận đăng ký biện pháp bảo đảm bằng động sản",
+                   "Đăng ký biện pháp bảo đảm bằng quyền sử dụng đất")
+
+
+@pytest.mark.parametrize(("question", "order", "expected"), [
+    ("xin bản sao chứng nhận đăng ký biện pháp bảo đảm bằng động sản", [0, 1], SECURITY_COPIES[1]),
+    ("xin bản sao chứng nhận đăng ký biện pháp bảo đảm bằng tàu biển", [0, 1], SECURITY_COPIES[0]),
+    ("xin bản sao chứng nhận đăng ký biện pháp bảo đảm", [0, 1], SECURITY_COPIES[0]),   # neither is said
+    # Not near-identical: "quyền sử dụng đất" said does not call another title forward.
+    ("bản sao chứng nhận bảo đảm bằng quyền sử dụng đất", [0, 2], SECURITY_COPIES[0]),
+])
+def test_of_near_identical_titles_the_one_whose_own_words_are_said_goes_first(question: str, order: list[int],
+                                                                              expected: str) -> None:
+    documents = title_documents(SECURITY_COPIES)
+    assert documents[_said_difference_first(question, order, documents)[0]].title == expected

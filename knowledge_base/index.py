@@ -369,6 +369,7 @@ class HybridIndex:
             order = _civil_status_change_first(query, order, documents)
             order = _unsaid_organisation_last(query, self.expander, order, documents)
             order = _contradicted_last(query, _unasked_ending_last(query, order, documents), documents)
+            order = _asked_ending_first(query, order, documents)
             order = _correction_first(query, _unasked_change_last(query, order, documents), documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
@@ -571,6 +572,27 @@ def _unasked_ending_last(query: str, order: list[int],
         return not _ENDING.match(other.title) and f" {subject} " in f" {' '.join(syllables(other.title))} "
 
     return _first_goes_behind(order, documents, unasked_ending, grants_its_subject)
+
+
+# Endings a citizen asks for in these words ("xóa thế chấp sổ đỏ", "hủy đăng ký", "tạm ngừng kinh
+# doanh"); not "thu hồi" ("nhà nước thu hồi đất" asks for compensation) nor "rút", "dừng".
+_ASKED_ENDINGS = ("xoa", "cham dut", "tam ngung", "giai the")
+
+
+def _asked_ending_first(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
+    """The mirror of ``_unasked_ending_last``: a question saying an ending ("xóa thế chấp sổ đỏ") gets
+    first, among the first few, a title that starts with it ("Xóa đăng ký biện pháp bảo đảm bằng
+    quyền sử dụng đất …"), when the first ends nothing ("Đăng ký đất đai …")."""
+    said = f" {' '.join(syllables(query))} ".replace(" huy ", " xoa ")
+    asked = [act for act in _ASKED_ENDINGS if f" {act} " in said]
+    if not asked:
+        return order
+
+    def ends_as_asked(first: SearchDocument, other: SearchDocument) -> bool:
+        act = _ENDING.match(other.title)
+        return act is not None and " ".join(syllables(act.group(1))).replace("huy", "xoa") in asked
+
+    return _first_goes_behind(order, documents, lambda first: _ENDING.match(first.title) is None, ends_as_asked)
 
 
 # Titles that found or grant: "Đăng ký thành lập hợp tác xã", "Cấp giấy phép …", "… lần đầu …".

@@ -19,6 +19,7 @@ from knowledge_base.encoders import make_encoder
 from knowledge_base.index import (
     HybridIndex,
     _age_only_match_last,
+    _asked_ending_first,
     _asked_reissue_first,
     _civil_status_change_first,
     _contradicted_last,
@@ -730,6 +731,8 @@ def test_an_extension_the_record_does_not_name_is_not_answered_as_sure(kb: Knowl
     ("xin phép xả thải vào nguồn nước", {"giay", "phep", "moi", "truong"}, set()),
     # Luật Đất đai 2024, Điều 172: farm land is used on, confirmed rather than extended.
     ("gia hạn thời hạn sử dụng đất nông nghiệp", {"tiep", "tuc"}, set()),
+    # Bộ luật Dân sự 2015, Điều 292: a mortgage is a security the catalog registers.
+    ("xóa thế chấp sổ đỏ", {"bien", "phap", "bao", "dam"}, set()),
 ])
 def test_everyday_phrases_the_dictionary_reads(question: str, meant: set[str], not_meant: set[str]) -> None:
     words = set(default_expander()(syllables(question)))
@@ -827,3 +830,20 @@ def test_of_near_identical_titles_the_one_whose_own_words_are_said_goes_first(qu
                                                                               expected: str) -> None:
     documents = title_documents(SECURITY_COPIES)
     assert documents[_said_difference_first(question, order, documents)[0]].title == expected
+
+
+MORTGAGE_TITLES = ("Đăng ký đất đai, tài sản gắn liền với đất, cấp Giấy chứng nhận quyền sử dụng đất",
+                   "Xóa đăng ký biện pháp bảo đảm bằng quyền sử dụng đất, tài sản gắn liền với đất",
+                   "Đăng ký biện pháp bảo đảm bằng quyền sử dụng đất, tài sản gắn liền với đất")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # National: the land registration came first, the mortgage's deletion second.
+    ("xóa thế chấp sổ đỏ", MORTGAGE_TITLES[1]),
+    ("huy the chap so do", MORTGAGE_TITLES[1]),     # "hủy" is "xóa"
+    ("thế chấp sổ đỏ", MORTGAGE_TITLES[0]),         # no ending asked: the order is kept
+    ("nhà nước thu hồi đất có được bồi thường", MORTGAGE_TITLES[0]),
+])
+def test_an_ending_the_question_says_goes_first(question: str, expected: str) -> None:
+    documents = title_documents(MORTGAGE_TITLES)
+    assert documents[_asked_ending_first(question, [0, 1, 2], documents)[0]].title == expected

@@ -627,11 +627,15 @@ def choice_buttons(items: Iterable[tuple[str, str]], limit: int) -> list[dict[st
 
 LEVEL_LABELS = {"trung ương": "Cấp trung ương", "tỉnh": "Cấp tỉnh", "huyện": "Cấp huyện", "xã": "Cấp xã"}
 FOREIGN_LABELS = {"có": "Có yếu tố nước ngoài", "không": "Không"}
+CHANNEL_LABELS = {"toàn trình": "Trực tuyến toàn trình", "một phần": "Trực tiếp / một phần"}
 
 
 _VERB = r"(?:cấp mới|cấp lại|cấp đổi|đổi|gia hạn|điều chỉnh|cấp)"
 _VARIANT_VERB = re.compile(rf"^(?:{_VERB}\s*(?:,|/|\svà\s)\s*)*{_VERB}\s+", re.IGNORECASE)   # "Cấp, đổi, cấp lại …" too
 _FOREIGN_PHRASE = re.compile(r"\s*(?:không\s+)?có yếu tố nước ngoài", re.IGNORECASE)
+# "… thực hiện bằng dịch vụ công trực tuyến toàn trình", "… một phần hoặc trực tiếp thực hiện tại cấp …".
+_CHANNEL_PHRASE = re.compile(r"\s*(?:thực hiện\s+)?(?:bằng\s+)?(?:dịch vụ công\s+)?trực tuyến\s+(?:toàn trình|một phần)"
+                             r"(?:\s+hoặc\s+trực tiếp)?(?:\s+thực hiện\s+tại\s+cấp\b.*)?$", re.IGNORECASE)
 
 
 def _variant_label(value: str) -> str:
@@ -645,6 +649,8 @@ def _option_label(facets: Sequence[str], values: Sequence[str]) -> str:
             labels.append(LEVEL_LABELS.get(value, value.capitalize() or "Khác"))
         elif facet == "variant":
             labels.append(_variant_label(value))
+        elif facet == "channel":
+            labels.append(CHANNEL_LABELS.get(value, value))
         else:
             labels.append(FOREIGN_LABELS[value] if len(facets) == 1 else
                           ("có yếu tố nước ngoài" if value == "có" else "trong nước"))
@@ -664,6 +670,8 @@ def variant_subject(clarification: Clarification) -> str:
         subject = _VARIANT_VERB.sub("", subject).strip()
     if "foreign" in clarification.facets:
         subject = _FOREIGN_PHRASE.sub("", subject).strip()
+    if "channel" in clarification.facets:
+        subject = _CHANNEL_PHRASE.sub("", subject).strip()
     return subject[:1].upper() + subject[1:]
 
 
@@ -679,6 +687,8 @@ def variant_question(clarification: Clarification, agencies: Mapping[str, str] |
         question = f"Anh/Chị cần {_or_list(values)} ạ?"
     elif clarification.facets == ("foreign",):
         question = "Việc của Anh/Chị có yếu tố nước ngoài không ạ?"
+    elif clarification.facets == ("channel",):
+        question = "Anh/Chị muốn nộp hoàn toàn trực tuyến hay nộp trực tiếp ạ?"
     else:
         question = "Anh/Chị cần trường hợp nào dưới đây ạ?"
     return f"{subject}: {question}" + _who_serves_each(clarification, agencies or {})

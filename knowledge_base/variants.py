@@ -21,13 +21,14 @@ from typing import Literal
 
 from knowledge_base.normalise import strip_diacritics
 
-Facet = Literal["level", "variant", "foreign"]
-FACETS: tuple[Facet, ...] = ("level", "variant", "foreign")
+Facet = Literal["level", "variant", "foreign", "channel"]
+FACETS: tuple[Facet, ...] = ("level", "variant", "foreign", "channel")
 
 # Facet values, in the order buttons show them.
 LEVELS = ("trung ương", "tỉnh", "huyện", "xã")
 VARIANTS = ("cấp mới", "cấp lại", "cấp đổi", "gia hạn", "điều chỉnh")
 FOREIGN = ("có", "không")
+CHANNELS = ("toàn trình", "một phần")
 
 # ---- titles (matched on lower-case text without diacritics) ------------------------------------
 _LEVEL_WORDS = {"tinh": "tỉnh", "xa": "xã", "huyen": "huyện", "trung uong": "trung ương",
@@ -44,8 +45,9 @@ _TITLE_LEVEL = [
 # chứng nhận đăng ký xe … thực hiện bằng dịch vụ công trực tuyến toàn trình" / "… một phần hoặc
 # trực tiếp thực hiện tại cấp trung ương, cấp tỉnh, cấp xã"); the card says the channels.
 _TITLE_CHANNEL = re.compile(
-    r"\s*\b(?:thuc hien\s+)?(?:bang\s+)?(?:dich vu cong\s+)?truc tuyen\s+(?:toan trinh|mot phan)"
+    r"\s*\b(?:thuc hien\s+)?(?:bang\s+)?(?:dich vu cong\s+)?truc tuyen\s+(toan trinh|mot phan)"
     r"(?:\s+hoac\s+truc tiep)?(?:\s+thuc hien\s+tai\s+cap\s+(?:trung uong|tinh|xa)(?:\s+cap\s+(?:tinh|xa))*)?\b")
+_CHANNEL_WORDS = {"toan trinh": "toàn trình", "mot phan": "một phần"}
 # Leading verb phrase → variant. "Cấp X" alone is a first issue; order matters (longest first).
 _TITLE_VARIANT = [
     ("cap moi ", "cấp mới"), ("cap lai ", "cấp lại"), ("cap doi ", "cấp đổi"), ("doi ", "cấp đổi"),
@@ -176,9 +178,12 @@ class Facets:
     level_in_title: bool = False
     # Every variant the title serves: "Cấp, đổi, cấp lại thẻ căn cước" is cấp mới, cấp đổi, cấp lại.
     serves: frozenset[str] = frozenset()
+    # The channel the title is published for ("… trực tuyến toàn trình"), None when it names none.
+    channel: str | None = None
 
     def value(self, facet: Facet) -> str | None:
-        return {"level": self.level, "variant": self.variant, "foreign": self.foreign}[facet]
+        return {"level": self.level, "variant": self.variant, "foreign": self.foreign,
+                "channel": self.channel}[facet]
 
 
 @lru_cache(maxsize=16384)   # the same titles come back question after question
@@ -193,6 +198,8 @@ def facets(title: str, record_level: str | None = None) -> Facets:
             level = _LEVEL_WORDS[match.group(1)]
             text = (text[:match.start()] + " " + text[match.end():]).strip()
             break
+    match = _TITLE_CHANNEL.search(text)
+    channel = _CHANNEL_WORDS[match.group(1)] if match else None
     text = " ".join(_TITLE_CHANNEL.sub(" ", text).split())
     foreign = "không"
     match = _TITLE_FOREIGN.search(text)
@@ -216,11 +223,17 @@ def facets(title: str, record_level: str | None = None) -> Facets:
             variant = ""  # "Đăng ký khai sinh": no issue verb, so not a cấp/cấp lại/đổi variant
     core = re.sub(r"[()]", " ", text)
     return Facets(" ".join(core.split()), level or record_level, variant, foreign, level is not None,
-                  frozenset(verbs or [variant]))
+                  frozenset(verbs or [variant]), channel)
+
+
+# How the citizen means to file: wholly online, or at the office ("nộp trực tiếp", "lên công an").
+_ASKED_ONLINE = re.compile(r"\b(?:online|truc tuyen|qua mang|tren mang|toan trinh|vneid|dich vu cong)\b")
+_ASKED_OFFICE = re.compile(r"\b(?:truc tiep|mot phan|(?:len|ra|den|toi) (?:cong an|tru so|bo phan mot cua))\b")
 
 
 def asked(question: str) -> dict[Facet, str]:
-    """The level, variant and foreign element the citizen already named ("cấp lại gplx ở xã")."""
+    """The level, variant, foreign element and channel the citizen already named ("cấp lại gplx ở
+    xã", "làm online")."""
     text = f" {_question_text(question)} "
     said: dict[Facet, str] = {}
     for facet, patterns in (("level", _ASKED_LEVEL), ("variant", _ASKED_VARIANT)):
@@ -232,6 +245,10 @@ def asked(question: str) -> dict[Facet, str]:
         said["foreign"] = "không"
     elif _ASKED_FOREIGN.search(text):
         said["foreign"] = "có"
+    if _ASKED_OFFICE.search(text):
+        said["channel"] = "một phần"
+    elif _ASKED_ONLINE.search(text):
+        said["channel"] = "toàn trình"
     return said
 
 
@@ -403,6 +420,10 @@ def resolve(question: str, candidates: Sequence[Candidate],
         if not varying:   # one procedure published twice: the centre's own record, else the best
             return next((c.id for c, _ in group if c.own), group[0][0].id)
     options = _options(group, varying)
+    if len(options) > max_options and len(varying) > 1 and "channel" in varying:
+        # The card says how each is filed: what to do comes first.
+        varying.remove("channel")
+        options = _options(group, varying)
     if len(options) > max_options and len(varying) > 1 and "level" in varying:
         # More pairs than one row of buttons holds, and a cut list hides the one the citizen needs.
         # What to do (cấp mới, cấp lại…) the citizen knows; the best-ranked record of each answers,
@@ -463,5 +484,5 @@ def _varying(group: Sequence[tuple[Candidate, Facets]]) -> list[Facet]:
 
 
 def _order(varying: Sequence[Facet], values: tuple[str, ...]) -> tuple[int, ...]:
-    orders = {"level": LEVELS, "variant": ("", *VARIANTS), "foreign": FOREIGN}
+    orders = {"level": LEVELS, "variant": ("", *VARIANTS), "foreign": FOREIGN, "channel": CHANNELS}
     return tuple(orders[f].index(v) if v in orders[f] else 99 for f, v in zip(varying, values, strict=True))

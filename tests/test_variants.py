@@ -80,6 +80,30 @@ def test_a_foreign_element_gets_a_yes_no_question() -> None:
     assert [b["title"] for b in cards.variant_buttons(choice)] == ["Có yếu tố nước ngoài", "Không", "Gặp nhân viên"]
 
 
+VEHICLE_CHANNELS = ("Cấp lại chứng nhận đăng ký xe, biển số xe thực hiện bằng dịch vụ công trực tuyến toàn trình",
+                    "Cấp lại chứng nhận đăng ký xe, biển số xe thực hiện bằng dịch vụ công trực tuyến một phần "
+                    "hoặc trực tiếp thực hiện tại cấp trung ương, cấp tỉnh, cấp xã")
+
+
+def test_one_procedure_published_per_channel_gets_one_channel_question() -> None:
+    # Bộ Công an publishes the reissue twice: wholly online, and partly online or at the office.
+    # Their documents and times differ, so the citizen chooses how to file.
+    choice = resolve("mất cà vẹt xe máy", candidates(*VEHICLE_CHANNELS))
+    assert isinstance(choice, Clarification) and choice.facets == ("channel",)
+    assert cards.variant_question(choice) == (
+        "Cấp lại chứng nhận đăng ký xe, biển số xe: Anh/Chị muốn nộp hoàn toàn trực tuyến hay nộp trực tiếp ạ?")
+    assert [b["title"] for b in cards.variant_buttons(choice)] == [
+        "Trực tuyến toàn trình", "Trực tiếp / một phần", "Gặp nhân viên"]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("làm lại cavet xe online", "id-0"), ("cấp lại giấy đăng ký xe qua dịch vụ công", "id-0"),
+    ("cấp lại cà vẹt, tôi muốn nộp trực tiếp", "id-1"), ("mất cavet lên công an xã làm lại", "id-1"),
+])
+def test_a_question_that_names_the_channel_is_answered_without_asking(question: str, expected: str) -> None:
+    assert resolve(question, candidates(*VEHICLE_CHANNELS)) == expected
+
+
 @pytest.mark.parametrize(("question", "expected"), [
     ("cấp lại thẻ bhyt", "id-1"), ("bi mat the bao hiem y te", "id-1"), ("doi the bhyt", "id-2"),
     ("cap doi the bhyt o tinh", "id-2"),

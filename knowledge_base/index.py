@@ -368,8 +368,9 @@ class HybridIndex:
             order = _register_copy_first(query, _loss_reissue_first(query, self.expander, order, documents), documents)
             order = _civil_status_change_first(query, order, documents)
             order = _unsaid_organisation_last(query, self.expander, order, documents)
-            order = _contradicted_last(query, _unasked_ending_last(query, order, documents), documents)
-            order = _asked_ending_first(query, order, documents)
+            order = _contradicted_last(query, self.expander, _unasked_ending_last(query, order, documents),
+                                       documents)
+            order = _asked_act_first(query, order, documents)
             order = _correction_first(query, _unasked_change_last(query, order, documents), documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
@@ -574,25 +575,38 @@ def _unasked_ending_last(query: str, order: list[int],
     return _first_goes_behind(order, documents, unasked_ending, grants_its_subject)
 
 
-# Endings a citizen asks for in these words ("xóa thế chấp sổ đỏ", "hủy đăng ký", "tạm ngừng kinh
-# doanh"); not "thu hồi" ("nhà nước thu hồi đất" asks for compensation) nor "rút", "dừng".
-_ASKED_ENDINGS = ("xoa", "cham dut", "tam ngung", "giai the")
+# Acts a citizen asks for in these words, which titles start with: endings ("xóa thế chấp sổ đỏ",
+# "hủy đăng ký", "tạm ngừng kinh doanh") and certifying ("chứng thực sổ hộ khẩu photo"; "công chứng"
+# reads as "chứng thực"). Not "thu hồi" ("nhà nước thu hồi đất" asks for compensation), "rút", "dừng".
+_ASKED_ACTS = ("xoa", "cham dut", "tam ngung", "giai the", "chung thuc")
+# "công chứng giấy khai sinh" asks to certify a copy; "công chứng viên", "phòng công chứng",
+# "hành nghề công chứng" name the notary.
+_NOTARISE = re.compile(r" cong chung (?!vien )")
+_NOTARY = re.compile(r" (?:hanh nghe|phong|van phong|to chuc|the|tap su|nghe) cong chung ")
+_LEADING_ACT = re.compile(r"^(?:thủ tục\s+)?(?:đề nghị\s+|đăng ký\s+)?(xóa|xoá|hủy|huỷ|chấm dứt|tạm ngừng|giải thể"
+                          r"|chứng thực)\s+", re.IGNORECASE)
 
 
-def _asked_ending_first(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
-    """The mirror of ``_unasked_ending_last``: a question saying an ending ("xóa thế chấp sổ đỏ") gets
-    first, among the first few, a title that starts with it ("Xóa đăng ký biện pháp bảo đảm bằng
-    quyền sử dụng đất …"), when the first ends nothing ("Đăng ký đất đai …")."""
+def _asked_act_first(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
+    """The mirror of ``_unasked_ending_last``: a question saying an act titles start with ("xóa thế
+    chấp sổ đỏ", "chứng thực sổ hộ khẩu photo", "công chứng giấy khai sinh") gets first, among the
+    first few, a title that starts with it ("Xóa đăng ký biện pháp bảo đảm …", "Chứng thực bản sao
+    từ bản chính …"), when the first does not ("Đăng ký đất đai …", "Đăng ký thường trú")."""
     said = f" {' '.join(syllables(query))} ".replace(" huy ", " xoa ")
-    asked = [act for act in _ASKED_ENDINGS if f" {act} " in said]
+    asked = {act for act in _ASKED_ACTS if f" {act} " in said}
+    if _NOTARISE.search(said) and not _NOTARY.search(said):
+        asked.add("chung thuc")
+
+    def leading_act(document: SearchDocument) -> str | None:
+        act = _LEADING_ACT.match(document.title)
+        return " ".join(syllables(act.group(1))).replace("huy", "xoa") if act else None
+
     if not asked:
         return order
-
-    def ends_as_asked(first: SearchDocument, other: SearchDocument) -> bool:
-        act = _ENDING.match(other.title)
-        return act is not None and " ".join(syllables(act.group(1))).replace("huy", "xoa") in asked
-
-    return _first_goes_behind(order, documents, lambda first: _ENDING.match(first.title) is None, ends_as_asked)
+    # The catalog's few certifications are one family: looked for as deep as a variant.
+    depth = VARIANT_DEPTH if "chung thuc" in asked else QUALIFIER_DEPTH
+    return _first_goes_behind(order, documents, lambda first: leading_act(first) not in asked,
+                              lambda first, other: leading_act(other) in asked, depth)
 
 
 # Titles that found or grant: "Đăng ký thành lập hợp tác xã", "Cấp giấy phép …", "… lần đầu …".
@@ -629,18 +643,30 @@ def _unasked_change_last(query: str, order: list[int], documents: Sequence[Searc
     return _first_goes_behind(order, documents, changes, issues_what_is_asked, VARIANT_DEPTH)
 
 
-def _contradicted_last(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
+def _contradicted_last(query: str, expander: Expander, order: list[int],
+                       documents: Sequence[SearchDocument | None]) -> list[int]:
     """A first title for another act or issue than the question names ("Cấp giấy phép xây dựng mới
     …", asked "sửa chữa nhà"; "… lần đầu", asked a reissue) goes behind the next of the first few
-    that is not (``variants.contradicts``). One that does the act the question names goes first
-    however low it ranks among the first ``VARIANT_DEPTH`` ("giải thể công ty tnhh": the founding
-    of one and converting one ranked above "Giải thể doanh nghiệp")."""
-    moved = _first_goes_behind(order, documents, lambda first: contradicts(query, first.title),
-                               lambda first, other: does_asked_act(query, other.title), VARIANT_DEPTH)
+    that is not (``variants.contradicts``; acts read with the dictionary: "sửa lại mái"). One that
+    does the act the question names goes first however low it ranks among the first
+    ``VARIANT_DEPTH`` ("giải thể công ty tnhh": the founding of one and converting one ranked above
+    "Giải thể doanh nghiệp")."""
+    readings = _readings(query, expander)
+    moved = _first_goes_behind(order, documents, lambda first: contradicts(query, first.title, readings),
+                               lambda first, other: does_asked_act(query, other.title, readings), VARIANT_DEPTH)
     if moved != order:
         return moved
+    # Without a title doing the act, only the question's own words move the first: "sửa nhà" read as
+    # "sửa chữa" must not put a stranger before the one building permit a catalog has.
     return _first_goes_behind(order, documents, lambda first: contradicts(query, first.title),
                               lambda first, other: not contradicts(query, other.title))
+
+
+def _readings(query: str, expander: Expander) -> str:
+    """The words the dictionary adds to the question's ("sửa lại mái" adds "giấy phép xây dựng sửa
+    chữa cải tạo nhà ở"), plain."""
+    said = syllables(query)
+    return " ".join(expander(said)[len(said):])
 
 
 # Words of a title that say what is done, not to what: "Đăng ký và cấp Sổ thuyền viên" adds no

@@ -355,18 +355,19 @@ _TITLE_ISSUE = [("lan dau", "cấp mới"), ("cap moi", "cấp mới"), ("cap la
                 ("gia han", "gia hạn"), ("dieu chinh", "điều chỉnh")]
 
 
-def does_asked_act(question: str, title: str) -> bool:
+def does_asked_act(question: str, title: str, readings: str = "") -> bool:
     """The title names an act the question names ("giải thể công ty tnhh": "Giải thể doanh
-    nghiệp, …")."""
-    text, name = f" {_plain(question)} ", f" {_plain(title)} "
+    nghiệp, …"), or the dictionary's ``readings`` of it do ("đóng cửa công ty": giải thể)."""
+    text, name = f" {_plain(question)} {_plain(readings)} ", f" {_plain(title)} "
     return any(f" {act} " in text and f" {act} " in name for act in _ACTS)
 
 
-def contradicts(question: str, title: str) -> bool:
+def contradicts(question: str, title: str, readings: str = "") -> bool:
     """The question names another act or another issue than the title does (the citizen asks to
     dissolve, the record founds; asks a reissue, the record is "… lần đầu"): the record, however
-    close its words, answers another procedure."""
-    text, name = f" {_plain(question)} ", f" {_plain(title)} "
+    close its words, answers another procedure. Acts count in the dictionary's ``readings`` of the
+    question too ("sửa lại mái nhà" is "sửa chữa"); issues only in its own words."""
+    text, name = f" {_plain(question)} {_plain(readings)} ", f" {_plain(title)} "
     asked_acts = {act for act in _ACTS if f" {act} " in text}
     title_acts = {act for act in _ACTS if f" {act} " in name}
     if asked_acts and title_acts and not asked_acts & title_acts:

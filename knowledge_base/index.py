@@ -779,14 +779,20 @@ def _loss_reissue_first(query: str, expander: Expander, order: list[int],
         return order
     said = set(expander(syllables(query)))
 
+    def subject_of(document: SearchDocument) -> set[str]:
+        return set(case_free_subject(document.title).split()) - _PROCEDURE_WORDS
+
     def for_this_loss(first: SearchDocument, other: SearchDocument) -> bool:
-        subject = set(case_free_subject(other.title).split()) - _PROCEDURE_WORDS
+        subject = subject_of(other)
         return (facets(other.title).variant == "cấp lại" and bool(names_reported_case(query, other.title))
                 and bool(subject) and subject <= said)
 
+    # A first reissue for another paper goes behind too: "nhà bị cháy mất sổ đỏ" got "Cấp lại Chứng
+    # chỉ hành nghề luật sư trong trường hợp bị mất, bị rách, bị cháy …".
     return _first_goes_behind(
         order, documents,
-        lambda first: facets(first.title).variant not in REISSUES and not names_reported_case(query, first.title),
+        lambda first: (facets(first.title).variant not in REISSUES and not names_reported_case(query, first.title))
+        or not subject_of(first) <= said,
         for_this_loss, VARIANT_DEPTH)
 
 

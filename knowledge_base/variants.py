@@ -299,7 +299,9 @@ def wants_register_copy(question: str) -> bool:
 _PERSONAL_DETAIL = (r"(?:ho ten|ten|ho(?! (?:chieu|khau|so|tich|ngheo|gia dinh))|ten dem|ngay sinh|nam sinh"
                     r"|ngay thang nam sinh|que quan|dan toc|gioi tinh|quoc tich)")
 _DETAIL_CHANGED = re.compile(rf"\b(?:doi|thay doi|sua|sua lai|chinh sua|cai chinh|bo sung|dieu chinh|ghi them)"
-                             rf"(?: lai)? (?:(?:lai|thong tin|phan) )?{_PERSONAL_DETAIL}\b|\bcai chinh\b")
+                             rf"(?: lai)? (?:(?:lai|thong tin|phan) )?{_PERSONAL_DETAIL}\b|\bcai chinh\b"
+                             # "ngày sinh trong giấy khai sinh khác với học bạ": two papers disagree.
+                             rf"|\b{_PERSONAL_DETAIL}(?: \w+){{0,8}} (?:khac voi|khac nhau|khong khop|khong trung)\b")
 CIVIL_STATUS_CHANGE = re.compile(r"\bcải chính\b")
 
 

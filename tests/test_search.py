@@ -513,6 +513,16 @@ def test_a_lost_paper_gets_the_reissue_for_a_loss_the_dictionary_names(question:
     assert documents[order[0]].title == expected
 
 
+def test_a_reissue_for_another_paper_goes_behind_the_one_for_the_paper_lost() -> None:
+    # National: "Cấp lại Chứng chỉ hành nghề luật sư … bị cháy" came first for a burnt land certificate.
+    documents = title_documents((*LAND_TITLES, "Cấp lại Chứng chỉ hành nghề luật sư trong trường hợp bị mất, bị cháy"))
+    order = _loss_reissue_first("nhà tôi bị cháy mất sổ đỏ", default_expander(), [4, 0, 2], documents)
+    assert documents[order[0]].title == LAND_TITLES[2]
+    # A lawyer who lost the certificate keeps it.
+    order = _loss_reissue_first("tôi bị mất chứng chỉ hành nghề luật sư", default_expander(), [4, 0, 2], documents)
+    assert order[0] == 4
+
+
 def test_a_reissue_naming_the_loss_of_another_subject_does_not_lead() -> None:
     documents = title_documents(LIQUIDATOR_CERTIFICATES)
     assert _reported_case_first("tôi làm mất chứng chỉ Quản tài viên", [0, 2], documents) == [0, 2]
@@ -694,6 +704,9 @@ def test_wrong_or_changed_civil_status_details_are_changed_in_the_register(quest
     ("bổ sung tên cha vào giấy khai sinh", True), ("cải chính ngày sinh trong giấy khai sinh", True),
     ("đổi hộ chiếu có cần giấy khai sinh không", False),   # "đổi hộ" is not "đổi họ"
     ("sửa nhà có cần giấy khai sinh không", False), ("đổi tên công ty", False),
+    # Two papers disagree: the birth certificate is corrected.
+    ("ngày sinh trong giấy khai sinh khác với học bạ, tôi muốn sửa lại", True),
+    ("giấy khai sinh của tôi khác với căn cước ở chỗ nào", False),
 ])
 def test_which_questions_ask_to_change_civil_status_details(question: str, wanted: bool) -> None:
     assert wants_civil_status_change(question) is wanted

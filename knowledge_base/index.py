@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,7 +30,7 @@ from knowledge_base.aspects import FILLER, subject_words
 from knowledge_base.documents import Kind, SearchDocument, asking_part, without_level
 from knowledge_base.encoders import Encoder
 from knowledge_base.lexical import LexicalIndex, document_fields
-from knowledge_base.normalise import Expander, pairs, syllables, terms
+from knowledge_base.normalise import Expander, pairs, strip_diacritics, syllables, terms
 from knowledge_base.variants import (
     CIVIL_STATUS_CHANGE,
     COPY_OF_REGISTER,
@@ -467,14 +468,18 @@ _CHANGE_WORDS = frozenset(syllables("sửa đổi bổ sung thông tin cập nh�
 def _said_difference_first(query: str, order: list[int],
                            documents: Sequence[SearchDocument | None]) -> list[int]:
     """Of two near-identical titles among the first few (most of their words shared), the one whose
-    own words the question says, two together, goes first when the question says none of the first
-    one's own ("… biện pháp bảo đảm bằng động sản", not "… bằng tàu biển")."""
-    said = set(pairs(syllables(query)))
+    own words the question says, two together (a pair the other lacks, one of its words at least
+    new), goes first when the question says none of the first one's own ("… biện pháp bảo đảm bằng
+    động sản", not "… bằng tàu biển"). A question typed with marks is read with them: "đóng cảng"
+    is not "hoạt động cảng"."""
+    words = _marked_words if _typed_with_marks(query) else syllables
+    said = set(pairs(words(query)))
 
     def own_pairs(document: SearchDocument, other: SearchDocument) -> set[str]:
-        theirs = _title_words(other)
-        return {p for p in pairs(syllables(without_level(document.title)))
-                if not set(p.split("_")) & (theirs | FILLER | _PROCEDURE_WORDS | _CHANGE_WORDS)}
+        theirs = words(without_level(other.title))
+        return {p for p in set(pairs(words(without_level(document.title)))) - set(pairs(theirs))
+                if not set(p.split("_")) <= set(theirs)
+                and not set(syllables(p.replace("_", " "))) & (FILLER | _PROCEDURE_WORDS | _CHANGE_WORDS)}
 
     def near(first: SearchDocument, other: SearchDocument) -> bool:
         a, b = _title_words(first), _title_words(other)
@@ -485,6 +490,26 @@ def _said_difference_first(query: str, order: list[int],
                 and bool(own_pairs(other, first) & said) and not own_pairs(first, other) & said)
 
     return _first_goes_behind(order, documents, lambda first: True, said_difference)
+
+
+def _typed_with_marks(text: str) -> bool:
+    """Most of the question's words carry their marks (a phone typing Vietnamese)."""
+    words = re.findall(r"[^\W\d_]+", text)
+    return len(words) >= 4 and sum(w != strip_diacritics(w) for w in words) >= len(words) / 2
+
+
+def _marked_words(text: str) -> list[str]:
+    """Lower-case words with their marks, "đóng" apart from "động", and "thuỷ" the same as "thủy"
+    (the catalog places tone marks both ways): each word's tone mark is moved to its end."""
+    found = []
+    for marked in re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text.lower())):
+        word = unicodedata.normalize("NFD", marked)
+        tones = [c for c in word if c in _TONE_MARKS]
+        found.append(unicodedata.normalize("NFC", "".join(c for c in word if c not in _TONE_MARKS)) + "".join(tones))
+    return found
+
+
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")   # huyền, sắc, ngã, hỏi, nặng
 
 
 def _foreign_element_when_said(query: str, order: list[int],

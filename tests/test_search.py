@@ -38,7 +38,7 @@ from knowledge_base.index import (
     adds_unsaid_words,
     said_words,
 )
-from knowledge_base.normalise import default_expander, syllables
+from knowledge_base.normalise import default_expander, strip_diacritics, syllables
 from knowledge_base.schema import Faq
 from knowledge_base.service import EVIDENCE_TO_ANSWER, KnowledgeBase
 from knowledge_base.variants import wants_civil_status_change
@@ -894,3 +894,24 @@ def test_an_act_read_with_the_dictionary_calls_the_title_doing_it() -> None:
     # Without a title doing it, the dictionary's reading moves nothing: the one building permit of
     # the sample catalog stays before a medical licence.
     assert _contradicted_last("sửa nhà có cần xin phép không", default_expander(), [0, 1], documents) == [0, 1]
+
+
+INSPECTION_TITLES = ("Thay đổi, bổ sung phạm vi chỉ định cơ sở kiểm nghiệm phục vụ quản lý nhà nước",
+                     "Chỉ định cơ sở kiểm nghiệm thực phẩm phục vụ quản lý nhà nước")
+
+
+def test_a_question_typed_with_marks_tells_near_identical_titles_apart_with_them() -> None:
+    documents = title_documents(INSPECTION_TITLES)
+    # "thực phẩm" is not "phạm vi": read without marks, the first title held "pham" too.
+    question = "Công ty tôi muốn được chỉ định là cơ sở kiểm nghiệm thực phẩm phục vụ quản lý nhà nước"
+    assert _said_difference_first(question, [0, 1], documents) == [1, 0]
+    # Saying neither title's own words keeps the order.
+    assert _said_difference_first("Công ty tôi muốn được chỉ định là cơ sở kiểm nghiệm", [0, 1], documents) == [0, 1]
+
+
+def test_a_pair_with_one_new_word_tells_titles_apart() -> None:
+    # National: "Công bố hoạt động cảng thủy nội địa" came first for closing a port ("cảng" is shared).
+    documents = title_documents(("Công bố hoạt động cảng thủy nội địa", "Công bố đóng cảng, bến thủy nội địa"))
+    question = "Cảng của công ty không khai thác nữa, muốn công bố đóng cảng thì làm thế nào?"
+    assert _said_difference_first(question, [0, 1], documents) == [1, 0]
+    assert _said_difference_first(strip_diacritics(question), [0, 1], documents) == [0, 1]   # "dong" is both

@@ -628,11 +628,13 @@ def choice_buttons(items: Iterable[tuple[str, str]], limit: int) -> list[dict[st
 LEVEL_LABELS = {"trung ương": "Cấp trung ương", "tỉnh": "Cấp tỉnh", "huyện": "Cấp huyện", "xã": "Cấp xã"}
 FOREIGN_LABELS = {"có": "Có yếu tố nước ngoài", "không": "Không"}
 CHANNEL_LABELS = {"toàn trình": "Trực tuyến toàn trình", "một phần": "Trực tiếp / một phần"}
+PLACE_LABELS = {"trong nước": "Ở trong nước", "nước ngoài": "Ở nước ngoài"}
 
 
 _VERB = r"(?:cấp mới|cấp lại|cấp đổi|đổi|gia hạn|điều chỉnh|cấp)"
 _VARIANT_VERB = re.compile(rf"^(?:{_VERB}\s*(?:,|/|\svà\s)\s*)*{_VERB}\s+", re.IGNORECASE)   # "Cấp, đổi, cấp lại …" too
 _FOREIGN_PHRASE = re.compile(r"\s*(?:không\s+)?có yếu tố nước ngoài", re.IGNORECASE)
+_PLACE_PHRASE = re.compile(r"\s+ở\s+(?:trong nước|nước ngoài)\s*$", re.IGNORECASE)
 # "… thực hiện bằng dịch vụ công trực tuyến toàn trình", "… một phần hoặc trực tiếp thực hiện tại cấp …".
 _CHANNEL_PHRASE = re.compile(r"\s*(?:thực hiện\s+)?(?:bằng\s+)?(?:dịch vụ công\s+)?trực tuyến\s+(?:toàn trình|một phần)"
                              r"(?:\s+hoặc\s+trực tiếp)?(?:\s+thực hiện\s+tại\s+cấp\b.*)?$", re.IGNORECASE)
@@ -651,6 +653,8 @@ def _option_label(facets: Sequence[str], values: Sequence[str]) -> str:
             labels.append(_variant_label(value))
         elif facet == "channel":
             labels.append(CHANNEL_LABELS.get(value, value))
+        elif facet == "place":
+            labels.append(PLACE_LABELS.get(value, value))
         else:
             labels.append(FOREIGN_LABELS[value] if len(facets) == 1 else
                           ("có yếu tố nước ngoài" if value == "có" else "trong nước"))
@@ -672,6 +676,8 @@ def variant_subject(clarification: Clarification) -> str:
         subject = _FOREIGN_PHRASE.sub("", subject).strip()
     if "channel" in clarification.facets:
         subject = _CHANNEL_PHRASE.sub("", subject).strip()
+    if "place" in clarification.facets:
+        subject = _PLACE_PHRASE.sub("", subject).strip()
     return subject[:1].upper() + subject[1:]
 
 
@@ -689,6 +695,8 @@ def variant_question(clarification: Clarification, agencies: Mapping[str, str] |
         question = "Việc của Anh/Chị có yếu tố nước ngoài không ạ?"
     elif clarification.facets == ("channel",):
         question = "Anh/Chị muốn nộp hoàn toàn trực tuyến hay nộp trực tiếp ạ?"
+    elif clarification.facets == ("place",):
+        question = "Anh/Chị đang ở trong nước hay ở nước ngoài ạ?"
     else:
         question = "Anh/Chị cần trường hợp nào dưới đây ạ?"
     return f"{subject}: {question}" + _who_serves_each(clarification, agencies or {})

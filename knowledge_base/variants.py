@@ -21,14 +21,15 @@ from typing import Literal
 
 from knowledge_base.normalise import strip_diacritics
 
-Facet = Literal["level", "variant", "foreign", "channel"]
-FACETS: tuple[Facet, ...] = ("level", "variant", "foreign", "channel")
+Facet = Literal["level", "variant", "foreign", "channel", "place"]
+FACETS: tuple[Facet, ...] = ("level", "variant", "foreign", "channel", "place")
 
 # Facet values, in the order buttons show them.
 LEVELS = ("trung ương", "tỉnh", "huyện", "xã")
 VARIANTS = ("cấp mới", "cấp lại", "cấp đổi", "gia hạn", "điều chỉnh")
 FOREIGN = ("có", "không")
 CHANNELS = ("toàn trình", "một phần")
+PLACES = ("trong nước", "nước ngoài")
 
 # ---- titles (matched on lower-case text without diacritics) ------------------------------------
 _LEVEL_WORDS = {"tinh": "tỉnh", "xa": "xã", "huyen": "huyện", "trung uong": "trung ương",
@@ -54,6 +55,9 @@ _TITLE_VARIANT = [
     ("gia han ", "gia hạn"), ("dieu chinh ", "điều chỉnh"), ("cap ", "cấp mới"),
 ]
 _TITLE_FOREIGN = re.compile(r"\s*\b(khong\s+)?co yeu to nuoc ngoai\b")
+# Where the applicant files, at the end of a title: "Nhập quốc tịch Việt Nam ở trong nước" / "… ở nước ngoài".
+_TITLE_PLACE = re.compile(r"\s+o\s+(trong nuoc|nuoc ngoai)$")
+_PLACE_WORDS = {"trong nuoc": "trong nước", "nuoc ngoai": "nước ngoài"}
 _PREFIX = re.compile(r"^(?:thu tuc\s+)")
 # "Cấp, đổi, cấp lại thẻ căn cước", "Cấp, cấp lại Giấy phép …": one record for several variants.
 _VERB = r"(?:cap moi|cap lai|cap doi|doi|gia han|dieu chinh|cap)"
@@ -180,10 +184,12 @@ class Facets:
     serves: frozenset[str] = frozenset()
     # The channel the title is published for ("… trực tuyến toàn trình"), None when it names none.
     channel: str | None = None
+    # Where the applicant files ("… ở trong nước" / "… ở nước ngoài"), None when it names neither.
+    place: str | None = None
 
     def value(self, facet: Facet) -> str | None:
         return {"level": self.level, "variant": self.variant, "foreign": self.foreign,
-                "channel": self.channel}[facet]
+                "channel": self.channel, "place": self.place}[facet]
 
 
 @lru_cache(maxsize=16384)   # the same titles come back question after question
@@ -206,6 +212,10 @@ def facets(title: str, record_level: str | None = None) -> Facets:
     if match:
         foreign = "không" if match.group(1) else "có"
         text = (text[:match.start()] + " " + text[match.end():]).strip()
+    place = None
+    if located := _TITLE_PLACE.search(text.rstrip(" .")):
+        place = _PLACE_WORDS[located.group(1)]
+        text = text.rstrip(" .")[:located.start()].strip()
     variant = "cấp mới"
     verbs: list[str] = []
     listed = _VERB_LIST.match(strip_diacritics(title).lower().strip())
@@ -223,7 +233,7 @@ def facets(title: str, record_level: str | None = None) -> Facets:
             variant = ""  # "Đăng ký khai sinh": no issue verb, so not a cấp/cấp lại/đổi variant
     core = re.sub(r"[()]", " ", text)
     return Facets(" ".join(core.split()), level or record_level, variant, foreign, level is not None,
-                  frozenset(verbs or [variant]), channel)
+                  frozenset(verbs or [variant]), channel, place)
 
 
 # How the citizen means to file: wholly online, or at the office ("nộp trực tiếp", "lên công an").
@@ -231,9 +241,16 @@ _ASKED_ONLINE = re.compile(r"\b(?:online|truc tuyen|qua mang|tren mang|toan trin
 _ASKED_OFFICE = re.compile(r"\b(?:truc tiep|mot phan|(?:len|ra|den|toi) (?:cong an|tru so|bo phan mot cua))\b")
 
 
+# Where the citizen is: abroad ("đang ở nước ngoài", "tôi sống ở Hàn Quốc"), or at home. "người
+# nước ngoài" is who, not where; "ở Mỹ Tho", "ở Đức Phổ", "ở Nga Sơn" are here.
+_ASKED_ABROAD = re.compile(rf"\b(?:o|tai|sang|dinh cu|sinh song|cu tru) (?:nuoc ngoai|{_COUNTRIES})\b"
+                           r"|\b(?:dai su quan|lanh su quan)\b")
+_ASKED_AT_HOME = re.compile(r"\b(?:o|tai) (?:trong nuoc|viet nam)\b|\btrong nuoc\b")
+
+
 def asked(question: str) -> dict[Facet, str]:
-    """The level, variant, foreign element and channel the citizen already named ("cấp lại gplx ở
-    xã", "làm online")."""
+    """The level, variant, foreign element, channel and place the citizen already named ("cấp lại
+    gplx ở xã", "làm online", "tôi đang ở nước ngoài")."""
     text = f" {_question_text(question)} "
     said: dict[Facet, str] = {}
     for facet, patterns in (("level", _ASKED_LEVEL), ("variant", _ASKED_VARIANT)):
@@ -249,6 +266,10 @@ def asked(question: str) -> dict[Facet, str]:
         said["channel"] = "một phần"
     elif _ASKED_ONLINE.search(text):
         said["channel"] = "toàn trình"
+    if _ASKED_ABROAD.search(text):
+        said["place"] = "nước ngoài"
+    elif _ASKED_AT_HOME.search(text):
+        said["place"] = "trong nước"
     return said
 
 
@@ -487,5 +508,6 @@ def _varying(group: Sequence[tuple[Candidate, Facets]]) -> list[Facet]:
 
 
 def _order(varying: Sequence[Facet], values: tuple[str, ...]) -> tuple[int, ...]:
-    orders = {"level": LEVELS, "variant": ("", *VARIANTS), "foreign": FOREIGN, "channel": CHANNELS}
+    orders = {"level": LEVELS, "variant": ("", *VARIANTS), "foreign": FOREIGN, "channel": CHANNELS,
+              "place": PLACES}
     return tuple(orders[f].index(v) if v in orders[f] else 99 for f, v in zip(varying, values, strict=True))

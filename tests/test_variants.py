@@ -85,6 +85,31 @@ VEHICLE_CHANNELS = ("Cấp lại chứng nhận đăng ký xe, biển số xe th
                     "hoặc trực tiếp thực hiện tại cấp trung ương, cấp tỉnh, cấp xã")
 
 
+NATIONALITY = ("Nhập quốc tịch Việt Nam ở trong nước", "Nhập quốc tịch Việt Nam ở nước ngoài")
+
+
+def test_one_procedure_filed_at_home_or_abroad_gets_one_place_question() -> None:
+    # Tư pháp publishes the nationality procedures twice: filed in Việt Nam, or at a mission abroad.
+    choice = resolve("xin nhập quốc tịch việt nam", candidates(*NATIONALITY))
+    assert isinstance(choice, Clarification) and choice.facets == ("place",)
+    assert cards.variant_question(choice) == "Nhập quốc tịch Việt Nam: Anh/Chị đang ở trong nước hay ở nước ngoài ạ?"
+    assert [b["title"] for b in cards.variant_buttons(choice)] == ["Ở trong nước", "Ở nước ngoài", "Gặp nhân viên"]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("tôi đang ở nước ngoài muốn nhập quốc tịch việt nam", "id-1"),
+    ("tôi sống ở Hàn Quốc, xin nhập quốc tịch việt nam", "id-1"),
+    ("vợ tôi là người nước ngoài sống tại Việt Nam muốn nhập quốc tịch", "id-0"),   # who is not where
+])
+def test_a_question_that_names_the_place_is_answered_without_asking(question: str, expected: str) -> None:
+    assert resolve(question, candidates(*NATIONALITY)) == expected
+
+
+def test_a_foreigner_is_not_abroad() -> None:
+    assert isinstance(resolve("người nước ngoài xin nhập quốc tịch việt nam", candidates(*NATIONALITY)),
+                      Clarification)
+
+
 def test_one_procedure_published_per_channel_gets_one_channel_question() -> None:
     # Bộ Công an publishes the reissue twice: wholly online, and partly online or at the office.
     # Their documents and times differ, so the citizen chooses how to file.
@@ -203,7 +228,7 @@ def test_several_differences_are_asked_together_in_one_question() -> None:
     ("làm hộ chiếu ở tỉnh", {"level": "tỉnh"}),
     ("gia han the tam tru", {"variant": "gia hạn"}),
     ("chồng tôi là người Mỹ", {"foreign": "có"}), ("có con với công dân Hàn Quốc", {"foreign": "có"}),
-    ("vợ tôi quốc tịch Anh", {"foreign": "có"}), ("sinh con tại Thụy Điển", {"foreign": "có"}),
+    ("vợ tôi quốc tịch Anh", {"foreign": "có"}), ("sinh con tại Thụy Điển", {"foreign": "có", "place": "nước ngoài"}),
     # Country names that are everyday words or Vietnamese places, outside a nationality:
     ("người lao động", {}), ("hồ sơ gửi Sở Tư pháp", {}), ("ý kiến về pháp luật", {}),
     ("tôi ở Mỹ Tho", {}), ("người anh trai tôi", {}), ("rửa tay", {}), ("viết nhật ký", {}),

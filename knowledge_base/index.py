@@ -937,7 +937,9 @@ def adds_unsaid_words(longer: SearchDocument, plainer: SearchDocument, asked: se
     if longer.kind != "procedure" or plainer.kind != "procedure":
         return False
     longer_words, plainer_words = _title_words(longer), _title_words(plainer)
-    if not plainer_words < longer_words:
+    # In the same order: a long title naming another procedure inside it ("Thẩm duyệt thiết kế …
+    # (trường hợp … nghiệm thu …)") holds every word of that one's title without being it plus words.
+    if not plainer_words < longer_words or not _in_order(_title_list(plainer), _title_list(longer)):
         return False
     extra = longer_words - plainer_words
     # A letter's own small words ("khi", "có", "phải") do not say the qualifier ("Đăng ký tập sự lại
@@ -945,6 +947,17 @@ def adds_unsaid_words(longer: SearchDocument, plainer: SearchDocument, asked: se
     together = [p for p in pairs(syllables(without_level(longer.title))) if extra.issuperset(p.split("_"))]
     said = extra & (asked - FILLER) or any(p in asked for p in together)
     return not said and not any(set(syllables(name)) <= asked for name in longer.names)
+
+
+def _title_list(document: SearchDocument) -> list[str]:
+    words = syllables(without_level(document.title))
+    return words[2:] if words[:2] == ["thu", "tuc"] else words
+
+
+def _in_order(words: list[str], within: list[str]) -> bool:
+    """``words`` appear in ``within`` in the same order, others between them allowed."""
+    rest = iter(within)
+    return all(word in rest for word in words)
 
 
 def _title_words(document: SearchDocument) -> set[str]:

@@ -915,3 +915,17 @@ def test_a_pair_with_one_new_word_tells_titles_apart() -> None:
     question = "Cảng của công ty không khai thác nữa, muốn công bố đóng cảng thì làm thế nào?"
     assert _said_difference_first(question, [0, 1], documents) == [1, 0]
     assert _said_difference_first(strip_diacritics(question), [0, 1], documents) == [0, 1]   # "dong" is both
+
+
+def test_a_long_title_naming_another_procedure_inside_it_is_not_that_one_plus_words() -> None:
+    # National: "thẩm duyệt thiết kế pccc" got "Nghiệm thu về phòng cháy chữa cháy" first: the
+    # design approval's long title holds every word of the acceptance's, in another order.
+    documents = title_documents((
+        "Thẩm duyệt thiết kế về phòng cháy chữa cháy (trường hợp điều chỉnh thiết kế trong quá trình thi công "
+        "đối với công trình đã được nghiệm thu)",
+        "Nghiệm thu về phòng cháy chữa cháy (đối với công trình đã được thẩm duyệt thiết kế)",
+        "Thủ tục rút yêu cầu trợ giúp pháp lý của người được trợ giúp pháp lý", "Thủ tục yêu cầu trợ giúp pháp lý"))
+    asked = said_words("thẩm duyệt thiết kế pccc")
+    assert not adds_unsaid_words(documents[0], documents[1], asked)
+    # In the same order it is: withdrawing a request is the request plus words.
+    assert adds_unsaid_words(documents[2], documents[3], said_words("yêu cầu trợ giúp pháp lý"))

@@ -16,7 +16,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import faiss
@@ -472,10 +472,13 @@ def _said_difference_first(query: str, order: list[int],
     new), goes first when the question says none of the first one's own ("… biện pháp bảo đảm bằng
     động sản", not "… bằng tàu biển"). A question typed with marks is read with them: "đóng cảng"
     is not "hoạt động cảng"."""
-    words = _marked_words if _typed_with_marks(query) else syllables
-    said = set(pairs(words(query)))
+    @cache   # the question is read only when two titles are near
+    def reading() -> tuple[Callable[[str], tuple[str, ...]], frozenset[str]]:
+        words = _title_marked_words if _typed_with_marks(query) else _title_syllables
+        return words, frozenset(pairs(words(query)))
 
     def own_pairs(document: SearchDocument, other: SearchDocument) -> set[str]:
+        words = reading()[0]
         theirs = words(without_level(other.title))
         return {p for p in set(pairs(words(without_level(document.title)))) - set(pairs(theirs))
                 if not set(p.split("_")) <= set(theirs)
@@ -487,9 +490,19 @@ def _said_difference_first(query: str, order: list[int],
 
     def said_difference(first: SearchDocument, other: SearchDocument) -> bool:
         return (other.kind == first.kind == "procedure" and near(first, other)
-                and bool(own_pairs(other, first) & said) and not own_pairs(first, other) & said)
+                and bool(own_pairs(other, first) & reading()[1]) and not own_pairs(first, other) & reading()[1])
 
     return _first_goes_behind(order, documents, lambda first: True, said_difference)
+
+
+@lru_cache(maxsize=16384)   # titles come back question after question
+def _title_marked_words(text: str) -> tuple[str, ...]:
+    return tuple(_marked_words(text))
+
+
+@lru_cache(maxsize=16384)
+def _title_syllables(text: str) -> tuple[str, ...]:
+    return tuple(syllables(text))
 
 
 def _typed_with_marks(text: str) -> bool:
@@ -881,6 +894,7 @@ _ORGANISATION_KIND = re.compile(
     r"|ngan hang|to chuc tin dung|tai chinh vi mo|quy tin dung|bao hiem|van phong luat su|hanh nghe luat su"
     r"|cong chung|hop tac xa|casino|tro choi dien tu|tham dinh gia|kiem toan|xo so)\b")
 _ANY_COMPANY = re.compile(r"\b(?:cong ty|doanh nghiep)\b")
+_COMPANY_SAID = re.compile(r"\b(?:cong ty|doanh nghiep|cty|ct|dn)\b")   # before the dictionary spells it out
 ORGANISATION_DEPTH = 10
 
 
@@ -890,6 +904,8 @@ def _unsaid_organisation_last(query: str, expander: Expander, order: list[int],
     means an ordinary company: a first title for a kind the law governs apart (a securities firm,
     a law firm, a microfinance institution) goes behind the next of the first few for companies
     of no kind ("Đăng ký thay đổi nội dung đăng ký doanh nghiệp")."""
+    if not _COMPANY_SAID.search(" ".join(syllables(query))):
+        return order
     text = " ".join(syllables(expander.rewrite(query)))
     if not _ANY_COMPANY.search(text) or _ORGANISATION_KIND.search(text):
         return order

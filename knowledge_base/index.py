@@ -822,16 +822,28 @@ def _loss_reissue_first(query: str, expander: Expander, order: list[int],
 
     def for_this_loss(first: SearchDocument, other: SearchDocument) -> bool:
         subject = subject_of(other)
-        return (facets(other.title).variant == "cấp lại" and bool(names_reported_case(query, other.title))
-                and bool(subject) and subject <= said)
+        if facets(other.title).variant != "cấp lại" or not subject or not subject <= said:
+            return False
+        # A reissue naming no case serves a loss too ("Cấp lại chứng nhận đăng ký xe, biển số xe").
+        names_no_case = case_free_subject(other.title) == facets(other.title).core
+        return bool(names_reported_case(query, other.title)) or names_no_case
 
     # A first reissue for another paper goes behind too: "nhà bị cháy mất sổ đỏ" got "Cấp lại Chứng
     # chỉ hành nghề luật sư trong trường hợp bị mất, bị rách, bị cháy …".
-    return _first_goes_behind(
-        order, documents,
-        lambda first: (facets(first.title).variant not in REISSUES and not names_reported_case(query, first.title))
-        or not subject_of(first) <= said,
-        for_this_loss, VARIANT_DEPTH)
+    head = [(p, doc) for p in order[:VARIANT_DEPTH] if (doc := documents[p]) is not None and doc.kind == "procedure"]
+    if not head:
+        return order
+    first = head[0][1]
+    if (not names_reported_case(query, first.title) if facets(first.title).variant not in REISSUES
+            else not subject_of(first) <= said):
+        # The reissue naming most of what was lost: "giấy đăng ký xe" is the vehicle's, not the
+        # land certificate's "Giấy chứng nhận", though both are said.
+        found = [(len(subject_of(doc)), -rank, p)
+                 for rank, (p, doc) in enumerate(head[1:]) if for_this_loss(first, doc)]
+        if found:
+            chosen = max(found)[2]
+            return [chosen, *(p for p in order if p != chosen)]
+    return order
 
 
 def _register_copy_first(query: str, order: list[int],
@@ -966,8 +978,10 @@ def adds_unsaid_words(longer: SearchDocument, plainer: SearchDocument, asked: se
 
 
 def _title_list(document: SearchDocument) -> list[str]:
+    """The title's words in order, without small words ("và" moves: "Việt Nam và Lào" is in "Việt
+    Nam, Lào và Campuchia")."""
     words = syllables(without_level(document.title))
-    return words[2:] if words[:2] == ["thu", "tuc"] else words
+    return [w for w in (words[2:] if words[:2] == ["thu", "tuc"] else words) if w not in FILLER]
 
 
 def _in_order(words: list[str], within: list[str]) -> bool:

@@ -927,5 +927,21 @@ def test_a_long_title_naming_another_procedure_inside_it_is_not_that_one_plus_wo
         "Thủ tục rút yêu cầu trợ giúp pháp lý của người được trợ giúp pháp lý", "Thủ tục yêu cầu trợ giúp pháp lý"))
     asked = said_words("thẩm duyệt thiết kế pccc")
     assert not adds_unsaid_words(documents[0], documents[1], asked)
-    # In the same order it is: withdrawing a request is the request plus words.
+    # In the same order it is: withdrawing a request is the request plus words, and small words
+    # may move ("Việt Nam và Lào" is in "Việt Nam, Lào và Campuchia").
     assert adds_unsaid_words(documents[2], documents[3], said_words("yêu cầu trợ giúp pháp lý"))
+    permits = title_documents(("Cấp, cấp lại Giấy phép liên vận giữa Việt Nam, Lào và Campuchia",
+                               "Cấp, cấp lại Giấy phép liên vận giữa Việt Nam và Lào"))
+    assert adds_unsaid_words(permits[0], permits[1], said_words("giay phep lien van viet lao"))
+
+
+def test_a_lost_paper_gets_a_reissue_of_it_that_names_no_case() -> None:
+    # National: "lam lai giay dang ky xe bi mat" got "Cấp lại giấy phép lái xe" first (without marks
+    # "lại" is "lái"), then the land certificate's reissue for a loss.
+    documents = title_documents(("Cấp lại giấy phép lái xe", "Cấp lại Giấy chứng nhận do bị mất",
+                                 "Cấp lại chứng nhận đăng ký xe, biển số xe thực hiện bằng dịch vụ công trực tuyến "
+                                 "toàn trình", "Trình báo mất thẻ ABTC", "Cấp lại thẻ ABTC"))
+    order = _loss_reissue_first("lam lai giay dang ky xe bi mat", default_expander(), [0, 1, 2], documents)
+    assert order[0] == 2
+    # A first title that names the loss keeps its place: "bị mất thẻ ABTC, tôi phải báo cho ai?"
+    assert _loss_reissue_first("bị mất thẻ ABTC, tôi phải báo cho ai?", default_expander(), [3, 4], documents) == [3, 4]

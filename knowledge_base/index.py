@@ -358,7 +358,8 @@ class HybridIndex:
         order = sorted(fused, key=lambda p: (-fused[p], p))
         if mode == "hybrid":
             order = _named_acronym_first(query, order, documents, acronyms)
-            order = _named_variant_first(query, _unsaid_qualifier_last(query, order, documents), documents)
+            order = _unsaid_qualifier_last(query, self.expander, order, documents)
+            order = _named_variant_first(query, order, documents)
             order = _said_case_first(query, order, documents)
             order = _said_difference_first(query, order, documents)
             order = _unasked_reissue_last(query, _foreign_element_when_said(query, order, documents), documents)
@@ -418,13 +419,14 @@ def _named_variant_first(query: str, order: list[int],
     return [next(chosen) if p in set(ranked) else p for p in order]
 
 
-def _unsaid_qualifier_last(query: str, order: list[int],
+def _unsaid_qualifier_last(query: str, expander: Expander, order: list[int],
                            documents: Sequence[SearchDocument | None]) -> list[int]:
     """Among the first procedures, a title that is another's plus words the question does not say
     ("Đăng ký lại khai sinh" beside "Đăng ký khai sinh", asked "lệ phí khai sinh") goes after it,
     unless the question says one of its names ("làm lại khai sinh cho người lớn"). Its aliases
     lengthen the plainer record's names, which BM25 reads as less focused."""
-    asked = said_words(query)
+    # Said through the dictionary counts: "lệ phí trước bạ ô tô" says "tài sản khác".
+    asked = said_words(query) | set(expander(syllables(query)))
     head = order[:QUALIFIER_DEPTH]
     for i, before in enumerate(head):
         for j in range(i + 1, len(head)):

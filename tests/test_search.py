@@ -35,6 +35,7 @@ from knowledge_base.index import (
     _unasked_child_last,
     _unasked_ending_last,
     _unsaid_organisation_last,
+    _unsaid_qualifier_last,
     adds_unsaid_words,
     said_words,
 )
@@ -749,6 +750,10 @@ def test_an_extension_the_record_does_not_name_is_not_answered_as_sure(kb: Knowl
     # National: "Đăng ký đất đai …" came first for splitting a plot, a new building for a roof.
     ("tách sổ đỏ cho con", {"thua"}, set()),
     ("sửa lại mái nhà có cần xin phép không", {"sua", "chua", "cai", "tao"}, set()),
+    # Nghị định 10/2022/NĐ-CP: a car pays the registration fee as "tài sản khác"; Luật Thú y 2015,
+    # Điều 99: a veterinary drug is registered for circulation.
+    ("lệ phí trước bạ ô tô", {"tai", "san", "khac"}, set()),
+    ("đăng ký thuốc thú y", {"luu", "hanh"}, set()),
 ])
 def test_everyday_phrases_the_dictionary_reads(question: str, meant: set[str], not_meant: set[str]) -> None:
     words = set(default_expander()(syllables(question)))
@@ -945,3 +950,13 @@ def test_a_lost_paper_gets_a_reissue_of_it_that_names_no_case() -> None:
     assert order[0] == 2
     # A first title that names the loss keeps its place: "bị mất thẻ ABTC, tôi phải báo cho ai?"
     assert _loss_reissue_first("bị mất thẻ ABTC, tôi phải báo cho ai?", default_expander(), [3, 4], documents) == [3, 4]
+
+
+def test_a_qualifier_said_through_the_dictionary_is_said() -> None:
+    # National: the boat's registration fee came first for a car's; the car's title quotes the boat's
+    # inside its exclusion ("… tài sản khác … (trừ tàu thuyền đánh cá …)").
+    documents = title_documents((
+        "Khai lệ phí trước bạ đối với tài sản khác (trừ tàu thuyền đánh cá, tàu biển đóng mới tại Việt Nam)",
+        "Khai lệ phí trước bạ tàu thuyền đánh cá, tàu biển đóng mới tại Việt Nam"))
+    assert _unsaid_qualifier_last("lệ phí trước bạ ô tô", default_expander(), [0, 1], documents) == [0, 1]
+    assert _unsaid_qualifier_last("lệ phí trước bạ", default_expander(), [0, 1], documents) == [1, 0]

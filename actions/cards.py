@@ -21,6 +21,7 @@ from bot.core.money import vnd as fee_vnd
 from bot.core.money import vnd_words as vnd
 from bot.core.vntime import vn_date
 from knowledge_base.aspects import ASPECT_LABELS, Aspect
+from knowledge_base.documents import without_channel
 from knowledge_base.normalise import syllables
 from knowledge_base.schema import Faq, Fee, Procedure, RequiredDocument, SubmissionMethod
 from knowledge_base.variants import Clarification
@@ -635,9 +636,6 @@ _VERB = r"(?:cấp mới|cấp lại|cấp đổi|đổi|gia hạn|điều chỉ
 _VARIANT_VERB = re.compile(rf"^(?:{_VERB}\s*(?:,|/|\svà\s)\s*)*{_VERB}\s+", re.IGNORECASE)   # "Cấp, đổi, cấp lại …" too
 _FOREIGN_PHRASE = re.compile(r"\s*(?:không\s+)?có yếu tố nước ngoài", re.IGNORECASE)
 _PLACE_PHRASE = re.compile(r"\s+ở\s+(?:trong nước|nước ngoài)\s*$", re.IGNORECASE)
-# "… thực hiện bằng dịch vụ công trực tuyến toàn trình", "… một phần hoặc trực tiếp thực hiện tại cấp …".
-_CHANNEL_PHRASE = re.compile(r"\s*(?:thực hiện\s+)?(?:bằng\s+)?(?:dịch vụ công\s+)?trực tuyến\s+(?:toàn trình|một phần)"
-                             r"(?:\s+hoặc\s+trực tiếp)?(?:\s+thực hiện\s+tại\s+cấp\b.*)?$", re.IGNORECASE)
 
 
 def _variant_label(value: str) -> str:
@@ -675,7 +673,7 @@ def variant_subject(clarification: Clarification) -> str:
     if "foreign" in clarification.facets:
         subject = _FOREIGN_PHRASE.sub("", subject).strip()
     if "channel" in clarification.facets:
-        subject = _CHANNEL_PHRASE.sub("", subject).strip()
+        subject = without_channel(subject)
     if "place" in clarification.facets:
         subject = _PLACE_PHRASE.sub("", subject).strip()
     return subject[:1].upper() + subject[1:]

@@ -31,6 +31,18 @@ def without_level(title: str) -> str:
     return _LEVEL_SUFFIX.sub("", title).strip() or title
 
 
+# How a record is filed, not what it is: "… thực hiện bằng dịch vụ công trực tuyến toàn trình", "…
+# một phần hoặc trực tiếp thực hiện tại cấp trung ương, cấp tỉnh, cấp xã" (Bộ Công an's vehicles).
+_CHANNEL_SUFFIX = re.compile(r"\s*(?:thực hiện\s+)?(?:bằng\s+)?(?:dịch vụ công\s+)?trực tuyến\s+(?:toàn trình|một phần)"
+                             r"(?:\s+hoặc\s+trực tiếp)?(?:\s+thực hiện\s+tại\s+cấp\b.*)?$", re.IGNORECASE)
+
+
+def without_channel(title: str) -> str:
+    """"Cấp lại chứng nhận đăng ký xe, biển số xe thực hiện bằng dịch vụ công trực tuyến toàn trình"
+    → "Cấp lại chứng nhận đăng ký xe, biển số xe"."""
+    return _CHANNEL_SUFFIX.sub("", title).strip() or title
+
+
 def same_name(title: str) -> str:
     """A procedure's name compared across sources and levels: no level, no "Thủ tục", accents,
     case or punctuation."""

@@ -27,7 +27,7 @@ from knowledge_base.accents import AccentRestorer
 from knowledge_base.acronyms import named_in_titles
 from knowledge_base.ages import AGE_RANGE, age_range, fits_age, stated_age
 from knowledge_base.aspects import FILLER, subject_words
-from knowledge_base.documents import Kind, SearchDocument, asking_part, without_level
+from knowledge_base.documents import Kind, SearchDocument, asking_part, without_channel, without_level
 from knowledge_base.encoders import Encoder
 from knowledge_base.lexical import LexicalIndex, document_fields
 from knowledge_base.normalise import Expander, pairs, strip_diacritics, syllables, terms
@@ -318,7 +318,7 @@ class HybridIndex:
         fields = document_fields(document, self.expander)
         found = frozenset(t for field_terms in fields.values() for t in field_terms)
         names = []
-        for name in document.names:
+        for name in map(without_channel, document.names):   # how it is filed is not its name
             subject = set(subject_words(name))
             names.append(frozenset(t for t in terms(name, self.expander) if subject.intersection(t.split("_"))))
         self._record_words[document.id] = (document, found, names)

@@ -248,28 +248,24 @@ _ASKED_ABROAD = re.compile(rf"\b(?:o|tai|sang|dinh cu|sinh song|cu tru) (?:nuoc 
 _ASKED_AT_HOME = re.compile(r"\b(?:o|tai) (?:trong nuoc|viet nam)\b|\btrong nuoc\b")
 
 
+_ASKED: tuple[tuple[Facet, Sequence[tuple[re.Pattern[str], str]]], ...] = (
+    ("level", _ASKED_LEVEL), ("variant", _ASKED_VARIANT),
+    ("foreign", [(_ASKED_NO_FOREIGN, "không"), (_ASKED_FOREIGN, "có")]),   # "không có yếu tố nước ngoài" first
+    ("channel", [(_ASKED_OFFICE, "một phần"), (_ASKED_ONLINE, "toàn trình")]),
+    ("place", [(_ASKED_ABROAD, "nước ngoài"), (_ASKED_AT_HOME, "trong nước")]),
+)
+
+
 def asked(question: str) -> dict[Facet, str]:
     """The level, variant, foreign element, channel and place the citizen already named ("cấp lại
     gplx ở xã", "làm online", "tôi đang ở nước ngoài")."""
     text = f" {_question_text(question)} "
     said: dict[Facet, str] = {}
-    for facet, patterns in (("level", _ASKED_LEVEL), ("variant", _ASKED_VARIANT)):
+    for facet, patterns in _ASKED:   # per facet, the first pattern found wins
         for pattern, value in patterns:
             if pattern.search(text):
-                said[facet] = value  # type: ignore[index]
+                said[facet] = value
                 break
-    if _ASKED_NO_FOREIGN.search(text):
-        said["foreign"] = "không"
-    elif _ASKED_FOREIGN.search(text):
-        said["foreign"] = "có"
-    if _ASKED_OFFICE.search(text):
-        said["channel"] = "một phần"
-    elif _ASKED_ONLINE.search(text):
-        said["channel"] = "toàn trình"
-    if _ASKED_ABROAD.search(text):
-        said["place"] = "nước ngoài"
-    elif _ASKED_AT_HOME.search(text):
-        said["place"] = "trong nước"
     return said
 
 

@@ -426,7 +426,7 @@ def _unsaid_qualifier_last(query: str, expander: Expander, order: list[int],
     unless the question says one of its names ("làm lại khai sinh cho người lớn"). Its aliases
     lengthen the plainer record's names, which BM25 reads as less focused."""
     # Said through the dictionary counts: "lệ phí trước bạ ô tô" says "tài sản khác".
-    asked = said_words(query) | set(expander(syllables(query)))
+    asked = said_words(query) | set(_expanded(expander, query))
     head = order[:QUALIFIER_DEPTH]
     for i, before in enumerate(head):
         for j in range(i + 1, len(head)):
@@ -702,11 +702,16 @@ def _contradicted_last(query: str, expander: Expander, order: list[int],
                               lambda first, other: not contradicts(query, other.title))
 
 
+@lru_cache(maxsize=256)   # several rules read one question through the dictionary
+def _expanded(expander: Expander, query: str) -> tuple[str, ...]:
+    """The question's syllables, then the words the dictionary adds."""
+    return tuple(expander(syllables(query)))
+
+
 def _readings(query: str, expander: Expander) -> str:
     """The words the dictionary adds to the question's ("sửa lại mái" adds "giấy phép xây dựng sửa
     chữa cải tạo nhà ở"), plain."""
-    said = syllables(query)
-    return " ".join(expander(said)[len(said):])
+    return " ".join(_expanded(expander, query)[len(syllables(query)):])
 
 
 # Words of a title that say what is done, not to what: "Đăng ký và cấp Sổ thuyền viên" adds no
@@ -756,7 +761,7 @@ def _age_only_match_last(query: str, expander: Expander, order: list[int],
     names. "thẻ bhyt cho bé 5 tuổi" keeps it ("bhyt" is "bảo hiểm y tế")."""
     if stated_age(query) is None and not _CHILD.search(" ".join(syllables(query))):
         return order
-    said = set(expander(syllables(query)))
+    said = set(_expanded(expander, query))
 
     def subject(document: SearchDocument) -> set[str]:
         return set(subject_words(_ageless(document.title))) - _PROCEDURE_WORDS - _AGE_WORDS
@@ -817,7 +822,7 @@ def _loss_reissue_first(query: str, expander: Expander, order: list[int],
     behind the land procedures that issue one."""
     if not lost(query):
         return order
-    said = set(expander(syllables(query)))
+    said = set(_expanded(expander, query))
 
     def subject_of(document: SearchDocument) -> set[str]:
         return set(case_free_subject(document.title).split()) - _PROCEDURE_WORDS

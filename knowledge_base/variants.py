@@ -374,6 +374,16 @@ _TITLE_ISSUE = [("lan dau", "cấp mới"), ("cap moi", "cấp mới"), ("cap la
                 ("gia han", "gia hạn"), ("dieu chinh", "điều chỉnh")]
 
 
+# Kinds of one paper that are different procedures: a diplomatic or official passport is Bộ Ngoại
+# giao's, not the ordinary one ("cấp hộ chiếu công vụ" was answered, sure of it, with "Cấp hộ chiếu
+# phổ thông").
+_KINDS = (("ho chieu pho thong", "ho chieu cong vu", "ho chieu ngoai giao"),)
+
+
+def _named_kind(text: str, kinds: tuple[str, ...]) -> str | None:
+    return next((kind for kind in kinds if f" {kind} " in text), None)
+
+
 def does_asked_act(question: str, title: str, readings: str = "") -> bool:
     """The title names an act the question names ("giải thể công ty tnhh": "Giải thể doanh
     nghiệp, …"), or the dictionary's ``readings`` of it do ("đóng cửa công ty": giải thể)."""
@@ -391,6 +401,10 @@ def contradicts(question: str, title: str, readings: str = "") -> bool:
     title_acts = {act for act in _ACTS if f" {act} " in name}
     if asked_acts and title_acts and not asked_acts & title_acts:
         return True
+    for kinds in _KINDS:
+        asked_kind, title_kind = _named_kind(text, kinds), _named_kind(name, kinds)
+        if asked_kind and title_kind and asked_kind != title_kind:
+            return True
     wanted = set(wanted_variants(question))
     issues = {issue for words, issue in _TITLE_ISSUE if f" {words} " in name}
     return bool(wanted and issues and not wanted & issues)

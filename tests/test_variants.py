@@ -329,3 +329,14 @@ def test_a_damaged_paper_is_exchanged_where_its_procedure_can_and_reissued_where
         titles: tuple[str, ...], question: str, expected: str) -> None:
     assert resolve(question, candidates(*titles)) == expected
     assert not contradicts(question, titles[int(expected[-1])])
+
+
+@pytest.mark.parametrize(("question", "title", "contradicted"), [
+    # An official passport is Bộ Ngoại giao's: "cấp hộ chiếu công vụ" was answered, sure of it, with
+    # the ordinary passport.
+    ("cấp hộ chiếu công vụ", "Cấp hộ chiếu phổ thông ở trong nước", True),
+    ("làm hộ chiếu phổ thông", "Cấp hộ chiếu phổ thông ở trong nước", False),
+    ("làm hộ chiếu", "Cấp hộ chiếu phổ thông ở trong nước", False),
+])
+def test_another_kind_of_passport_is_another_procedure(question: str, title: str, contradicted: bool) -> None:
+    assert contradicts(question, title) is contradicted

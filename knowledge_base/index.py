@@ -623,8 +623,8 @@ _ASKED_ACTS = ("xoa", "cham dut", "tam ngung", "giai the", "chung thuc")
 # "hành nghề công chứng" name the notary.
 _NOTARISE = re.compile(r" cong chung (?!vien )")
 _NOTARY = re.compile(r" (?:hanh nghe|phong|van phong|to chuc|the|tap su|nghe) cong chung ")
-_LEADING_ACT = re.compile(r"^(?:thủ tục\s+)?(?:đề nghị\s+|đăng ký\s+)?(xóa|xoá|hủy|huỷ|chấm dứt|tạm ngừng|giải thể"
-                          r"|chứng thực)\s+", re.IGNORECASE)
+# "Chứng thực …" starts a title as an ending does (``_ENDING``), though it ends nothing.
+_CERTIFIES = re.compile(r"^(?:thủ tục\s+)?(chứng thực)\s+", re.IGNORECASE)
 
 
 def _asked_act_first(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
@@ -638,7 +638,7 @@ def _asked_act_first(query: str, order: list[int], documents: Sequence[SearchDoc
         asked.add("chung thuc")
 
     def leading_act(document: SearchDocument) -> str | None:
-        act = _LEADING_ACT.match(document.title)
+        act = _ENDING.match(document.title) or _CERTIFIES.match(document.title)
         return " ".join(syllables(act.group(1))).replace("huy", "xoa") if act else None
 
     if not asked:
@@ -925,7 +925,7 @@ def _unsaid_organisation_last(query: str, expander: Expander, order: list[int],
     of no kind ("Đăng ký thay đổi nội dung đăng ký doanh nghiệp")."""
     if not _COMPANY_SAID.search(" ".join(syllables(query))):
         return order
-    text = " ".join(syllables(expander.rewrite(query)))
+    text = " ".join(_expanded(expander, query))   # "cty" is "công ty", "mở công ty" a company
     if not _ANY_COMPANY.search(text) or _ORGANISATION_KIND.search(text):
         return order
 

@@ -96,7 +96,9 @@ def with_action_token(endpoints: Path, token: str) -> Path:
 def start_rasa(port: int, endpoints: Path, log_file: Path | None = None) -> subprocess.Popen[bytes]:
     """Start ``rasa run`` (REST channel + HTTP API behind the internal token) bound to 127.0.0.1."""
     token = internal_token()
-    command = [str(rasa_bin()), "run", "--enable-api", "--auth-token", token, "--interface", "127.0.0.1",
+    # One argument, "=" joined: a token starting with "-" (1 in 64 made by token_urlsafe) would
+    # otherwise read as another option, and Rasa would not start.
+    command = [str(rasa_bin()), "run", "--enable-api", f"--auth-token={token}", "--interface", "127.0.0.1",
                "--port", str(port), "--model", str(MODEL_FILE),
                "--endpoints", str(with_action_token(endpoints, token)),
                "--credentials", str(ROOT / "credentials.yml")]

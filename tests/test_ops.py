@@ -463,3 +463,25 @@ def test_databases_and_attachments_are_readable_by_the_service_only(kb: Knowledg
         pass
     assert database.stat().st_mode & 0o777 == 0o600
     assert files.stat().st_mode & 0o777 == 0o700
+
+
+def test_rasa_gets_its_token_whatever_the_token_starts_with(monkeypatch: pytest.MonkeyPatch,
+                                                            tmp_path: Path) -> None:
+    # Made by token_urlsafe, one token in 64 starts with "-": passed as its own argument, Rasa's
+    # command line read it as an option ("expected one argument") and the assistant did not start.
+    import argparse
+    import subprocess
+
+    from bot import launcher
+
+    started: list[list[str]] = []
+    monkeypatch.setenv(launcher.TOKEN_VARIABLE, "-Xq2_token-that-looks-like-an-option")
+    monkeypatch.setattr(subprocess, "Popen", lambda command, **_: started.append(command))
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("action_endpoint:\n  url: http://127.0.0.1:8000/actions/webhook\n")
+    launcher.start_rasa(5005, endpoints)
+    parser = argparse.ArgumentParser()   # as Rasa declares it: -t/--auth-token takes one value
+    parser.add_argument("-t", "--auth-token", type=str)
+    parser.add_argument("--enable-api", action="store_true")
+    parsed, _ = parser.parse_known_args(started[0][2:])
+    assert parsed.auth_token == "-Xq2_token-that-looks-like-an-option"

@@ -46,4 +46,4 @@ EXPOSE 5005
 # No --cors: only the gateway talks to Rasa, on the internal network. The HTTP API is enabled for
 # the gateway's tracker calls (/status, /conversations/{id}/tracker/events), is never published,
 # and refuses any call without ASSISTANT_INTERNAL_TOKEN (trackers hold căn cước numbers).
-CMD ["sh", "-c", "exec rasa run --enable-api --auth-token \"$ASSISTANT_INTERNAL_TOKEN\" --interface 0.0.0.0 --port 5005 --model /app/models/assistant.tar.gz --endpoints /app/deploy/endpoints.yml --credentials /app/credentials.yml --response-timeout 60"]
+CMD ["sh", "-c", "exec rasa run --enable-api --auth-token=\"$ASSISTANT_INTERNAL_TOKEN\" --interface 0.0.0.0 --port 5005 --model /app/models/assistant.tar.gz --endpoints /app/deploy/endpoints.yml --credentials /app/credentials.yml --response-timeout 60"]

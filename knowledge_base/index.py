@@ -491,7 +491,10 @@ def _said_difference_first(query: str, order: list[int],
         return len(a & b) >= 0.5 * len(a | b)
 
     def said_difference(first: SearchDocument, other: SearchDocument) -> bool:
+        # One procedure's variants differ by what ``_named_variant_first`` reads ("người nước
+        # ngoài" is who, not where: "Nhập quốc tịch … ở nước ngoài" is not said by it).
         return (other.kind == first.kind == "procedure" and near(first, other)
+                and facets(first.title).core != facets(other.title).core
                 and bool(own_pairs(other, first) & reading()[1]) and not own_pairs(first, other) & reading()[1])
 
     return _first_goes_behind(order, documents, lambda first: True, said_difference)

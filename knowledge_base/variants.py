@@ -495,12 +495,15 @@ def rank_siblings(question: str, candidates: Sequence[Candidate]) -> list[str]:
         return []
     said = _fitted(question, asked(question), {v for _, fs in group for v in fs.serves})
 
-    def key(item: tuple[int, tuple[Candidate, Facets]]) -> tuple[int, int, int]:
+    def key(item: tuple[int, tuple[Candidate, Facets]]) -> tuple[int, int, int, int]:
         rank, (_, fs) = item
         fs = _as_said(fs, said)
         mismatches = sum(1 for facet, value in said.items() if fs.value(facet) not in (None, value))
         plain_first = 0 if "variant" in said or fs.variant in ("", "cấp mới") else 1
-        return mismatches, plain_first, rank
+        # A centre serves people in the country: "người nước ngoài muốn nhập quốc tịch" is filed
+        # "ở trong nước" unless the question says the applicant is abroad.
+        abroad = 1 if "place" not in said and fs.place == "nước ngoài" else 0
+        return mismatches, plain_first, abroad, rank
 
     return [c.id for _, (c, _) in sorted(enumerate(group), key=key)]
 

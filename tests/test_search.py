@@ -289,6 +289,20 @@ def test_a_foreign_spouse_picks_the_procedure_with_a_foreign_element(question: s
     assert first_title(BIRTHS, question) == expected
 
 
+NATIONALITY = ("Nhập quốc tịch Việt Nam ở nước ngoài", "Nhập quốc tịch Việt Nam ở trong nước",
+               "Thôi quốc tịch Việt Nam ở nước ngoài", "Trở lại quốc tịch Việt Nam ở nước ngoài")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # "người nước ngoài" is who applies, not where: the words "nước ngoài" do not choose the place.
+    ("Người nước ngoài có nguyện vọng xin nhập quốc tịch Việt Nam thì phải đáp ứng những điều kiện gì?",
+     NATIONALITY[1]),
+    ("tôi đang định cư ở nước ngoài, muốn nhập quốc tịch Việt Nam", NATIONALITY[0]),
+])
+def test_the_place_is_read_from_where_the_applicant_is(question: str, expected: str) -> None:
+    assert first_title(NATIONALITY, question) == expected
+
+
 ADOPTIONS = ("Giải quyết việc nuôi con nuôi có yếu tố nước ngoài đối với trường hợp cha dượng, mẹ kế nhận "
              "con riêng của vợ hoặc chồng làm con nuôi; cô, cậu, dì, chú, bác ruột nhận cháu làm con nuôi",
              "Đăng ký việc nuôi con nuôi trong nước", "Đăng ký lại việc nuôi con nuôi trong nước",

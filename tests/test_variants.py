@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions import cards
-from knowledge_base.variants import Candidate, Clarification, asked, contradicts, facets, resolve
+from knowledge_base.variants import Candidate, Clarification, asked, contradicts, facets, rank_siblings, resolve
 
 
 def candidates(*titles: str, levels: tuple[str | None, ...] = ()) -> list[Candidate]:
@@ -108,6 +108,18 @@ def test_a_question_that_names_the_place_is_answered_without_asking(question: st
 def test_a_foreigner_is_not_abroad() -> None:
     assert isinstance(resolve("người nước ngoài xin nhập quốc tịch việt nam", candidates(*NATIONALITY)),
                       Clarification)
+
+
+@pytest.mark.parametrize(("question", "first"), [
+    ("người nước ngoài xin nhập quốc tịch việt nam", NATIONALITY[0]),   # a centre serves people here
+    ("xin nhập quốc tịch việt nam", NATIONALITY[0]),
+    ("tôi đang ở nước ngoài muốn nhập quốc tịch việt nam", NATIONALITY[1]),
+])
+def test_the_procedure_filed_in_the_country_comes_first_unless_the_question_is_from_abroad(
+        question: str, first: str) -> None:
+    ranked = candidates(*reversed(NATIONALITY))   # as search ranks them: the words "nước ngoài" matched
+    titles = {c.id: c.title for c in ranked}
+    assert titles[rank_siblings(question, ranked)[0]] == first
 
 
 def test_one_procedure_published_per_channel_gets_one_channel_question() -> None:

@@ -599,6 +599,8 @@ def _asked_reissue_first(query: str, order: list[int],
 _ENDING = re.compile(r"^(?:thủ tục\s+)?(?:đề nghị\s+|đăng ký\s+)?(xóa|xoá|hủy|huỷ|thu hồi|chấm dứt|tạm ngừng"
                      r"|giải thể|đình chỉ|miễn nhiệm|rút|dừng)\s+", re.IGNORECASE)
 
+_WHOSE = re.compile(r" (?:cua|doi voi) ")
+
 
 def _unasked_ending_last(query: str, order: list[int],
                          documents: Sequence[SearchDocument | None]) -> list[int]:
@@ -613,6 +615,9 @@ def _unasked_ending_last(query: str, order: list[int],
 
     def grants_its_subject(first: SearchDocument, other: SearchDocument) -> bool:
         subject = " ".join(syllables(_ENDING.sub("", without_level(first.title))))
+        # Whose it is ends the subject: "Rút yêu cầu trợ giúp pháp lý của người được trợ giúp …"
+        # undoes "Yêu cầu trợ giúp pháp lý".
+        subject = _WHOSE.split(subject)[0]
         return not _ENDING.match(other.title) and f" {subject} " in f" {' '.join(syllables(other.title))} "
 
     return _first_goes_behind(order, documents, unasked_ending, grants_its_subject)

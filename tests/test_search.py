@@ -450,6 +450,20 @@ def test_an_act_that_ends_what_the_question_asks_for_comes_second(question: str,
     assert documents[_unasked_ending_last(question, [first, 2, 3], documents)[0]].title == expected
 
 
+LEGAL_AID = ("Thủ tục rút yêu cầu trợ giúp pháp lý của người được trợ giúp pháp lý",
+             "Thủ tục thay đổi người thực hiện trợ giúp pháp lý", "Thủ tục yêu cầu trợ giúp pháp lý")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # National: withdrawing the request came first; whose request it is does not end the subject.
+    ("tro giup phap ly cho nguoi ngheo", LEGAL_AID[2]),
+    ("muốn rút yêu cầu trợ giúp pháp lý", LEGAL_AID[0]),
+])
+def test_withdrawing_a_request_comes_behind_the_request(question: str, expected: str) -> None:
+    documents = title_documents(LEGAL_AID)
+    assert documents[_unasked_ending_last(question, [0, 1, 2], documents)[0]].title == expected
+
+
 VEHICLE_PAPERS = ("Đăng ký xe (cấp chứng nhận đăng ký xe, biển số xe)", "Cấp lại giấy phép lái xe",
                   "Đăng ký lại khai sinh", "Cấp chứng nhận đăng ký xe, biển số xe trong trường hợp thay đổi chủ xe",
                   "Cấp lại Giấy đăng ký hoạt động cho Văn phòng công chứng do bị mất, hỏng",
@@ -768,6 +782,14 @@ def test_an_extension_the_record_does_not_name_is_not_answered_as_sure(kb: Knowl
     # Điều 99: a veterinary drug is registered for circulation.
     ("lệ phí trước bạ ô tô", {"tai", "san", "khac"}, set()),
     ("đăng ký thuốc thú y", {"luu", "hanh"}, set()),
+    # National: a first land registration came first for merging plots, a credit institution's
+    # branch for closing a household business, the navy ships' guards for a guarding business,
+    # and plants' quarantine for moving pigs.
+    ("gộp sổ đỏ 2 thửa liền kề", {"hop", "thua"}, set()),
+    ("giải thể hộ kinh doanh", {"cham", "dut", "hoat", "dong"}, {"giai", "the"}),
+    ("hộ kinh doanh có được kinh doanh dịch vụ bảo vệ không", {"an", "ninh", "trat", "tu"}, set()),
+    ("dịch vụ bảo vệ tàu quân sự", set(), {"an", "ninh", "trat", "tu"}),
+    ("kiem dich van chuyen heo", {"dong", "vat"}, set()),
 ])
 def test_everyday_phrases_the_dictionary_reads(question: str, meant: set[str], not_meant: set[str]) -> None:
     words = set(default_expander()(syllables(question)))

@@ -790,6 +790,10 @@ def test_an_extension_the_record_does_not_name_is_not_answered_as_sure(kb: Knowl
     ("hộ kinh doanh có được kinh doanh dịch vụ bảo vệ không", {"an", "ninh", "trat", "tu"}, set()),
     ("dịch vụ bảo vệ tàu quân sự", set(), {"an", "ninh", "trat", "tu"}),
     ("kiem dich van chuyen heo", {"dong", "vat"}, set()),
+    # National: a driving licence for a pilot's, a residence confirmation for a tax one.
+    ("cấp bằng lái máy bay", {"tau", "bay"}, {"xe"}),
+    ("xin xác nhận không nợ thuế", {"nghia", "vu"}, set()),
+    ("xóa thế chấp ô tô", {"dong", "san"}, set()),
 ])
 def test_everyday_phrases_the_dictionary_reads(question: str, meant: set[str], not_meant: set[str]) -> None:
     words = set(default_expander()(syllables(question)))

@@ -490,14 +490,50 @@ def _said_difference_first(query: str, order: list[int],
         a, b = _title_words(first), _title_words(other)
         return len(a & b) >= 0.5 * len(a | b)
 
+    def quoted(document: SearchDocument) -> int:
+        """How many of the title's syllables the question quotes in a row."""
+        return _longest_common_run(_title_syllables(without_level(document.title)), _title_syllables(query))
+
     def said_difference(first: SearchDocument, other: SearchDocument) -> bool:
         # One procedure's variants differ by what ``_named_variant_first`` reads ("người nước
         # ngoài" is who, not where: "Nhập quốc tịch … ở nước ngoài" is not said by it).
-        return (other.kind == first.kind == "procedure" and near(first, other)
-                and facets(first.title).core != facets(other.title).core
-                and bool(own_pairs(other, first) & reading()[1]) and not own_pairs(first, other) & reading()[1])
+        if not (other.kind == first.kind == "procedure" and near(first, other)
+                and facets(first.title).core != facets(other.title).core):
+            return False
+        if own_pairs(first, other) & reading()[1]:
+            return False
+        # A title quoted whole, its small words too: "… Giấy xác nhận đăng ký nuôi trồng thủy sản
+        # lồng bè …" is not "… Giấy xác nhận nuôi trồng thủy sản lồng bè …".
+        return bool(own_pairs(other, first) & reading()[1]) or (
+            quoted(other) >= QUOTED_RUN and quoted(other) >= quoted(first) + QUOTED_MARGIN
+            and _serves_asked_variant(query, other))
 
     return _first_goes_behind(order, documents, lambda first: True, said_difference)
+
+
+def _serves_asked_variant(query: str, document: SearchDocument) -> bool:
+    """The title issues what the question asks: the variant it names, else a first issue ("xin cấp
+    lại giấy phép …" quoting "Cấp giấy phép …" still asks for the reissue)."""
+    wanted = said_facets(query).get("variant")
+    title = facets(document.title)
+    return wanted in title.serves if wanted else title.variant not in REISSUES
+
+
+QUOTED_RUN = 6      # syllables in a row: a title's name, not a phrase every title of a field shares
+QUOTED_MARGIN = 3
+
+
+def _longest_common_run(title: Sequence[str], question: Sequence[str]) -> int:
+    """The longest run of consecutive syllables of ``title`` that ``question`` holds in a row."""
+    best, previous = 0, [0] * (len(question) + 1)
+    for word in title:
+        current = [0] * (len(question) + 1)
+        for j, said in enumerate(question, start=1):
+            if word == said:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
 
 
 @lru_cache(maxsize=16384)   # titles come back question after question

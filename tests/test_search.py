@@ -893,6 +893,30 @@ def test_of_near_identical_titles_the_one_whose_own_words_are_said_goes_first(qu
     assert documents[_said_difference_first(question, order, documents)[0]].title == expected
 
 
+CAGE_FARMS = ("Cấp, cấp lại Giấy xác nhận nuôi trồng thủy sản lồng bè, đối tượng thủy sản nuôi chủ lực "
+              "(hoạt động trên nội địa thuộc phạm vi quản lý của Chủ tịch Ủy ban nhân dân cấp xã)",
+              "Cấp, cấp lại Giấy xác nhận đăng ký nuôi trồng thuỷ sản lồng bè, đối tượng thuỷ sản nuôi chủ lực "
+              "(hoạt động trên nội địa thuộc phạm vi quản lý từ 02 xã, phường trở lên)",
+              "Thủ tục cấp lại Giấy phép khai thác cho cơ sở cung cấp dịch vụ bảo đảm hoạt động bay (ANS)",
+              "Thủ tục cấp Giấy phép khai thác cơ sở cung cấp dịch vụ bảo đảm hoạt động bay (ANS)")
+
+
+@pytest.mark.parametrize(("question", "order", "expected"), [
+    # National: the title without "đăng ký" came first for letters quoting the one with it.
+    ("Thành phần hồ sơ Cấp, cấp lại giấy xác nhận đăng ký nuôi trồng thủy sản lồng bè, đối tượng thủy sản "
+     "nuôi chủ lực", [0, 1], CAGE_FARMS[1]),
+    ("cấp giấy xác nhận nuôi trồng thủy sản lồng bè", [1, 0], CAGE_FARMS[0]),   # "đăng ký" unsaid
+    ("giấy tờ nuôi trồng thủy sản lồng bè", [1, 0], CAGE_FARMS[1]),   # both quoted alike: the order stays
+    # Quoting a first issue's name while asking for the reissue still asks for the reissue.
+    ("Xin cấp lại giấy phép khai thác cơ sở cung cấp dịch vụ bảo đảm hoạt động bay cần những thủ tục nào?",
+     [2, 3], CAGE_FARMS[2]),
+])
+def test_of_near_identical_titles_the_one_the_question_quotes_goes_first(question: str, order: list[int],
+                                                                         expected: str) -> None:
+    documents = title_documents(CAGE_FARMS)
+    assert documents[_said_difference_first(question, order, documents)[0]].title == expected
+
+
 MORTGAGE_TITLES = ("Đăng ký đất đai, tài sản gắn liền với đất, cấp Giấy chứng nhận quyền sử dụng đất",
                    "Xóa đăng ký biện pháp bảo đảm bằng quyền sử dụng đất, tài sản gắn liền với đất",
                    "Đăng ký biện pháp bảo đảm bằng quyền sử dụng đất, tài sản gắn liền với đất")

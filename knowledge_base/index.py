@@ -889,8 +889,13 @@ def _loss_reissue_first(query: str, expander: Expander, order: list[int],
             else not subject_of(first) <= said):
         # The reissue naming most of what was lost: "giấy đăng ký xe" is the vehicle's, not the
         # land certificate's "Giấy chứng nhận", though both are said.
+        # A first reissue gives way only to one naming as much of what the question says:
+        # "giấy chứng nhận thương binh bị mất" is not the land's "Cấp lại Giấy chứng nhận do bị mất",
+        # though the first adds unsaid words ("… đối với thương binh đang tại ngũ").
+        said_of_first = len(subject_of(first) & said) if facets(first.title).variant in REISSUES else 0
         found = [(len(subject_of(doc)), -rank, p)
-                 for rank, (p, doc) in enumerate(head[1:]) if for_this_loss(first, doc)]
+                 for rank, (p, doc) in enumerate(head[1:])
+                 if for_this_loss(first, doc) and len(subject_of(doc) & said) >= said_of_first]
         if found:
             chosen = max(found)[2]
             return [chosen, *(p for p in order if p != chosen)]

@@ -552,6 +552,15 @@ def test_a_reissue_for_another_paper_goes_behind_the_one_for_the_paper_lost() ->
     assert order[0] == 4
 
 
+def test_a_reissue_naming_more_of_the_lost_paper_keeps_its_place() -> None:
+    # National: the land's "Cấp lại Giấy chứng nhận do bị mất" came first for a war invalid's lost
+    # certificate, because the first also names whom it serves ("… đang tại ngũ, công tác").
+    invalid = "Thủ tục cấp lại giấy chứng nhận thương binh đối với thương binh đang tại ngũ, công tác"
+    documents = title_documents((*LAND_TITLES, invalid))
+    question = "Bố tôi là thương binh, nay muốn xin cấp lại giấy chứng nhận thương binh bị mất thì làm ở đâu?"
+    assert _loss_reissue_first(question, default_expander(), [4, 2, 0], documents)[0] == 4
+
+
 def test_a_reissue_naming_the_loss_of_another_subject_does_not_lead() -> None:
     documents = title_documents(LIQUIDATOR_CERTIFICATES)
     assert _reported_case_first("tôi làm mất chứng chỉ Quản tài viên", [0, 2], documents) == [0, 2]

@@ -374,6 +374,7 @@ class HybridIndex:
                                        documents)
             order = _asked_act_first(query, order, documents)
             order = _correction_first(query, _unasked_change_last(query, order, documents), documents)
+            order = _asked_tax_first(query, self.expander, order, documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
         by_rank = sorted(fused.values(), reverse=True)
@@ -963,6 +964,45 @@ _ORGANISATION_KIND = re.compile(
     r"|cong chung|hop tac xa|casino|tro choi dien tu|tham dinh gia|kiem toan|xo so)\b")
 _ANY_COMPANY = re.compile(r"\b(?:cong ty|doanh nghiep)\b")
 _COMPANY_SAID = re.compile(r"\b(?:cong ty|doanh nghiep|cty|ct|dn)\b")   # before the dictionary spells it out
+# A tax asked for by name: "nộp thuế khi chuyển nhượng nhà đất" is the tax return on a transfer, not
+# the land registration of it. Typed without marks, "thue" is "thuê" (rent) as often: only a
+# tax's own words say it then.
+_TAX_UNMARKED = re.compile(r"\b(?:nop|khai|dong|hoan|mien|giam|quyet toan|no|ma so|cuc|chi cuc) thue\b"
+                           r"|\bthue (?:thu nhap|tncn|gtgt|gia tri gia tang|tieu thu dac biet|tai nguyen"
+                           r"|xuat khau|nhap khau|su dung dat|mon bai)\b")
+TAX_DEPTH = 5
+_TAX = _marked_words("thuế")[0]   # as ``_marked_words`` spells it, its tone mark last
+
+
+def _asked_tax_first(query: str, expander: Expander, order: list[int],
+                     documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A question asking about a tax gets first, among the first ``TAX_DEPTH``, the title naming a
+    tax that names most of what the question says, read with the dictionary ("bán đất" is
+    "chuyển nhượng … bất động sản"), when the first names no tax."""
+    words = _marked_words(query) if _typed_with_marks(query) else []
+    if _TAX not in words and not _TAX_UNMARKED.search(" ".join(syllables(query))):
+        return order
+    head = [p for p in order[:TAX_DEPTH] if (doc := documents[p]) is not None and doc.kind == "procedure"]
+    if not head or _names_tax(documents[head[0]]):   # type: ignore[arg-type]
+        return order
+    said = set(_expanded(expander, query)) - _TAX_WORDS - FILLER - _PROCEDURE_WORDS
+    shared = [(len(_title_words(documents[p]) & said), -rank, p)   # type: ignore[arg-type]
+              for rank, p in enumerate(head) if _names_tax(documents[p])]   # type: ignore[arg-type]
+    if not shared:
+        return order
+    chosen = max(shared)[2]
+    return [chosen, *(p for p in order if p != chosen)]
+
+
+def _names_tax(document: SearchDocument) -> bool:
+    """The title is about a tax, not only filed with the tax office ("… cơ quan thuế có thẩm quyền")."""
+    words = _title_marked_words(document.title)
+    return any(word == _TAX and (i == 0 or words[i - 1] != "quan") for i, word in enumerate(words))
+
+
+_TAX_WORDS = frozenset(syllables("thuế nộp khai"))
+
+
 ORGANISATION_DEPTH = 10
 
 

@@ -21,6 +21,7 @@ from knowledge_base.index import (
     _age_only_match_last,
     _asked_act_first,
     _asked_reissue_first,
+    _asked_tax_first,
     _civil_status_change_first,
     _contradicted_last,
     _correction_first,
@@ -448,6 +449,29 @@ FISHING_BOATS = ("Xóa đăng ký tàu cá, tàu phục vụ nuôi trồng thủ
 def test_an_act_that_ends_what_the_question_asks_for_comes_second(question: str, first: int, expected: str) -> None:
     documents = title_documents(FISHING_BOATS)
     assert documents[_unasked_ending_last(question, [first, 2, 3], documents)[0]].title == expected
+
+
+TAX_TITLES = ("Đăng ký biến động đất đai (chuyển nhượng, tặng cho, thừa kế quyền sử dụng đất)",
+              "Khai thuế thu nhập doanh nghiệp đối với hoạt động chuyển nhượng vốn của nhà thầu nước ngoài",
+              "Khai thuế TNCN đối với cá nhân có thu nhập từ chuyển nhượng bất động sản",
+              "Cho thuê nhà ở cũ thuộc tài sản công",
+              "Khai thuế đối với cá nhân cho thuê bất động sản trực tiếp khai thuế với cơ quan thuế",
+              "Giảm tiền thuê đất trong trường hợp cơ quan thuế có thẩm quyền giải quyết")
+
+
+@pytest.mark.parametrize(("question", "order", "expected"), [
+    # National: the land registration was answered, sure of it, for the tax on a transfer.
+    ("nộp thuế khi chuyển nhượng nhà đất", [0, 1, 2], TAX_TITLES[2]),
+    ("nop thue khi ban nha", [0, 1, 2], TAX_TITLES[2]),              # "bán nhà" is a transfer
+    ("khai thuế cho thuê nhà", [3, 4], TAX_TITLES[4]),
+    ("thuê nhà ở cũ của nhà nước", [3, 4], TAX_TITLES[3]),           # rent, not tax
+    ("thue nha o cu", [3, 4], TAX_TITLES[3]),                        # without marks, "thue" alone is rent
+    ("chuyển nhượng nhà đất", [0, 2], TAX_TITLES[0]),                # no tax asked
+    ("nộp thuế đất", [0, 5], TAX_TITLES[0]),                         # filed with the tax office is no tax
+])
+def test_a_question_asking_about_a_tax_gets_a_tax_title_first(question: str, order: list[int], expected: str) -> None:
+    documents = title_documents(TAX_TITLES)
+    assert documents[_asked_tax_first(question, default_expander(), order, documents)[0]].title == expected
 
 
 LEGAL_AID = ("Thủ tục rút yêu cầu trợ giúp pháp lý của người được trợ giúp pháp lý",

@@ -572,6 +572,12 @@ def _foreign_element_when_said(query: str, order: list[int],
     """A first procedure "… có yếu tố nước ngoài", asked by a question that names no foreign party,
     goes behind the next of the first few that has nothing foreign in its title ("nhận cháu ruột
     làm con nuôi" is "Đăng ký việc nuôi con nuôi trong nước", not the foreign-element one)."""
+    if said_facets(query).get("foreign") == "có":
+        # The mirror: "lý lịch tư pháp cho người nước ngoài" is the title that names them as well.
+        return _first_goes_behind(
+            order, documents, lambda first: not FOREIGN_IN_TITLE.search(first.title),
+            lambda first, other: bool(FOREIGN_IN_TITLE.search(other.title))
+            and _title_words(first) <= _title_words(other))
     if "foreign" in said_facets(query):
         return order
     return _first_goes_behind(order, documents, lambda first: facets(first.title).foreign == "có",

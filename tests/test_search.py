@@ -25,6 +25,7 @@ from knowledge_base.index import (
     _civil_status_change_first,
     _contradicted_last,
     _correction_first,
+    _foreign_element_when_said,
     _loss_reissue_first,
     _named_acronym_first,
     _register_copy_first,
@@ -316,6 +317,22 @@ ADOPTIONS = ("Giải quyết việc nuôi con nuôi có yếu tố nước ngoà
 ])
 def test_a_foreign_element_the_citizen_did_not_name_comes_second(question: str, expected: str) -> None:
     assert first_title(ADOPTIONS, question) == expected
+
+
+RECORDS = ("Cấp Phiếu lý lịch tư pháp",
+           "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam mà không xác định được nơi thường trú hoặc nơi "
+           "tạm trú; người nước ngoài đã cư trú tại Việt Nam",
+           "Cấp Phiếu lý lịch tư pháp theo yêu cầu của cơ quan tiến hành tố tụng")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # National: the plain title was answered, sure of it, for a foreigner's criminal record.
+    ("xin phiếu lý lịch tư pháp cho người nước ngoài", RECORDS[1]),
+    ("xin phiếu lý lịch tư pháp", RECORDS[0]),
+])
+def test_a_title_naming_the_foreign_party_the_question_names_goes_first(question: str, expected: str) -> None:
+    documents = title_documents(RECORDS)
+    assert documents[_foreign_element_when_said(question, [0, 1, 2], documents)[0]].title == expected
 
 
 DRIVING_LICENCES = ("Cấp giấy phép lái xe", "Cấp lại giấy phép lái xe", "Đổi giấy phép lái xe",

@@ -851,6 +851,8 @@ def test_an_extension_the_record_does_not_name_is_not_answered_as_sure(kb: Knowl
     ("nhập hộ khẩu cho con về nhà ông bà", {"thuong", "tru"}, set()),
     ("nhap khau cho con ve ho noi", {"thuong", "tru"}, set()),
     ("khoan giếng lấy nước sinh hoạt", {"nuoc", "duoi", "dat"}, set()),
+    # National: the citizens' card was answered, sure of it (Luật Căn cước 2023, Điều 30).
+    ("cấp thẻ căn cước cho người gốc việt", {"giay", "chung", "nhan", "quoc", "tich"}, set()),
 ])
 def test_everyday_phrases_the_dictionary_reads(question: str, meant: set[str], not_meant: set[str]) -> None:
     words = set(default_expander()(syllables(question)))

@@ -24,10 +24,17 @@ def _plain(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", strip_diacritics(text).lower()))
 
 
+# A child under a year: "trẻ sơ sinh", "bé mới sinh", "con tôi 3 tháng tuổi".
+_NEWBORN = re.compile(r"\b(?:so sinh|(?:moi|vua) (?:sinh|de|chao doi)|\d{1,2} thang tuoi)\b")
+
+
 def stated_age(question: str) -> int | None:
-    """The age the question gives ("bé 3 tuổi" → 3, "chưa đủ 14 tuổi" → 13), None when it gives
-    none or several."""
-    found = STATED_AGE.findall(_plain(question))
+    """The age the question gives ("bé 3 tuổi" → 3, "chưa đủ 14 tuổi" → 13, "trẻ sơ sinh" → 0),
+    None when it gives none or several."""
+    text = _plain(question)
+    found = STATED_AGE.findall(text)
+    if not found and _NEWBORN.search(text):
+        return 0
     if len(found) != 1:
         return None
     qualifier, number = found[0]

@@ -622,6 +622,8 @@ def test_a_reissue_does_not_lead_when_the_question_names_what_the_first_title_ad
     ("con tôi 15 tuổi làm căn cước được không", 15), ("be 3 tuoi", 3), ("chưa đủ 14 tuổi", 13),
     ("trẻ em dưới 6 tuổi", 5), ("người trên 80 tuổi", 81), ("làm căn cước", None),
     ("con 2 tuổi và con 10 tuổi", None),   # two ages: neither decides
+    # Under a year: "trẻ sơ sinh" got the adults' card, sure of it, on the national catalog.
+    ("lam the can cuoc cho tre so sinh", 0), ("bé nhà em mới sinh", 0), ("con tôi 3 tháng tuổi", 0),
 ])
 def test_the_age_a_question_states(question: str, age: int | None) -> None:
     assert stated_age(question) == age
@@ -636,6 +638,7 @@ ID_CARDS = ("Cấp, đổi, cấp lại thẻ căn cước", "Cấp thẻ căn c
     ("con tôi 15 tuổi làm căn cước được không", [0, 1, 2], "Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên"),
     ("bé nhà em 10 tuổi làm cccd", [2, 0, 1], "Cấp thẻ căn cước cho người dưới 14 tuổi"),
     ("con 8 tuổi làm căn cước", [1, 0], "Cấp thẻ căn cước cho người dưới 14 tuổi"),   # already right
+    ("làm thẻ căn cước cho trẻ sơ sinh", [0, 2, 1], "Cấp thẻ căn cước cho người dưới 14 tuổi"),
     # A variant asked that the age's title is not: "đổi sang căn cước" at 20 is not a first issue.
     ("tôi 20 tuổi muốn đổi CMND sang căn cước", [0, 2], "Cấp, đổi, cấp lại thẻ căn cước"),
     # Another procedure with an age in its title is not the first one's: a passport stays first.

@@ -856,6 +856,9 @@ def test_an_extension_the_record_does_not_name_is_not_answered_as_sure(kb: Knowl
     ("khoan giếng lấy nước sinh hoạt", {"nuoc", "duoi", "dat"}, set()),
     # National: the citizens' card was answered, sure of it (Luật Căn cước 2023, Điều 30).
     ("cấp thẻ căn cước cho người gốc việt", {"giay", "chung", "nhan", "quoc", "tich"}, set()),
+    # National: the karaoke licence was answered, sure of it, for "xin giay phep kinh doanh".
+    ("xin giay phep kinh doanh", {"ho", "thanh", "lap"}, set()),
+    ("mở quán cà phê", {"an", "toan", "thuc", "pham"}, set()),
 ])
 def test_everyday_phrases_the_dictionary_reads(question: str, meant: set[str], not_meant: set[str]) -> None:
     words = set(default_expander()(syllables(question)))

@@ -357,7 +357,7 @@ class HybridIndex:
                 fused[position] = fused.get(position, 0.0) + weight / (RRF_K + rank)
         order = sorted(fused, key=lambda p: (-fused[p], p))
         if mode == "hybrid":
-            order = _named_acronym_first(query, order, documents, acronyms)
+            order = _named_acronym_first(query, order, documents, acronyms, lexical)
             order = _unsaid_qualifier_last(query, self.expander, order, documents)
             order = _named_variant_first(query, order, documents)
             order = _said_case_first(query, order, documents)
@@ -396,14 +396,31 @@ ACRONYM_DEPTH = 5
 
 
 def _named_acronym_first(query: str, order: list[int], documents: Sequence[SearchDocument | None],
-                         acronyms: frozenset[str]) -> list[int]:
+                         acronyms: frozenset[str], lexical: np.ndarray | None = None) -> list[int]:
     """A question naming an acronym few titles carry ("ABTC", "CITES", "AMO") gets first the best
-    of the first few procedures whose title carries it, when the first does not."""
+    of the first few procedures whose title carries it, when the first does not; when none of the
+    first few does, the one of all that the question's words match best (a long letter about
+    "Phòng Quản lý xuất nhập cảnh Công an tỉnh" left "thẻ ABTC" 60th)."""
     named = acronyms & set(syllables(query))
     if not named:
         return order
-    return _first_goes_behind(order, documents, lambda first: not named & set(syllables(first.title)),
-                              lambda first, other: bool(named & set(syllables(other.title))), ACRONYM_DEPTH)
+
+    def carries(document: SearchDocument | None) -> bool:
+        return (document is not None and document.kind == "procedure"
+                and bool(named & set(syllables(document.title))))
+
+    moved = _first_goes_behind(order, documents, lambda first: not carries(first),
+                               lambda first, other: carries(other), ACRONYM_DEPTH)
+    if moved is not order or lexical is None or not order or carries(documents[order[0]]):
+        return moved
+    found = [p for p, document in enumerate(documents)
+             if document is not None and any(a in document.title.lower() for a in named) and carries(document)]
+    if not found:
+        return order
+    # All of them, best first: the variant rules after this one choose among them ("cấp thẻ ABTC"
+    # is "Cấp mới thẻ ABTC", though "Cấp lại thẻ ABTC" matched more words).
+    best = sorted(found, key=lambda p: (-float(lexical[p]), p))[:ACRONYM_DEPTH]
+    return [*best, *(p for p in order if p not in best)]
 
 
 def _named_variant_first(query: str, order: list[int],

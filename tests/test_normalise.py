@@ -40,9 +40,11 @@ def test_everyday_words_reach_the_official_ones() -> None:
     assert "cai_chinh" in terms("giấy khai sinh ghi sai tên cha") and "cai_chinh" in terms("sửa ngày sinh")
     assert "giai_the" in terms("đóng cửa công ty") and "doanh_nghiep" in terms("giải thể công ty")
     # A business the law opens only with a certificate of security and order (Nghị định 96/2016).
-    for business in ("mở tiệm cầm đồ", "kinh doanh nhà nghỉ", "mo tiem massage", "dịch vụ bảo vệ", "kinh doanh gas"):
+    for business in ("mở tiệm cầm đồ", "kinh doanh nhà nghỉ", "mo tiem massage", "kinh doanh dịch vụ bảo vệ",
+                     "kinh doanh gas"):
         assert {"an_ninh", "trat_tu"} <= set(terms(business)), business
     assert "an_ninh" not in terms("bảo vệ môi trường") and "an_ninh" not in terms("đồ dùng học tập")
+    assert "an_ninh" not in terms("dịch vụ bảo vệ tàu quân sự")   # a navy ship's guards are hired, not licensed
     assert "an_ninh" not in terms("khai báo tạm trú cho khách ở nhà nghỉ")   # a guest, not the business
     # "đi đăng kiểm ô tô" is the inspection; an air gun is a weapon ("bổ sung" is not "súng").
     assert "kiem_dinh" in terms("đăng kiểm xe ô tô") and "vu_khi" in terms("mua súng hơi")

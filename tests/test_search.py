@@ -414,6 +414,19 @@ def test_an_acronym_the_question_names_puts_its_titles_first(question: str, expe
     assert documents[_named_acronym_first(question, [0, 1, 2], documents, frozenset({"abtc"}))[0]].title == expected
 
 
+def test_an_acronym_the_question_names_is_found_beyond_the_candidates() -> None:
+    # National: a letter about "Phòng Quản lý xuất nhập cảnh Công an tỉnh" left "thẻ ABTC" 60th,
+    # outside the hits the rules see; the titles carrying it come first, the best matched first.
+    titles = (*(f"Thủ tục xuất nhập cảnh {i}" for i in range(6)), "Cấp lại thẻ ABTC", "Cấp mới thẻ ABTC")
+    documents = title_documents(titles)
+    lexical = np.array([9.0, 8, 7, 6, 5, 4, 3.0, 2.5])
+    order = _named_acronym_first("doanh nhân muốn cấp thẻ ABTC tại Phòng Quản lý xuất nhập cảnh", [0, 1, 2, 3, 4, 5],
+                                 documents, frozenset({"abtc"}), lexical)
+    assert order[:2] == [6, 7] and order[2:] == [0, 1, 2, 3, 4, 5]
+    # Without an acronym named, nothing moves.
+    assert _named_acronym_first("xuất nhập cảnh", [0, 1], documents, frozenset({"abtc"}), lexical) == [0, 1]
+
+
 PERMITS = ("Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ",
            "Cấp giấy phép xây dựng sửa chữa, cải tạo đối với công trình cấp III, cấp IV")
 

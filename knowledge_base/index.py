@@ -949,8 +949,9 @@ def _correction_first(query: str, order: list[int], documents: Sequence[SearchDo
     """A paper with wrong details ("sổ đỏ bị sai tên") is corrected where its field has a correction
     for it: such a title of the first one's field, whose paper the first one names, goes first
     however low it ranks ("Đính chính Giấy chứng nhận đã cấp", not "Cấp đổi Giấy chứng nhận …");
-    a paper with none (the căn cước) keeps its exchange."""
-    if not miswritten(query):
+    a paper with none (the căn cước) keeps its exchange. Naming the act asks it too ("đính chính sổ
+    đỏ")."""
+    if not miswritten(query) and not _CORRECTION.search(" ".join(syllables(query))):
         return order
 
     def corrects(document: SearchDocument) -> bool:

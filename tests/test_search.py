@@ -767,6 +767,8 @@ CORRECTIONS = (
     ("sổ đỏ bị sai tên", [0, 1, 3, 4, 2], CORRECTIONS[2][0]),
     ("giấy chứng nhận quyền sử dụng đất bị ghi sai diện tích", [0, 1, 2], CORRECTIONS[2][0]),
     ("sổ đỏ bị rách", [0, 1, 2], CORRECTIONS[0][0]),            # damaged, not miswritten
+    # Naming the act asks it: "dinh chinh so do" was answered, sure of it, with a first registration.
+    ("dinh chinh so do", [0, 1, 2], CORRECTIONS[2][0]),
     # A correction in another field does not answer: the vehicle's and the card's exchange stay.
     ("giấy đăng ký xe bị sai số khung", [3, 2, 4], CORRECTIONS[3][0]),
     ("thẻ căn cước bị sai ngày sinh", [5, 2, 4], CORRECTIONS[5][0]),
@@ -874,6 +876,7 @@ def test_an_extension_the_record_does_not_name_is_not_answered_as_sure(kb: Knowl
     ("mở quán cà phê", {"an", "toan", "thuc", "pham"}, set()),
     # National: a vehicle's "Cấp lại giấy chứng nhận cải tạo" came first for a house.
     ("cải tạo nhà cấp 4 thành nhà 2 tầng", {"giay", "phep", "xay", "dung"}, set()),
+    ("tách hộ khẩu", {"tach", "ho"}, set()),
 ])
 def test_everyday_phrases_the_dictionary_reads(question: str, meant: set[str], not_meant: set[str]) -> None:
     words = set(default_expander()(syllables(question)))

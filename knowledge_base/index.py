@@ -911,8 +911,6 @@ def _loss_reissue_first(query: str, expander: Expander, order: list[int],
     first = head[0][1]
     if (not names_reported_case(query, first.title) if facets(first.title).variant not in REISSUES
             else not subject_of(first) <= said):
-        # The reissue naming most of what was lost: "giấy đăng ký xe" is the vehicle's, not the
-        # land certificate's "Giấy chứng nhận", though both are said.
         # A first reissue gives way only to one naming as much of what the question says:
         # "giấy chứng nhận thương binh bị mất" is not the land's "Cấp lại Giấy chứng nhận do bị mất",
         # though the first adds unsaid words ("… đối với thương binh đang tại ngũ").
@@ -921,6 +919,8 @@ def _loss_reissue_first(query: str, expander: Expander, order: list[int],
                  for rank, (p, doc) in enumerate(head[1:])
                  if for_this_loss(first, doc) and len(subject_of(doc) & said) >= said_of_first]
         if found:
+            # The reissue naming most of what was lost: "giấy đăng ký xe" is the vehicle's, not the
+            # land certificate's "Giấy chứng nhận", though both are said.
             chosen = max(found)[2]
             return [chosen, *(p for p in order if p != chosen)]
     return order
@@ -988,45 +988,6 @@ _ORGANISATION_KIND = re.compile(
     r"|cong chung|hop tac xa|casino|tro choi dien tu|tham dinh gia|kiem toan|xo so)\b")
 _ANY_COMPANY = re.compile(r"\b(?:cong ty|doanh nghiep)\b")
 _COMPANY_SAID = re.compile(r"\b(?:cong ty|doanh nghiep|cty|ct|dn)\b")   # before the dictionary spells it out
-# A tax asked for by name: "nộp thuế khi chuyển nhượng nhà đất" is the tax return on a transfer, not
-# the land registration of it. Typed without marks, "thue" is "thuê" (rent) as often: only a
-# tax's own words say it then.
-_TAX_UNMARKED = re.compile(r"\b(?:nop|khai|dong|hoan|mien|giam|quyet toan|no|ma so|cuc|chi cuc) thue\b"
-                           r"|\bthue (?:thu nhap|tncn|gtgt|gia tri gia tang|tieu thu dac biet|tai nguyen"
-                           r"|xuat khau|nhap khau|su dung dat|mon bai)\b")
-TAX_DEPTH = 5
-_TAX = _marked_words("thuế")[0]   # as ``_marked_words`` spells it, its tone mark last
-
-
-def _asked_tax_first(query: str, expander: Expander, order: list[int],
-                     documents: Sequence[SearchDocument | None]) -> list[int]:
-    """A question asking about a tax gets first, among the first ``TAX_DEPTH``, the title naming a
-    tax that names most of what the question says, read with the dictionary ("bán đất" is
-    "chuyển nhượng … bất động sản"), when the first names no tax."""
-    words = _marked_words(query) if _typed_with_marks(query) else []
-    if _TAX not in words and not _TAX_UNMARKED.search(" ".join(syllables(query))):
-        return order
-    head = [p for p in order[:TAX_DEPTH] if (doc := documents[p]) is not None and doc.kind == "procedure"]
-    if not head or _names_tax(documents[head[0]]):   # type: ignore[arg-type]
-        return order
-    said = set(_expanded(expander, query)) - _TAX_WORDS - FILLER - _PROCEDURE_WORDS
-    shared = [(len(_title_words(documents[p]) & said), -rank, p)   # type: ignore[arg-type]
-              for rank, p in enumerate(head) if _names_tax(documents[p])]   # type: ignore[arg-type]
-    if not shared:
-        return order
-    chosen = max(shared)[2]
-    return [chosen, *(p for p in order if p != chosen)]
-
-
-def _names_tax(document: SearchDocument) -> bool:
-    """The title is about a tax, not only filed with the tax office ("… cơ quan thuế có thẩm quyền")."""
-    words = _title_marked_words(document.title)
-    return any(word == _TAX and (i == 0 or words[i - 1] != "quan") for i, word in enumerate(words))
-
-
-_TAX_WORDS = frozenset(syllables("thuế nộp khai"))
-
-
 ORGANISATION_DEPTH = 10
 
 
@@ -1049,6 +1010,44 @@ def _unsaid_organisation_last(query: str, expander: Expander, order: list[int],
     return _first_goes_behind(
         order, documents, lambda first: bool(_ORGANISATION_KIND.search(" ".join(syllables(first.title)))),
         plain_company, ORGANISATION_DEPTH)
+
+
+# A tax asked for by name: "nộp thuế khi chuyển nhượng nhà đất" is the tax return on a transfer, not
+# the land registration of it. Typed without marks, "thue" is "thuê" (rent) as often: only a
+# tax's own words say it then.
+_TAX_UNMARKED = re.compile(r"\b(?:nop|khai|dong|hoan|mien|giam|quyet toan|no|ma so|cuc|chi cuc) thue\b"
+                           r"|\bthue (?:thu nhap|tncn|gtgt|gia tri gia tang|tieu thu dac biet|tai nguyen"
+                           r"|xuat khau|nhap khau|su dung dat|mon bai)\b")
+TAX_DEPTH = 5
+_TAX = _marked_words("thuế")[0]   # as ``_marked_words`` spells it, its tone mark last
+
+
+def _asked_tax_first(query: str, expander: Expander, order: list[int],
+                     documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A question asking about a tax gets first, among the first ``TAX_DEPTH``, the title naming a
+    tax that names most of what the question says, read with the dictionary ("bán đất" is
+    "chuyển nhượng … bất động sản"), when the first names no tax."""
+    words = _marked_words(query) if _typed_with_marks(query) else []
+    if _TAX not in words and not _TAX_UNMARKED.search(" ".join(syllables(query))):
+        return order
+    head = [(p, doc) for p in order[:TAX_DEPTH] if (doc := documents[p]) is not None and doc.kind == "procedure"]
+    if not head or _names_tax(head[0][1]):
+        return order
+    said = set(_expanded(expander, query)) - _TAX_WORDS - FILLER - _PROCEDURE_WORDS
+    shared = [(len(_title_words(doc) & said), -rank, p) for rank, (p, doc) in enumerate(head) if _names_tax(doc)]
+    if not shared:
+        return order
+    chosen = max(shared)[2]
+    return [chosen, *(p for p in order if p != chosen)]
+
+
+def _names_tax(document: SearchDocument) -> bool:
+    """The title is about a tax, not only filed with the tax office ("… cơ quan thuế có thẩm quyền")."""
+    words = _title_marked_words(document.title)
+    return any(word == _TAX and (i == 0 or words[i - 1] != "quan") for i, word in enumerate(words))
+
+
+_TAX_WORDS = frozenset(syllables("thuế nộp khai"))
 
 
 def _first_goes_behind(order: list[int], documents: Sequence[SearchDocument | None],

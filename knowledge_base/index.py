@@ -16,6 +16,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -543,15 +544,8 @@ QUOTED_MARGIN = 3
 
 def _longest_common_run(title: Sequence[str], question: Sequence[str]) -> int:
     """The longest run of consecutive syllables of ``title`` that ``question`` holds in a row."""
-    best, previous = 0, [0] * (len(question) + 1)
-    for word in title:
-        current = [0] * (len(question) + 1)
-        for j, said in enumerate(question, start=1):
-            if word == said:
-                current[j] = previous[j - 1] + 1
-                best = max(best, current[j])
-        previous = current
-    return best
+    match = SequenceMatcher(None, title, question, autojunk=False).find_longest_match(0, len(title), 0, len(question))
+    return match.size
 
 
 @lru_cache(maxsize=16384)   # titles come back question after question

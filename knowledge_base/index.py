@@ -43,6 +43,7 @@ from knowledge_base.variants import (
     facets,
     lost,
     miswritten,
+    names_asked_kind,
     names_reported_case,
     rank_siblings,
     same_case_free_subject,
@@ -755,7 +756,8 @@ def _contradicted_last(query: str, expander: Expander, order: list[int],
     "Giải thể doanh nghiệp")."""
     readings = _readings(query, expander)
     moved = _first_goes_behind(order, documents, lambda first: contradicts(query, first.title, readings),
-                               lambda first, other: does_asked_act(query, other.title, readings), VARIANT_DEPTH)
+                               lambda first, other: does_asked_act(query, other.title, readings)
+                               or names_asked_kind(query, other.title, readings), VARIANT_DEPTH)
     if moved != order:
         return moved
     # Without a title doing the act, only the question's own words move the first: "sửa nhà" read as

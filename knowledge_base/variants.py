@@ -377,7 +377,10 @@ _TITLE_ISSUE = [("lan dau", "cấp mới"), ("cap moi", "cấp mới"), ("cap la
 # Kinds of one paper that are different procedures: a diplomatic or official passport is Bộ Ngoại
 # giao's, not the ordinary one ("cấp hộ chiếu công vụ" was answered, sure of it, with "Cấp hộ chiếu
 # phổ thông").
-_KINDS = (("ho chieu pho thong", "ho chieu cong vu", "ho chieu ngoai giao"),)
+# A security is registered by what secures it (Nghị định 99/2022/NĐ-CP): a car under mortgage is
+# movable property, not a ship ("xóa đăng ký thế chấp ô tô" got "… bằng tàu biển", the shorter title).
+_KINDS = (("ho chieu pho thong", "ho chieu cong vu", "ho chieu ngoai giao"),
+          ("bang tau bay", "bang tau bien", "bang dong san", "bang quyen su dung dat"))
 
 
 def _named_kind(text: str, kinds: tuple[str, ...]) -> str | None:
@@ -389,6 +392,14 @@ def does_asked_act(question: str, title: str, readings: str = "") -> bool:
     nghiệp, …"), or the dictionary's ``readings`` of it do ("đóng cửa công ty": giải thể)."""
     text, name = f" {_plain(question)} {_plain(readings)} ", f" {_plain(title)} "
     return any(f" {act} " in text and f" {act} " in name for act in _ACTS)
+
+
+def names_asked_kind(question: str, title: str, readings: str = "") -> bool:
+    """The title names the kind the question, or the dictionary's ``readings`` of it, names
+    ("thế chấp ô tô" is "… bằng động sản")."""
+    text, name = f" {_plain(question)} {_plain(readings)} ", f" {_plain(title)} "
+    return any((kind := _named_kind(text, kinds)) is not None and kind == _named_kind(name, kinds)
+               for kinds in _KINDS)
 
 
 def contradicts(question: str, title: str, readings: str = "") -> bool:

@@ -464,6 +464,25 @@ def test_the_act_the_question_names_goes_first_however_low_it_ranks(question: st
     assert documents[_contradicted_last(question, default_expander(), [0, 1, 2, 3, 4], documents)[0]].title == expected
 
 
+SECURITIES = ("Xóa đăng ký biện pháp bảo đảm bằng tàu biển", "Xóa đăng ký biện pháp bảo đảm bằng tàu bay",
+              "Xóa đăng ký biện pháp bảo đảm bằng động sản (không phải là tàu bay, tàu biển, chứng khoán đã "
+              "đăng ký tập trung), bằng cây hằng năm, công trình tạm",
+              "Xóa đăng ký biện pháp bảo đảm bằng quyền sử dụng đất, tài sản gắn liền với đất")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # The ship's shorter title came first: a car under mortgage is movable property.
+    ("xoa dang ky the chap o to", SECURITIES[2]),
+    ("xóa đăng ký thế chấp ô tô", SECURITIES[2]),
+    # Naming no kind, the order stays.
+    ("xóa đăng ký thế chấp", SECURITIES[0]),
+    ("xóa đăng ký biện pháp bảo đảm bằng tàu biển", SECURITIES[0]),
+])
+def test_a_security_is_found_by_what_secures_it(question: str, expected: str) -> None:
+    documents = title_documents(SECURITIES)
+    assert documents[_contradicted_last(question, default_expander(), [0, 1, 2, 3], documents)[0]].title == expected
+
+
 FISHING_BOATS = ("Xóa đăng ký tàu cá, tàu phục vụ nuôi trồng thủy sản", "Thu hồi đăng ký tàu cá",
                  "Đăng ký tàu biển tạm thời", "Cấp giấy chứng nhận đăng ký tàu cá, tàu phục vụ nuôi trồng thủy sản")
 

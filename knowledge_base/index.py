@@ -729,7 +729,8 @@ def _unasked_change_last(query: str, order: list[int], documents: Sequence[Searc
     if "variant" in said_facets(query) or miswritten(query):
         return order
     asked = set(subject_words(query))
-    said = f" {' '.join(syllables(query))} "
+    question = syllables(query)
+    said = f" {' '.join(question)} "
 
     def changes(document: SearchDocument) -> bool:
         act = _CHANGES.match(" ".join(syllables(document.title)))
@@ -741,9 +742,26 @@ def _unasked_change_last(query: str, order: list[int], documents: Sequence[Searc
         title = " ".join(syllables(other.title))
         return bool(_GRANTS.search(title)) and not changes(other) and asked <= set(title.split())
 
+    def what_it_changes(first: SearchDocument, other: SearchDocument) -> bool:
+        act = _CHANGES.match(" ".join(syllables(first.title)))
+        changed = _title_syllables(first.title)[len(act.group(0).split()) if act else 0:]
+        title = _title_syllables(other.title)
+        return (not changes(other) and _longest_common_run(changed, title) >= CHANGED_RUN
+                and _longest_common_run(title, question) >= CHANGED_RUN)
+
     if not asked:
         return order
-    return _first_goes_behind(order, documents, changes, issues_what_is_asked, VARIANT_DEPTH)
+    moved = _first_goes_behind(order, documents, changes, issues_what_is_asked, VARIANT_DEPTH)
+    if moved != order or len(question) < LETTER:
+        return moved
+    return _first_goes_behind(order, documents, changes, what_it_changes, CHANGED_DEPTH)
+
+
+# A letter ("Trường hợp nào … phải từ chối thực hiện trợ giúp pháp lý?") holds no title's every word:
+# for one, the title that does what the first changes goes first when both share a run of its words.
+LETTER = 16          # syllables; shorter questions name what they ask, and the rule above reads them
+CHANGED_RUN = 4
+CHANGED_DEPTH = 5
 
 
 def _contradicted_last(query: str, expander: Expander, order: list[int],

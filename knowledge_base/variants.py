@@ -86,7 +86,7 @@ _LOSS = re.compile(rf"\b(?:{_LOST})\b")
 # A card written wrong ("thẻ căn cước bị sai ngày sinh", "bằng lái ghi sai tên") is exchanged too
 # (Luật Căn cước 2023 Điều 24, thẻ BHYT, giấy phép lái xe), and reissued where no exchange exists.
 # A register entry written wrong is a correction ("cải chính"), which the search finds by its words.
-_MISWRITTEN = re.compile(r"\b(?:(?:ghi|in|viet|bi) sai|sai sot|sai (?:thong tin|ten|ho ten|ho|ngay sinh"
+_MISWRITTEN = re.compile(r"\b(?:(?:ghi|in|viet|bi) (?:sai|nham)|sai sot|sai (?:thong tin|ten|ho ten|ho|ngay sinh"
                          r"|nam sinh|ngay thang|que quan|gioi tinh|dia chi|dan toc))\b")
 _ASKED_VARIANT = [
     (re.compile(r"\b(?:cap moi|lam moi|lan dau|xin moi)\b"), "cấp mới"),

@@ -766,6 +766,30 @@ def test_a_change_nobody_asked_for_goes_behind_the_founding(question: str, order
     assert documents[_unasked_change_last(question, order, documents)[0]].title == expected
 
 
+CHANGES_OF_A_SERVICE = ("Thủ tục thay đổi người thực hiện trợ giúp pháp lý", "Thủ tục yêu cầu trợ giúp pháp lý",
+                        "Cấp lại giấy miễn thị thực tại Cục Quản lý xuất nhập cảnh, Bộ Công an",
+                        "Cấp thị thực cho người nước ngoài tại Cục Quản lý xuất nhập cảnh")
+
+
+@pytest.mark.parametrize(("question", "order", "expected"), [
+    # A letter holds no title's every word; the service the first changes, sharing its words, goes first.
+    ("Trường hợp nào không được tiếp tục thực hiện hoặc phải từ chối thực hiện trợ giúp pháp lý?", [0, 1],
+     CHANGES_OF_A_SERVICE[1]),
+    # A letter asking the change keeps it.
+    ("Tôi đang được trợ giúp pháp lý nhưng muốn thay đổi người thực hiện trợ giúp pháp lý thì làm thế nào?",
+     [0, 1], CHANGES_OF_A_SERVICE[0]),
+    # A short question is read by the rule above, which wants every asked word in the other title.
+    ("từ chối thực hiện trợ giúp pháp lý", [0, 1], CHANGES_OF_A_SERVICE[0]),
+    # Sharing a run the letter does not say (an agency's name) is no reason.
+    ("Tôi là người nước ngoài đã được miễn thị thực năm năm, nay muốn hỏi thời hạn tạm trú được bao lâu ạ?",
+     [2, 3], CHANGES_OF_A_SERVICE[2]),
+])
+def test_a_letter_gets_the_service_a_change_nobody_asked_for_changes(question: str, order: list[int],
+                                                                    expected: str) -> None:
+    documents = title_documents(CHANGES_OF_A_SERVICE)
+    assert documents[_unasked_change_last(question, order, documents)[0]].title == expected
+
+
 def fielded(titles: tuple[tuple[str, str], ...]) -> list[SearchDocument]:
     """Procedures known by their titles and fields, ids "0", "1", … in order."""
     return [SearchDocument(str(i), "procedure", t, [t], "", [t], field=f) for i, (t, f) in enumerate(titles)]

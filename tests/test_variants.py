@@ -333,6 +333,7 @@ def test_a_record_for_another_act_or_issue_contradicts_the_question(question: st
     # A card written wrong is exchanged too (Luật Căn cước 2023, Điều 24).
     (("Cấp lại thẻ căn cước", "Cấp đổi thẻ căn cước"), "thẻ căn cước bị sai ngày sinh", "id-1"),
     (("Cấp lại giấy phép lái xe", "Đổi giấy phép lái xe"), "bang lai ghi sai ten", "id-1"),
+    (("Cấp lại thẻ căn cước", "Cấp đổi thẻ căn cước"), "căn cước bị ghi nhầm quê quán", "id-1"),
     # … and reissues a paper whose procedure has no exchange ("Cấp lại … bị mất, bị hỏng").
     (("Cấp chứng chỉ hành nghề Quản tài viên", "Cấp lại chứng chỉ hành nghề Quản tài viên"),
      "chứng chỉ hành nghề quản tài viên bị rách", "id-1"),

@@ -1030,9 +1030,9 @@ def _unsaid_organisation_last(query: str, expander: Expander, order: list[int],
 # the land registration of it. Typed without marks, "thue" is "thuê" (rent) as often: only a
 # tax's own words say it then.
 _TAX_UNMARKED = re.compile(r"\b(?:nop|khai|dong|hoan|mien|giam|quyet toan|no|ma so|cuc|chi cuc) thue\b"
-                           r"|\bthue (?:thu nhap|tncn|gtgt|gia tri gia tang|tieu thu dac biet|tai nguyen"
+                           r"|\bthue (?:chuyen nhuong|thu nhap|tncn|gtgt|gia tri gia tang|tieu thu dac biet|tai nguyen"
                            r"|xuat khau|nhap khau|su dung dat|mon bai)\b")
-TAX_DEPTH = 5
+TAX_DEPTH = 10
 _TAX = _marked_words("thuế")[0]   # as ``_marked_words`` spells it, its tone mark last
 
 
@@ -1045,20 +1045,23 @@ def _asked_tax_first(query: str, expander: Expander, order: list[int],
     if _TAX not in words and not _TAX_UNMARKED.search(" ".join(syllables(query))):
         return order
     head = [(p, doc) for p in order[:TAX_DEPTH] if (doc := documents[p]) is not None and doc.kind == "procedure"]
-    if not head or _names_tax(head[0][1]):
+    if not head:
         return order
     said = set(_expanded(expander, query)) - _TAX_WORDS - FILLER - _PROCEDURE_WORDS
     shared = [(len(_title_words(doc) & said), -rank, p) for rank, (p, doc) in enumerate(head) if _names_tax(doc)]
     if not shared:
         return order
     chosen = max(shared)[2]
+    if _names_tax(head[0][1]) and len(_title_words(head[0][1]) & said) >= max(shared)[0]:
+        return order
     return [chosen, *(p for p in order if p != chosen)]
 
 
 def _names_tax(document: SearchDocument) -> bool:
     """The title is about a tax, not only filed with the tax office ("… cơ quan thuế có thẩm quyền")."""
     words = _title_marked_words(document.title)
-    return any(word == _TAX and (i == 0 or words[i - 1] != "quan") for i, word in enumerate(words))
+    return (any(word == _TAX and (i == 0 or words[i - 1] != "quan") for i, word in enumerate(words))
+            or " truoc ba " in f" {' '.join(_title_syllables(document.title))} ")   # once "thuế trước bạ"
 
 
 _TAX_WORDS = frozenset(syllables("thuế nộp khai"))

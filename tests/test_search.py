@@ -505,7 +505,10 @@ TAX_TITLES = ("Đăng ký biến động đất đai (chuyển nhượng, tặng
               "Khai thuế TNCN đối với cá nhân có thu nhập từ chuyển nhượng bất động sản",
               "Cho thuê nhà ở cũ thuộc tài sản công",
               "Khai thuế đối với cá nhân cho thuê bất động sản trực tiếp khai thuế với cơ quan thuế",
-              "Giảm tiền thuê đất trong trường hợp cơ quan thuế có thẩm quyền giải quyết")
+              "Giảm tiền thuê đất trong trường hợp cơ quan thuế có thẩm quyền giải quyết",
+              "Khai thuế đối với tổ chức khai thuế thay, nộp thuế thay cho cá nhân có bất động sản cho thuê",
+              "Khai lệ phí trước bạ/ Miễn lệ phí trước bạ đối với tài sản khác",
+              "Khai thuế thu nhập cá nhân đối với cá nhân có thu nhập từ nhận thừa kế, quà tặng là các tài sản khác")
 
 
 @pytest.mark.parametrize(("question", "order", "expected"), [
@@ -517,6 +520,12 @@ TAX_TITLES = ("Đăng ký biến động đất đai (chuyển nhượng, tặng
     ("thue nha o cu", [3, 4], TAX_TITLES[3]),                        # without marks, "thue" alone is rent
     ("chuyển nhượng nhà đất", [0, 2], TAX_TITLES[0]),                # no tax asked
     ("nộp thuế đất", [0, 5], TAX_TITLES[0]),                         # filed with the tax office is no tax
+    # A first tax title for another tax gives way to the one naming more of the question.
+    ("nộp thuế khi bán đất", [6, 0, 2], TAX_TITLES[2]),
+    ("thue chuyen nhuong dat", [0, 1, 2], TAX_TITLES[2]),             # "thuế chuyển nhượng": a tax
+    ("khai thuế cho thuê nhà", [4, 6], TAX_TITLES[4]),                # as good: the order stays
+    # What citizens still call "thuế trước bạ" is a fee, "lệ phí trước bạ".
+    ("thuế trước bạ xe máy", [7, 8], TAX_TITLES[7]),
 ])
 def test_a_question_asking_about_a_tax_gets_a_tax_title_first(question: str, order: list[int], expected: str) -> None:
     documents = title_documents(TAX_TITLES)

@@ -928,6 +928,15 @@ def test_an_extension_the_record_does_not_name_is_not_answered_as_sure(kb: Knowl
     ("mở quán cà phê", {"an", "toan", "thuc", "pham"}, set()),
     # National: a vehicle's "Cấp lại giấy chứng nhận cải tạo" came first for a house.
     ("cải tạo nhà cấp 4 thành nhà 2 tầng", {"giay", "phep", "xay", "dung"}, set()),
+    # National: the weapons' "lãnh thổ" titles came first for "lên thổ cư", the land's "Cấp lại
+    # Giấy chứng nhận do bị mất" for an inspection certificate, a driving school for digging a road,
+    # an investment fund's certificate for a planning one.
+    ("lên thổ cư cần làm gì", {"chuyen", "muc", "dich", "o"}, set()),
+    ("cấp lại giấy chứng nhận đăng kiểm bị mất", {"kiem", "dinh", "co", "gioi"}, set()),
+    ("xin phép đào đường lắp ống nước", {"thi", "cong", "duong", "bo"}, set()),
+    ("dang ky dao tao lai xe", set(), {"thi", "cong"}),
+    ("xin chứng chỉ quy hoạch", {"cung", "cap", "thong", "tin"}, set()),
+    ("thuế chuyển nhượng đất", {"bat", "dong", "san"}, set()),
 ])
 def test_everyday_phrases_the_dictionary_reads(question: str, meant: set[str], not_meant: set[str]) -> None:
     words = set(default_expander()(syllables(question)))

@@ -1052,7 +1052,10 @@ def _asked_tax_first(query: str, expander: Expander, order: list[int],
     if not shared:
         return order
     chosen = max(shared)[2]
-    if _names_tax(head[0][1]) and len(_title_words(head[0][1]) & said) >= max(shared)[0]:
+    # A first tax title gives way to one naming more of a short question ("nộp thuế khi bán đất"); a
+    # letter's many words match long titles by chance, and its ranking has read them all.
+    if _names_tax(head[0][1]) and (len(syllables(query)) >= LETTER
+                                   or len(_title_words(head[0][1]) & said) >= max(shared)[0]):
         return order
     return [chosen, *(p for p in order if p != chosen)]
 

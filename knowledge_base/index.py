@@ -539,6 +539,7 @@ def _serves_asked_variant(query: str, document: SearchDocument) -> bool:
     return wanted in title.serves if wanted else title.variant not in REISSUES
 
 
+QUOTED_NAME = 3     # syllables: a title a question says whole ("Khóa căn cước điện tử")
 QUOTED_RUN = 6      # syllables in a row: a title's name, not a phrase every title of a field shares
 QUOTED_MARGIN = 3
 
@@ -746,17 +747,22 @@ def _unasked_change_last(query: str, order: list[int], documents: Sequence[Searc
         act = _CHANGES.match(" ".join(syllables(first.title)))
         changed = _title_syllables(first.title)[len(act.group(0).split()) if act else 0:]
         title = _title_syllables(other.title)
-        return (not changes(other) and _longest_common_run(changed, title) >= CHANGED_RUN
+        # Not one that serves a change too ("… hoạt động tại địa điểm mới khi thay đổi …").
+        return (not changes(other) and not _NAMES_A_CHANGE.search(" ".join(title))
+                and _longest_common_run(changed, title) >= CHANGED_RUN
                 and _longest_common_run(title, question) >= CHANGED_RUN)
 
     if not asked:
         return order
     moved = _first_goes_behind(order, documents, changes, issues_what_is_asked, VARIANT_DEPTH)
-    if moved != order or len(question) < LETTER:
+    if moved != order or len(question) < LETTER or _MOVES.search(said):
         return moved
     return _first_goes_behind(order, documents, changes, what_it_changes, CHANGED_DEPTH)
 
 
+# A letter moving what was registered ("chuyển trụ sở chi nhánh sang địa điểm mới") asks a change.
+_MOVES = re.compile(r"\bchuyen (?!nhuong|muc dich|giao)")
+_NAMES_A_CHANGE = re.compile(r"\b(?:hieu dinh|dinh chinh|thay doi|cap nhat|bo sung|sua doi|dieu chinh)\b")
 # A letter ("Trường hợp nào … phải từ chối thực hiện trợ giúp pháp lý?") holds no title's every word:
 # for one, the title that does what the first changes goes first when both share a run of its words.
 LETTER = 16          # syllables; shorter questions name what they ask, and the rule above reads them
@@ -923,6 +929,9 @@ def _loss_reissue_first(query: str, expander: Expander, order: list[int],
     if not head:
         return order
     first = head[0][1]
+    name = _title_syllables(without_level(first.title))
+    if len(name) >= QUOTED_NAME and _longest_common_run(name, syllables(query)) == len(name):
+        return order   # "điện thoại bị mất, tôi muốn khóa căn cước điện tử": the act asked is named whole
     if (not names_reported_case(query, first.title) if facets(first.title).variant not in REISSUES
             else not subject_of(first) <= said):
         # A first reissue gives way only to one naming as much of what the question says:

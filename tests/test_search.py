@@ -639,6 +639,14 @@ def test_a_reissue_for_another_paper_goes_behind_the_one_for_the_paper_lost() ->
     assert order[0] == 4
 
 
+def test_a_loss_does_not_move_a_title_the_question_names_whole() -> None:
+    # The phone is lost, not the card: "Cấp lại thẻ căn cước" came first for locking the electronic one.
+    documents = title_documents(("Khóa căn cước điện tử (thực hiện tại cấp tỉnh)", "Cấp lại thẻ căn cước"))
+    question = "Điện thoại của tôi bị mất, tôi muốn khóa căn cước điện tử để không ai sử dụng được thì làm thế nào?"
+    assert _loss_reissue_first(question, default_expander(), [0, 1], documents)[0] == 0
+    assert _loss_reissue_first("tôi bị mất thẻ căn cước", default_expander(), [0, 1], documents)[0] == 1
+
+
 def test_a_reissue_naming_more_of_the_lost_paper_keeps_its_place() -> None:
     # National: the land's "Cấp lại Giấy chứng nhận do bị mất" came first for a war invalid's lost
     # certificate, because the first also names whom it serves ("… đang tại ngũ, công tác").
@@ -782,7 +790,11 @@ def test_a_change_nobody_asked_for_goes_behind_the_founding(question: str, order
 
 CHANGES_OF_A_SERVICE = ("Thủ tục thay đổi người thực hiện trợ giúp pháp lý", "Thủ tục yêu cầu trợ giúp pháp lý",
                         "Cấp lại giấy miễn thị thực tại Cục Quản lý xuất nhập cảnh, Bộ Công an",
-                        "Cấp thị thực cho người nước ngoài tại Cục Quản lý xuất nhập cảnh")
+                        "Cấp thị thực cho người nước ngoài tại Cục Quản lý xuất nhập cảnh",
+                        "Thủ tục thay đổi địa điểm đặt trụ sở chi nhánh của ngân hàng hợp tác xã",
+                        "Thủ tục chấp thuận thành lập chi nhánh, phòng giao dịch của ngân hàng hợp tác xã",
+                        "Thủ tục xác nhận việc đáp ứng các yêu cầu khai trương hoạt động tại địa điểm mới khi thay đổi "
+                        "địa điểm đặt trụ sở chi nhánh của ngân hàng hợp tác xã")
 
 
 @pytest.mark.parametrize(("question", "order", "expected"), [
@@ -794,6 +806,11 @@ CHANGES_OF_A_SERVICE = ("Thủ tục thay đổi người thực hiện trợ gi
      [0, 1], CHANGES_OF_A_SERVICE[0]),
     # A short question is read by the rule above, which wants every asked word in the other title.
     ("từ chối thực hiện trợ giúp pháp lý", [0, 1], CHANGES_OF_A_SERVICE[0]),
+    # A letter moving what was registered asks the change; a title serving a change too is no other.
+    ("Ngân hàng hợp tác xã muốn chuyển trụ sở chi nhánh sang địa điểm mới trong cùng tỉnh thì hồ sơ gồm gì?",
+     [4, 5], CHANGES_OF_A_SERVICE[4]),
+    ("Ngân hàng hợp tác xã chúng tôi có chi nhánh ở huyện, xin hỏi trụ sở chi nhánh phải đáp ứng điều kiện gì?",
+     [4, 6], CHANGES_OF_A_SERVICE[4]),
     # Sharing a run the letter does not say (an agency's name) is no reason.
     ("Tôi là người nước ngoài đã được miễn thị thực năm năm, nay muốn hỏi thời hạn tạm trú được bao lâu ạ?",
      [2, 3], CHANGES_OF_A_SERVICE[2]),

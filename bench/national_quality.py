@@ -12,6 +12,9 @@ catalog does not have, but whose provincial-list title is a catalog title (the p
 republished under a newer code). No portal question links those procedures by a catalog code,
 which is what the held-out set is built on, so it is the closer estimate of that figure.
 
+A third, ``bench/national_letters.tsv``: 54 letters the team wrote, as the portal's letters are
+written, for procedures drawn at random among those no portal question links.
+
 Side by side: plain BM25 on titles alone (the baseline), the project's lexical index (field-aware),
 dense vectors alone and the hybrid used in production.
 
@@ -45,6 +48,7 @@ from knowledge_base.normalise import strip_diacritics, syllables  # noqa: E402
 from knowledge_base.schema import Procedure  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "catalog" / "national" / "dev_questions.jsonl"
+LETTERS = ROOT / "bench" / "national_letters.tsv"
 
 
 def same_procedure(title: str) -> str:
@@ -126,6 +130,16 @@ def title_matched(source: Path, dev: list[dict], by_code: dict[str, list[Procedu
 _CODE = re.compile(r"\d\.\d{6}")
 
 
+def team_letters(path: Path, by_code: dict[str, list[Procedure]]) -> list[dict]:
+    """``bench/national_letters.tsv``: letters the team wrote for procedures drawn among those no
+    portal question links, whose code the loaded catalog has."""
+    if not path.is_file():
+        return []
+    rows = [line.split("\t", 1) for line in path.read_text("utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    return [{"question": question.strip(), "codes": [code]} for code, question in rows if code in by_code]
+
+
 def _plain_title(title: str) -> str:
     return re.sub(r"^thu tuc ", "", " ".join(re.findall(r"[a-z0-9]+", same_procedure(title))))
 
@@ -157,6 +171,9 @@ def main() -> int:
     if args.questions == str(DEV) and (source / "provincial").is_dir():
         extra = title_matched(source, questions, by_code)
         sets.append((f"title-matched portal questions (held-out-like): {len(extra)} questions", extra))
+    letters = team_letters(LETTERS, by_code)
+    if letters:
+        sets.append((f"team-written letters for procedures no portal question links: {len(letters)}", letters))
     for name, rows in sets:
         print(f"\n{name}\n{'mode':22} {'top-1':>6} {'top-3':>6} {'MRR':>6}")
         ranked = [[ids[i] for i in baseline.rank(q["question"], 10)] for q in rows]

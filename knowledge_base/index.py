@@ -714,7 +714,7 @@ def _asked_act_first(query: str, order: list[int], documents: Sequence[SearchDoc
 
 
 # Titles that found or grant: "Đăng ký thành lập hợp tác xã", "Cấp giấy phép …", "… lần đầu …".
-_GRANTS = re.compile(r"^(?:thu tuc )?(?:dang ky )?(?:thanh lap|cap)\b|\blan dau\b")
+_GRANTS = re.compile(r"^(?:thu tuc )?(?:dang ky )?(?:thanh lap|cap|giao dat)\b|\blan dau\b")
 # Titles that change, correct or redo what was issued before: "Hiệu đính thông tin đăng ký doanh
 # nghiệp", "Đăng ký lại phương tiện …".
 _CHANGES = re.compile(r"^(?:thu tuc )?(?:dang ky |cap )?(hieu dinh|dinh chinh|thay doi|cap nhat|bo sung|sua doi"

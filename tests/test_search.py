@@ -765,7 +765,9 @@ BUSINESS_REGISTRATIONS = (
     "Đăng ký thành lập hợp tác xã, liên hiệp hợp tác xã",
     "Cấp điều chỉnh giấy phép môi trường", "Cấp giấy phép môi trường (cấp Bộ)",
     "Đăng ký lại phương tiện trong trường hợp chuyển từ cơ quan đăng ký khác sang cơ quan đăng ký phương tiện "
-    "thủy nội địa", "Đăng ký phương tiện lần đầu đối với phương tiện đang khai thác trên đường thủy nội địa")
+    "thủy nội địa", "Đăng ký phương tiện lần đầu đối với phương tiện đang khai thác trên đường thủy nội địa",
+    "Điều chỉnh quyết định giao đất, cho thuê đất, cho phép chuyển mục đích sử dụng đất do thay đổi căn cứ",
+    "Giao đất, cho thuê đất, chuyển mục đích sử dụng đất đối với trường hợp giao đất, cho thuê đất không đấu giá")
 
 
 @pytest.mark.parametrize(("question", "order", "expected"), [
@@ -780,6 +782,9 @@ BUSINESS_REGISTRATIONS = (
     ("giấy phép môi trường", [9, 10], "Cấp giấy phép môi trường (cấp Bộ)"),   # was "Cấp điều chỉnh …"
     ("đăng ký phương tiện thủy nội địa", [11, 12], BUSINESS_REGISTRATIONS[12]),   # a first issue, "lần đầu"
     ("đăng ký lại phương tiện thủy nội địa", [11, 12], BUSINESS_REGISTRATIONS[11]),
+    # National: the adjustment of a land decision came first; land is granted by "Giao đất, …".
+    ("xin chuyển mục đích sử dụng đất", [13, 14], BUSINESS_REGISTRATIONS[14]),
+    ("điều chỉnh quyết định cho phép chuyển mục đích sử dụng đất", [13, 14], BUSINESS_REGISTRATIONS[13]),
     # A letter's words are not all in any founding title: the order stays.
     ("công ty tôi đăng ký doanh nghiệp năm 2015, nay ghi nhầm địa chỉ trụ sở", [0, 1, 4], BUSINESS_REGISTRATIONS[0]),
 ])

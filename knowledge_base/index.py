@@ -638,7 +638,8 @@ def _asked_reissue_first(query: str, order: list[int],
             # Not when the question says what the first adds to that subject: "cấp đổi giấy phép lái
             # xe quốc tế" is the international licence (issued anew each time), not "Đổi giấy phép lái xe".
             adds = set(mine.core.split()) - set(theirs.core.split())
-            return theirs.variant == variant and f" {theirs.core} " in f" {mine.core} " and not adds & asked
+            return ((theirs.variant == variant and f" {theirs.core} " in f" {mine.core} " and not adds & asked)
+                    or _same_paper_for_that_case(mine.core, other.title, variant))
 
         # Looked for as deep as a subject's variants go ("thẻ bhyt bị rách": "Cấp đổi thẻ bảo hiểm
         # y tế" was 7th, "làm lại giấy đăng ký xe bị mất": "Cấp lại chứng nhận đăng ký xe" 8th); the
@@ -647,6 +648,18 @@ def _asked_reissue_first(query: str, order: list[int],
         if moved != order:
             return moved
     return order
+
+
+def _same_paper_for_that_case(core: str, title: str, variant: str) -> bool:
+    """``title`` does ``variant`` to the paper ``core`` names, for the case it names among others:
+    "Gia hạn giấy phép xây dựng đối với công trình cấp III, cấp IV … và nhà ở riêng lẻ" extends the
+    "giấy phép xây dựng mới đối với nhà ở riêng lẻ"; the railway's extension names no such case."""
+    paper, _, case = core.partition(" doi voi ")
+    paper = paper.removesuffix(" moi")
+    theirs = facets(title)
+    other = theirs.core.removeprefix(f"{strip_diacritics(variant).lower()} ")
+    does_it = theirs.variant == variant or variant in title.lower()
+    return does_it and bool(case) and other.startswith(f"{paper} ") and f" {case} " in f" {other} "
 
 
 # Acts that end or undo what a procedure of the same subject grants: "Xóa đăng ký tàu cá" is not

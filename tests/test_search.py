@@ -379,6 +379,26 @@ def test_a_reissue_the_citizen_asks_for_comes_first(question: str, expected: str
     assert documents[order[0]].title == expected
 
 
+BUILDING_PERMITS = ("Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ",
+                    "Gia hạn giấy phép xây dựng công trình thiết yếu, dùng chung với đường sắt",
+                    "Gia hạn giấy phép xây dựng đối với công trình cấp III, cấp IV (công trình Không theo tuyến) và "
+                    "nhà ở riêng lẻ",
+                    "Cấp điều chỉnh giấy phép xây dựng đối với công trình cấp III, cấp IV (công trình Không theo "
+                    "tuyến) và nhà ở riêng lẻ")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # National: the house's new permit was answered, sure of it, for its adjustment; the railway's
+    # extension came before the house's.
+    ("dieu chinh giay phep xay dung", BUILDING_PERMITS[3]),
+    ("gia han gpxd", BUILDING_PERMITS[2]),
+    ("xin giấy phép xây dựng nhà ở", BUILDING_PERMITS[0]),
+])
+def test_the_variant_asked_of_a_paper_is_found_for_the_case_the_first_names(question: str, expected: str) -> None:
+    documents = title_documents(BUILDING_PERMITS)
+    assert documents[_asked_reissue_first(question, [0, 1, 2, 3], documents)[0]].title == expected
+
+
 HEALTH_CARDS = ("Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi", "Cấp lại thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)",
                 "Đăng ký đóng, cấp thẻ BHYT đối với người chỉ tham gia BHYT", "Cấp thẻ bảo hiểm y tế",
                 "Thanh toán chi phí BHYT với cơ sở KCB BHYT", "Cấp đổi thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)")

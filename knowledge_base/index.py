@@ -739,7 +739,8 @@ def _unasked_change_last(query: str, order: list[int], documents: Sequence[Searc
     asks none of that, goes behind the first of the first ``VARIANT_DEPTH`` that holds every word
     the question asks about and issues it: "đăng ký doanh nghiệp" is "Đăng ký thành lập doanh
     nghiệp …", not "Hiệu đính thông tin đăng ký doanh nghiệp"; "đăng ký hợp tác xã" is not "Cấp đổi
-    Giấy chứng nhận đăng ký hợp tác xã". Holding every word, it rarely applies to a long letter."""
+    Giấy chứng nhận đăng ký hợp tác xã". Holding every word, it rarely applies to a long letter:
+    for one, the title doing what the first changes goes first (``LETTER``)."""
     if "variant" in said_facets(query) or miswritten(query):
         return order
     asked = set(subject_words(query))
@@ -1062,7 +1063,8 @@ def _asked_tax_first(query: str, expander: Expander, order: list[int],
                      documents: Sequence[SearchDocument | None]) -> list[int]:
     """A question asking about a tax gets first, among the first ``TAX_DEPTH``, the title naming a
     tax that names most of what the question says, read with the dictionary ("bán đất" is
-    "chuyển nhượng … bất động sản"), when the first names no tax."""
+    "chuyển nhượng … bất động sản"), when the first names no tax, or, for a short question, names
+    less of it."""
     words = _marked_words(query) if _typed_with_marks(query) else []
     if _TAX not in words and not _TAX_UNMARKED.search(" ".join(syllables(query))):
         return order

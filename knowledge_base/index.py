@@ -375,7 +375,8 @@ class HybridIndex:
             order = _contradicted_last(query, self.expander, _unasked_ending_last(query, order, documents),
                                        documents)
             order = _asked_act_first(query, order, documents)
-            order = _correction_first(query, _unasked_change_last(query, order, documents), documents)
+            order = _correction_first(query, _unasked_change_last(query, order, documents, self.expander),
+                                      documents)
             order = _asked_tax_first(query, self.expander, order, documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
@@ -734,7 +735,8 @@ _CHANGES = re.compile(r"^(?:thu tuc )?(?:dang ky |cap )?(hieu dinh|dinh chinh|th
                       r"|dieu chinh|lai)\b")
 
 
-def _unasked_change_last(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
+def _unasked_change_last(query: str, order: list[int], documents: Sequence[SearchDocument | None],
+                         expander: Expander | None = None) -> list[int]:
     """A first title that changes, corrects or reissues what was issued before, for a question that
     asks none of that, goes behind the first of the first ``VARIANT_DEPTH`` that holds every word
     the question asks about and issues it: "đăng ký doanh nghiệp" is "Đăng ký thành lập doanh
@@ -744,6 +746,10 @@ def _unasked_change_last(query: str, order: list[int], documents: Sequence[Searc
     if "variant" in said_facets(query) or miswritten(query):
         return order
     asked = set(subject_words(query))
+    # Everyday phrases read as the catalog's words ("lên thổ cư": chuyển mục đích sử dụng đất ở).
+    inferred = expander.inferences(syllables(query)) if expander is not None else []
+    read = set(subject_words(" ".join(w for _, reading in inferred for w in reading)))
+    explained = {w for phrase, _ in inferred for w in phrase}
     question = syllables(query)
     said = f" {' '.join(question)} "
 
@@ -755,7 +761,10 @@ def _unasked_change_last(query: str, order: list[int], documents: Sequence[Searc
         # Founds or grants: not "Đăng ký doanh nghiệp đối với các công ty được thành lập trên cơ sở
         # chia công ty …" nor "Đăng ký nhu cầu hỗ trợ của … hợp tác xã".
         title = " ".join(syllables(other.title))
-        return bool(_GRANTS.search(title)) and not changes(other) and asked <= set(title.split())
+        words = set(title.split())
+        # Or every word, once the dictionary has read its phrases as the catalog's.
+        return bool(_GRANTS.search(title)) and not changes(other) and (
+            asked <= words or (bool(read) and read <= words and asked - explained <= words))
 
     def what_it_changes(first: SearchDocument, other: SearchDocument) -> bool:
         act = _CHANGES.match(" ".join(syllables(first.title)))

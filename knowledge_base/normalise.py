@@ -116,6 +116,23 @@ class Expander:
             i += size
         return " ".join(out)
 
+    def inferences(self, tokens: list[str]) -> list[tuple[tuple[str, ...], list[str]]]:
+        """The everyday phrases of ``tokens`` the dictionary reads as others ("len tho cu" →
+        "chuyển mục đích sử dụng đất ở"), each with its reading; abbreviations are not inferences."""
+        found = []
+        i = 0
+        while i < len(tokens):
+            size = 1
+            for length in range(min(self._longest, len(tokens) - i), 1, -1):
+                phrase = tuple(tokens[i : i + length])
+                if phrase in self._expand or phrase in self._replace:
+                    if phrase in self._expand:
+                        found.append((phrase, self._expand[phrase]))
+                    size = length
+                    break
+            i += size
+        return found
+
     def __call__(self, tokens: list[str]) -> list[str]:
         out: list[str] = []
         added: list[str] = []

@@ -813,6 +813,20 @@ def test_a_change_nobody_asked_for_goes_behind_the_founding(question: str, order
     assert documents[_unasked_change_last(question, order, documents)[0]].title == expected
 
 
+@pytest.mark.parametrize(("question", "expected"), [
+    # National: "lên thổ cư" named no word of the grant; read through the dictionary, it names them all.
+    ("lên thổ cư cần làm gì", BUSINESS_REGISTRATIONS[14]),
+    ("chuyen muc dich su dung dat len tho cu", BUSINESS_REGISTRATIONS[14]),
+    # An abbreviation is not an inference: "tnhh" spelled out names no other company.
+    ("sáp nhập công ty tnhh", BUSINESS_REGISTRATIONS[13]),
+])
+def test_a_grant_the_dictionary_reads_the_question_as_goes_before_an_unasked_change(question: str,
+                                                                                     expected: str) -> None:
+    documents = title_documents((*BUSINESS_REGISTRATIONS, "Đăng ký thành lập công ty trách nhiệm hữu hạn"))
+    order = _unasked_change_last(question, [13, 15, 14], documents, default_expander())
+    assert documents[order[0]].title == expected
+
+
 CHANGES_OF_A_SERVICE = ("Thủ tục thay đổi người thực hiện trợ giúp pháp lý", "Thủ tục yêu cầu trợ giúp pháp lý",
                         "Cấp lại giấy miễn thị thực tại Cục Quản lý xuất nhập cảnh, Bộ Công an",
                         "Cấp thị thực cho người nước ngoài tại Cục Quản lý xuất nhập cảnh",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -116,46 +116,45 @@ class Expander:
             i += size
         return " ".join(out)
 
-    def inferences(self, tokens: list[str]) -> list[tuple[tuple[str, ...], list[str]]]:
-        """The everyday phrases of ``tokens`` the dictionary reads as others ("len tho cu" →
-        "chuyển mục đích sử dụng đất ở"), each with its reading; abbreviations are not inferences."""
-        found = []
+    def _phrases(self, tokens: list[str]) -> Iterator[tuple[str, tuple[str, ...] | None]]:
+        """Each token in turn, or the longest dictionary phrase starting there (then its tokens
+        are consumed): (token, None) or (first token, phrase)."""
+        starts = self._starts
         i = 0
         while i < len(tokens):
-            size = 1
-            for length in range(min(self._longest, len(tokens) - i), 1, -1):
-                phrase = tuple(tokens[i : i + length])
-                if phrase in self._expand or phrase in self._replace:
-                    if phrase in self._expand:
-                        found.append((phrase, self._expand[phrase]))
-                    size = length
-                    break
-            i += size
-        return found
+            if tokens[i] in starts:   # most syllables begin no phrase: skip the search
+                for size in range(min(self._longest, len(tokens) - i), 0, -1):
+                    phrase = tuple(tokens[i : i + size])
+                    if phrase in self._replace or phrase in self._expand:
+                        yield tokens[i], phrase
+                        i += size
+                        break
+                else:
+                    yield tokens[i], None
+                    i += 1
+            else:
+                yield tokens[i], None
+                i += 1
+
+    def inferences(self, tokens: list[str]) -> list[tuple[tuple[str, ...], list[str]]]:
+        """The everyday phrases of ``tokens`` the dictionary reads as others ("len tho cu" →
+        "chuyển mục đích sử dụng đất ở"), each with its reading; abbreviations (one syllable) are
+        not inferences."""
+        return [(phrase, self._expand[phrase]) for _, phrase in self._phrases(tokens)
+                if phrase is not None and len(phrase) > 1 and phrase in self._expand
+                and phrase not in self._replace]
 
     def __call__(self, tokens: list[str]) -> list[str]:
         out: list[str] = []
         added: list[str] = []
-        starts = self._starts
-        i = 0
-        while i < len(tokens):
-            if tokens[i] not in starts:   # most syllables begin no phrase: skip the search
-                out.append(tokens[i])
-                i += 1
-                continue
-            for size in range(min(self._longest, len(tokens) - i), 0, -1):
-                phrase = tuple(tokens[i : i + size])
-                if phrase in self._replace:
-                    out.extend(self._replace[phrase])
-                    break
-                if phrase in self._expand:
-                    out.extend(phrase)
-                    added.extend(self._expand[phrase])
-                    break
+        for token, phrase in self._phrases(tokens):
+            if phrase is None:
+                out.append(token)
+            elif phrase in self._replace:
+                out.extend(self._replace[phrase])
             else:
-                size = 1
-                out.append(tokens[i])
-            i += size
+                out.extend(phrase)
+                added.extend(self._expand[phrase])
         return out + added
 
 

@@ -377,6 +377,7 @@ class HybridIndex:
             order = _asked_act_first(query, order, documents)
             order = _correction_first(query, _unasked_change_last(query, order, documents, self.expander),
                                       documents)
+            order = _asked_change_first(query, order, documents)
             order = _asked_tax_first(query, self.expander, order, documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
@@ -791,6 +792,43 @@ _NAMES_A_CHANGE = re.compile(r"\b(?:hieu dinh|dinh chinh|thay doi|cap nhat|bo su
 LETTER = 16          # syllables; shorter questions name what they ask, and the rule above reads them
 CHANGED_RUN = 4
 CHANGED_DEPTH = 5
+
+
+# What a citizen says to change a paper ("thay đổi thông tin", "sửa đổi nội dung") and what titles
+# say for it ("Sửa đổi, bổ sung … giấy phép", "Điều chỉnh …"): one act, whichever word.
+_ASKS_A_CHANGE = re.compile(r"\b(?:thay doi|sua doi)\b")
+_ASKS_A_CHANGE_MARKED = tuple(f" {' '.join(_marked_words(act))} " for act in ("thay đổi", "sửa đổi"))
+_TITLE_CHANGES = re.compile(r"\b(?:thay doi|sua doi|dieu chinh)\b")
+_CHANGE_ACT_WORDS = _CHANGE_WORDS | frozenset(syllables("thay đổi điều chỉnh nội dung"))
+
+
+def _asked_change_first(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
+    """The mirror of ``_unasked_change_last``: a question asking to change what was issued ("thay
+    đổi thông tin đăng ký hành nghề Quản tài viên") gets first, among the first ``CHANGED_DEPTH``,
+    a title that changes and shares a run of the question's words, when the first title changes
+    nothing ("Đăng ký hành nghề … với tư cách cá nhân")."""
+    question = syllables(query)
+    # Typed with marks, "nộp thay đối với" asks no change.
+    if _typed_with_marks(query):
+        said = f" {' '.join(_marked_words(query))} "
+        if not any(act in said for act in _ASKS_A_CHANGE_MARKED):
+            return order
+    elif not _ASKS_A_CHANGE.search(" ".join(question)):
+        return order
+    asked = [w if w not in _CHANGE_ACT_WORDS else "-" for w in question]
+
+    def changes_nothing(first: SearchDocument) -> bool:   # "Cấp đổi …" changes a paper too
+        return (not _TITLE_CHANGES.search(" ".join(syllables(first.title)))
+                and facets(first.title).variant not in REISSUES)
+
+    def changes_what_is_asked(first: SearchDocument, other: SearchDocument) -> bool:
+        # What it changes, not that it changes: "thay đổi thông tin thường trú" is no run of
+        # "Thay đổi thông tin đăng ký hành nghề …".
+        title = _title_syllables(other.title)
+        changed = [w if w not in _CHANGE_ACT_WORDS else "" for w in title]
+        return bool(_TITLE_CHANGES.search(" ".join(title))) and _longest_common_run(changed, asked) >= CHANGED_RUN
+
+    return _first_goes_behind(order, documents, changes_nothing, changes_what_is_asked, CHANGED_DEPTH)
 
 
 def _contradicted_last(query: str, expander: Expander, order: list[int],

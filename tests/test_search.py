@@ -20,6 +20,7 @@ from knowledge_base.index import (
     HybridIndex,
     _age_only_match_last,
     _asked_act_first,
+    _asked_change_first,
     _asked_reissue_first,
     _asked_tax_first,
     _civil_status_change_first,
@@ -858,6 +859,39 @@ def test_a_letter_gets_the_service_a_change_nobody_asked_for_changes(question: s
                                                                     expected: str) -> None:
     documents = title_documents(CHANGES_OF_A_SERVICE)
     assert documents[_unasked_change_last(question, order, documents)[0]].title == expected
+
+
+ASKED_CHANGES = ("Đăng ký hành nghề quản lý, thanh lý tài sản với tư cách cá nhân",
+                 "Thay đổi thông tin đăng ký hành nghề của Quản tài viên",
+                 "Cấp giấy phép hoạt động dự báo, cảnh báo khí tượng thủy văn (cấp tỉnh)",
+                 "Cấp lại giấy phép hoạt động dự báo, cảnh báo khí tượng thủy văn (cấp tỉnh)",
+                 "Sửa đổi, bổ sung, gia hạn giấy phép hoạt động dự báo, cảnh báo khí tượng thủy văn (cấp tỉnh)",
+                 "Cấp đổi Giấy chứng nhận đủ điều kiện kinh doanh dịch vụ xử lý dữ liệu cá nhân",
+                 "Thay đổi nội dung giấy xác nhận đủ điều kiện kinh doanh dịch vụ xác thực điện tử",
+                 "Đăng ký thường trú")
+
+
+@pytest.mark.parametrize(("question", "order", "expected"), [
+    # National: the registration came first; the change it asks was second.
+    ("Tôi muốn thay đổi thông tin đăng ký hành nghề Quản tài viên với tư cách cá nhân thì phải thực hiện thủ "
+     "tục gì?", [0, 1], ASKED_CHANGES[1]),
+    # A change said with another word, looked for in the first five (it was 5th).
+    ("Doanh nghiệp Y đã được cấp Giấy phép hoạt động dự báo, cảnh báo khí tượng thủy văn, nay muốn thay đổi "
+     "nội dung dự báo thì làm thủ tục gì?", [2, 3, 0, 1, 4], ASKED_CHANGES[4]),
+    # An exchange changes a paper too: it stays first.
+    ("Giấy chứng nhận đủ điều kiện kinh doanh dịch vụ xử lý dữ liệu cá nhân của công ty cần đổi do thay đổi "
+     "tên công ty", [5, 6], ASKED_CHANGES[5]),
+    # What it changes, not that it changes: a shared "thay đổi thông tin" is no reason.
+    ("thay đổi thông tin thường trú", [7, 1], ASKED_CHANGES[7]),
+    # Nothing asked to change: the order stays; typed with marks, "nộp thay đối với" is no change.
+    ("đăng ký hành nghề quản tài viên", [0, 1], ASKED_CHANGES[0]),
+    ("Đăng ký hành nghề nộp thay đối với Quản tài viên", [0, 1], ASKED_CHANGES[0]),
+    ("thay doi thong tin dang ky hanh nghe quan tai vien", [0, 1], ASKED_CHANGES[1]),
+])
+def test_a_question_asking_a_change_gets_the_title_changing_what_it_names(question: str, order: list[int],
+                                                                          expected: str) -> None:
+    documents = title_documents(ASKED_CHANGES)
+    assert documents[_asked_change_first(question, order, documents)[0]].title == expected
 
 
 def fielded(titles: tuple[tuple[str, str], ...]) -> list[SearchDocument]:

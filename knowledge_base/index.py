@@ -599,19 +599,32 @@ def _foreign_element_when_said(query: str, order: list[int],
                               lambda first, other: not FOREIGN_IN_TITLE.search(other.title))
 
 
+# Or a grant whose name a letter quotes (5 syllables in a row: "cấp Giấy phép vận tải …"), two more
+# than it quotes of the reissue's.
+REISSUE_QUOTED = 5
+REISSUE_MARGIN = 2
+
+
 def _unasked_reissue_last(query: str, order: list[int],
                           documents: Sequence[SearchDocument | None]) -> list[int]:
     """A first procedure that reissues (cấp lại, cấp đổi, gia hạn, điều chỉnh), for a question that
     asks for none, goes behind the next of the first few that issues the same subject otherwise:
     "xin cấp giấy phép lái tàu" is "Xét cấp giấy phép lái tàu", though "Cấp lại Giấy phép lái tàu"
     matches "lái" twice once accents are gone. Without the same subject, unrelated titles came
-    forward."""
+    forward; or a grant the question quotes ("Thời hạn tối đa cấp Giấy phép vận tải … qua biên giới"
+    is not "Gia hạn thời gian lưu hành … qua biên giới")."""
     if "variant" in said_facets(query):
         return order
+    question = _title_syllables(query)
+
+    def quoted(document: SearchDocument) -> int:
+        return _longest_common_run(_title_syllables(without_level(document.title)), question)
 
     def same_subject_issued_otherwise(first: SearchDocument, other: SearchDocument) -> bool:
         mine, theirs = facets(first.title), facets(other.title)
-        return theirs.variant not in REISSUES and f" {mine.core} " in f" {theirs.core} "
+        return theirs.variant not in REISSUES and (
+            f" {mine.core} " in f" {theirs.core} "
+            or (quoted(other) >= REISSUE_QUOTED and quoted(other) >= quoted(first) + REISSUE_MARGIN))
 
     return _first_goes_behind(order, documents, lambda first: facets(first.title).variant in REISSUES,
                               same_subject_issued_otherwise)

@@ -37,6 +37,7 @@ from knowledge_base.index import (
     _unasked_change_last,
     _unasked_child_last,
     _unasked_ending_last,
+    _unasked_reissue_last,
     _unsaid_organisation_last,
     _unsaid_qualifier_last,
     adds_unsaid_words,
@@ -359,6 +360,27 @@ TRAIN_LICENCES = ("Cấp lại Giấy phép lái tàu", "Xét cấp giấy phép
 ])
 def test_a_reissue_the_citizen_did_not_ask_for_comes_second(question: str, expected: str) -> None:
     assert first_title(TRAIN_LICENCES, question) == expected
+
+
+CROSS_BORDER = ("Gia hạn thời gian lưu hành tại Việt Nam cho phương tiện của các nước thực hiện các Hiệp định khung "
+                "ASEAN về vận tải đường bộ qua biên giới", "Cấp Giấy phép vận tải qua biên giới",
+                "Cấp lại Giấy phép vận tải qua biên giới")
+
+
+@pytest.mark.parametrize(("question", "order", "expected"), [
+    # National: "thời hạn" and "qua biên giới" put an extension of another subject first; the letter
+    # quotes the grant's name ("cấp Giấy phép vận tải") and none of the extension's.
+    ("Thời hạn tối đa cấp Giấy phép vận tải thủy qua biên giới đối với tàu chở hàng khô là bao lâu?", [0, 1, 2],
+     CROSS_BORDER[1]),
+    # Not a reissue: the grant quoted is not put before it.
+    ("gia hạn thời gian lưu hành cho phương tiện qua biên giới", [0, 1, 2], CROSS_BORDER[0]),
+    # A reissue is no grant: quoting it moves nothing.
+    ("Thời hạn của Giấy phép vận tải qua biên giới khi cấp lại là bao lâu?", [0, 2], CROSS_BORDER[0]),
+])
+def test_an_unasked_reissue_goes_behind_a_grant_the_question_quotes(question: str, order: list[int],
+                                                                    expected: str) -> None:
+    documents = title_documents(CROSS_BORDER)
+    assert documents[_unasked_reissue_last(question, order, documents)[0]].title == expected
 
 
 SEAFARERS = ("Đăng ký và cấp Sổ thuyền viên", "Cấp lại Sổ thuyền viên",

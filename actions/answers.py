@@ -151,6 +151,10 @@ class KnowledgeAction(Action):
             # "lệ phí bao nhiêu" instead of a tap is about this procedure, not the one before it.
             return [SlotSet(PENDING_SUBJECT, cards.variant_subject(choice)), SlotSet("procedure_id", None)]
         if isinstance(choice, str):
+            if result.contested and not result.confident:
+                # "gia hạn giấy phép xây dựng" names the variant of the first, but the railway's
+                # permit is no surer than the level crossing's: the citizen chooses among them.
+                return None
             # The question named the level or variant ("cấp lại", "ở xã"), or the near-identical
             # hits are one title published twice: that one answers.
             await self.answered(tracker, choice)

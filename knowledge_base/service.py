@@ -14,6 +14,7 @@ from knowledge_base.index import Hit, HybridIndex, Progress, adds_unsaid_words, 
 from knowledge_base.loaders import DATA_DIR, load_catalog
 from knowledge_base.normalise import syllables
 from knowledge_base.schema import Catalog, Faq, Procedure
+from knowledge_base.variants import asked as asked_facets
 from knowledge_base.variants import contradicts, facets
 
 DEFAULT_CACHE = Path(__file__).resolve().parent.parent / "var" / "index"
@@ -51,6 +52,9 @@ class Answerable:
     confident: bool
     evidence: float = 1.0   # how well the best hit's words match the question's (0–1)
     closest: float = 1.0    # the best evidence among the first hits (an FAQ may lead a procedure)
+    # Another procedure, not one of the first's levels or variants, ranks within the margin of it
+    # ("gia hạn giấy phép xây dựng": the railway's, the level crossing's and the buildings' own).
+    contested: bool = False
 
     @property
     def best(self) -> Hit | None:
@@ -141,7 +145,18 @@ class KnowledgeBase:
         evidence = [self.evidence(question, hit.id, subject) for hit in hits[:SUGGESTED]]
         sure = (ranked_first and evidence[0] >= EVIDENCE_TO_ANSWER and not contradicts(question, first.title)
                 and not self._extension_unserved(question, first.id))
-        return Answerable(hits, sure, evidence[0], max(evidence))
+        contested = self._contested(question, first, rivals[:SUGGESTED - 1])
+        return Answerable(hits, sure, evidence[0], max(evidence), contested)
+
+    def _contested(self, question: str, first: Hit, rivals: list[Hit]) -> bool:
+        """A rival within the margin that is not one of the first's levels or variants, and serves
+        the variant the question asks, if it asks one ("làm lại cavet": "Đăng ký xe" is no rival)."""
+        if first.kind != "procedure":
+            return False
+        own = set(self.same_subject(first.id))
+        wanted = asked_facets(question).get("variant")
+        return any(h.kind == "procedure" and h.id not in own and first.score - h.score < CONFIDENT_MARGIN
+                   and (wanted is None or wanted in facets(h.title).serves) for h in rivals)
 
     def _extension_unserved(self, question: str, item_id: str) -> bool:
         """The question asks to extend ("gia hạn giấy phép lao động") and the record names no

@@ -274,3 +274,38 @@ def test_siblings_ranked_first_for_words_they_do_not_hold_get_no_level_question(
     kb.agreement = agreement
     replies = run(ActionAnswerQuestion(kb), "làm hộ chiếu phổ thông")
     assert ("ở cấp nào" in replies[0]["text"]) is asks
+
+
+BUILDING_PERMITS = {
+    "rail": "Cấp giấy phép xây dựng công trình thiết yếu, dùng chung với đường sắt",
+    "rail-extension": "Gia hạn giấy phép xây dựng công trình thiết yếu, dùng chung với đường sắt",
+    "crossing-extension": "Gia hạn Giấy phép xây dựng, cải tạo, nâng cấp đường ngang",
+    "house-extension": "Gia hạn giấy phép xây dựng đối với công trình cấp III, cấp IV và nhà ở riêng lẻ",
+}
+
+
+@pytest.fixture(scope="module")
+def permits_kb(national_kb: KnowledgeBase) -> KnowledgeBase:
+    template = national_kb.procedure("tthc-1-001456")
+    assert template is not None
+    kb = national_kb.copy_with()
+    for number, (item_id, title) in enumerate(BUILDING_PERMITS.items()):
+        kb.upsert_procedure(template.model_copy(update={"id": item_id, "code": f"9.99999{number}", "title": title,
+                                                        "aliases": []}))
+    return kb
+
+
+def test_a_variant_named_of_one_of_several_close_procedures_lets_the_citizen_choose(permits_kb: KnowledgeBase) -> None:
+    # National: "gia hạn giấy phép xây dựng" got the railway's extension card, though the level
+    # crossing's ranked as close: "gia hạn" picked the variant of the first, not the procedure.
+    result = permits_kb.ask("gia hạn giấy phép xây dựng")
+    assert not result.confident and result.contested
+    [message] = run(ActionAnswerQuestion(permits_kb), "gia hạn giấy phép xây dựng")
+    assert not message["text"].startswith("📄")
+    offered = [b["title"].lower() for b in message["buttons"]]   # long titles are cut with "…"
+    assert sum(title.startswith("gia hạn giấy phép xây dựng") for title in offered) == 3
+
+
+def test_a_question_naming_the_procedure_and_its_variant_still_gets_the_card(permits_kb: KnowledgeBase) -> None:
+    [message] = run(ActionAnswerQuestion(permits_kb), "gia hạn giấy phép xây dựng công trình dùng chung với đường sắt")
+    assert message["text"].startswith(f"📄 {BUILDING_PERMITS['rail-extension']}")

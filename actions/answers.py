@@ -16,7 +16,7 @@ from knowledge_base import variants
 from knowledge_base.aspects import Aspect, detect_aspects, subject_words
 from knowledge_base.index import Hit
 from knowledge_base.schema import Faq, Procedure
-from knowledge_base.service import EVIDENCE_TO_ASK, SUGGESTED, Answerable, KnowledgeBase
+from knowledge_base.service import EVIDENCE_TO_ANSWER, EVIDENCE_TO_ASK, SUGGESTED, Answerable, KnowledgeBase
 from knowledge_base.variants import Clarification
 
 
@@ -197,7 +197,12 @@ class KnowledgeAction(Action):
         buttons = cards.choice_buttons(((h.id, h.title) for h in result.hits), SUGGESTED)
         # "giấy tờ" names no procedure: which one, not whether the catalog has it.
         named = bool(subject_words(question))
-        text = cards.not_sure_text(question) if named else cards.clarify_text(detect_aspects(question))
+        if not named:
+            text = cards.clarify_text(detect_aspects(question))
+        elif result.contested and result.evidence >= EVIDENCE_TO_ANSWER:
+            text = cards.CLOSE_CHOICES_TEXT
+        else:
+            text = cards.not_sure_text(question)
         buttons += [cards.portal_button(question), cards.human_button()] if named else [cards.human_button()]
         dispatcher.utter_message(text=text, buttons=buttons)
         return []

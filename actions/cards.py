@@ -86,6 +86,11 @@ def not_sure_text(question: str) -> str:
             "hoặc gặp nhân viên.")
 
 
+# Several procedures match the question's words as well as each other ("gia hạn giấy phép xây
+# dựng": the railway's, the level crossing's, the buildings'): which one, not whether the catalog has it.
+CLOSE_CHOICES_TEXT = "Có mấy thủ tục gần giống nhau. Anh/Chị chọn giúp em đúng thủ tục cần hỏi ạ:"
+
+
 def disliked_text(question: str) -> str:
     return ("Em xin lỗi vì câu trả lời chưa đúng ý Anh/Chị. Em đã ghi lại câu hỏi để cán bộ xem lại.\n"
             "Anh/Chị có thể tra cứu trên Cổng Dịch vụ công quốc gia hoặc gặp nhân viên để được hướng dẫn ngay.")

@@ -277,6 +277,24 @@ def first_title(titles: tuple[str, ...], question: str) -> str:
     return index.search(question, kind="procedure", top=3)[0].title
 
 
+LAND_GIFTS = ("Tặng cho quyền sử dụng đất cho Nhà nước hoặc cộng đồng dân cư hoặc mở rộng đường giao thông",
+              "Đăng ký biến động đất đai (chuyển nhượng, tặng cho, thừa kế quyền sử dụng đất)",
+              "Đăng ký đất đai, tài sản gắn liền với đất, cấp Giấy chứng nhận quyền sử dụng đất lần đầu",
+              "Thủ tục đăng ký nhận cha, mẹ, con")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # National: the gift to the State came first; a family's gift or inheritance is a registered change.
+    ("tặng cho đất cho con thì làm sao", LAND_GIFTS[1]),
+    ("bố mẹ cho đất con cái thì làm thủ tục gì", LAND_GIFTS[1]),   # was "nhận cha, mẹ, con"
+    ("thua ke dat cua bo me", LAND_GIFTS[1]),
+    ("tặng cho quyền sử dụng đất cho nhà nước", LAND_GIFTS[0]),
+    ("làm sổ đỏ cho đất vườn", LAND_GIFTS[2]),   # "cho đất" alone gives nothing
+])
+def test_land_given_or_left_to_the_family_is_a_registered_change(question: str, expected: str) -> None:
+    assert first_title(LAND_GIFTS, question) == expected
+
+
 BIRTHS = ("Đăng ký khai sinh", "Thủ tục đăng ký khai sinh có yếu tố nước ngoài", "Đăng ký lại khai sinh",
           "Đăng ký khai tử", "Đăng ký kết hôn", "Đăng ký kết hôn có yếu tố nước ngoài",
           "Cấp thẻ tạm trú cho người nước ngoài")

@@ -137,7 +137,9 @@ def cmd_load_national(args: argparse.Namespace) -> int:
     levels = [source / name for name in PROVINCIAL_LISTS if (source / name).exists()]
     try:
         for path in present:
-            print(import_file(path, data_dir, level_files=levels if path == present[0] else []))
+            # Every file with the lists: they give procedures their levels and portal questions
+            # the procedures they link to under codes republished since.
+            print(import_file(path, data_dir, level_files=levels))
     except CatalogImportError as exc:
         print(str(exc), file=sys.stderr)
         return 1

@@ -70,9 +70,10 @@ def import_national(path: Path, data_dir: Path, *, codes: set[str] | None = None
         level_files = [path, *level_files]
     else:
         raise CatalogImportError(str(path), [RowError(None, "", "không nhận ra dữ liệu quốc gia")])
-    for level_file in level_files:
-        lines.append(_apply_levels(procedures, provincial.read_list(level_file)))
-    linked = portal_faqs.link(faqs, _ids_by_code(procedures))
+    lists = [provincial.read_list(level_file) for level_file in level_files]
+    if kind != "portal_faq":   # questions change no procedure: the lists only name codes for them
+        lines += [_apply_levels(procedures, listing) for listing in lists]
+    linked = portal_faqs.link(faqs, {**_ids_by_listed_name(procedures, lists), **_ids_by_code(procedures)})
     portal = sum(1 for f in faqs if f.get("related_codes"))
     if portal:
         lines.append(f"Câu hỏi cổng có liên kết tới thủ tục trong danh mục: {n(linked)}/{n(portal)}.")
@@ -249,6 +250,17 @@ def _curated_level(procedure: Record) -> bool:
     """A curator who wrote the online level knows their province: a list does not overrule it."""
     return not procedure["id"].startswith("tthc-") and any(
         m["method"] == "online" and m.get("online_level") for m in procedure["methods"])
+
+
+def _ids_by_listed_name(procedures: Iterable[Record], lists: Sequence[provincial.ProvincialList]) -> dict[str, str]:
+    """Codes the catalog does not have, which a province's list names as a catalog procedure:
+    a portal question linked to "1.000000 Cấp lại giấy phép lái xe", republished since under
+    another code, is linked to the catalog's "Cấp lại giấy phép lái xe"."""
+    by_name: dict[str, str] = {}
+    for p in sorted(procedures, key=lambda p: p["id"].startswith("tthc-")):  # curated first
+        by_name.setdefault(same_name(p["title"]), p["id"])
+    return {code: by_name[same_name(name)] for listing in lists for code, name in listing.names.items()
+            if same_name(name) in by_name}
 
 
 def _ids_by_code(procedures: Iterable[Record]) -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ class ProvincialList:
     province: str
     levels: dict[str, str]  # national code -> "toàn trình" | "một phần"
     rows: int
+    names: dict[str, str] = field(default_factory=dict)   # national code -> the list's name for it
 
 
 def is_provincial(header: list[str]) -> bool:
@@ -33,6 +34,7 @@ def read_list(path: Path) -> ProvincialList:
     text = path.read_bytes().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     levels: dict[str, str] = {}
+    names: dict[str, str] = {}
     kept = 0
     for row in rows:
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
@@ -45,8 +47,10 @@ def read_list(path: Path) -> ProvincialList:
         online = ONLINE_LEVELS.get(level.lower())
         if m and online:
             levels[m.group(1)] = online
+        if m and name:
+            names.setdefault(m.group(1), name)
     stem = re.sub(r"_.*$", "", path.stem.lower())
-    return ProvincialList(PROVINCE_NAMES.get(stem, path.stem), levels, kept)
+    return ProvincialList(PROVINCE_NAMES.get(stem, path.stem), levels, kept, names)
 
 
 def _is_test(code: str, name: str) -> bool:

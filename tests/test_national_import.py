@@ -269,6 +269,27 @@ def test_portal_faqs_link_to_procedures_whichever_comes_first(tmp_path: Path) ->
     assert "Bộ Lao động - Thương binh và Xã hội" in faqs["hoi-dap-11451"].tags
 
 
+def test_a_portal_faq_linked_to_a_republished_code_is_linked_by_the_province_list_name(tmp_path: Path) -> None:
+    # The portal links some questions to codes no longer in the catalog; a province's list names
+    # that code with the title of a catalog procedure (republished under another code).
+    import_national(DUMP, tmp_path, today=TODAY)
+    procedure = by_code(tmp_path, "1.002391")[0]
+    listing = tmp_path / "lamdong_old_codes.csv"
+    listing.write_text("code,name,field,org,level\n"
+                       f"9.000001.H36,\"{procedure.title.upper()}\",x,y,Một phần\n"
+                       "9.000002.H36,Một thủ tục danh mục không có,x,y,Một phần\n", encoding="utf-8")
+    questions = tmp_path / "portal_faqs.jsonl"
+    questions.write_text("\n".join(json.dumps(
+        {"faq_id": faq_id, "question": "Hồ sơ gồm những gì ạ?", "answer": "Theo quy định tại Điều 5 …",
+         "related_procedure_codes": [code]}, ensure_ascii=False)
+        for faq_id, code in (("1", "9.000001"), ("2", "9.000002"))), encoding="utf-8")
+    report = import_national(questions, tmp_path, level_files=[listing], today=TODAY)
+    faqs = {f.id: f for f in load_catalog(tmp_path).faqs}
+    assert faqs["hoi-dap-1"].related_procedures == [procedure.id]
+    assert faqs["hoi-dap-2"].related_procedures == []   # the list's name is no catalog title
+    assert "Danh mục tỉnh" not in report   # questions change no procedure's level
+
+
 def test_cli_imports_into_an_empty_data_dir_and_prints_coverage(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "empty"

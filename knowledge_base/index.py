@@ -372,8 +372,8 @@ class HybridIndex:
             order = _register_copy_first(query, _loss_reissue_first(query, self.expander, order, documents), documents)
             order = _civil_status_change_first(query, order, documents)
             order = _unsaid_organisation_last(query, self.expander, order, documents)
-            order = _contradicted_last(query, self.expander, _unasked_ending_last(query, order, documents),
-                                       documents)
+            order = _contradicted_last(query, self.expander,
+                                       _unasked_ending_last(query, order, documents, self.expander), documents)
             order = _asked_act_first(query, order, documents)
             order = _correction_first(query, _unasked_change_last(query, order, documents, self.expander),
                                       documents)
@@ -686,12 +686,14 @@ _ENDING = re.compile(r"^(?:thủ tục\s+)?(?:đề nghị\s+|đăng ký\s+)?(x�
 _WHOSE = re.compile(r" (?:cua|doi voi) ")
 
 
-def _unasked_ending_last(query: str, order: list[int],
-                         documents: Sequence[SearchDocument | None]) -> list[int]:
+def _unasked_ending_last(query: str, order: list[int], documents: Sequence[SearchDocument | None],
+                         expander: Expander | None = None) -> list[int]:
     """A first title that ends or undoes something ("Xóa đăng ký tàu cá …"), for a question that
     says no such act, goes behind the next of the first few that grants the same subject ("Cấp giấy
-    chứng nhận đăng ký tàu cá …")."""
-    said = f" {' '.join(syllables(query))} ".replace(" huy ", " xoa ")   # "hủy đăng ký" is "xóa đăng ký"
+    chứng nhận đăng ký tàu cá …"). Said in the dictionary's words too: "tạm dừng kinh doanh" is the
+    catalog's "tạm ngừng kinh doanh"."""
+    read = _readings(query, expander) if expander is not None else ""
+    said = f" {' '.join(syllables(query))} {read} ".replace(" huy ", " xoa ")   # "hủy đăng ký" is "xóa đăng ký"
 
     def unasked_ending(first: SearchDocument) -> bool:
         act = _ENDING.match(first.title)   # said whole: "thu hồi" is not asked by "cho tôi hỏi"

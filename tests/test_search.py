@@ -618,6 +618,21 @@ def test_withdrawing_a_request_comes_behind_the_request(question: str, expected:
     assert documents[_unasked_ending_last(question, [0, 1, 2], documents)[0]].title == expected
 
 
+SUSPENSIONS = ("Tạm ngừng kinh doanh, tiếp tục kinh doanh trước thời hạn đã thông báo của hộ kinh doanh",
+               "Thông báo tạm ngừng kinh doanh, tiếp tục kinh doanh trước thời hạn đã thông báo (doanh nghiệp)",
+               "Đăng ký thành lập hộ kinh doanh")
+
+
+@pytest.mark.parametrize("question", ["tam dung ho kinh doanh", "tạm dừng kinh doanh hộ kinh doanh"])
+def test_a_suspension_said_in_everyday_words_is_asked(question: str) -> None:
+    # National: "tạm dừng" is the catalog's "tạm ngừng"; read in the question's own words only, the
+    # household's suspension went behind the companies' one as an ending nobody asked for.
+    documents = title_documents(SUSPENSIONS)
+    assert documents[_unasked_ending_last(question, [0, 1, 2], documents, default_expander())[0]].title \
+        == SUSPENSIONS[0]
+    assert first_title(SUSPENSIONS, question) == SUSPENSIONS[0]
+
+
 VEHICLE_PAPERS = ("Đăng ký xe (cấp chứng nhận đăng ký xe, biển số xe)", "Cấp lại giấy phép lái xe",
                   "Đăng ký lại khai sinh", "Cấp chứng nhận đăng ký xe, biển số xe trong trường hợp thay đổi chủ xe",
                   "Cấp lại Giấy đăng ký hoạt động cho Văn phòng công chứng do bị mất, hỏng",

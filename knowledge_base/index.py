@@ -35,6 +35,7 @@ from knowledge_base.normalise import Expander, pairs, strip_diacritics, syllable
 from knowledge_base.variants import (
     CIVIL_STATUS_CHANGE,
     COPY_OF_REGISTER,
+    TAX_DETAILS_CHANGE,
     Candidate,
     case_free_subject,
     contradicts,
@@ -50,6 +51,7 @@ from knowledge_base.variants import (
     wanted_variants,
     wants_civil_status_change,
     wants_register_copy,
+    wants_tax_details_change,
 )
 from knowledge_base.variants import asked as said_facets
 
@@ -378,7 +380,8 @@ class HybridIndex:
             order = _correction_first(query, _unasked_change_last(query, order, documents, self.expander),
                                       documents)
             order = _asked_change_first(query, order, documents)
-            order = _asked_tax_first(query, self.expander, order, documents)
+            order = _tax_details_change_first(query, _asked_tax_first(query, self.expander, order, documents),
+                                              documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
         by_rank = sorted(fused.values(), reverse=True)
@@ -711,14 +714,15 @@ def _unasked_ending_last(query: str, order: list[int], documents: Sequence[Searc
 
 # Acts a citizen asks for in these words, which titles start with: endings ("xóa thế chấp sổ đỏ",
 # "hủy đăng ký", "tạm ngừng kinh doanh") and certifying ("chứng thực sổ hộ khẩu photo"; "công chứng"
-# reads as "chứng thực"). Not "thu hồi" ("nhà nước thu hồi đất" asks for compensation), "rút", "dừng".
-_ASKED_ACTS = ("xoa", "cham dut", "tam ngung", "giai the", "chung thuc")
+# reads as "chứng thực"), and adding to a card ("tích hợp thông tin bảo hiểm y tế vào thẻ căn cước"
+# is not the health card). Not "thu hồi" ("nhà nước thu hồi đất" asks for compensation), "rút", "dừng".
+_ASKED_ACTS = ("xoa", "cham dut", "tam ngung", "giai the", "chung thuc", "tich hop")
 # "công chứng giấy khai sinh" asks to certify a copy; "công chứng viên", "phòng công chứng",
 # "hành nghề công chứng" name the notary.
 _NOTARISE = re.compile(r" cong chung (?!vien )")
 _NOTARY = re.compile(r" (?:hanh nghe|phong|van phong|to chuc|the|tap su|nghe) cong chung ")
-# "Chứng thực …" starts a title as an ending does (``_ENDING``), though it ends nothing.
-_CERTIFIES = re.compile(r"^(?:thủ tục\s+)?(chứng thực)\s+", re.IGNORECASE)
+# "Chứng thực …", "Tích hợp, …" start a title as an ending does (``_ENDING``), though they end nothing.
+_LEADING_ACT = re.compile(r"^(?:thủ tục\s+)?(chứng thực|tích hợp)\b", re.IGNORECASE)
 
 
 def _asked_act_first(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
@@ -732,13 +736,14 @@ def _asked_act_first(query: str, order: list[int], documents: Sequence[SearchDoc
         asked.add("chung thuc")
 
     def leading_act(document: SearchDocument) -> str | None:
-        act = _ENDING.match(document.title) or _CERTIFIES.match(document.title)
+        act = _ENDING.match(document.title) or _LEADING_ACT.match(document.title)
         return " ".join(syllables(act.group(1))).replace("huy", "xoa") if act else None
 
     if not asked:
         return order
-    # The catalog's few certifications are one family: looked for as deep as a variant.
-    depth = VARIANT_DEPTH if "chung thuc" in asked else QUALIFIER_DEPTH
+    # The catalog's few certifications are one family, and one title adds to a card: looked for as
+    # deep as a variant.
+    depth = VARIANT_DEPTH if asked & {"chung thuc", "tich hop"} else QUALIFIER_DEPTH
     return _first_goes_behind(order, documents, lambda first: leading_act(first) not in asked,
                               lambda first, other: leading_act(other) in asked, depth)
 
@@ -778,9 +783,11 @@ def _unasked_change_last(query: str, order: list[int], documents: Sequence[Searc
         # chia công ty …" nor "Đăng ký nhu cầu hỗ trợ của … hợp tác xã".
         title = " ".join(syllables(other.title))
         words = set(title.split())
-        # Or every word, once the dictionary has read its phrases as the catalog's.
+        # Or every word, once the dictionary has read its phrases as the catalog's; a word neither
+        # title says ("lên thổ cư cho đất vườn") chooses neither.
+        neither = asked - words - set(syllables(first.title))
         return bool(_GRANTS.search(title)) and not changes(other) and (
-            asked <= words or (bool(read) and read <= words and asked - explained <= words))
+            asked <= words or (bool(read) and read <= words and asked - explained - neither <= words))
 
     def what_it_changes(first: SearchDocument, other: SearchDocument) -> bool:
         act = _CHANGES.match(" ".join(syllables(first.title)))
@@ -1078,6 +1085,18 @@ def _civil_status_change_first(query: str, order: list[int],
         lambda first, other: bool(CIVIL_STATUS_CHANGE.search(other.title.lower()))
         and (facets(other.title).foreign == "có") == foreign,
         VARIANT_DEPTH)
+
+
+def _tax_details_change_first(query: str, order: list[int],
+                              documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A tax registration whose details are wrong or to be changed ("mã số thuế cá nhân bị sai
+    tên") gets "Đăng ký thay đổi thông tin đăng ký thuế …" first, found among the first
+    ``VARIANT_DEPTH`` (``variants.wants_tax_details_change``)."""
+    if not wants_tax_details_change(query):
+        return order
+    return _first_goes_behind(
+        order, documents, lambda first: not TAX_DETAILS_CHANGE.search(first.title.lower()),
+        lambda first, other: bool(TAX_DETAILS_CHANGE.search(other.title.lower())), VARIANT_DEPTH)
 
 
 # A company of a kind that its own law governs: a securities firm, a law firm, a bank, an insurer…

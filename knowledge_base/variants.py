@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
-from knowledge_base.normalise import strip_diacritics
+from knowledge_base.normalise import strip_diacritics, syllables
 
 Facet = Literal["level", "variant", "foreign", "channel", "place"]
 FACETS: tuple[Facet, ...] = ("level", "variant", "foreign", "channel", "place")
@@ -94,7 +94,9 @@ _ASKED_VARIANT = [
     (_DAMAGED, "cấp đổi"),   # before "cấp lại", "làm lại": citizens say those of any new paper
     (_MISWRITTEN, "cấp đổi"),
     (re.compile(r"\b(?:cap lai|lam lai|xin lai)\b"), "cấp lại"),
-    (re.compile(r"\b(?:cap doi|(?<!theo )(?<!thay )doi(?! voi\b))\b"), "cấp đổi"),
+    # "thay đổi", "(chuyển) đổi mục đích / loại hình" change or convert; they exchange no paper.
+    (re.compile(r"\b(?:cap doi|(?<!theo )(?<!thay )doi(?! voi\b| muc dich\b| loai hinh\b| cong nang\b))\b"),
+     "cấp đổi"),
     (re.compile(r"\bgia han\b"), "gia hạn"),
     (re.compile(r"\bdieu chinh\b"), "điều chỉnh"),
 ]
@@ -327,6 +329,25 @@ def wants_civil_status_change(question: str) -> bool:
     sinh", "giấy khai sinh bị sai tên", "bổ sung tên cha vào giấy khai sinh"."""
     text = f" {_question_text(question)} "
     return bool(_REGISTERED_PAPER.search(text)) and (miswritten(question) or bool(_DETAIL_CHANGED.search(text)))
+
+
+# A tax registration's details wrong or changed ("mã số thuế bị sai tên", "cập nhật căn cước cho mã
+# số thuế", "đổi địa chỉ trên mã số thuế") are a change of its information (Thông tư 86/2024/TT-BTC,
+# Điều 10), not a first registration nor a reinstated number.
+_TAX_REGISTRATION = re.compile(r"\b(?:ma so thue|mst|dang ky thue)\b")
+_DETAILS_UPDATED = re.compile(r"\b(?:cap nhat|thay doi|sua|chinh sua|dieu chinh|doi)(?: lai)?"
+                              r" (?:thong tin|so (?:cccd|can cuoc|cmnd)|can cuoc|cccd|cmnd|dia chi)\b")
+TAX_DETAILS_CHANGE = re.compile(r"^đăng ký thay đổi thông tin đăng ký thuế\b")
+
+
+def wants_tax_details_change(question: str) -> bool:
+    """A tax registration's details wrong or to be changed: "mst bị sai ngày sinh", "sửa thông tin
+    mã số thuế cá nhân"."""
+    text = f" {_question_text(question)} "
+    # Read unmarked: "số", "cập" are no pattern's "sổ", "cấp" here.
+    plain = f" {' '.join(syllables(question))} "
+    return bool(_TAX_REGISTRATION.search(plain)) and (
+        miswritten(question) or bool(_DETAIL_CHANGED.search(text) or _DETAILS_UPDATED.search(plain)))
 
 
 # Titles are written with their marks, so "hỏng" here is never "hồng" or "không".

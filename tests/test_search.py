@@ -34,6 +34,7 @@ from knowledge_base.index import (
     _said_case_first,
     _said_difference_first,
     _stated_age_first,
+    _tax_details_change_first,
     _unasked_change_last,
     _unasked_child_last,
     _unasked_ending_last,
@@ -879,6 +880,12 @@ def test_a_change_nobody_asked_for_goes_behind_the_founding(question: str, order
     # National: "lên thổ cư" named no word of the grant; read through the dictionary, it names them all.
     ("lên thổ cư cần làm gì", BUSINESS_REGISTRATIONS[14]),
     ("chuyen muc dich su dung dat len tho cu", BUSINESS_REGISTRATIONS[14]),
+    # A word neither title says ("vườn", "nông nghiệp") chooses neither; "căn cứ" is no "thổ cư".
+    ("xin lên thổ cư cho đất vườn", BUSINESS_REGISTRATIONS[14]),
+    ("chuyển đất nông nghiệp sang đất ở", BUSINESS_REGISTRATIONS[14]),
+    ("muốn chuyển đất ruộng thành đất ở thì làm thế nào", BUSINESS_REGISTRATIONS[14]),
+    # "Chuyển đổi mục đích" converts the land; it asks no exchange ("cấp đổi") of a paper.
+    ("chuyển đổi mục đích sử dụng đất", BUSINESS_REGISTRATIONS[14]),
     # An abbreviation is not an inference: "tnhh" spelled out names no other company.
     ("sáp nhập công ty tnhh", BUSINESS_REGISTRATIONS[13]),
 ])
@@ -1003,6 +1010,25 @@ CIVIL_STATUS = ("Đăng ký khai sinh", "Đăng ký lại khai sinh",
 def test_wrong_or_changed_civil_status_details_are_changed_in_the_register(question: str, expected: str) -> None:
     documents = title_documents(CIVIL_STATUS)
     assert documents[_civil_status_change_first(question, [0, 1, 2, 3], documents)[0]].title == expected
+
+
+TAX_REGISTRATIONS = ("Đăng ký thuế lần đầu đối với người nộp thuế là cá nhân, người phụ thuộc",
+                     "Khôi phục mã số thuế", "Cấp lại Giấy chứng nhận đăng ký thuế, Thông báo mã số thuế",
+                     "Đăng ký thay đổi thông tin đăng ký thuế không làm thay đổi cơ quan thuế quản lý trực tiếp")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # National: the first registration (or the reinstated number) came first for a wrong or changed detail.
+    ("mã số thuế cá nhân bị sai tên", TAX_REGISTRATIONS[3]),
+    ("mst bị sai ngày sinh", TAX_REGISTRATIONS[3]),
+    ("cập nhật số căn cước vào mã số thuế", TAX_REGISTRATIONS[3]),
+    ("đổi địa chỉ trên mã số thuế cá nhân", TAX_REGISTRATIONS[3]),
+    ("đăng ký mã số thuế cá nhân", TAX_REGISTRATIONS[0]),     # nothing to change: the order is kept
+    ("làm lại giấy chứng nhận đăng ký thuế bị mất", TAX_REGISTRATIONS[0]),
+])
+def test_wrong_or_changed_tax_registration_details_are_a_change_of_it(question: str, expected: str) -> None:
+    documents = title_documents(TAX_REGISTRATIONS)
+    assert documents[_tax_details_change_first(question, [0, 1, 2, 3], documents)[0]].title == expected
 
 
 @pytest.mark.parametrize(("question", "wanted"), [
@@ -1250,6 +1276,23 @@ CERTIFYING_TITLES = ("Đăng ký khai sinh", "Cấp lại Thẻ công chứng vi
 def test_certifying_a_copy_goes_first_when_asked(question: str, expected: str) -> None:
     documents = title_documents(CERTIFYING_TITLES)
     assert documents[_asked_act_first(question, [0, 1, 2], documents)[0]].title == expected
+
+
+CARD_TITLES = ("Cấp thẻ bảo hiểm y tế (thực hiện tại cấp trung ương)", "Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi",
+               "Cấp giấy phép lái xe", "Cấp lại thẻ căn cước",
+               "Tích hợp, cập nhật, điều chỉnh thông tin trên thẻ căn cước")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # National: the health card came first for putting it on the căn cước (Luật Căn cước 2023, Điều 22).
+    ("tích hợp thông tin bảo hiểm y tế vào thẻ căn cước", CARD_TITLES[4]),
+    ("tich hop bhyt vao cccd", CARD_TITLES[4]),
+    ("tích hợp giấy phép lái xe vào căn cước", CARD_TITLES[4]),
+    ("cấp thẻ bảo hiểm y tế", CARD_TITLES[0]),      # nothing added to a card: the order is kept
+])
+def test_adding_a_paper_to_the_id_card_is_found_however_low_it_ranks(question: str, expected: str) -> None:
+    documents = title_documents(CARD_TITLES)
+    assert documents[_asked_act_first(question, [0, 1, 2, 3, 4], documents)[0]].title == expected
 
 
 BUILDING_TITLES = ("Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ",

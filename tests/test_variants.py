@@ -353,3 +353,12 @@ def test_a_damaged_paper_is_exchanged_where_its_procedure_can_and_reissued_where
 ])
 def test_another_kind_of_passport_is_another_procedure(question: str, title: str, contradicted: bool) -> None:
     assert contradicts(question, title) is contradicted
+
+
+@pytest.mark.parametrize(("question", "variant"), [
+    ("chuyển đổi mục đích sử dụng đất", None), ("đổi mục đích sử dụng đất vườn", None),
+    ("chuyển đổi loại hình doanh nghiệp", None),
+    ("chuyển đổi bằng lái xe", "cấp đổi"), ("đổi thẻ bhyt", "cấp đổi"),   # a paper is still exchanged
+])
+def test_converting_land_or_a_company_asks_no_exchange(question: str, variant: str | None) -> None:
+    assert asked(question).get("variant") == variant

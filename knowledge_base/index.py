@@ -862,15 +862,28 @@ def _contradicted_last(query: str, expander: Expander, order: list[int],
     ``VARIANT_DEPTH`` ("giải thể công ty tnhh": the founding of one and converting one ranked above
     "Giải thể doanh nghiệp")."""
     readings = _readings(query, expander)
-    moved = _first_goes_behind(order, documents, lambda first: contradicts(query, first.title, readings),
-                               lambda first, other: does_asked_act(query, other.title, readings)
-                               or names_asked_kind(query, other.title, readings), VARIANT_DEPTH)
-    if moved != order:
-        return moved
+    read = set(readings.split())
+
+    def does_it(first: SearchDocument, other: SearchDocument) -> bool:
+        return does_asked_act(query, other.title, readings) or names_asked_kind(query, other.title, readings)
+
+    def does_it_as_read(first: SearchDocument, other: SearchDocument) -> bool:
+        return does_it(first, other) and read <= set(_title_syllables(other.title))
+
+    # Of those, first one holding all the dictionary read ("xin phép sửa nhà": the building permit
+    # for repairs, not the social housing loan "… tự xây dựng hoặc cải tạo, sửa chữa nhà").
+    for may_lead in (does_it_as_read, does_it) if read else (does_it,):
+        moved = _first_goes_behind(order, documents, lambda first: contradicts(query, first.title, readings),
+                                   may_lead, VARIANT_DEPTH)
+        if moved != order:
+            return moved
     # Without a title doing the act, only the question's own words move the first: "sửa nhà" read as
-    # "sửa chữa" must not put a stranger before the one building permit a catalog has.
-    return _first_goes_behind(order, documents, lambda first: contradicts(query, first.title),
-                              lambda first, other: not contradicts(query, other.title))
+    # "sửa chữa" must not put a stranger before the one building permit a catalog has. A reading
+    # agreeing with the first keeps it ("giải thể hộ kinh doanh" is "chấm dứt hoạt động …").
+    def contradicted(first: SearchDocument) -> bool:
+        return contradicts(query, first.title) and contradicts(query, first.title, readings)
+
+    return _first_goes_behind(order, documents, contradicted, lambda first, other: not contradicts(query, other.title))
 
 
 @lru_cache(maxsize=256)   # several rules read one question through the dictionary
@@ -880,9 +893,9 @@ def _expanded(expander: Expander, query: str) -> tuple[str, ...]:
 
 
 def _readings(query: str, expander: Expander) -> str:
-    """The words the dictionary adds to the question's ("sửa lại mái" adds "giấy phép xây dựng sửa
-    chữa cải tạo nhà ở"), plain."""
-    return " ".join(_expanded(expander, query)[len(syllables(query)):])
+    """What the dictionary reads the question's phrases as ("sửa lại mái": giấy phép xây dựng sửa
+    chữa cải tạo nhà ở), plain."""
+    return " ".join(expander.readings(syllables(query)))
 
 
 # Words of a title that say what is done, not to what: "Đăng ký và cấp Sổ thuyền viên" adds no

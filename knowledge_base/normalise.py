@@ -144,6 +144,15 @@ class Expander:
                 if phrase is not None and len(phrase) > 1 and phrase in self._expand
                 and phrase not in self._replace]
 
+    def readings(self, tokens: list[str]) -> list[str]:
+        """What the dictionary reads the phrases of ``tokens`` as: the words it adds, and those it
+        puts in place of what it replaces ("giai the ho kinh doanh": chấm dứt hoạt động …)."""
+        read: list[str] = []
+        for _, phrase in self._phrases(tokens):
+            if phrase is not None:
+                read.extend(self._replace[phrase] if phrase in self._replace else self._expand[phrase])
+        return read
+
     def __call__(self, tokens: list[str]) -> list[str]:
         out: list[str] = []
         added: list[str] = []

@@ -17,6 +17,15 @@ def test_teen_code_is_replaced_and_abbreviations_expanded() -> None:
         "gplx", "het", "han", "khong", "duoc", "giay", "phep", "lai", "xe"]
 
 
+def test_readings_are_what_phrases_are_read_as_whether_added_or_replaced() -> None:
+    expand = Expander(replace={"giai the ho kinh doanh": "chấm dứt hoạt động hộ kinh doanh"},
+                      expand={"the chap": "biện pháp bảo đảm"})
+    # The replaced phrase is longer than what was said: what follows it is no reading.
+    assert expand.readings(["giai", "the", "ho", "kinh", "doanh", "the", "chap", "xe"]) == [
+        "cham", "dut", "hoat", "dong", "ho", "kinh", "doanh", "bien", "phap", "bao", "dam"]
+    assert expand.readings(["lam", "so", "do"]) == []
+
+
 def test_multi_syllable_phrase_wins_over_single() -> None:
     expand = Expander(replace={}, expand={"so do": "quyền sử dụng đất", "so": "số"})
     assert expand(["lam", "so", "do"]) == ["lam", "so", "do", "quyen", "su", "dung", "dat"]

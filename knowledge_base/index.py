@@ -721,8 +721,15 @@ _ASKED_ACTS = ("xoa", "cham dut", "tam ngung", "giai the", "chung thuc", "tich h
 # "hành nghề công chứng" name the notary.
 _NOTARISE = re.compile(r" cong chung (?!vien )")
 _NOTARY = re.compile(r" (?:hanh nghe|phong|van phong|to chuc|the|tap su|nghe) cong chung ")
-# "Chứng thực …", "Tích hợp, …" start a title as an ending does (``_ENDING``), though they end nothing.
-_LEADING_ACT = re.compile(r"^(?:thủ tục\s+)?(chứng thực|tích hợp)\b", re.IGNORECASE)
+# "Chứng thực …", "Tích hợp, …", "Đăng ký biện pháp bảo đảm …" start a title as an ending does
+# (``_ENDING``), though they end nothing.
+_LEADING_ACT = re.compile(r"^(?:thủ tục\s+)?(?:đăng ký\s+)?(chứng thực|tích hợp|biện pháp bảo đảm|thế chấp)\b",
+                          re.IGNORECASE)
+# A mortgage or a pledge is registered as a security (Bộ luật Dân sự 2015, Điều 292): "thế chấp sổ
+# đỏ" is "Đăng ký biện pháp bảo đảm bằng quyền sử dụng đất …", unless another act is asked of it
+# ("xóa thế chấp").
+_SECURES = re.compile(r" (?:the chap|cam co) ")
+_SECURITY = "bien phap bao dam"
 
 
 def _asked_act_first(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
@@ -734,10 +741,12 @@ def _asked_act_first(query: str, order: list[int], documents: Sequence[SearchDoc
     asked = {act for act in _ASKED_ACTS if f" {act} " in said}
     if _NOTARISE.search(said) and not _NOTARY.search(said):
         asked.add("chung thuc")
+    if not asked and _SECURES.search(said):
+        asked.add(_SECURITY)
 
     def leading_act(document: SearchDocument) -> str | None:
         act = _ENDING.match(document.title) or _LEADING_ACT.match(document.title)
-        return " ".join(syllables(act.group(1))).replace("huy", "xoa") if act else None
+        return " ".join(syllables(act.group(1))).replace("huy", "xoa").replace("the chap", _SECURITY) if act else None
 
     if not asked:
         return order

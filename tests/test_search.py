@@ -1253,10 +1253,13 @@ MORTGAGE_TITLES = ("Đăng ký đất đai, tài sản gắn liền với đất
     # National: the land registration came first, the mortgage's deletion second.
     ("xóa thế chấp sổ đỏ", MORTGAGE_TITLES[1]),
     ("huy the chap so do", MORTGAGE_TITLES[1]),     # "hủy" is "xóa"
-    ("thế chấp sổ đỏ", MORTGAGE_TITLES[0]),         # no ending asked: the order is kept
+    # A mortgage is registered as a security; the land registration came first.
+    ("thế chấp sổ đỏ", MORTGAGE_TITLES[2]),
+    ("vay ngân hàng cầm cố sổ đỏ", MORTGAGE_TITLES[2]),
+    ("làm sổ đỏ", MORTGAGE_TITLES[0]),              # no act asked: the order is kept
     ("nhà nước thu hồi đất có được bồi thường", MORTGAGE_TITLES[0]),
 ])
-def test_an_ending_the_question_says_goes_first(question: str, expected: str) -> None:
+def test_an_ending_or_a_security_the_question_says_goes_first(question: str, expected: str) -> None:
     documents = title_documents(MORTGAGE_TITLES)
     assert documents[_asked_act_first(question, [0, 1, 2], documents)[0]].title == expected
 

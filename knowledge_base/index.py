@@ -730,6 +730,7 @@ _LEADING_ACT = re.compile(r"^(?:thủ tục\s+)?(?:đăng ký\s+)?(chứng thự
 # ("xóa thế chấp").
 _SECURES = re.compile(r" (?:the chap|cam co) ")
 _SECURITY = "bien phap bao dam"
+SECURITY_DEPTH = 5
 
 
 def _asked_act_first(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
@@ -751,8 +752,9 @@ def _asked_act_first(query: str, order: list[int], documents: Sequence[SearchDoc
     if not asked:
         return order
     # The catalog's few certifications are one family, and one title adds to a card: looked for as
-    # deep as a variant.
-    depth = VARIANT_DEPTH if asked & {"chung thuc", "tich hop"} else QUALIFIER_DEPTH
+    # deep as a variant. A letter's "thế chấp sổ đỏ để vay vốn" puts the certificate's titles first.
+    depth = (VARIANT_DEPTH if asked & {"chung thuc", "tich hop"}
+             else SECURITY_DEPTH if _SECURITY in asked else QUALIFIER_DEPTH)
     return _first_goes_behind(order, documents, lambda first: leading_act(first) not in asked,
                               lambda first, other: leading_act(other) in asked, depth)
 

@@ -335,7 +335,7 @@ def wants_civil_status_change(question: str) -> bool:
 # số thuế", "đổi địa chỉ trên mã số thuế") are a change of its information (Thông tư 86/2024/TT-BTC,
 # Điều 10), not a first registration nor a reinstated number.
 _TAX_REGISTRATION = re.compile(r"\b(?:ma so thue|mst|dang ky thue)\b")
-_DETAILS_UPDATED = re.compile(r"\b(?:cap nhat|thay doi|sua|chinh sua|dieu chinh|doi)(?: lai)?"
+_DETAILS_UPDATED = re.compile(r"\b(?:cap nhat|thay doi|sua|chinh sua|dieu chinh|doi)(?: \w+){0,2}"
                               r" (?:thong tin|so (?:cccd|can cuoc|cmnd)|can cuoc|cccd|cmnd|dia chi)\b")
 TAX_DETAILS_CHANGE = re.compile(r"^đăng ký thay đổi thông tin đăng ký thuế\b")
 

@@ -1023,6 +1023,8 @@ TAX_REGISTRATIONS = ("Đăng ký thuế lần đầu đối với người nộp
     ("mst bị sai ngày sinh", TAX_REGISTRATIONS[3]),
     ("cập nhật số căn cước vào mã số thuế", TAX_REGISTRATIONS[3]),
     ("đổi địa chỉ trên mã số thuế cá nhân", TAX_REGISTRATIONS[3]),
+    ("Mã số thuế cá nhân của tôi vẫn ghi số chứng minh nhân dân cũ, giờ muốn cập nhật sang căn cước thì làm "
+     "thế nào?", TAX_REGISTRATIONS[3]),
     ("đăng ký mã số thuế cá nhân", TAX_REGISTRATIONS[0]),     # nothing to change: the order is kept
     ("làm lại giấy chứng nhận đăng ký thuế bị mất", TAX_REGISTRATIONS[0]),
 ])
@@ -1262,6 +1264,13 @@ MORTGAGE_TITLES = ("Đăng ký đất đai, tài sản gắn liền với đất
 def test_an_ending_or_a_security_the_question_says_goes_first(question: str, expected: str) -> None:
     documents = title_documents(MORTGAGE_TITLES)
     assert documents[_asked_act_first(question, [0, 1, 2], documents)[0]].title == expected
+
+
+def test_a_letter_asking_to_mortgage_land_finds_the_security_among_the_first_five() -> None:
+    documents = title_documents((*MORTGAGE_TITLES, "Đăng ký biến động đất đai (chuyển nhượng, tặng cho, thừa kế)",
+                                 "Chuyển tiếp đăng ký thế chấp quyền tài sản phát sinh từ hợp đồng mua bán nhà ở"))
+    question = "Gia đình tôi muốn thế chấp sổ đỏ để vay vốn ngân hàng, thủ tục đăng ký thế chấp làm ở đâu?"
+    assert documents[_asked_act_first(question, [0, 4, 3, 1, 2], documents)[0]].title == MORTGAGE_TITLES[2]
 
 
 CERTIFYING_TITLES = ("Đăng ký khai sinh", "Cấp lại Thẻ công chứng viên",

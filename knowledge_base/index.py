@@ -382,6 +382,7 @@ class HybridIndex:
             order = _asked_change_first(query, order, documents)
             order = _tax_details_change_first(query, _asked_tax_first(query, self.expander, order, documents),
                                               documents)
+            order = _wanted_title_first(query, order, documents)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
         by_rank = sorted(fused.values(), reverse=True)
@@ -1109,6 +1110,50 @@ def _civil_status_change_first(query: str, order: list[int],
         lambda first, other: bool(CIVIL_STATUS_CHANGE.search(other.title.lower()))
         and (facets(other.title).foreign == "có") == foreign,
         VARIANT_DEPTH)
+
+
+# What a letter asks follows "muốn" or "xin" ("… muốn được bổ nhiệm công chứng viên thì …").
+_WANTS = frozenset({"muon", "xin"})
+_WANT_FILLER = frozenset({"duoc", "xin", "lam", "thu", "tuc", "thuc", "hien", "de", "nghi"})
+WANTED_NAME = 3      # syllables at least: "Tách hộ" alone is said in passing
+WANTED_DEPTH = 10
+
+
+def _wanted_title_first(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
+    """A title a letter says it wants, whole and right after "muốn" or "xin" ("… muốn được bổ nhiệm
+    công chứng viên thì nộp hồ sơ ở đâu?": "Bổ nhiệm công chứng viên"), goes first among the first
+    ``WANTED_DEPTH``, unless the first is so said or holds it whole ("Thủ tục đăng ký khai sinh cho
+    người đã có hồ sơ …" for "muốn đăng ký khai sinh": the letter's qualifiers chose it)."""
+    words = syllables(query)
+    clauses = []
+    for i, word in enumerate(words):
+        if word in _WANTS:
+            start = i + 1
+            while start < len(words) and words[start] in _WANT_FILLER:
+                start += 1
+            clauses.append(words[start:])
+    if not clauses:
+        return order
+
+    def name(document: SearchDocument) -> list[str]:
+        title = list(_title_syllables(document.title))
+        return title[2:] if title[:2] == ["thu", "tuc"] else title
+
+    def wanted(document: SearchDocument | None) -> bool:
+        if document is None or document.kind != "procedure":
+            return False
+        title = name(document)
+        return len(title) >= WANTED_NAME and any(clause[:len(title)] == title for clause in clauses)
+
+    head = order[:WANTED_DEPTH]
+    first = documents[head[0]] if head else None
+    chosen = next((p for p in head[1:] if wanted(documents[p])), None)
+    if first is None or chosen is None or wanted(first):
+        return order
+    said = name(documents[chosen])
+    if _longest_common_run(said, name(first)) == len(said):
+        return order
+    return [chosen, *(p for p in order if p != chosen)]
 
 
 def _tax_details_change_first(query: str, order: list[int],

@@ -41,6 +41,7 @@ from knowledge_base.index import (
     _unasked_reissue_last,
     _unsaid_organisation_last,
     _unsaid_qualifier_last,
+    _wanted_title_first,
     adds_unsaid_words,
     said_words,
 )
@@ -1271,6 +1272,24 @@ def test_a_letter_asking_to_mortgage_land_finds_the_security_among_the_first_fiv
                                  "Chuyển tiếp đăng ký thế chấp quyền tài sản phát sinh từ hợp đồng mua bán nhà ở"))
     question = "Gia đình tôi muốn thế chấp sổ đỏ để vay vốn ngân hàng, thủ tục đăng ký thế chấp làm ở đâu?"
     assert documents[_asked_act_first(question, [0, 4, 3, 1, 2], documents)[0]].title == MORTGAGE_TITLES[2]
+
+
+NOTARY_TITLES = ("Công nhận hoàn thành tập sự hành nghề công chứng", "Bổ nhiệm công chứng viên",
+                 "Thủ tục đăng ký khai sinh cho người đã có hồ sơ, giấy tờ cá nhân", "Đăng ký khai sinh")
+
+
+@pytest.mark.parametrize(("question", "order", "expected"), [
+    # The letter's first words named the trainee's procedure; what it wants comes after "muốn".
+    ("Tôi đã hoàn thành tập sự hành nghề công chứng và đạt kỳ kiểm tra, muốn được bổ nhiệm công chứng viên "
+     "thì nộp hồ sơ ở đâu?", [0, 1], NOTARY_TITLES[1]),
+    # The first holds what is wanted, qualified as the letter says: it stays.
+    ("bố mẹ không đăng ký khai sinh cho tôi, nay tôi muốn đăng ký khai sinh và đã có hồ sơ, giấy tờ cá nhân",
+     [2, 3], NOTARY_TITLES[2]),
+    ("Tôi đã được bổ nhiệm công chứng viên, muốn biết thủ tục công nhận hoàn thành tập sự", [0, 1], NOTARY_TITLES[0]),
+])
+def test_a_title_the_letter_says_it_wants_goes_first(question: str, order: list[int], expected: str) -> None:
+    documents = title_documents(NOTARY_TITLES)
+    assert documents[_wanted_title_first(question, order, documents)[0]].title == expected
 
 
 CERTIFYING_TITLES = ("Đăng ký khai sinh", "Cấp lại Thẻ công chứng viên",

@@ -435,8 +435,7 @@ def _named_variant_first(query: str, order: list[int],
                          documents: Sequence[SearchDocument | None]) -> list[int]:
     """Among the first procedures, the one published at several levels or as cấp mới / cấp lại /
     gia hạn…: the form the question names goes first, else the plain one (``variants``)."""
-    head = [p for p in order[:VARIANT_DEPTH]
-            if (doc := documents[p]) is not None and doc.kind == "procedure"]
+    head = _first_procedures(order, documents, VARIANT_DEPTH)
     candidates = [Candidate(str(p), documents[p].title) for p in head]  # type: ignore[union-attr]
     ranked = [int(p) for p in rank_siblings(query, candidates)]
     if not ranked:
@@ -923,7 +922,7 @@ def _stated_age_first(query: str, order: list[int],
     tuổi trở lên" for "Cấp, đổi, cấp lại thẻ căn cước" or "… dưới 14 tuổi"). Another procedure
     with an age in its title does not: a passport for a child of 12 is not an ID card."""
     age = stated_age(query)
-    head = [(p, doc) for p in order[:VARIANT_DEPTH] if (doc := documents[p]) is not None and doc.kind == "procedure"]
+    head = [(p, documents[p]) for p in _first_procedures(order, documents, VARIANT_DEPTH)]
     if age is None or not head or fits_age(head[0][1].title, age):
         return order
     first = head[0][1]
@@ -1033,7 +1032,7 @@ def _loss_reissue_first(query: str, expander: Expander, order: list[int],
 
     # A first reissue for another paper goes behind too: "nhà bị cháy mất sổ đỏ" got "Cấp lại Chứng
     # chỉ hành nghề luật sư trong trường hợp bị mất, bị rách, bị cháy …".
-    head = [(p, doc) for p in order[:VARIANT_DEPTH] if (doc := documents[p]) is not None and doc.kind == "procedure"]
+    head = [(p, documents[p]) for p in _first_procedures(order, documents, VARIANT_DEPTH)]
     if not head:
         return order
     first = head[0][1]
@@ -1145,9 +1144,8 @@ def _wanted_title_first(query: str, order: list[int], documents: Sequence[Search
         title = name(document)
         return len(title) >= WANTED_NAME and any(clause[:len(title)] == title for clause in clauses)
 
-    head = order[:WANTED_DEPTH]
-    first = documents[head[0]] if head else None
-    chosen = next((p for p in head[1:] if wanted(documents[p])), None)
+    first = documents[order[0]] if order else None
+    chosen = next((p for p in _first_procedures(order, documents, WANTED_DEPTH)[1:] if wanted(documents[p])), None)
     if first is None or chosen is None or wanted(first):
         return order
     said = name(documents[chosen])
@@ -1218,7 +1216,7 @@ def _asked_tax_first(query: str, expander: Expander, order: list[int],
     words = _marked_words(query) if _typed_with_marks(query) else []
     if _TAX not in words and not _TAX_UNMARKED.search(" ".join(syllables(query))):
         return order
-    head = [(p, doc) for p in order[:TAX_DEPTH] if (doc := documents[p]) is not None and doc.kind == "procedure"]
+    head = [(p, documents[p]) for p in _first_procedures(order, documents, TAX_DEPTH)]
     if not head:
         return order
     said = set(_expanded(expander, query)) - _TAX_WORDS - FILLER - _PROCEDURE_WORDS
@@ -1244,21 +1242,26 @@ def _names_tax(document: SearchDocument) -> bool:
 _TAX_WORDS = frozenset(syllables("thuế nộp khai"))
 
 
+def _first_procedures(order: list[int], documents: Sequence[SearchDocument | None], depth: int) -> list[int]:
+    """The first ``depth`` procedures of ``order``: the FAQs ranked between them do not count, so a
+    rule looks as deep served (``kind="all"``) as measured on procedures alone."""
+    return [p for p in order if (doc := documents[p]) is not None and doc.kind == "procedure"][:depth]
+
+
 def _first_goes_behind(order: list[int], documents: Sequence[SearchDocument | None],
                        goes_back: Callable[[SearchDocument], bool],
                        may_lead: Callable[[SearchDocument, SearchDocument], bool],
                        depth: int = QUALIFIER_DEPTH) -> list[int]:
     """When the first procedure ``goes_back``, the next of the first ``depth`` procedures that
-    ``may_lead`` in its place goes first; else the order is kept."""
-    head = order[:depth]
-    first = documents[head[0]] if head else None
+    ``may_lead`` in its place goes first; else the order is kept. FAQs between them do not count:
+    served, the portal's questions about "thế chấp" put the security 8th, the 4th procedure
+    (``_first_procedures``)."""
+    first = documents[order[0]] if order else None
     if first is None or first.kind != "procedure" or not goes_back(first):
         return order
-    for j in range(1, len(head)):
-        other = documents[head[j]]
-        if other is not None and other.kind == "procedure" and may_lead(first, other):
-            head.insert(0, head.pop(j))
-            return head + order[depth:]
+    for p in _first_procedures(order, documents, depth)[1:]:
+        if may_lead(first, documents[p]):  # type: ignore[arg-type]
+            return [p, *(q for q in order if q != p)]
     return order
 
 

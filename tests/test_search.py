@@ -1292,6 +1292,18 @@ def test_a_title_the_letter_says_it_wants_goes_first(question: str, order: list[
     assert documents[_wanted_title_first(question, order, documents)[0]].title == expected
 
 
+def test_faqs_ranked_between_procedures_do_not_shorten_how_deep_a_rule_looks() -> None:
+    # Served: the portal's questions about "thế chấp" put the security 8th, the 4th procedure.
+    faqs = [SearchDocument(f"faq-{i}", "faq", question, [question], "", [question]) for i, question in enumerate((
+        "Tôi muốn đăng ký thế chấp quyền sử dụng đất, hồ sơ gồm những giấy tờ gì?",
+        "Tôi đã thế chấp quyền sử dụng đất tại Ngân hàng, tôi cần đăng ký thế chấp ở đâu?",
+        "Hồ sơ đăng ký thay đổi nội dung biện pháp bảo đảm gồm những giấy tờ gì?"))]
+    documents = [*title_documents((*MORTGAGE_TITLES, "Đăng ký biến động đất đai (chuyển nhượng, tặng cho, thừa kế)",
+                                   "Cấp đổi Giấy chứng nhận quyền sử dụng đất")), *faqs]
+    order = [0, 5, 6, 3, 7, 4, 1, 2]   # procedures 0, 3, 4, 1, 2 with FAQs among them
+    assert documents[_asked_act_first("thế chấp sổ đỏ", order, documents)[0]].title == MORTGAGE_TITLES[2]
+
+
 CERTIFYING_TITLES = ("Đăng ký khai sinh", "Cấp lại Thẻ công chứng viên",
                      "Chứng thực bản sao từ bản chính giấy tờ, văn bản")
 

@@ -360,32 +360,19 @@ class HybridIndex:
             for position, rank in ranks.items():
                 fused[position] = fused.get(position, 0.0) + weight / (RRF_K + rank)
         order = sorted(fused, key=lambda p: (-fused[p], p))
-        if mode == "hybrid":
-            order = _named_acronym_first(query, order, documents, acronyms, lexical)
-            order = _unsaid_qualifier_last(query, self.expander, order, documents)
-            order = _named_variant_first(query, order, documents)
-            order = _said_case_first(query, order, documents)
-            order = _said_difference_first(query, order, documents)
-            order = _unasked_reissue_last(query, _foreign_element_when_said(query, order, documents), documents)
-            order = _stated_age_first(query, _asked_reissue_first(query, order, documents), documents)
-            order = _age_only_match_last(query, self.expander, order, documents)
-            order = _unasked_child_last(query, order, documents)
-            order = _reported_case_first(query, order, documents)
-            order = _register_copy_first(query, _loss_reissue_first(query, self.expander, order, documents), documents)
-            order = _civil_status_change_first(query, order, documents)
-            order = _unsaid_organisation_last(query, self.expander, order, documents)
-            order = _contradicted_last(query, self.expander,
-                                       _unasked_ending_last(query, order, documents, self.expander), documents)
-            order = _asked_act_first(query, order, documents)
-            order = _correction_first(query, _unasked_change_last(query, order, documents, self.expander),
-                                      documents)
-            order = _asked_change_first(query, order, documents)
-            order = _tax_details_change_first(query, _asked_tax_first(query, self.expander, order, documents),
-                                              documents)
-            order = _wanted_title_first(query, order, documents)
+        if mode == "hybrid" and kind == "all":
+            # The rules read procedures' titles, as measured on procedures alone: served with FAQs,
+            # an FAQ ranked first stopped every rule, and one between them shortened how deep a
+            # rule looked. FAQs keep their places; the procedures' places get the rules' order.
+            procedures = kinds == "procedure"
+            ruled = self._title_rules(query, [p for p in order if procedures[p]], documents, acronyms, lexical)
+            order = _in_own_order(order, ruled, procedures)
+        elif mode == "hybrid":
+            order = self._title_rules(query, order, documents, acronyms, lexical)
         # A title rule above may put a hit before one that fused higher; scores follow the final
         # order, so "first by a margin" means the same after it.
         by_rank = sorted(fused.values(), reverse=True)
+        by_rank += [0.0] * (len(order) - len(by_rank))   # an acronym's titles found beyond the candidates
         found = [(p, documents[p], by_rank[i]) for i, p in enumerate(order[:top])]
         return [
             Hit(
@@ -397,6 +384,32 @@ class HybridIndex:
             )
             for p, doc, fused_score in found if doc is not None
         ]
+
+    def _title_rules(self, query: str, order: list[int], documents: Sequence[SearchDocument | None],
+                     acronyms: frozenset[str], lexical: np.ndarray | None) -> list[int]:
+        """The fused order moved by what titles and the question say (each rule's docstring)."""
+        order = _named_acronym_first(query, order, documents, acronyms, lexical)
+        order = _unsaid_qualifier_last(query, self.expander, order, documents)
+        order = _named_variant_first(query, order, documents)
+        order = _said_case_first(query, order, documents)
+        order = _said_difference_first(query, order, documents)
+        order = _unasked_reissue_last(query, _foreign_element_when_said(query, order, documents), documents)
+        order = _stated_age_first(query, _asked_reissue_first(query, order, documents), documents)
+        order = _age_only_match_last(query, self.expander, order, documents)
+        order = _unasked_child_last(query, order, documents)
+        order = _reported_case_first(query, order, documents)
+        order = _register_copy_first(query, _loss_reissue_first(query, self.expander, order, documents), documents)
+        order = _civil_status_change_first(query, order, documents)
+        order = _unsaid_organisation_last(query, self.expander, order, documents)
+        order = _contradicted_last(query, self.expander,
+                                   _unasked_ending_last(query, order, documents, self.expander), documents)
+        order = _asked_act_first(query, order, documents)
+        order = _correction_first(query, _unasked_change_last(query, order, documents, self.expander),
+                                  documents)
+        order = _asked_change_first(query, order, documents)
+        order = _tax_details_change_first(query, _asked_tax_first(query, self.expander, order, documents),
+                                          documents)
+        return _wanted_title_first(query, order, documents)
 
 
 # How deep an acronym the question names is looked for: "thẻ ABTC" in a long letter about passports.
@@ -1343,6 +1356,16 @@ def _read_cache(path: Path) -> tuple[list[str], np.ndarray | None]:
 
 def _stack(rows: list[np.ndarray], dim: int) -> np.ndarray:
     return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
+
+
+def _in_own_order(order: list[int], own: list[int], members: np.ndarray) -> list[int]:
+    """``order`` with the places its ``members`` hold filled by ``own`` in turn; members beyond
+    those places follow at the end."""
+    remaining = iter(own)
+    placed = [p if not members[p] else next(remaining, None) for p in order]
+    kept = [p for p in placed if p is not None]
+    seen = set(kept)
+    return kept + [p for p in remaining if p not in seen]
 
 
 def _ranks(scores: np.ndarray, allowed: np.ndarray) -> dict[int, int]:

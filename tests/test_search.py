@@ -1274,6 +1274,38 @@ def test_a_letter_asking_to_mortgage_land_finds_the_security_among_the_first_fiv
     assert documents[_asked_act_first(question, [0, 4, 3, 1, 2], documents)[0]].title == MORTGAGE_TITLES[2]
 
 
+ENDING_TITLES = ("Giao khu vực biển cho cá nhân Việt Nam để nuôi trồng thủy sản", "Trả lại khu vực biển",
+                 "Cấp Giấy chứng nhận đăng ký hoạt động đại lý phân phối chứng chỉ quỹ đại chúng",
+                 "Thu hồi Giấy chứng nhận đăng ký hoạt động phân phối chứng chỉ quỹ đại chúng",
+                 "Báo cáo tình hình sử dụng Biên lai thu thuế, phí, lệ phí.", "Tiêu hủy biên lai.",
+                 "Cấp, cấp lại, gia hạn Giấy phép hoạt động đối với tổ chức, cá nhân nước ngoài có tàu hoạt động "
+                 "thủy sản trong vùng biển Việt Nam",
+                 "Thủ tục thu hồi Giấy phép của Văn phòng đại diện của tổ chức tín dụng nước ngoài",
+                 "Cấp lại chứng chỉ hành nghề Quản tài viên trong trường hợp bị thu hồi chứng chỉ hành nghề",
+                 "Thu hồi chứng chỉ hành nghề Quản tài viên trong trường hợp thôi hành nghề Quản tài viên")
+
+
+@pytest.mark.parametrize(("question", "order", "expected"), [
+    # Team letters written blind (2026-12-07): the grant came first, the act the letter asks second.
+    ("Công ty chúng tôi được giao khu vực biển để nuôi trồng thủy sản, nay không còn nhu cầu sử dụng một "
+     "phần diện tích. Xin hỏi muốn trả lại một phần khu vực biển thì cần những giấy tờ gì?", [0, 1], ENDING_TITLES[1]),
+    ("Công ty chứng khoán muốn chấm dứt làm đại lý phân phối chứng chỉ quỹ đại chúng thì đề nghị thu hồi giấy "
+     "chứng nhận cần hồ sơ gì?", [2, 3], ENDING_TITLES[3]),
+    ("Đơn vị thu phí, lệ phí hải quan khi tiêu hủy biên lai không sử dụng nữa thì phải gửi những hồ sơ gì?",
+     [4, 5], ENDING_TITLES[5]),
+    # A revocation of something else the question does not name is no answer to it.
+    ("Trình tự, thủ tục thu hồi giấy phép đối với tổ chức, cá nhân nước ngoài có tàu hoạt động thuỷ sản trong "
+     "vùng biển Việt Nam như thế nào?", [6, 7], ENDING_TITLES[6]),
+    # "bị thu hồi" says what happened: the reissue asked keeps its place.
+    ("Cấp lại chứng chỉ hành nghề Quản tài viên trong trường hợp bị thu hồi chứng chỉ hành nghề", [8, 9],
+     ENDING_TITLES[8]),
+])
+def test_an_act_ending_what_was_granted_goes_first_when_asked(question: str, order: list[int],
+                                                               expected: str) -> None:
+    documents = title_documents(ENDING_TITLES)
+    assert documents[_asked_act_first(question, order, documents)[0]].title == expected
+
+
 NOTARY_TITLES = ("Công nhận hoàn thành tập sự hành nghề công chứng", "Bổ nhiệm công chứng viên",
                  "Thủ tục đăng ký khai sinh cho người đã có hồ sơ, giấy tờ cá nhân", "Đăng ký khai sinh")
 

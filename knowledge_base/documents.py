@@ -16,6 +16,7 @@ Kind = Literal["procedure", "faq"]
 _LEVEL_SUFFIX = re.compile(
     r"\s*[\(\-–]?\s*(?:thực hiện|áp dụng)?\s*(?:tại|ở)?\s*cấp\s+"
     r"(?:tỉnh|xã|huyện|bộ|trung ương|tw)\s*\)?\s*$", re.IGNORECASE)
+_CODE_SUFFIX = re.compile(r"\s*\(\s*\d\.\d{6}\s*\)\s*$")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 # Above this many syllables a name is not also embedded without accents: long official titles are
 # matched by the lexical index and by restoring the question's accents, and a second passage would
@@ -27,8 +28,9 @@ LONG_QUESTION_SYLLABLES = 40
 
 
 def without_level(title: str) -> str:
-    """"Cấp hộ chiếu (thực hiện tại cấp tỉnh)" → "Cấp hộ chiếu"."""
-    return _LEVEL_SUFFIX.sub("", title).strip() or title
+    """"Cấp hộ chiếu (thực hiện tại cấp tỉnh)" → "Cấp hộ chiếu"; a few titles also end in their own
+    code: "Thẩm định báo cáo đánh giá tác động môi trường (cấp Bộ) (1.010732)"."""
+    return _LEVEL_SUFFIX.sub("", _CODE_SUFFIX.sub("", title)).strip() or title
 
 
 # How a record is filed, not what it is: "… thực hiện bằng dịch vụ công trực tuyến toàn trình", "…

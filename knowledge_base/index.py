@@ -363,10 +363,7 @@ class HybridIndex:
         allowed = kinds != "" if kind == "all" else kinds == kind
         lex_rank = _ranks(lexical, allowed) if lexical is not None else {}
         dense_rank = _ranks(dense, allowed) if dense is not None else {}
-        fused: dict[int, float] = {}
-        for ranks, weight in ((lex_rank, LEXICAL_WEIGHT), (dense_rank, DENSE_WEIGHT)):
-            for position, rank in ranks.items():
-                fused[position] = fused.get(position, 0.0) + weight / (RRF_K + rank)
+        fused = _fuse(lex_rank, dense_rank)
         order = sorted(fused, key=lambda p: (-fused[p], p))
         if mode == "hybrid" and kind == "all":
             # The rules read procedures' titles, as measured on procedures alone: served with FAQs,
@@ -534,7 +531,12 @@ def _said_difference_first(query: str, order: list[int],
 
     def near(first: SearchDocument, other: SearchDocument) -> bool:
         a, b = _title_words(first), _title_words(other)
-        return len(a & b) >= 0.5 * len(a | b)
+        return len(a & b) >= 0.5 * len(a | b) or lengthens(first, other)
+
+    def lengthens(first: SearchDocument, other: SearchDocument) -> bool:
+        """The other is the first plus words: "Đổi giấy phép lái xe quân sự do Bộ Quốc phòng cấp"."""
+        plain, longer = (_title_syllables(without_level(d.title)) for d in (first, other))
+        return len(longer) > len(plain) and longer[:len(plain)] == plain
 
     def quoted(document: SearchDocument) -> int:
         """How many of the title's syllables the question quotes in a row."""
@@ -547,6 +549,9 @@ def _said_difference_first(query: str, order: list[int],
                 and facets(first.title).core != facets(other.title).core):
             return False
         if own_pairs(first, other) & reading()[1]:
+            return False
+        # What the longer title adds must be said as ``_unsaid_qualifier_last`` reads it.
+        if lengthens(first, other) and adds_unsaid_words(other, first, said_words(query)):
             return False
         # A title quoted whole, its small words too: "… Giấy xác nhận đăng ký nuôi trồng thủy sản
         # lồng bè …" is not "… Giấy xác nhận nuôi trồng thủy sản lồng bè …".
@@ -674,10 +679,13 @@ def _asked_reissue_first(query: str, order: list[int],
         def that_reissue_of_its_subject(first: SearchDocument, other: SearchDocument,
                                         variant: str = variant) -> bool:
             theirs, mine = facets(other.title), facets(first.title)
+            # The reissue may name its case ("Cấp lại Giấy chứng nhận thực hành tốt … trong trường
+            # hợp bị sai sót …") and the first its acronym ("… thuốc thú y (GMP)").
+            subject = case_free_subject(other.title)
             # Not when the question says what the first adds to that subject: "cấp đổi giấy phép lái
             # xe quốc tế" is the international licence (issued anew each time), not "Đổi giấy phép lái xe".
-            adds = set(mine.core.split()) - set(theirs.core.split())
-            return ((theirs.variant == variant and f" {theirs.core} " in f" {mine.core} " and not adds & asked)
+            adds = set(mine.core.split()) - set(subject.split()) - _acronyms_of(first.title)
+            return ((theirs.variant == variant and f" {subject} " in f" {mine.core} " and not adds & asked)
                     or _same_paper_for_that_case(mine.core, other.title, variant))
 
         # Looked for as deep as a subject's variants go ("thẻ bhyt bị rách": "Cấp đổi thẻ bảo hiểm
@@ -687,6 +695,16 @@ def _asked_reissue_first(query: str, order: list[int],
         if moved != order:
             return moved
     return order
+
+
+def _quotes(question: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """``words`` appear in ``question`` in a row."""
+    return any(question[i:i + len(words)] == words for i in range(len(question) - len(words) + 1))
+
+
+def _acronyms_of(title: str) -> set[str]:
+    """The acronyms a title gives in brackets ("… thuốc thú y (GMP)"): another name, not a case."""
+    return {a.lower() for a in re.findall(r"\(([A-Z]{2,})\)", title)}
 
 
 def _same_paper_for_that_case(core: str, title: str, variant: str) -> bool:
@@ -748,8 +766,8 @@ _NOTARISE = re.compile(r" cong chung (?!vien )")
 _NOTARY = re.compile(r" (?:hanh nghe|phong|van phong|to chuc|the|tap su|nghe) cong chung ")
 # "Chứng thực …", "Tích hợp, …", "Đăng ký biện pháp bảo đảm …" start a title as an ending does
 # (``_ENDING``), though they end nothing.
-_LEADING_ACT = re.compile(r"^(?:thủ tục\s+)?(?:đăng ký\s+)?(chứng thực|tích hợp|biện pháp bảo đảm|thế chấp)\b",
-                          re.IGNORECASE)
+_LEADING_ACT = re.compile(r"^(?:thủ tục\s+)?(?:đăng ký\s+)?(?:thay đổi\s+)?"
+                          r"(chứng thực|tích hợp|biện pháp bảo đảm|thế chấp)\b", re.IGNORECASE)
 # A mortgage or a pledge is registered as a security (Bộ luật Dân sự 2015, Điều 292): "thế chấp sổ
 # đỏ" is "Đăng ký biện pháp bảo đảm bằng quyền sử dụng đất …", unless another act is asked of it
 # ("xóa thế chấp").
@@ -796,7 +814,16 @@ def _asked_act_first(query: str, order: list[int], documents: Sequence[SearchDoc
     # deep as a variant. A letter's "thế chấp sổ đỏ để vay vốn" puts the certificate's titles first.
     depth = (VARIANT_DEPTH if asked & {"chung thuc", "tich hop"}
              else SECURITY_DEPTH if _SECURITY in asked else QUALIFIER_DEPTH)
-    return _first_goes_behind(order, documents, lambda first: leading_act(first) not in asked,
+    question = _title_syllables(query)
+
+    def other_act(first: SearchDocument) -> bool:
+        # A title the question quotes from its first word is what it asks, whatever act it starts
+        # with ("Chuyển tiếp đăng ký thế chấp quyền tài sản …" is not "Đăng ký biện pháp bảo đảm …").
+        title = _title_syllables(without_level(first.title))
+        quoted = _quotes(question, title[:QUOTED_RUN]) and len(title) >= QUOTED_RUN
+        return leading_act(first) not in asked and not quoted
+
+    return _first_goes_behind(order, documents, other_act,
                               lambda first, other: leading_act(other) in asked and about_it(other), depth)
 
 
@@ -922,11 +949,21 @@ def _contradicted_last(query: str, expander: Expander, order: list[int],
     def does_it_as_read(first: SearchDocument, other: SearchDocument) -> bool:
         return does_it(first, other) and read <= set(_title_syllables(other.title))
 
+    def keeps_the_rest(first: SearchDocument, other: SearchDocument) -> bool:
+        # What the question said of the first stays said: "xin giấy phép xây dựng sửa chữa nhà" is
+        # the repair permit "… và nhà ở riêng lẻ", not the one for grade I–II works.
+        said = set(syllables(query)) & set(_title_syllables(first.title)) - FILLER - _PROCEDURE_WORDS
+        return said <= set(_title_syllables(other.title))
+
     # Of those, first one holding all the dictionary read ("xin phép sửa nhà": the building permit
     # for repairs, not the social housing loan "… tự xây dựng hoặc cải tạo, sửa chữa nhà").
-    for may_lead in (does_it_as_read, does_it) if read else (does_it,):
+    tiers = (does_it_as_read, does_it) if read else (does_it,)
+    # Among the first few only, one keeping what was said of the first; then the first that does it.
+    steps = [step for t in tiers for step in ((lambda f, o, t=t: t(f, o) and keeps_the_rest(f, o), QUALIFIER_DEPTH),
+                                              (t, VARIANT_DEPTH))]
+    for may_lead, depth in steps:
         moved = _first_goes_behind(order, documents, lambda first: contradicts(query, first.title, readings),
-                                   may_lead, VARIANT_DEPTH)
+                                   may_lead, depth)
         if moved != order:
             return moved
     # Without a title doing the act, only the question's own words move the first: "sửa nhà" read as
@@ -1202,9 +1239,18 @@ def _tax_details_change_first(query: str, order: list[int],
     ``VARIANT_DEPTH`` (``variants.wants_tax_details_change``)."""
     if not wants_tax_details_change(query):
         return order
-    return _first_goes_behind(
-        order, documents, lambda first: not TAX_DETAILS_CHANGE.search(first.title.lower()),
-        lambda first, other: bool(TAX_DETAILS_CHANGE.search(other.title.lower())), VARIANT_DEPTH)
+
+    def changes_details(document: SearchDocument | None) -> bool:
+        return document is not None and bool(TAX_DETAILS_CHANGE.search(document.title.lower()))
+
+    moved = _first_goes_behind(order, documents, lambda first: not changes_details(first),
+                               lambda first, other: changes_details(other), VARIANT_DEPTH)
+    if moved is not order or not order or changes_details(documents[order[0]]):
+        return moved
+    # A letter about its old ID number ranked it beyond the hits: the best ranked of them leads.
+    found = [p for p, document in enumerate(documents) if changes_details(document) and document.kind == "procedure"]
+    best = min(found, key=lambda p: (order.index(p) if p in order else len(order), p), default=None)
+    return order if best is None else [best, *(p for p in order if p != best)]
 
 
 # A company of a kind that its own law governs: a securities firm, a law firm, a bank, an insurer…
@@ -1316,6 +1362,12 @@ def said_words(query: str) -> set[str]:
     return words | set(pairs(syllables(query)))   # "khong_phai": small words said together
 
 
+# The share of a qualifier's words (more than two) a letter (this many different syllables or
+# more) says for it to be said.
+SAID_SHARE = 0.5
+LETTER_WORDS = 30
+
+
 def adds_unsaid_words(longer: SearchDocument, plainer: SearchDocument, asked: set[str]) -> bool:
     """Both are procedures, ``longer``'s title is ``plainer``'s plus words the question (its
     syllables ``asked``) does not say, and the question says none of ``longer``'s names whole."""
@@ -1330,8 +1382,28 @@ def adds_unsaid_words(longer: SearchDocument, plainer: SearchDocument, asked: se
     # A letter's own small words ("khi", "có", "phải") do not say the qualifier ("Đăng ký tập sự lại
     # … sau khi chấm dứt"); said together as in the title they do ("không phải là cộng tác viên").
     together = [p for p in pairs(syllables(without_level(longer.title))) if extra.issuperset(p.split("_"))]
-    said = extra & (asked - FILLER) or any(p in asked for p in together)
+    # A long qualifier is said by most of its words: a letter about "chủ đầu tư dự án nhà máy" does
+    # not say "… đối với dự án đầu tư thuộc bí mật nhà nước về an ninh trong Công an nhân dân".
+    # A qualifier of alternatives ("… chuyển vùng hoạt động; … dẫn tàu trên tuyến mới …") is said
+    # when one of them is.
+    letter = sum("_" not in w for w in asked) >= LETTER_WORDS
+    said = any(_says_qualifier(extra & set(syllables(part)), together, asked, letter)
+               for part in _ALTERNATIVES.split(without_level(longer.title)))
     return not said and not any(set(syllables(name)) <= asked for name in longer.names)
+
+
+_ALTERNATIVES = re.compile(r";|\bhoặc\b", re.IGNORECASE)
+
+
+def _says_qualifier(extra: set[str], together: list[str], asked: set[str], letter: bool) -> bool:
+    """A letter's many words say a long qualifier only when they say most of it; a short question's
+    one word of it says it."""
+    telling = extra - FILLER
+    pairs_there = [p for p in together if extra.issuperset(p.split("_"))]
+    if letter and len(telling) > 2:
+        return (len(telling & asked) >= SAID_SHARE * len(telling)
+                or sum(p in asked for p in pairs_there) >= SAID_SHARE * len(pairs_there) > 0)
+    return bool(telling & asked) or any(p in asked for p in pairs_there)
 
 
 def _title_list(document: SearchDocument) -> list[str]:
@@ -1384,6 +1456,15 @@ def _read_cache(path: Path) -> tuple[list[str], np.ndarray | None]:
 
 def _stack(rows: list[np.ndarray], dim: int) -> np.ndarray:
     return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
+
+
+def _fuse(lexical_ranks: dict[int, int], dense_ranks: dict[int, int]) -> dict[int, float]:
+    """Reciprocal-rank fusion of the two rankings, each by its weight."""
+    fused: dict[int, float] = {}
+    for ranks, weight in ((lexical_ranks, LEXICAL_WEIGHT), (dense_ranks, DENSE_WEIGHT)):
+        for position, rank in ranks.items():
+            fused[position] = fused.get(position, 0.0) + weight / (RRF_K + rank)
+    return fused
 
 
 def _in_own_order(order: list[int], own: list[int], members: np.ndarray) -> list[int]:

@@ -337,6 +337,9 @@ def wants_civil_status_change(question: str) -> bool:
 _TAX_REGISTRATION = re.compile(r"\b(?:ma so thue|mst|dang ky thue)\b")
 _DETAILS_UPDATED = re.compile(r"\b(?:cap nhat|thay doi|sua|chinh sua|dieu chinh|doi)(?: \w+){0,2}"
                               r" (?:thong tin|so (?:cccd|can cuoc|cmnd)|can cuoc|cccd|cmnd|dia chi)\b")
+# Still carrying the old ID card's number ("mã số thuế vẫn ghi số chứng minh nhân dân cũ").
+_OLD_ID = re.compile(r"\b(?:(?:cmnd|cmt|chung minh (?:nhan dan|thu))(?: \w+){0,2} cu"
+                     r"|van (?:ghi|la|dung|mang|con)(?: \w+){0,2} (?:cmnd|cmt|chung minh))\b")
 TAX_DETAILS_CHANGE = re.compile(r"^đăng ký thay đổi thông tin đăng ký thuế\b")
 
 
@@ -347,7 +350,8 @@ def wants_tax_details_change(question: str) -> bool:
     # Read unmarked: "số", "cập" are no pattern's "sổ", "cấp" here.
     plain = f" {' '.join(syllables(question))} "
     return bool(_TAX_REGISTRATION.search(plain)) and (
-        miswritten(question) or bool(_DETAIL_CHANGED.search(text) or _DETAILS_UPDATED.search(plain)))
+        miswritten(question) or bool(_DETAIL_CHANGED.search(text) or _DETAILS_UPDATED.search(plain)
+                                     or _OLD_ID.search(plain)))
 
 
 # Titles are written with their marks, so "hỏng" here is never "hồng" or "không".
@@ -429,6 +433,9 @@ def contradicts(question: str, title: str, readings: str = "") -> bool:
     close its words, answers another procedure. Acts count in the dictionary's ``readings`` of the
     question too ("sửa lại mái nhà" is "sửa chữa"); issues only in its own words."""
     text, name = f" {_plain(question)} {_plain(readings)} ", f" {_plain(title)} "
+    # Reporting a lost paper answers a loss, not a request for the paper ("cấp giấy thông hành").
+    if name.startswith(" trinh bao mat ") and not lost(question):
+        return True
     asked_acts = {act for act in _ACTS if f" {act} " in text}
     title_acts = {act for act in _ACTS if f" {act} " in name}
     if asked_acts and title_acts and not asked_acts & title_acts:

@@ -14,7 +14,7 @@ import yaml
 from knowledge_base.acronyms import named_in_titles
 from knowledge_base.ages import range_said, stated_age
 from knowledge_base.aspects import subject_words
-from knowledge_base.documents import SearchDocument, without_channel
+from knowledge_base.documents import SearchDocument, without_channel, without_level
 from knowledge_base.encoders import make_encoder
 from knowledge_base.index import (
     HybridIndex,
@@ -1026,12 +1026,32 @@ TAX_REGISTRATIONS = ("Đăng ký thuế lần đầu đối với người nộp
     ("đổi địa chỉ trên mã số thuế cá nhân", TAX_REGISTRATIONS[3]),
     ("Mã số thuế cá nhân của tôi vẫn ghi số chứng minh nhân dân cũ, giờ muốn cập nhật sang căn cước thì làm "
      "thế nào?", TAX_REGISTRATIONS[3]),
+    # Still the old ID card's number: its details change.
+    ("mst vẫn là số cmnd cũ", TAX_REGISTRATIONS[3]),
+    ("mã số thuế đăng ký bằng chứng minh nhân dân cũ", TAX_REGISTRATIONS[3]),
     ("đăng ký mã số thuế cá nhân", TAX_REGISTRATIONS[0]),     # nothing to change: the order is kept
     ("làm lại giấy chứng nhận đăng ký thuế bị mất", TAX_REGISTRATIONS[0]),
+    ("đăng ký mã số thuế bằng chứng minh nhân dân", TAX_REGISTRATIONS[0]),
 ])
 def test_wrong_or_changed_tax_registration_details_are_a_change_of_it(question: str, expected: str) -> None:
     documents = title_documents(TAX_REGISTRATIONS)
     assert documents[_tax_details_change_first(question, [0, 1, 2, 3], documents)[0]].title == expected
+
+
+def test_a_title_ending_in_its_own_code_is_read_without_it() -> None:
+    # Nine national titles end in their code: "(cấp Bộ)" was not read as a level, nor the title as
+    # the same as "… (Cấp tỉnh) (1.010733)".
+    assert without_level("Thẩm định báo cáo đánh giá tác động môi trường (cấp Bộ) (1.010732)") == \
+        "Thẩm định báo cáo đánh giá tác động môi trường"
+    assert without_level("Chứng nhận Nhãn sinh thái Việt Nam (2.002469)") == "Chứng nhận Nhãn sinh thái Việt Nam"
+    assert without_level("Cấp hộ chiếu (thực hiện tại cấp tỉnh)") == "Cấp hộ chiếu"
+
+
+def test_a_tax_details_change_ranked_beyond_the_hits_still_leads() -> None:
+    # National: a letter about its old ID number ranked the change of details past the first 20.
+    documents = title_documents(TAX_REGISTRATIONS)
+    question = "Mã số thuế cá nhân của tôi vẫn ghi số chứng minh nhân dân cũ"
+    assert documents[_tax_details_change_first(question, [0, 1, 2], documents)[0]].title == TAX_REGISTRATIONS[3]
 
 
 @pytest.mark.parametrize(("question", "wanted"), [
@@ -1274,6 +1294,76 @@ def test_a_letter_asking_to_mortgage_land_finds_the_security_among_the_first_fiv
     assert documents[_asked_act_first(question, [0, 4, 3, 1, 2], documents)[0]].title == MORTGAGE_TITLES[2]
 
 
+DRIVING_TITLES = ("Đổi giấy phép lái xe", "Đổi giấy phép lái xe quân sự do Bộ Quốc phòng cấp",
+                  "Cấp lại giấy phép lái xe", "Cấp lại giấy phép sát hạch cho trung tâm sát hạch lái xe loại 3")
+
+
+@pytest.mark.parametrize(("question", "order", "expected"), [
+    # Blind letters (2026-12-07): the ordinary exchange came first for a military licence.
+    ("Tôi vừa xuất ngũ, đang có giấy phép lái xe quân sự hạng C do Bộ Quốc phòng cấp. Tôi muốn đổi sang giấy "
+     "phép lái xe dân sự thì cần những giấy tờ gì?", [0, 1], DRIVING_TITLES[1]),
+    ("đổi bằng lái xe quân sự", [0, 1], DRIVING_TITLES[1]),
+    ("đổi giấy phép lái xe", [0, 1], DRIVING_TITLES[0]),
+    # Words in another order are not the first plus words: "sát hạch lại" is no testing centre's licence.
+    ("Tôi có GPLX ô tô quá hạn 06 tháng có được cấp lại GPLX hay sát hạch lại?", [2, 3], DRIVING_TITLES[2]),
+])
+def test_a_title_lengthening_the_first_with_words_the_question_says_goes_first(
+        question: str, order: list[int], expected: str) -> None:
+    documents = title_documents(DRIVING_TITLES)
+    assert documents[_said_difference_first(question, order, documents)[0]].title == expected
+
+
+ASSESSMENTS = ("Thẩm định báo cáo đánh giá tác động môi trường đối với dự án đầu tư thuộc bí mật nhà nước về an "
+               "ninh trong Công an nhân dân", "Thẩm định báo cáo đánh giá tác động môi trường (cấp Bộ) (1.010732)",
+               "Cấp Giấy chứng nhận vùng hoạt động hoa tiêu hàng hải đối với hoa tiêu hàng hải chuyển vùng hoạt "
+               "động; hoa tiêu hàng hải dẫn tàu trên tuyến mới trong vùng hoạt động hoa tiêu hàng hải",
+               "Cấp Giấy chứng nhận vùng hoạt động hoa tiêu hàng hải",
+               "Cấp Phiếu lý lịch tư pháp theo yêu cầu của cơ quan tiến hành tố tụng (đối tượng là công dân Việt "
+               "Nam, người nước ngoài đang cư trú tại Việt Nam)", "Cấp Phiếu lý lịch tư pháp")
+
+
+@pytest.mark.parametrize(("question", "order", "expected"), [
+    # A letter's "chủ đầu tư dự án" does not say "… dự án đầu tư thuộc bí mật nhà nước …"; the plain
+    # title ends in its own code and was not seen as the same title (blind letters, 2026-12-07).
+    ("Kính gửi Bộ Nông nghiệp và Môi trường, Công ty chúng tôi là chủ đầu tư dự án nhà máy nhiệt điện thuộc thẩm "
+     "quyền thẩm định của Bộ. Xin hỏi hồ sơ đề nghị thẩm định báo cáo ĐTM gồm những gì, phải nộp bao nhiêu bản và "
+     "thời hạn thẩm định là bao lâu?", [0, 1], ASSESSMENTS[1]),
+    # One of a qualifier's alternatives said is the qualifier said.
+    ("Kính gửi Cục Hàng hải và Đường thủy Việt Nam, Công ty hoa tiêu chúng tôi có một hoa tiêu hàng hải chuyển từ "
+     "vùng hoạt động hoa tiêu khu vực Hải Phòng sang khu vực Quảng Ninh. Xin hỏi hồ sơ đề nghị cấp Giấy chứng "
+     "nhận vùng hoạt động hoa tiêu cho trường hợp này gồm những gì?", [2, 3], ASSESSMENTS[2]),
+    # A short question's one word of a qualifier says it.
+    ("Cấp Phiếu lý lịch tư pháp theo yêu cầu của cơ quan tiến hành tố tụng", [4, 5], ASSESSMENTS[4]),
+])
+def test_a_letter_says_a_long_qualifier_only_by_most_of_its_words(question: str, order: list[int],
+                                                                   expected: str) -> None:
+    documents = title_documents(ASSESSMENTS)
+    moved = _unsaid_qualifier_last(question, default_expander(), order, documents)
+    assert documents[_said_difference_first(question, moved, documents)[0]].title == expected
+
+
+def test_a_reissue_naming_its_case_is_the_reissue_of_a_title_naming_its_acronym() -> None:
+    # Blind letters: "Cấp lại … (trong trường hợp bị sai sót …)" was 14th behind "Cấp … (GMP)".
+    documents = title_documents(("Cấp Giấy chứng nhận thực hành tốt sản xuất thuốc thú y (GMP)",
+                                 "Thủ tục cấp lại chứng chỉ hành nghề kiến trúc bị ghi sai",
+                                 "Cấp lại Giấy chứng nhận thực hành tốt sản xuất thuốc thú y (trong trường hợp bị "
+                                 "sai sót; thay đổi thông tin có liên quan đến tổ chức đăng ký)"))
+    question = "Giấy chứng nhận GMP thuốc thú y của công ty bị ghi sai địa chỉ nhà máy thì xin cấp lại cần hồ sơ gì?"
+    assert _asked_reissue_first(question, [0, 1, 2], documents)[0] == 2
+
+
+BUILDING_REPAIRS = ("Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ",
+                    "Cấp giấy phép xây dựng sửa chữa, cải tạo đối với công trình cấp đặc biệt, cấp I, cấp II",
+                    "Cấp giấy phép xây dựng sửa chữa, cải tạo đối với công trình cấp III, cấp IV và nhà ở riêng lẻ")
+
+
+def test_the_act_asked_goes_first_keeping_what_the_question_said_of_the_first() -> None:
+    # The grade I–II works' repair permit came first for a house.
+    documents = title_documents(BUILDING_REPAIRS)
+    moved = _contradicted_last("xin giấy phép xây dựng sửa chữa nhà", default_expander(), [0, 1, 2], documents)
+    assert documents[moved[0]].title == BUILDING_REPAIRS[2]
+
+
 ENDING_TITLES = ("Giao khu vực biển cho cá nhân Việt Nam để nuôi trồng thủy sản", "Trả lại khu vực biển",
                  "Cấp Giấy chứng nhận đăng ký hoạt động đại lý phân phối chứng chỉ quỹ đại chúng",
                  "Thu hồi Giấy chứng nhận đăng ký hoạt động phân phối chứng chỉ quỹ đại chúng",
@@ -1282,7 +1372,10 @@ ENDING_TITLES = ("Giao khu vực biển cho cá nhân Việt Nam để nuôi tr�
                  "thủy sản trong vùng biển Việt Nam",
                  "Thủ tục thu hồi Giấy phép của Văn phòng đại diện của tổ chức tín dụng nước ngoài",
                  "Cấp lại chứng chỉ hành nghề Quản tài viên trong trường hợp bị thu hồi chứng chỉ hành nghề",
-                 "Thu hồi chứng chỉ hành nghề Quản tài viên trong trường hợp thôi hành nghề Quản tài viên")
+                 "Thu hồi chứng chỉ hành nghề Quản tài viên trong trường hợp thôi hành nghề Quản tài viên",
+                 "Chuyển tiếp đăng ký thế chấp quyền tài sản phát sinh từ hợp đồng mua bán nhà ở",
+                 "Đăng ký biện pháp bảo đảm bằng quyền sử dụng đất, tài sản gắn liền với đất",
+                 "Đăng ký thay đổi biện pháp bảo đảm bằng tàu bay", "Đăng ký biện pháp bảo đảm bằng tàu bay")
 
 
 @pytest.mark.parametrize(("question", "order", "expected"), [
@@ -1299,6 +1392,11 @@ ENDING_TITLES = ("Giao khu vực biển cho cá nhân Việt Nam để nuôi tr�
     # "bị thu hồi" says what happened: the reissue asked keeps its place.
     ("Cấp lại chứng chỉ hành nghề Quản tài viên trong trường hợp bị thu hồi chứng chỉ hành nghề", [8, 9],
      ENDING_TITLES[8]),
+    # A title quoted from its first word is what is asked, whatever act it starts with.
+    ("Chuyển tiếp đăng ký thế chấp quyền tài sản phát sinh từ hợp đồng mua bán nhà ở", [10, 11], ENDING_TITLES[10]),
+    # Changing a registered security is one: the aircraft's mortgage amended.
+    ("Ngân hàng chúng tôi đã đăng ký thế chấp tàu bay, nay hai bên sửa đổi hợp đồng thế chấp. Xin hỏi hồ sơ đăng "
+     "ký thay đổi biện pháp bảo đảm gồm những gì?", [12, 13], ENDING_TITLES[12]),
 ])
 def test_an_act_ending_what_was_granted_goes_first_when_asked(question: str, order: list[int],
                                                                expected: str) -> None:

@@ -319,6 +319,9 @@ def test_search_order_puts_the_named_variant_first_and_else_the_plain_one() -> N
     ("xin giấy phép xây dựng sửa chữa nhà", "Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ", True),
     ("giải thể công ty tnhh", "Chuyển đổi công ty trách nhiệm hữu hạn một thành viên thành công ty cổ phần", True),
     ("điều chỉnh giấy phép khai thác nước", "Gia hạn, điều chỉnh giấy phép khai thác nước dưới đất", False),
+    # Reporting a lost paper answers a loss only: "Cấp giấy thông hành" was answered, sure of it, with it.
+    ("Cấp giấy thông hành", "Trình báo mất giấy thông hành (thực hiện tại cấp xã)", True),
+    ("làm mất giấy thông hành", "Trình báo mất giấy thông hành (thực hiện tại cấp xã)", False),
 ])
 def test_a_record_for_another_act_or_issue_contradicts_the_question(question: str, title: str,
                                                                      expected: bool) -> None:

@@ -81,7 +81,7 @@ def outcome(kb: KnowledgeBase, question: str, wanted: list[str], fold: int = 0) 
     first = hits[0]
     second = hits[1].score if len(hits) > 1 else 0.0
     ranked = bool(subject_words(question)) and (
-        (first.lexical_rank == 1 and first.dense_rank == 1) or first.score - second >= CONFIDENT_MARGIN) \
+        kb.rankings_agree(hits) or first.score - second >= CONFIDENT_MARGIN) \
         and not contradicts(question, first.title)   # as KnowledgeBase.ask: another act or issue
     return Outcome(question, tuple(wanted), fold, ranked, answer.evidence, answer.closest,
                    tuple(h.id for h in hits[:3]))
@@ -136,7 +136,7 @@ def national(data_dir: Path, cache_dir: Path, questions: Path) -> None:
         first = answer.hits[0]
         second = answer.hits[1].score if len(answer.hits) > 1 else 0.0
         ranked = bool(subject_words(row["question"])) and (
-            (first.lexical_rank == 1 and first.dense_rank == 1) or first.score - second >= CONFIDENT_MARGIN)
+            kb.rankings_agree(answer.hits) or first.score - second >= CONFIDENT_MARGIN)
         wanted = {same(by_code[c].title) for c in row["codes"] if c in by_code}
         right = first.code in row["codes"] or same(first.title) in wanted
         for label, confident in (("before", ranked), ("after", answer.confident)):

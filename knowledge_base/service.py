@@ -136,7 +136,7 @@ class KnowledgeBase:
         # already told them apart (``adds_unsaid_words``), so the margin is over the next one.
         rivals = [h for h in hits[1:] if not self._qualifies(h.id, first.id, question)]
         second_score = rivals[0].score if rivals else 0.0
-        agree = first.lexical_rank == 1 and first.dense_rank == 1
+        agree = self.rankings_agree(hits)
         # "giấy tờ" or "lệ phí bao nhiêu" names no procedure: ask which, whatever the scores.
         subject = subject_words(question)
         ranked_first = bool(subject) and (agree or first.score - second_score >= CONFIDENT_MARGIN)
@@ -151,6 +151,16 @@ class KnowledgeBase:
                 and not self._extension_unserved(question, first.id))
         contested = self._contested(question, first, rivals[:SUGGESTED - 1])
         return Answerable(hits, sure, evidence[0], closest, contested)
+
+    def rankings_agree(self, hits: list[Hit]) -> bool:
+        """Both rankings put the first hit first, at one level or another: level twins share their
+        words, and which of them a ranking puts first is a tie ("… (cấp tỉnh)" / "… (cấp Bộ)")."""
+        if not hits:
+            return False
+        first = hits[0]
+        twins = set(self.same_title(first.id)) if first.kind == "procedure" else {first.id}
+        return all(any(h.id in twins and rank(h) == 1 for h in hits)
+                   for rank in (lambda h: h.lexical_rank, lambda h: h.dense_rank))
 
     def _contested(self, question: str, first: Hit, rivals: list[Hit]) -> bool:
         """A rival within the margin that is not one of the first's levels or variants, and serves

@@ -27,6 +27,7 @@ from actions.answers import (
 )
 from actions.fallback import ActionFallback, ActionInformOutOfContext
 from actions.submission import ActionStartSubmission
+from knowledge_base.index import Hit
 from knowledge_base.schema import Catalog
 from knowledge_base.service import EVIDENCE_TO_ASK, KnowledgeBase
 from knowledge_base.variants import Clarification
@@ -126,6 +127,19 @@ def run_with_slots(action: Any, text: str, slots: dict[str, Any],
     with ThreadPoolExecutor(max_workers=1) as pool:
         events = pool.submit(asyncio.run, action.run(dispatcher, tracker, {})).result()
     return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_level_twins_put_first_by_either_ranking_count_as_both_rankings_agreeing(national_kb: KnowledgeBase) -> None:
+    # Level twins share their words: which one each ranking puts first is a tie, and the catalog was
+    # unsure of "Cấp thẻ bảo hiểm y tế" for it.
+    first = national_kb.search("cấp hộ chiếu phổ thông", kind="procedure", top=1)[0]
+    twin = next(i for i in national_kb.same_title(first.id) if i != first.id)
+    other = next(p.id for p in national_kb.procedures if p.id not in national_kb.same_title(first.id))
+
+    def hit(item: str, lexical: int, dense: int) -> Hit:
+        return Hit(item, "procedure", "", 1.0, 0.0, 0.0, lexical, dense)
+    assert national_kb.rankings_agree([hit(first.id, 1, 2), hit(twin, 2, 1)])
+    assert not national_kb.rankings_agree([hit(first.id, 1, 2), hit(other, 2, 1)])
 
 
 def test_the_level_question_carries_the_asked_part_and_one_tap_answers(national_kb: KnowledgeBase) -> None:

@@ -365,12 +365,15 @@ class HybridIndex:
         dense_rank = _ranks(dense, allowed) if dense is not None else {}
         fused = _fuse(lex_rank, dense_rank)
         order = sorted(fused, key=lambda p: (-fused[p], p))
-        if mode == "hybrid" and kind == "all":
-            # The rules read procedures' titles, as measured on procedures alone: served with FAQs,
-            # an FAQ ranked first stopped every rule, and one between them shortened how deep a
-            # rule looked. FAQs keep their places; the procedures' places get the rules' order.
+        if mode == "hybrid" and kind == "all" and lexical is not None and dense is not None:
+            # Procedures rank among themselves as a search of procedures ranks them, the rules
+            # reading their titles as measured: served with FAQs, a procedure's rank in each list
+            # counted the FAQs above it, an FAQ ranked first stopped every rule, and one between
+            # them shortened how deep a rule looked. FAQs keep their places.
             procedures = kinds == "procedure"
-            ruled = self._title_rules(query, [p for p in order if procedures[p]], documents, acronyms, lexical)
+            alone = _fuse(_ranks(lexical, procedures), _ranks(dense, procedures))
+            ruled = self._title_rules(query, sorted(alone, key=lambda p: (-alone[p], p)), documents, acronyms,
+                                      lexical)
             order = _in_own_order(order, ruled, procedures)
         elif mode == "hybrid":
             order = self._title_rules(query, order, documents, acronyms, lexical)

@@ -1047,6 +1047,17 @@ def test_a_title_ending_in_its_own_code_is_read_without_it() -> None:
     assert without_level("Cấp hộ chiếu (thực hiện tại cấp tỉnh)") == "Cấp hộ chiếu"
 
 
+@pytest.mark.parametrize("question", ["lam giay khai sinh cho con can gi", "đổi gplx hết hạn ở đâu",
+                                      "mik mun mo cty tnhh thi lam j", "lệ phí cấp lại căn cước",
+                                      "xin giấy phép xây dựng nhà ở", "thủ tục nhận con nuôi"])
+def test_served_with_faqs_procedures_rank_as_they_do_alone(kb: KnowledgeBase, question: str) -> None:
+    # The FAQs an answer may show first do not reorder the procedures among themselves: a
+    # procedure's rank in each list counted the FAQs above it.
+    served = [h.id for h in kb.search(question, kind="all", top=40) if h.kind == "procedure"]
+    alone = [h.id for h in kb.search(question, kind="procedure", top=len(served))]
+    assert served == alone
+
+
 def test_a_tax_details_change_ranked_beyond_the_hits_still_leads() -> None:
     # National: a letter about its old ID number ranked the change of details past the first 20.
     documents = title_documents(TAX_REGISTRATIONS)

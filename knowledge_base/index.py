@@ -760,9 +760,9 @@ def _unasked_ending_last(query: str, order: list[int], documents: Sequence[Searc
 # is not the health card). Not "thu hồi" ("nhà nước thu hồi đất" asks for compensation), "rút", "dừng".
 _ASKED_ACTS = ("xoa", "cham dut", "tam ngung", "giai the", "chung thuc", "tich hop")
 # Acts that end what another procedure granted: a title doing one leads only when the question says
-# most of what it ends (``_asked_act_first``); "bị thu hồi" is what happened, not what is asked.
+# most of what it ends (``_asked_act_first``); one the asker underwent ("bị đình chỉ hoạt động …, nay
+# đã hết thời hạn đình chỉ") is what happened, not what is asked.
 _ENDING_ACTS = ("thu hoi", "dinh chi", "mien nhiem", "tieu xoa", "tra lai")
-_UNDERGONE = re.compile(r" (?:bi|da bi) (?:" + "|".join(_ENDING_ACTS) + ") ")
 # "công chứng giấy khai sinh" asks to certify a copy; "công chứng viên", "phòng công chứng",
 # "hành nghề công chứng" name the notary.
 _NOTARISE = re.compile(r" cong chung (?!vien )")
@@ -790,7 +790,7 @@ def _asked_act_first(query: str, order: list[int], documents: Sequence[SearchDoc
     whose object the question mostly says."""
     said = f" {' '.join(syllables(query))} ".replace(" huy ", " xoa ")
     asked = {act for act in _ASKED_ACTS if f" {act} " in said}
-    asked |= {act for act in _ENDING_ACTS if f" {act} " in _UNDERGONE.sub(" ", said)}
+    asked |= {act for act in _ENDING_ACTS if f" {act} " in said and not re.search(rf" (?:bi|da bi) {act} ", said)}
     if _NOTARISE.search(said) and not _NOTARY.search(said):
         asked.add("chung thuc")
     if not asked and _SECURES.search(said):

@@ -1386,7 +1386,9 @@ ENDING_TITLES = ("Giao khu vực biển cho cá nhân Việt Nam để nuôi tr�
                  "Thu hồi chứng chỉ hành nghề Quản tài viên trong trường hợp thôi hành nghề Quản tài viên",
                  "Chuyển tiếp đăng ký thế chấp quyền tài sản phát sinh từ hợp đồng mua bán nhà ở",
                  "Đăng ký biện pháp bảo đảm bằng quyền sử dụng đất, tài sản gắn liền với đất",
-                 "Đăng ký thay đổi biện pháp bảo đảm bằng tàu bay", "Đăng ký biện pháp bảo đảm bằng tàu bay")
+                 "Đăng ký thay đổi biện pháp bảo đảm bằng tàu bay", "Đăng ký biện pháp bảo đảm bằng tàu bay",
+                 "Thủ tục cho phép người hành nghề được tiếp tục hành nghề khám bệnh, chữa bệnh sau khi bị đình chỉ "
+                 "hoạt động chuyên môn.", "Thủ tục đình chỉ hành nghề người hành nghề khám bệnh, chữa bệnh.")
 
 
 @pytest.mark.parametrize(("question", "order", "expected"), [
@@ -1403,6 +1405,10 @@ ENDING_TITLES = ("Giao khu vực biển cho cá nhân Việt Nam để nuôi tr�
     # "bị thu hồi" says what happened: the reissue asked keeps its place.
     ("Cấp lại chứng chỉ hành nghề Quản tài viên trong trường hợp bị thu hồi chứng chỉ hành nghề", [8, 9],
      ENDING_TITLES[8]),
+    # So does an act the asker underwent, said again later ("hết thời hạn đình chỉ"): blind letters.
+    ("Tôi là bác sĩ tại bệnh viện quân y, bị đình chỉ hoạt động chuyên môn 6 tháng do sai sót trong điều trị. "
+     "Nay đã hết thời hạn đình chỉ, tôi phải làm thủ tục gì để được hành nghề khám chữa bệnh trở lại?", [14, 15],
+     ENDING_TITLES[14]),
     # A title quoted from its first word is what is asked, whatever act it starts with.
     ("Chuyển tiếp đăng ký thế chấp quyền tài sản phát sinh từ hợp đồng mua bán nhà ở", [10, 11], ENDING_TITLES[10]),
     # Changing a registered security is one: the aircraft's mortgage amended.

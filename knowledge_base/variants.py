@@ -416,7 +416,8 @@ def does_asked_act(question: str, title: str, readings: str = "") -> bool:
     """The title names an act the question names ("giải thể công ty tnhh": "Giải thể doanh
     nghiệp, …"), or the dictionary's ``readings`` of it do ("đóng cửa công ty": giải thể)."""
     text, name = f" {_plain(question)} {_plain(readings)} ", f" {_plain(title)} "
-    return any(f" {act} " in text and f" {act} " in name for act in _ACTS)
+    return any(f" {act} " in text and f" {act} " in name for act in _ACTS) or (
+        _unlocking(text) and bool(_UNLOCKS.match(name)))
 
 
 def names_asked_kind(question: str, title: str, readings: str = "") -> bool:
@@ -425,6 +426,17 @@ def names_asked_kind(question: str, title: str, readings: str = "") -> bool:
     text, name = f" {_plain(question)} {_plain(readings)} ", f" {_plain(title)} "
     return any((kind := _named_kind(text, kinds)) is not None and kind == _named_kind(name, kinds)
                for kinds in _KINDS)
+
+
+# Titles that lock or unlock an account or an electronic ID ("Mở khóa đào tạo …" opens a course).
+_LOCKS = re.compile(r" (?:thu tuc )?khoa (?:tai khoan|can cuoc)")
+_UNLOCKS = re.compile(r" (?:thu tuc )?(?:mo khoa|kich hoat) (?:tai khoan|can cuoc)")
+# Asking to lock: "khóa" that no "mở" opens and that did not happen already ("bị khóa").
+_LOCKING = re.compile(r"(?<! mo)(?<! bi)(?<! da) khoa ")
+
+
+def _unlocking(text: str) -> bool:
+    return " mo khoa " in text or " kich hoat " in text
 
 
 def contradicts(question: str, title: str, readings: str = "") -> bool:
@@ -436,6 +448,11 @@ def contradicts(question: str, title: str, readings: str = "") -> bool:
     # Reporting a lost paper answers a loss, not a request for the paper ("cấp giấy thông hành").
     if name.startswith(" trinh bao mat ") and not lost(question):
         return True
+    # Locking an account or an electronic ID is the opposite of unlocking it.
+    if _LOCKS.match(name) or _UNLOCKS.match(name):
+        unlocking = _unlocking(text)
+        if bool(_UNLOCKS.match(name)) != unlocking and (unlocking or _LOCKING.search(text)):
+            return True
     asked_acts = {act for act in _ACTS if f" {act} " in text}
     title_acts = {act for act in _ACTS if f" {act} " in name}
     if asked_acts and title_acts and not asked_acts & title_acts:

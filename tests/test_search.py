@@ -1368,6 +1368,16 @@ BUILDING_REPAIRS = ("Cấp giấy phép xây dựng mới đối với nhà ở 
                     "Cấp giấy phép xây dựng sửa chữa, cải tạo đối với công trình cấp III, cấp IV và nhà ở riêng lẻ")
 
 
+def test_unlocking_an_account_finds_its_activation_past_the_lock() -> None:
+    # Blind letters: "… bị khóa …, muốn mở khóa" got the lock, then the registration of an account.
+    documents = title_documents(("Thủ tục khóa tài khoản người sử dụng Cổng thông tin một cửa quốc gia",
+                                 "Thủ tục đăng ký tài khoản người sử dụng Cổng thông tin một cửa quốc gia",
+                                 "Thủ tục kích hoạt tài khoản (đã khóa) người sử dụng Cổng thông tin một cửa quốc gia"))
+    question = ("Tài khoản của công ty tôi trên Cổng thông tin một cửa quốc gia bị khóa vì lâu không đăng nhập. "
+                "Muốn mở khóa để tiếp tục khai hồ sơ thì phải gửi văn bản cho cơ quan nào?")
+    assert _contradicted_last(question, default_expander(), [0, 1, 2], documents)[0] == 2
+
+
 def test_the_act_asked_goes_first_keeping_what_the_question_said_of_the_first() -> None:
     # The grade I–II works' repair permit came first for a house.
     documents = title_documents(BUILDING_REPAIRS)

@@ -322,6 +322,13 @@ def test_search_order_puts_the_named_variant_first_and_else_the_plain_one() -> N
     # Reporting a lost paper answers a loss only: "Cấp giấy thông hành" was answered, sure of it, with it.
     ("Cấp giấy thông hành", "Trình báo mất giấy thông hành (thực hiện tại cấp xã)", True),
     ("làm mất giấy thông hành", "Trình báo mất giấy thông hành (thực hiện tại cấp xã)", False),
+    # Locking is the opposite of unlocking: "khóa tài khoản định danh điện tử" got the unlocking, sure of it.
+    ("khóa tài khoản định danh điện tử", "Mở khóa tài khoản định danh điện tử (thực hiện tại cấp tỉnh)", True),
+    ("mở khóa căn cước điện tử", "Khóa căn cước điện tử (thực hiện tại cấp tỉnh)", True),
+    ("tài khoản bị khóa, muốn mở khóa", "Thủ tục khóa tài khoản người sử dụng Cổng thông tin một cửa quốc gia", True),
+    ("mở khóa căn cước điện tử", "Mở khóa căn cước điện tử (thực hiện tại cấp tỉnh)", False),
+    ("tài khoản bị khóa thì làm sao", "Thủ tục kích hoạt tài khoản (đã khóa) người sử dụng Cổng thông tin", False),
+    ("mở khóa đào tạo thuyền trưởng", "Mở khóa đào tạo bồi dưỡng nghiệp vụ thuyền trưởng", False),   # a course
 ])
 def test_a_record_for_another_act_or_issue_contradicts_the_question(question: str, title: str,
                                                                      expected: bool) -> None:

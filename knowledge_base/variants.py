@@ -433,6 +433,7 @@ _LOCKS = re.compile(r" (?:thu tuc )?khoa (?:tai khoan|can cuoc)")
 _UNLOCKS = re.compile(r" (?:thu tuc )?(?:mo khoa|kich hoat) (?:tai khoan|can cuoc)")
 # Asking to lock: "khóa" that no "mở" opens and that did not happen already ("bị khóa").
 _LOCKING = re.compile(r"(?<! mo)(?<! bi)(?<! da) khoa ")
+_LOCKING_ACCOUNT = re.compile(r"(?<! mo)(?<! bi)(?<! da) khoa (?:tai khoan|can cuoc|vneid|dinh danh)")
 
 
 def _unlocking(text: str) -> bool:
@@ -453,6 +454,8 @@ def contradicts(question: str, title: str, readings: str = "") -> bool:
         unlocking = _unlocking(text)
         if bool(_UNLOCKS.match(name)) != unlocking and (unlocking or _LOCKING.search(text)):
             return True
+    elif _LOCKING_ACCOUNT.search(text):   # "khóa tài khoản định danh điện tử" is no account granted
+        return True
     asked_acts = {act for act in _ACTS if f" {act} " in text}
     title_acts = {act for act in _ACTS if f" {act} " in name}
     if asked_acts and title_acts and not asked_acts & title_acts:

@@ -329,6 +329,9 @@ def test_search_order_puts_the_named_variant_first_and_else_the_plain_one() -> N
     ("mở khóa căn cước điện tử", "Mở khóa căn cước điện tử (thực hiện tại cấp tỉnh)", False),
     ("tài khoản bị khóa thì làm sao", "Thủ tục kích hoạt tài khoản (đã khóa) người sử dụng Cổng thông tin", False),
     ("mở khóa đào tạo thuyền trưởng", "Mở khóa đào tạo bồi dưỡng nghiệp vụ thuyền trưởng", False),   # a course
+    # Nor is locking an account granting one.
+    ("khóa tài khoản định danh điện tử", "Cấp tài khoản định danh điện tử cho cơ quan, tổ chức", True),
+    ("tài khoản định danh điện tử bị khóa", "Cấp tài khoản định danh điện tử cho cơ quan, tổ chức", False),
 ])
 def test_a_record_for_another_act_or_issue_contradicts_the_question(question: str, title: str,
                                                                      expected: bool) -> None:

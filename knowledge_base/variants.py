@@ -434,6 +434,7 @@ _UNLOCKS = re.compile(r" (?:thu tuc )?(?:mo khoa|kich hoat) (?:tai khoan|can cuo
 # Asking to lock: "khóa" that no "mở" opens and that did not happen already ("bị khóa").
 _LOCKING = re.compile(r"(?<! mo)(?<! bi)(?<! da) khoa ")
 _LOCKING_ACCOUNT = re.compile(r"(?<! mo)(?<! bi)(?<! da) khoa (?:tai khoan|can cuoc|vneid|dinh danh)")
+_GRANTING = re.compile(r" (?:thu tuc )?(?:cap|dang ky) ")
 
 
 def _unlocking(text: str) -> bool:
@@ -454,8 +455,8 @@ def contradicts(question: str, title: str, readings: str = "") -> bool:
         unlocking = _unlocking(text)
         if bool(_UNLOCKS.match(name)) != unlocking and (unlocking or _LOCKING.search(text)):
             return True
-    elif _LOCKING_ACCOUNT.search(text):   # "khóa tài khoản định danh điện tử" is no account granted
-        return True
+    elif _LOCKING_ACCOUNT.search(text) and _GRANTING.match(name):
+        return True   # "khóa tài khoản định danh điện tử" is no account granted
     asked_acts = {act for act in _ACTS if f" {act} " in text}
     title_acts = {act for act in _ACTS if f" {act} " in name}
     if asked_acts and title_acts and not asked_acts & title_acts:

@@ -700,11 +700,6 @@ def _asked_reissue_first(query: str, order: list[int],
     return order
 
 
-def _quotes(question: tuple[str, ...], words: tuple[str, ...]) -> bool:
-    """``words`` appear in ``question`` in a row."""
-    return any(question[i:i + len(words)] == words for i in range(len(question) - len(words) + 1))
-
-
 def _acronyms_of(title: str) -> set[str]:
     """The acronyms a title gives in brackets ("… thuốc thú y (GMP)"): another name, not a case."""
     return {a.lower() for a in re.findall(r"\(([A-Z]{2,})\)", title)}
@@ -823,7 +818,7 @@ def _asked_act_first(query: str, order: list[int], documents: Sequence[SearchDoc
         # A title the question quotes from its first word is what it asks, whatever act it starts
         # with ("Chuyển tiếp đăng ký thế chấp quyền tài sản …" is not "Đăng ký biện pháp bảo đảm …").
         title = _title_syllables(without_level(first.title))
-        quoted = _quotes(question, title[:QUOTED_RUN]) and len(title) >= QUOTED_RUN
+        quoted = len(title) >= QUOTED_RUN and _longest_common_run(title[:QUOTED_RUN], question) == QUOTED_RUN
         return leading_act(first) not in asked and not quoted
 
     return _first_goes_behind(order, documents, other_act,

@@ -81,7 +81,8 @@ class ActionFallback(HandoffAction):
 
 # Words of papers and procedures, which talk about weather, football or prices does not use.
 _ADMINISTRATIVE = re.compile(r"\b(?:xin (?!chao)|cap (?:moi|lai|doi|giay|the|phep)|dang ky|dk|xac nhan|giay phep|"
-                             r"chung nhan|chung thuc|thu tuc|ho so|giay to|to khai|le phi)")
+                             r"chung nhan|chung thuc|thu tuc|ho so|giay to|to khai|le phi|"
+                             r"bang lai|gplx|cccd|cmnd|can cuoc|ho chieu|bhyt|so do)")
 
 
 def names_a_procedure(text: str) -> bool:

@@ -52,7 +52,7 @@ from knowledge_base.schema import Procedure  # noqa: E402
 DEV = ROOT.parent / "shared" / "catalog" / "national" / "dev_questions.jsonl"
 LETTERS = ROOT / "bench" / "national_letters.tsv"
 # Written by helpers who never saw the search, each set measured blind once.
-LETTERS_BLIND = (ROOT / "bench" / "national_letters_2.tsv", ROOT / "bench" / "national_letters_3.tsv")
+LETTERS_BLIND = tuple(ROOT / "bench" / f"national_letters_{n}.tsv" for n in (2, 3, 4))
 
 
 def same_procedure(title: str) -> str:

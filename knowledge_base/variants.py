@@ -441,6 +441,35 @@ def _unlocking(text: str) -> bool:
     return " mo khoa " in text or " kich hoat " in text
 
 
+# What a title leaves out: "… theo Điều ước quốc tế không phải là Hiệp định tránh đánh thuế hai
+# lần", "… cho xe cơ giới (trừ xe mô tô, xe gắn máy)". "Trừ" leaves out only in brackets: "miễn trừ
+# ngoại giao", "khấu trừ", "cư trú" say another thing.
+_EXCLUDES = re.compile(r"(?:\bkhông phải là|\bkhông phải|\(trừ|\bkhông bao gồm|\bkhông thuộc)\s+([^,;()/.]+)",
+                       re.IGNORECASE)
+# Said after a negation itself ("dự án không thuộc diện …") or asked as a yes or no ("có phải đánh
+# giá rủi ro không"), the left-out part agrees with the title.
+_NEGATED_BEFORE = re.compile(r" (?:khong|tru|chua|ngoai)(?: phai)?(?: la| thuoc| bao gom)? $")
+_ASKED_WHETHER = re.compile(r"^(?: \w+){0,3} (?:khong|chua) ")
+_EXCLUDED_SYLLABLES = (2, 10)   # a left-out part is said whole, and is short enough to be said
+
+
+def says_excluded(question: str, title: str) -> bool:
+    """The question names what the title leaves out: another procedure answers it."""
+    text = f" {_plain(question).replace('(', ' ').replace(')', ' ')} "
+    for match in _EXCLUDES.finditer(title):
+        words = _plain(match.group(1)).split()
+        if not _EXCLUDED_SYLLABLES[0] <= len(words) <= _EXCLUDED_SYLLABLES[1]:
+            continue
+        phrase = f" {' '.join(words)} "
+        start = text.find(phrase)
+        while start >= 0:
+            end = start + len(phrase) - 1
+            if not _NEGATED_BEFORE.search(text[:start + 1]) and not _ASKED_WHETHER.match(text[end:]):
+                return True
+            start = text.find(phrase, start + 1)
+    return False
+
+
 def contradicts(question: str, title: str, readings: str = "") -> bool:
     """The question names another act or another issue than the title does (the citizen asks to
     dissolve, the record founds; asks a reissue, the record is "… lần đầu"): the record, however
@@ -457,6 +486,8 @@ def contradicts(question: str, title: str, readings: str = "") -> bool:
             return True
     elif _LOCKING_ACCOUNT.search(text) and _GRANTING.match(name):
         return True   # "khóa tài khoản định danh điện tử" is no account granted
+    if says_excluded(question, title):
+        return True
     asked_acts = {act for act in _ACTS if f" {act} " in text}
     title_acts = {act for act in _ACTS if f" {act} " in name}
     if asked_acts and title_acts and not asked_acts & title_acts:

@@ -48,6 +48,10 @@ def test_everyday_words_reach_the_official_ones() -> None:
     assert "chung_nhan" in terms("làm lại giấy đăng ký xe bị mất") and "chung_nhan" in terms("mat ca vet")
     assert "cai_chinh" in terms("giấy khai sinh ghi sai tên cha") and "cai_chinh" in terms("sửa ngày sinh")
     assert "giai_the" in terms("đóng cửa công ty") and "doanh_nghiep" in terms("giải thể công ty")
+    # Putting off a tax, bidding online and fumigating, as citizens say them (blind letters).
+    assert "gia_han" in terms("xin lùi thời hạn nộp thuế vì kho bị cháy")
+    assert "dau_thau" in terms("du thau qua mang dang ky tai khoan nha thau")
+    assert "kiem_dich" in terms("làm dịch vụ xông hơi khử trùng nông sản")
     # A business the law opens only with a certificate of security and order (Nghị định 96/2016).
     for business in ("mở tiệm cầm đồ", "kinh doanh nhà nghỉ", "mo tiem massage", "kinh doanh dịch vụ bảo vệ",
                      "kinh doanh gas"):

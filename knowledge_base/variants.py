@@ -94,8 +94,11 @@ _ASKED_VARIANT = [
     (_DAMAGED, "cấp đổi"),   # before "cấp lại", "làm lại": citizens say those of any new paper
     (_MISWRITTEN, "cấp đổi"),
     (re.compile(r"\b(?:cap lai|lam lai|xin lai)\b"), "cấp lại"),
-    # "thay đổi", "(chuyển) đổi mục đích / loại hình" change or convert; they exchange no paper.
-    (re.compile(r"\b(?:cap doi|(?<!theo )(?<!thay )doi(?! voi\b| muc dich\b| loai hinh\b| cong nang\b))\b"),
+    # "thay đổi", "(chuyển) đổi mục đích / loại hình" change or convert; they exchange no paper. Nor
+    # does a company moving or renaming ("công ty đổi địa chỉ trụ sở": the licence is adjusted).
+    (re.compile(r"\b(?:cap doi|(?<!theo )(?<!thay )doi(?! voi\b| muc dich\b| loai hinh\b| cong nang\b"
+                r"| (?:dia chi|tru so|dia diem|nguoi dai dien|chu so huu|nganh nghe|von"
+                r"|ten (?:cong ty|doanh nghiep))\b))\b"),
      "cấp đổi"),
     (re.compile(r"\bgia han\b"), "gia hạn"),
     (re.compile(r"\bdieu chinh\b"), "điều chỉnh"),
@@ -408,6 +411,27 @@ _KINDS = (("ho chieu pho thong", "ho chieu cong vu", "ho chieu ngoai giao"),
           ("bang tau bay", "bang tau bien", "bang dong san", "bang quyen su dung dat"))
 
 
+# Ways of transport, which split one kind of paper into procedures ("Cấp Giấy phép vận chuyển hàng
+# hóa nguy hiểm bằng phương tiện thủy nội địa" is not the road one, asked "bằng ô tô").
+_MODES = {
+    "road": re.compile(r" (?:duong bo|o ?to|xe tai|xe khach|xe co gioi) "),
+    "inland water": re.compile(r" (?:thuy noi dia|duong thuy) "),
+    "rail": re.compile(r" (?:duong sat|tau hoa) "),
+    "sea": re.compile(r" (?:hang hai|tau bien|duong bien) "),
+    "air": re.compile(r" (?:hang khong|tau bay|may bay) "),
+}
+
+
+def _modes(text: str) -> set[str]:
+    return {mode for mode, words in _MODES.items() if words.search(text)}
+
+
+def other_mode(question: str, title: str) -> bool:
+    """The question names one way of transport and the title another, and only that one."""
+    asked, named = _modes(f" {_plain(question)} "), _modes(f" {_plain(title)} ")
+    return len(asked) == 1 and len(named) == 1 and asked != named
+
+
 def _named_kind(text: str, kinds: tuple[str, ...]) -> str | None:
     return next((kind for kind in kinds if f" {kind} " in text), None)
 
@@ -486,7 +510,7 @@ def contradicts(question: str, title: str, readings: str = "") -> bool:
             return True
     elif _LOCKING_ACCOUNT.search(text) and _GRANTING.match(name):
         return True   # "khóa tài khoản định danh điện tử" is no account granted
-    if says_excluded(question, title):
+    if says_excluded(question, title) or other_mode(question, title):
         return True
     asked_acts = {act for act in _ACTS if f" {act} " in text}
     title_acts = {act for act in _ACTS if f" {act} " in name}

@@ -372,6 +372,20 @@ TREATY = "Miễn thuế, giảm thuế theo Điều ước quốc tế không ph
 INSPECTION = "Cấp Giấy chứng nhận kiểm định cho xe cơ giới (trừ xe mô tô, xe gắn máy)"
 
 
+DANGEROUS_GOODS = "Cấp Giấy phép vận chuyển hàng hóa nguy hiểm bằng phương tiện thủy nội địa"
+
+
+@pytest.mark.parametrize(("question", "title", "contradicted"), [
+    # "bằng ô tô" got the inland-waterway licence first; a way of transport splits the procedures.
+    ("giấy phép vận chuyển hàng nguy hiểm bằng ô tô", DANGEROUS_GOODS, True),
+    ("vận chuyển hàng nguy hiểm bằng tàu thủy nội địa", DANGEROUS_GOODS, False),
+    ("giấy phép vận chuyển hàng nguy hiểm", DANGEROUS_GOODS, False),          # no way named
+    ("chở hàng nguy hiểm từ tàu biển lên ô tô", DANGEROUS_GOODS, False),      # two ways named
+])
+def test_another_way_of_transport_is_another_procedure(question: str, title: str, contradicted: bool) -> None:
+    assert contradicts(question, title) is contradicted
+
+
 @pytest.mark.parametrize(("question", "title", "contradicted"), [
     # A blind letter about a tax treaty got the title for every treaty but that one first.
     ("Để doanh thu vận tải được miễn thuế theo Hiệp định tránh đánh thuế hai lần thì nộp gì?", TREATY, True),
@@ -396,6 +410,9 @@ def test_a_question_naming_what_a_title_leaves_out_contradicts_it(question: str,
     ("chuyển đổi mục đích sử dụng đất", None), ("đổi mục đích sử dụng đất vườn", None),
     ("chuyển đổi loại hình doanh nghiệp", None),
     ("chuyển đổi bằng lái xe", "cấp đổi"), ("đổi thẻ bhyt", "cấp đổi"),   # a paper is still exchanged
+    # A company moving or renaming has its licence adjusted: a blind letter got the exchange's rival.
+    ("Công ty đổi địa chỉ trụ sở thì giấy phép vận chuyển có phải điều chỉnh không?", "điều chỉnh"),
+    ("công ty đổi người đại diện theo pháp luật", None),
 ])
 def test_converting_land_or_a_company_asks_no_exchange(question: str, variant: str | None) -> None:
     assert asked(question).get("variant") == variant

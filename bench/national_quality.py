@@ -13,9 +13,9 @@ republished under a newer code). No portal question links those procedures by a 
 which is what the held-out set is built on, so it is the closer estimate of that figure.
 
 A third, ``bench/national_letters.tsv``: 54 letters the team wrote, as the portal's letters are
-written, for procedures drawn at random among those no portal question links; a fourth and a fifth,
-``bench/national_letters_2.tsv`` and ``_3.tsv``: 80 more each, written by people who never saw the
-search.
+written, for procedures drawn at random among those no portal question links; then
+``bench/national_letters_2.tsv`` to ``_5.tsv``: 80 more each, written by people who never saw the
+search (``_4``: paraphrased, never a whole name; ``_5``: measured blind and never read).
 
 Side by side: plain BM25 on titles alone (the baseline), the project's lexical index (field-aware),
 dense vectors alone and the hybrid used in production.
@@ -52,7 +52,7 @@ from knowledge_base.schema import Procedure  # noqa: E402
 DEV = ROOT.parent / "shared" / "catalog" / "national" / "dev_questions.jsonl"
 LETTERS = ROOT / "bench" / "national_letters.tsv"
 # Written by helpers who never saw the search, each set measured blind once.
-LETTERS_BLIND = tuple(ROOT / "bench" / f"national_letters_{n}.tsv" for n in (2, 3, 4))
+LETTERS_BLIND = tuple(ROOT / "bench" / f"national_letters_{n}.tsv" for n in (2, 3, 4, 5))
 
 
 def same_procedure(title: str) -> str:
